@@ -1,0 +1,66 @@
+/** Auto Scaling, read-only: the group, what it launches from, and which service-linked role it uses. */
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeLaunchConfigurationsCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
+import { call } from './aws';
+
+export interface LaunchTemplateRef {
+  launchTemplateId?: string;
+  launchTemplateName?: string;
+  version?: string;
+}
+
+export interface GroupView {
+  name: string;
+  serviceLinkedRoleArn?: string;
+  launchTemplates: LaunchTemplateRef[];
+  launchConfigurationName?: string;
+}
+
+export class AutoScalingAdapter {
+  constructor(private readonly client: AutoScalingClient) {}
+
+  async describeGroup(name: string): Promise<GroupView | undefined> {
+    const out = await call('autoscaling:DescribeAutoScalingGroups', () =>
+      this.client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
+    );
+    const group = out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === name);
+    return group ? toGroupView(group) : undefined;
+  }
+
+  async launchConfigurationImage(name: string): Promise<string | undefined> {
+    const out = await call('autoscaling:DescribeLaunchConfigurations', () =>
+      this.client.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [name] })),
+    );
+    return out.LaunchConfigurations?.[0]?.ImageId;
+  }
+}
+
+/** Every launch template a group may launch from: its own, or the mixed-instances policy's and each override's. */
+export function toGroupView(group: AutoScalingGroup): GroupView {
+  const templates: LaunchTemplateRef[] = [];
+  const add = (spec?: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string }) => {
+    if (!spec || (!spec.LaunchTemplateId && !spec.LaunchTemplateName)) return;
+    const ref: LaunchTemplateRef = {
+      ...(spec.LaunchTemplateId ? { launchTemplateId: spec.LaunchTemplateId } : {}),
+      ...(spec.LaunchTemplateName ? { launchTemplateName: spec.LaunchTemplateName } : {}),
+      ...(spec.Version ? { version: spec.Version } : {}),
+    };
+    const same = (r: LaunchTemplateRef) =>
+      (r.launchTemplateId ?? r.launchTemplateName) === (ref.launchTemplateId ?? ref.launchTemplateName) && r.version === ref.version;
+    if (!templates.some(same)) templates.push(ref);
+  };
+  add(group.LaunchTemplate);
+  const mixed = group.MixedInstancesPolicy?.LaunchTemplate;
+  add(mixed?.LaunchTemplateSpecification);
+  for (const override of mixed?.Overrides ?? []) add(override.LaunchTemplateSpecification);
+  return {
+    name: group.AutoScalingGroupName ?? '',
+    ...(group.ServiceLinkedRoleARN ? { serviceLinkedRoleArn: group.ServiceLinkedRoleARN } : {}),
+    launchTemplates: templates,
+    ...(group.LaunchConfigurationName ? { launchConfigurationName: group.LaunchConfigurationName } : {}),
+  };
+}

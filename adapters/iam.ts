@@ -1,0 +1,35 @@
+/** IAM in a member account: does the Auto Scaling service-linked role exist, and creating it. */
+import { CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { call, hasCode } from './aws';
+
+export class IamAdapter {
+  constructor(private readonly client: IAMClient) {}
+
+  async roleExists(roleName: string): Promise<boolean> {
+    try {
+      await call('iam:GetRole', () => this.client.send(new GetRoleCommand({ RoleName: roleName })));
+      return true;
+    } catch (error) {
+      if (hasCode(error, 'NoSuchEntity', 'NoSuchEntityException')) return false;
+      throw error;
+    }
+  }
+
+  /** Creates AWSServiceRoleForAutoScaling[_suffix]. A role that already exists counts as created. */
+  async createAutoScalingServiceLinkedRole(customSuffix?: string): Promise<void> {
+    try {
+      await call('iam:CreateServiceLinkedRole', () =>
+        this.client.send(
+          new CreateServiceLinkedRoleCommand({
+            AWSServiceName: 'autoscaling.amazonaws.com',
+            Description: 'Created by amiwarden so that Auto Scaling can use the organization key',
+            ...(customSuffix ? { CustomSuffix: customSuffix } : {}),
+          }),
+        ),
+      );
+    } catch (error) {
+      if (hasCode(error, 'InvalidInput') && /has been taken/i.test((error as Error).message)) return;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/** KMS: what a key is, who holds grants on it, and creating the grant the Auto Scaling role needs. */
+import {
+  CreateGrantCommand,
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  KMSClient,
+  ListGrantsCommand,
+  type GrantListEntry,
+  type GrantOperation,
+} from '@aws-sdk/client-kms';
+import { ACCESS_DENIED_CODES, call, hasCode } from './aws';
+
+export type KeyManager = 'AWS' | 'CUSTOMER';
+
+export interface KeyView {
+  keyArn: string;
+  keyManager: KeyManager;
+  keyState: string;
+  multiRegion: boolean;
+}
+
+export interface GrantView {
+  grantId: string;
+  name?: string;
+  granteePrincipal: string;
+  operations: string[];
+}
+
+export type KeyLookup = { found: true; key: KeyView } | { found: false; reason: 'not-found' | 'access-denied' };
+
+export class KmsAdapter {
+  constructor(private readonly client: KMSClient) {}
+
+  async describeKey(keyId: string): Promise<KeyLookup> {
+    try {
+      const out = await call('kms:DescribeKey', () => this.client.send(new DescribeKeyCommand({ KeyId: keyId })));
+      const meta = out.KeyMetadata;
+      return {
+        found: true,
+        key: {
+          keyArn: meta?.Arn ?? keyId,
+          keyManager: meta?.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER',
+          keyState: meta?.KeyState ?? 'Unknown',
+          multiRegion: meta?.MultiRegion === true,
+        },
+      };
+    } catch (error) {
+      if (hasCode(error, 'NotFoundException')) return { found: false, reason: 'not-found' };
+      if (hasCode(error, ...ACCESS_DENIED_CODES)) return { found: false, reason: 'access-denied' };
+      throw error;
+    }
+  }
+
+  /** Grants on a key for one grantee (all pages). */
+  async listGrants(keyArn: string, granteePrincipal?: string): Promise<GrantView[]> {
+    const grants: GrantView[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await call('kms:ListGrants', () =>
+        this.client.send(
+          new ListGrantsCommand({
+            KeyId: keyArn,
+            ...(granteePrincipal ? { GranteePrincipal: granteePrincipal } : {}),
+            ...(marker ? { Marker: marker } : {}),
+          }),
+        ),
+      );
+      grants.push(...(out.Grants ?? []).map(toGrantView));
+      marker = out.Truncated ? out.NextMarker : undefined;
+    } while (marker);
+    // The filter is applied here too, so that a grant for someone else can never count as ours.
+    return granteePrincipal ? grants.filter((g) => g.granteePrincipal === granteePrincipal) : grants;
+  }
+
+  /** Creates a grant. With the same Name and parameters AWS returns the original grant (no duplicate). */
+  async createGrant(request: { keyArn: string; granteePrincipal: string; operations: readonly string[]; name: string }): Promise<string> {
+    const out = await call('kms:CreateGrant', () =>
+      this.client.send(
+        new CreateGrantCommand({
+          KeyId: request.keyArn,
+          GranteePrincipal: request.granteePrincipal,
+          Operations: [...request.operations] as GrantOperation[],
+          Name: request.name,
+        }),
+      ),
+    );
+    return out.GrantId ?? '';
+  }
+
+  /** The key policy document, or undefined when this principal may not read it. */
+  async keyPolicy(keyArn: string): Promise<string | undefined> {
+    try {
+      const out = await call('kms:GetKeyPolicy', () => this.client.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' })));
+      return out.Policy;
+    } catch (error) {
+      if (hasCode(error, ...ACCESS_DENIED_CODES, 'NotFoundException')) return undefined;
+      throw error;
+    }
+  }
+}
+
+export function toGrantView(grant: GrantListEntry): GrantView {
+  return {
+    grantId: grant.GrantId ?? '',
+    ...(grant.Name ? { name: grant.Name } : {}),
+    granteePrincipal: grant.GranteePrincipal ?? '',
+    operations: [...(grant.Operations ?? [])],
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * amiwarden's configuration: environment variables, parsed and validated once at cold start.
+ * A bad setting fails the function's initialisation with a ConfigurationError that names it.
+ * The reference is in docs/configuration.md.
+ */
+import { ConfigurationError } from './errors';
+import { isAccountId, isRegion, isRoleName, parseKeyArn, type KeyArn, type Partition } from './identifiers';
+
+export type Mode = 'report' | 'enforce';
+
+export interface Config {
+  centralAccountId: string;
+  partition: Partition;
+  /** The customer managed key to use in each region, by region. */
+  keys: Record<string, KeyArn>;
+  regions: string[];
+  memberRoleName: string;
+  memberExternalId?: string;
+  /** Create a missing Auto Scaling service-linked role in a member account before granting. */
+  createServiceLinkedRole: boolean;
+  mode: Mode;
+  /** Where amiwarden shares images: account ids, OU ARNs and/or the organization ARN. */
+  shareTargets: string[];
+  /** The organization (o-…): scopes the recommended key policy and is checked against it. */
+  organizationId?: string;
+}
+
+export const ENV = {
+  centralAccountId: 'AMIWARDEN_CENTRAL_ACCOUNT_ID',
+  keys: 'AMIWARDEN_KMS_KEY_ARNS',
+  regions: 'AMIWARDEN_REGIONS',
+  memberRoleName: 'AMIWARDEN_MEMBER_ROLE_NAME',
+  memberExternalId: 'AMIWARDEN_MEMBER_EXTERNAL_ID',
+  createServiceLinkedRole: 'AMIWARDEN_CREATE_SERVICE_LINKED_ROLE',
+  mode: 'AMIWARDEN_MODE',
+  shareTargets: 'AMIWARDEN_SHARE_TARGETS',
+  organizationId: 'AMIWARDEN_ORGANIZATION_ID',
+} as const;
+
+export const DEFAULT_MEMBER_ROLE_NAME = 'amiwarden-member';
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const SHARE_TARGET =
+  /^(\d{12}|arn:(aws|aws-cn|aws-us-gov):organizations::\d{12}:(organization\/o-[a-z0-9]{10,32}|ou\/o-[a-z0-9]{10,32}\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}))$/;
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const centralAccountId = required(env, ENV.centralAccountId);
+  if (!isAccountId(centralAccountId)) throw new ConfigurationError(ENV.centralAccountId, 'must be a 12-digit account id');
+
+  const keys = parseKeys(required(env, ENV.keys), centralAccountId);
+  const partitions = new Set(Object.values(keys).map((k) => k.partition));
+  if (partitions.size > 1) throw new ConfigurationError(ENV.keys, 'all keys must be in one partition');
+  const partition = [...partitions][0]!;
+
+  const regions = list(env[ENV.regions]);
+  for (const region of regions) {
+    if (!isRegion(region)) throw new ConfigurationError(ENV.regions, `${JSON.stringify(region)} is not a region`);
+  }
+
+  const memberRoleName = env[ENV.memberRoleName]?.trim() || DEFAULT_MEMBER_ROLE_NAME;
+  if (!isRoleName(memberRoleName)) throw new ConfigurationError(ENV.memberRoleName, 'must be an IAM role name (1-64 of [A-Za-z0-9+=,.@_-])');
+
+  const memberExternalId = env[ENV.memberExternalId]?.trim() || undefined;
+  if (memberExternalId !== undefined && !EXTERNAL_ID.test(memberExternalId)) {
+    throw new ConfigurationError(ENV.memberExternalId, 'must be 2-1224 of [A-Za-z0-9+=,.@:/_-]');
+  }
+
+  const mode = (env[ENV.mode]?.trim() || 'report') as Mode;
+  if (mode !== 'report' && mode !== 'enforce') throw new ConfigurationError(ENV.mode, 'must be "report" or "enforce"');
+
+  const shareTargets = list(env[ENV.shareTargets]);
+  for (const target of shareTargets) {
+    if (!SHARE_TARGET.test(target)) {
+      throw new ConfigurationError(ENV.shareTargets, `${JSON.stringify(target)} is not an account id, OU ARN or organization ARN (public sharing is never allowed)`);
+    }
+  }
+
+  const organizationId = env[ENV.organizationId]?.trim() || undefined;
+  if (organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
+    throw new ConfigurationError(ENV.organizationId, 'must be an organization id such as o-a1b2c3d4e5');
+  }
+
+  return {
+    centralAccountId,
+    partition,
+    keys,
+    regions: regions.length > 0 ? regions : Object.keys(keys),
+    memberRoleName,
+    ...(memberExternalId ? { memberExternalId } : {}),
+    createServiceLinkedRole: bool(env, ENV.createServiceLinkedRole, false),
+    mode,
+    shareTargets,
+    ...(organizationId ? { organizationId } : {}),
+  };
+}
+
+/** Accepts `region=arn,region=arn` (friendly for --param) or a JSON object `{"region": "arn"}`. */
+function parseKeys(raw: string, centralAccountId: string): Record<string, KeyArn> {
+  let pairs: [string, unknown][];
+  if (raw.trim().startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new ConfigurationError(ENV.keys, 'is not valid JSON');
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigurationError(ENV.keys, 'must map regions to key ARNs');
+    pairs = Object.entries(parsed);
+  } else {
+    pairs = list(raw).map((entry) => {
+      const at = entry.indexOf('=');
+      if (at < 0) throw new ConfigurationError(ENV.keys, `${JSON.stringify(entry)} is not region=keyArn`);
+      return [entry.slice(0, at).trim(), entry.slice(at + 1).trim()];
+    });
+  }
+  if (pairs.length === 0) throw new ConfigurationError(ENV.keys, 'names no key');
+
+  const keys: Record<string, KeyArn> = {};
+  for (const [region, value] of pairs) {
+    if (!isRegion(region)) throw new ConfigurationError(ENV.keys, `${JSON.stringify(region)} is not a region`);
+    const key = parseKeyArn(value);
+    if (!key) throw new ConfigurationError(ENV.keys, `the key for ${region} must be a full key ARN (not an alias or a key id)`);
+    if (key.region !== region) throw new ConfigurationError(ENV.keys, `the key for ${region} is in ${key.region}`);
+    if (key.account !== centralAccountId) throw new ConfigurationError(ENV.keys, `the key for ${region} is not owned by the central account ${centralAccountId}`);
+    keys[region] = key;
+  }
+  return keys;
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(name, 'is required');
+  return value;
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigurationError(name, 'must be "true" or "false"');
+}

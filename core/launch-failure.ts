@@ -1,0 +1,261 @@
+/**
+ * Launch failures: which ones point at KMS, what the workflow's input is, and the diagnosis —
+ * a pure decision over facts gathered elsewhere (services/launch-failure.ts does the I/O).
+ * The causes form the taxonomy documented in docs/launch-failure.md.
+ */
+import type { Config } from './config';
+import { InvalidInputError } from './errors';
+import { grantName, type GrantTarget } from './grants';
+import { describe, parseServiceLinkedRoleArn, requireAccountId, requireAsgName, requireRegion, serviceLinkedRoleArn } from './identifiers';
+import type { PolicyAnalysis } from './key-policy';
+
+export const LAUNCH_UNSUCCESSFUL = 'EC2 Instance Launch Unsuccessful';
+
+/**
+ * The status messages that may be a KMS failure. Mirrors events/launch-failure.pattern.json (a
+ * test keeps the two in step): `Client.InternalError` is only a symptom, so it starts a diagnosis.
+ */
+const KMS_SUGGESTIVE = [/Client\.InternalError/, /Client\.InvalidKMSKey/, /inaccessible AWS KMS key/, /not authorized to perform: kms:/];
+
+export function looksLikeKmsFailure(statusMessage: string): boolean {
+  return KMS_SUGGESTIVE.some((re) => re.test(statusMessage));
+}
+
+export interface LaunchFailureRequest {
+  account: string;
+  region: string;
+  autoScalingGroupName: string;
+  /** What Auto Scaling said, when the request comes from an event. */
+  statusMessage?: string;
+  eventId?: string;
+  trigger: 'event' | 'manual';
+  dryRun: boolean;
+}
+
+const MAX_TEXT = 4096;
+
+/** Accepts the forwarded EventBridge event or a manual `{account, region, autoScalingGroupName}`. */
+export function parseLaunchFailureInput(input: unknown, config: Pick<Config, 'regions'>): LaunchFailureRequest {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
+  const o = input as Record<string, unknown>;
+  const dryRun = o.dryRun === undefined ? false : o.dryRun;
+  if (typeof dryRun !== 'boolean') throw new InvalidInputError('dryRun', `expected true or false, got ${describe(dryRun)}`);
+
+  let request: LaunchFailureRequest;
+  if ('detail-type' in o || 'detail' in o || 'source' in o) {
+    if (o.source !== 'aws.autoscaling') throw new InvalidInputError('source', `expected "aws.autoscaling", got ${describe(o.source)}`);
+    if (o['detail-type'] !== LAUNCH_UNSUCCESSFUL) throw new InvalidInputError('detail-type', `expected "${LAUNCH_UNSUCCESSFUL}", got ${describe(o['detail-type'])}`);
+    const detail = o.detail;
+    if (!detail || typeof detail !== 'object' || Array.isArray(detail)) throw new InvalidInputError('detail', `expected an object, got ${describe(detail)}`);
+    const d = detail as Record<string, unknown>;
+    const statusMessage = d.StatusMessage;
+    if (typeof statusMessage !== 'string' || statusMessage.length > MAX_TEXT) {
+      throw new InvalidInputError('detail.StatusMessage', `expected text of at most ${MAX_TEXT} characters, got ${describe(statusMessage)}`);
+    }
+    if (o.id !== undefined && (typeof o.id !== 'string' || o.id.length > 128)) throw new InvalidInputError('id', `expected an event id, got ${describe(o.id)}`);
+    request = {
+      account: requireAccountId('account', o.account),
+      region: requireRegion('region', o.region),
+      autoScalingGroupName: requireAsgName('detail.AutoScalingGroupName', d.AutoScalingGroupName),
+      statusMessage,
+      ...(typeof o.id === 'string' ? { eventId: o.id } : {}),
+      trigger: 'event',
+      dryRun,
+    };
+  } else {
+    request = {
+      account: requireAccountId('account', o.account),
+      region: requireRegion('region', o.region),
+      autoScalingGroupName: requireAsgName('autoScalingGroupName', o.autoScalingGroupName),
+      trigger: 'manual',
+      dryRun,
+    };
+  }
+  if (!config.regions.includes(request.region)) {
+    throw new InvalidInputError('region', `${request.region} is not one of the configured regions (${config.regions.join(', ')})`);
+  }
+  return request;
+}
+
+export const CAUSES = [
+  'missing-grant',
+  'service-linked-role-missing',
+  'key-disabled-or-pending-deletion',
+  'aws-managed-key-ami',
+  'key-policy-blocks-grant',
+  'member-role-unavailable',
+  'not-a-kms-failure',
+  'grant-present',
+  'unmanaged-key',
+  'asg-not-found',
+  'image-not-found',
+] as const;
+export type Cause = (typeof CAUSES)[number];
+
+/** What the workflow does about a cause: remediate, nothing to do, or a finding for a person. */
+export type Status = 'remediable' | 'no-action' | 'finding';
+
+export interface ImageFacts {
+  imageId: string;
+  found: boolean;
+  ownerId?: string;
+  snapshots: { snapshotId: string; encrypted: boolean; kmsKeyId?: string }[];
+}
+
+export interface KeyFacts {
+  keyArn: string;
+  found: boolean;
+  keyManager?: 'AWS' | 'CUSTOMER';
+  keyState?: string;
+  /** One of the configured central keys. */
+  managed: boolean;
+  /** A grant for the group's service-linked role covering every required operation exists. */
+  grantPresent?: boolean;
+  policy?: PolicyAnalysis;
+}
+
+export interface LaunchFailureFacts {
+  request: LaunchFailureRequest;
+  memberRole: { available: true } | { available: false; detail: string };
+  group?: { found: boolean; serviceLinkedRoleArn?: string; serviceLinkedRoleExists?: boolean };
+  images: ImageFacts[];
+  keys: KeyFacts[];
+  createServiceLinkedRole: boolean;
+  partition: Config['partition'];
+}
+
+export interface Diagnosis {
+  cause: Cause;
+  status: Status;
+  remediable: boolean;
+  dryRun: boolean;
+  account: string;
+  region: string;
+  autoScalingGroupName: string;
+  trigger: LaunchFailureRequest['trigger'];
+  eventId: string | null;
+  serviceLinkedRoleArn: string | null;
+  serviceLinkedRoleExists: boolean | null;
+  createServiceLinkedRole: boolean;
+  images: ImageFacts[];
+  keys: Omit<KeyFacts, 'policy'>[];
+  grantsNeeded: (GrantTarget & { name: string })[];
+  finding: string;
+  fix: string | null;
+}
+
+const UNUSABLE_STATES = new Set(['Disabled', 'PendingDeletion', 'PendingImport', 'Unavailable', 'PendingReplicaDeletion']);
+
+/** Decides the one cause of a launch failure from the facts, most fundamental first. */
+export function diagnose(facts: LaunchFailureFacts): Diagnosis {
+  const { request } = facts;
+  const slr = facts.group?.serviceLinkedRoleArn ?? null;
+  const base = {
+    dryRun: request.dryRun,
+    account: request.account,
+    region: request.region,
+    autoScalingGroupName: request.autoScalingGroupName,
+    trigger: request.trigger,
+    eventId: request.eventId ?? null,
+    serviceLinkedRoleArn: slr,
+    serviceLinkedRoleExists: facts.group?.serviceLinkedRoleExists ?? null,
+    createServiceLinkedRole: facts.createServiceLinkedRole,
+    images: facts.images,
+    keys: facts.keys.map(({ policy: _policy, ...k }) => k),
+    grantsNeeded: [] as Diagnosis['grantsNeeded'],
+    fix: null as string | null,
+  };
+  const result = (cause: Cause, status: Status, finding: string, extra: Partial<Diagnosis> = {}): Diagnosis => ({
+    ...base,
+    cause,
+    status,
+    remediable: status === 'remediable',
+    finding,
+    ...extra,
+  });
+  const where = `Auto Scaling group ${request.autoScalingGroupName} in ${request.account}/${request.region}`;
+
+  if (request.statusMessage !== undefined && !looksLikeKmsFailure(request.statusMessage)) {
+    return result('not-a-kms-failure', 'no-action', `The launch failure of ${where} does not point at KMS: ${request.statusMessage.slice(0, 300)}`);
+  }
+  if (!facts.memberRole.available) {
+    return result('member-role-unavailable', 'finding', `amiwarden cannot act in account ${request.account}: ${facts.memberRole.detail}`, {
+      fix: 'Deploy the amiwarden member stack (member/member-account.yml) to this account, or check that its role trusts the central account and external id.',
+    });
+  }
+  if (!facts.group?.found) {
+    return result('asg-not-found', 'finding', `${where} no longer exists`);
+  }
+  const launched = facts.images.filter((i) => i.found);
+  if (launched.length === 0) {
+    return result('image-not-found', 'finding', `The AMI that ${where} launches (${facts.images.map((i) => i.imageId).join(', ') || 'none resolved'}) cannot be found`);
+  }
+  if (!launched.some((i) => i.snapshots.some((s) => s.encrypted))) {
+    return result('not-a-kms-failure', 'no-action', `The AMI that ${where} launches has no encrypted volume: the failure is not a KMS one`);
+  }
+
+  const unreadable = launched.flatMap((i) => i.snapshots.filter((s) => s.encrypted && !s.kmsKeyId).map((s) => s.snapshotId));
+  if (unreadable.length > 0) {
+    return result('unmanaged-key', 'finding', `The key behind snapshot(s) ${unreadable.join(', ')} of the AMI of ${where} cannot be read from the central or the member account`);
+  }
+  const keyOf = (arn: string) => facts.keys.find((k) => k.keyArn === arn);
+  const usedKeys = [...new Set(launched.flatMap((i) => i.snapshots.flatMap((s) => (s.encrypted && s.kmsKeyId ? [s.kmsKeyId] : []))))]
+    .map((arn) => keyOf(arn) ?? { keyArn: arn, found: false, managed: false });
+
+  const awsManaged = usedKeys.filter((k) => k.keyManager === 'AWS');
+  const foreignAwsManaged = awsManaged.length > 0 && launched.some((i) => i.ownerId !== request.account);
+  if (foreignAwsManaged) {
+    return result('aws-managed-key-ami', 'finding', `The AMI that ${where} launches is encrypted with the AWS managed key (aws/ebs), which cannot be used from another account`, {
+      fix: 'Re-encrypt the AMI with the organization key (CopyImage with KmsKeyId) and launch from the copy: the re-encryption workflow does this.',
+    });
+  }
+  const unusable = usedKeys.filter((k) => !k.found || (k.keyState !== undefined && UNUSABLE_STATES.has(k.keyState)));
+  if (unusable.length > 0) {
+    const states = unusable.map((k) => `${k.keyArn} (${k.found ? k.keyState : 'not found or not accessible'})`).join(', ');
+    return result('key-disabled-or-pending-deletion', 'finding', `The key behind the AMI of ${where} is not usable: ${states}`, {
+      fix: 'Enable the key, or cancel its deletion (kms:EnableKey / kms:CancelKeyDeletion); no grant helps while the key is not Enabled.',
+    });
+  }
+  const unmanaged = usedKeys.filter((k) => k.keyManager === 'CUSTOMER' && !k.managed);
+  if (unmanaged.length > 0) {
+    return result('unmanaged-key', 'finding', `The AMI of ${where} is encrypted with a customer key amiwarden does not manage: ${unmanaged.map((k) => k.keyArn).join(', ')}`, {
+      fix: 'Re-encrypt the AMI with the organization key, or add this key to AMIWARDEN_KMS_KEY_ARNS if it is the organization key of its region.',
+    });
+  }
+
+  const managedKeys = usedKeys.filter((k) => k.managed);
+  const grantee = slr ?? serviceLinkedRoleArn(facts.partition, request.account);
+  const needing = managedKeys.filter((k) => !k.grantPresent);
+  const grantsNeeded = needing.map((k) => ({ keyArn: k.keyArn, granteePrincipal: grantee, name: grantName(grantee) }));
+  if (managedKeys.length === 0 || needing.length === 0) {
+    return result('grant-present', 'no-action', `The service-linked role ${grantee} already holds the grant it needs on ${managedKeys.map((k) => k.keyArn).join(', ') || 'the key'}; nothing to change`);
+  }
+
+  if (facts.group.serviceLinkedRoleExists === false) {
+    const suffix = parseServiceLinkedRoleArn(grantee)?.customSuffix;
+    return result(
+      'service-linked-role-missing',
+      facts.createServiceLinkedRole ? 'remediable' : 'finding',
+      `The Auto Scaling service-linked role ${grantee} of ${where} does not exist`,
+      {
+        grantsNeeded,
+        fix: facts.createServiceLinkedRole
+          ? null
+          : `Create it (aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com${suffix ? ` --custom-suffix ${suffix}` : ''}) or set AMIWARDEN_CREATE_SERVICE_LINKED_ROLE=true; then amiwarden creates the grant.`,
+      },
+    );
+  }
+
+  const blocked = needing.filter((k) => k.policy?.verdict === 'blocked');
+  if (blocked.length > 0) {
+    return result('key-policy-blocks-grant', 'finding', `The key policy of ${blocked.map((k) => k.keyArn).join(', ')} does not let account ${request.account} create the grant: ${blocked.flatMap((k) => k.policy?.reasons ?? []).join('; ')}`, {
+      grantsNeeded,
+      fix: blocked[0]?.policy?.fix ?? null,
+    });
+  }
+
+  return result('missing-grant', 'remediable', `The service-linked role ${grantee} has no grant on ${needing.map((k) => k.keyArn).join(', ')}: Auto Scaling cannot use the key to launch`, {
+    grantsNeeded,
+  });
+}
+

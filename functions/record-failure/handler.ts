@@ -1,0 +1,40 @@
+/**
+ * Step "Record failure": the one failure path of every workflow. Logs the error with the original
+ * input and keeps both on the failure queue, so nothing a workflow could not finish is lost.
+ * Needs no other configuration, so that it works even when the others cannot start.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { call, clientSettings } from '../../adapters/aws';
+
+const logger = new Logger({ serviceName: 'amiwarden', persistentKeys: { function: 'record-failure' } });
+const queueUrl = process.env.AMIWARDEN_FAILURE_QUEUE_URL?.trim() || undefined;
+const sqs = queueUrl ? new SQSClient(clientSettings(process.env.AWS_REGION ?? 'us-east-1')) : undefined;
+
+/** SQS takes at most 256 KiB; a larger record is cut, with a note. */
+const MAX_BODY = 250_000;
+
+export interface FailureRecord {
+  workflow: string;
+  execution: string | null;
+  error: { name: string; cause: string };
+  input: unknown;
+  recordedAt: string;
+}
+
+export const handler = async (payload: { workflow?: unknown; execution?: unknown; input?: unknown; error?: unknown }): Promise<{ recorded: true; queued: boolean }> => {
+  const err = (payload?.error ?? {}) as { Error?: unknown; Cause?: unknown };
+  const record: FailureRecord = {
+    workflow: typeof payload?.workflow === 'string' ? payload.workflow : 'unknown',
+    execution: typeof payload?.execution === 'string' ? payload.execution : null,
+    error: { name: String(err.Error ?? 'Unknown'), cause: String(err.Cause ?? '').slice(0, 8192) },
+    input: payload?.input ?? null,
+    recordedAt: new Date().toISOString(),
+  };
+  logger.error('Workflow step failed', { record });
+  if (!sqs || !queueUrl) return { recorded: true, queued: false };
+  let body = JSON.stringify(record);
+  if (body.length > MAX_BODY) body = JSON.stringify({ ...record, input: `(cut: ${body.length} characters)`, truncated: true });
+  await call('sqs:SendMessage', () => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body })));
+  return { recorded: true, queued: true };
+};

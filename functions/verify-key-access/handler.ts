@@ -1,0 +1,14 @@
+/** Step "Verify grant is visible": read the grants back from the key's account. */
+import { parseVerifyInput, verifyKeyAccess, type VerifiedGrant } from '../../services/launch-failure';
+import { executionOf, invoke, startRuntime } from '../shared/runtime';
+
+const rt = startRuntime('verify-key-access');
+
+export const handler = async (payload: unknown): Promise<{ verified: true; grants: VerifiedGrant[] }> =>
+  invoke(rt, { execution: executionOf(payload) }, async () => {
+    const input = parseVerifyInput(payload);
+    rt.logger.appendKeys({ account: input.account, region: input.region });
+    const result = await verifyKeyAccess(input, rt.aws);
+    rt.logger.info('Grants verified', { grants: result.grants.map((g) => g.grantId) });
+    return result;
+  });

@@ -1,0 +1,286 @@
+/**
+ * The launch-failure workflow's steps: gather the facts (member account through its role, the
+ * central account on its own), let core decide, and act only on what core decided — re-reading
+ * live state right before any change.
+ */
+import { ACCESS_DENIED_CODES, hasCode } from '../adapters/aws';
+import type { Config } from '../core/config';
+import { GrantNotVisibleError, InvalidInputError, MemberRoleUnavailableError, TransientAwsError } from '../core/errors';
+import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS, type GrantTarget } from '../core/grants';
+import { describe, parseKeyArn, parseServiceLinkedRoleArn, requireAccountId, requireAsgName, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
+import { analyzeCreateGrant, keyPolicyFix } from '../core/key-policy';
+import {
+  diagnose,
+  looksLikeKmsFailure,
+  type Diagnosis,
+  type ImageFacts,
+  type KeyFacts,
+  type LaunchFailureFacts,
+  type LaunchFailureRequest,
+} from '../core/launch-failure';
+import type { AwsContext, MemberAws } from './aws-context';
+
+export async function diagnoseLaunchFailure(request: LaunchFailureRequest, config: Config, aws: AwsContext): Promise<Diagnosis> {
+  return diagnose(await gatherFacts(request, config, aws));
+}
+
+async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: AwsContext): Promise<LaunchFailureFacts> {
+  const facts: LaunchFailureFacts = {
+    request,
+    memberRole: { available: true },
+    images: [],
+    keys: [],
+    createServiceLinkedRole: config.createServiceLinkedRole,
+    partition: config.partition,
+  };
+  // A failure that is not about KMS costs no AWS call at all.
+  if (request.statusMessage !== undefined && !looksLikeKmsFailure(request.statusMessage)) return facts;
+
+  let member: MemberAws;
+  try {
+    member = await aws.member(request.account, request.region);
+  } catch (error) {
+    if (error instanceof MemberRoleUnavailableError) return { ...facts, memberRole: { available: false, detail: error.message } };
+    throw error;
+  }
+
+  const group = await member.autoscaling.describeGroup(request.autoScalingGroupName);
+  if (!group) return { ...facts, group: { found: false } };
+  const slrArn = group.serviceLinkedRoleArn ?? serviceLinkedRoleArn(config.partition, request.account);
+  const slr = parseServiceLinkedRoleArn(slrArn);
+
+  const [imageIds, slrExists] = await Promise.all([
+    resolveImageIds(member, group),
+    slr && slr.account === request.account ? member.iam.roleExists(slr.roleName) : Promise.resolve(undefined),
+  ]);
+  const central = aws.central(request.region);
+  const images = await describeImages(imageIds, central, member, config.centralAccountId, request.account);
+  const keys = await describeKeys(images, request, config, aws, member, slrArn);
+  return {
+    ...facts,
+    group: { found: true, serviceLinkedRoleArn: slrArn, ...(slrExists === undefined ? {} : { serviceLinkedRoleExists: slrExists }) },
+    images,
+    keys,
+  };
+}
+
+async function resolveImageIds(member: MemberAws, group: NonNullable<Awaited<ReturnType<MemberAws['autoscaling']['describeGroup']>>>): Promise<string[]> {
+  const lookups = group.launchTemplates.map((ref) => member.ec2.launchTemplateImage(ref));
+  if (group.launchConfigurationName) lookups.push(member.autoscaling.launchConfigurationImage(group.launchConfigurationName));
+  const ids = await Promise.all(lookups);
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id.startsWith('ami-')))];
+}
+
+/** The central account looks at its own images; anything else is looked up from the member. */
+async function describeImages(
+  imageIds: string[],
+  central: ReturnType<AwsContext['central']>,
+  member: MemberAws,
+  centralAccount: string,
+  memberAccount: string,
+): Promise<ImageFacts[]> {
+  const centralImages = (await central.ec2.describeImages(imageIds)).filter((i) => i.ownerId === centralAccount);
+  const rest = imageIds.filter((id) => !centralImages.some((i) => i.imageId === id));
+  const memberImages = await member.ec2.describeImages(rest);
+  const facts: ImageFacts[] = [];
+  for (const id of imageIds) {
+    const image = centralImages.find((i) => i.imageId === id) ?? memberImages.find((i) => i.imageId === id);
+    if (!image) {
+      facts.push({ imageId: id, found: false, snapshots: [] });
+      continue;
+    }
+    const reader = image.ownerId === centralAccount ? central.ec2 : image.ownerId === memberAccount ? member.ec2 : undefined;
+    const snapshots = reader ? await reader.describeSnapshots(image.snapshots.map((s) => s.snapshotId)) : [];
+    facts.push({
+      imageId: id,
+      found: true,
+      ownerId: image.ownerId,
+      snapshots: image.snapshots.map((s) => {
+        const snap = snapshots.find((x) => x.snapshotId === s.snapshotId);
+        const encrypted = snap ? snap.encrypted : s.encrypted;
+        return { snapshotId: s.snapshotId, encrypted, ...(encrypted && snap?.kmsKeyId ? { kmsKeyId: snap.kmsKeyId } : {}) };
+      }),
+    });
+  }
+  return facts;
+}
+
+async function describeKeys(
+  images: ImageFacts[],
+  request: LaunchFailureRequest,
+  config: Config,
+  aws: AwsContext,
+  member: MemberAws,
+  slrArn: string,
+): Promise<KeyFacts[]> {
+  const central = aws.central(request.region);
+  const keyIds = [...new Set(images.flatMap((i) => i.snapshots.flatMap((s) => (s.kmsKeyId ? [s.kmsKeyId] : []))))];
+  return Promise.all(
+    keyIds.map(async (keyId): Promise<KeyFacts> => {
+      const arn = parseKeyArn(keyId);
+      const kms = arn && arn.account !== config.centralAccountId ? member.kms : central.kms;
+      const lookup = await kms.describeKey(keyId);
+      if (!lookup.found) return { keyArn: keyId, found: false, managed: false };
+      const key = lookup.key;
+      const managed = Object.values(config.keys).some((k) => k.arn === key.keyArn);
+      const facts: KeyFacts = { keyArn: key.keyArn, found: true, keyManager: key.keyManager, keyState: key.keyState, managed };
+      if (!managed || key.keyState !== 'Enabled') return facts;
+      const grants = await central.kms.listGrants(key.keyArn, slrArn);
+      const grantPresent = grants.some((g) => grantCovers(g, slrArn));
+      if (grantPresent) return { ...facts, grantPresent };
+      const policy = analyzeCreateGrant(await central.kms.keyPolicy(key.keyArn), {
+        callerAccount: request.account,
+        callerArn: member.roleArn,
+        granteePrincipal: slrArn,
+        operations: REQUIRED_GRANT_OPERATIONS,
+        ...(config.organizationId ? { organizationId: config.organizationId } : {}),
+      });
+      return { ...facts, grantPresent, policy };
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface GrantInput {
+  account: string;
+  region: string;
+  autoScalingGroupName: string;
+  serviceLinkedRoleArn: string;
+  createServiceLinkedRole: boolean;
+  grants: GrantTarget[];
+}
+
+export type GrantOutcomeName = 'granted' | 'already-granted' | 'key-policy-blocks-grant' | 'member-role-unavailable' | 'key-not-usable';
+
+export interface GrantOutcome {
+  outcome: GrantOutcomeName;
+  serviceLinkedRoleCreated: boolean;
+  grants: { keyArn: string; granteePrincipal: string; name: string; grantId: string | null; created: boolean }[];
+  finding: string | null;
+  fix: string | null;
+}
+
+/** Validates the grant step's input: never a grant for anyone but this account's Auto Scaling role, on a configured key. */
+export function parseGrantInput(input: unknown, config: Config): GrantInput {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
+  const o = input as Record<string, unknown>;
+  const account = requireAccountId('account', o.account);
+  const region = requireRegion('region', o.region);
+  const autoScalingGroupName = requireAsgName('autoScalingGroupName', o.autoScalingGroupName);
+  const slr = parseServiceLinkedRoleArn(o.serviceLinkedRoleArn);
+  if (!slr || slr.account !== account) {
+    throw new InvalidInputError('serviceLinkedRoleArn', `expected the Auto Scaling service-linked role of account ${account}, got ${describe(o.serviceLinkedRoleArn)}`);
+  }
+  if (!Array.isArray(o.grants) || o.grants.length === 0 || o.grants.length > 20) throw new InvalidInputError('grants', 'expected 1 to 20 grants');
+  const configured = new Set(Object.values(config.keys).map((k) => k.arn));
+  const grants = o.grants.map((g, i): GrantTarget => {
+    const t = (g ?? {}) as Record<string, unknown>;
+    if (typeof t.keyArn !== 'string' || !configured.has(t.keyArn)) throw new InvalidInputError(`grants[${i}].keyArn`, `not a configured central key: ${describe(t.keyArn)}`);
+    if (t.granteePrincipal !== slr.arn) throw new InvalidInputError(`grants[${i}].granteePrincipal`, `must be ${slr.arn}, got ${describe(t.granteePrincipal)}`);
+    return { keyArn: t.keyArn, granteePrincipal: slr.arn };
+  });
+  return {
+    account,
+    region,
+    autoScalingGroupName,
+    serviceLinkedRoleArn: slr.arn,
+    createServiceLinkedRole: o.createServiceLinkedRole === true && config.createServiceLinkedRole,
+    grants,
+  };
+}
+
+export async function grantKeyAccess(input: GrantInput, config: Config, aws: AwsContext): Promise<GrantOutcome> {
+  const outcome = (name: GrantOutcomeName, rest: Partial<GrantOutcome> = {}): GrantOutcome => ({
+    outcome: name,
+    serviceLinkedRoleCreated: false,
+    grants: [],
+    finding: null,
+    fix: null,
+    ...rest,
+  });
+  let member: MemberAws;
+  try {
+    member = await aws.member(input.account, input.region);
+  } catch (error) {
+    if (error instanceof MemberRoleUnavailableError) return outcome('member-role-unavailable', { finding: error.message });
+    throw error;
+  }
+
+  let serviceLinkedRoleCreated = false;
+  const slr = parseServiceLinkedRoleArn(input.serviceLinkedRoleArn)!;
+  if (input.createServiceLinkedRole && !(await member.iam.roleExists(slr.roleName))) {
+    await member.iam.createAutoScalingServiceLinkedRole(slr.customSuffix);
+    serviceLinkedRoleCreated = true;
+  }
+
+  const central = aws.central(input.region);
+  const results: GrantOutcome['grants'] = [];
+  for (const target of input.grants) {
+    const request = grantRequest(target);
+    // Re-read live state right before acting: a duplicate event or a parallel execution may have granted already.
+    const existing = (await central.kms.listGrants(target.keyArn, target.granteePrincipal)).find((g) => grantCovers(g, target.granteePrincipal));
+    if (existing) {
+      results.push({ ...target, name: existing.name ?? request.name, grantId: existing.grantId, created: false });
+      continue;
+    }
+    try {
+      const grantId = await member.kms.createGrant(request);
+      results.push({ ...target, name: request.name, grantId, created: true });
+    } catch (error) {
+      if (hasCode(error, ...ACCESS_DENIED_CODES)) {
+        return outcome('key-policy-blocks-grant', {
+          serviceLinkedRoleCreated,
+          grants: results,
+          finding: `Account ${input.account} may not create grants on ${target.keyArn}: ${(error as Error).message}`,
+          fix: keyPolicyFix(config.organizationId),
+        });
+      }
+      if (hasCode(error, 'DisabledException', 'KMSInvalidStateException', 'NotFoundException')) {
+        return outcome('key-not-usable', { serviceLinkedRoleCreated, grants: results, finding: `${target.keyArn} cannot take grants now: ${(error as Error).message}` });
+      }
+      // A service-linked role created a moment ago may not be visible to KMS yet (IAM is eventually consistent).
+      if (serviceLinkedRoleCreated && hasCode(error, 'InvalidArnException')) throw new TransientAwsError('kms:CreateGrant', 'InvalidArnException', { cause: error });
+      throw error;
+    }
+  }
+  const created = results.some((r) => r.created);
+  return outcome(created ? 'granted' : 'already-granted', { serviceLinkedRoleCreated, grants: results });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface VerifiedGrant {
+  keyArn: string;
+  granteePrincipal: string;
+  grantId: string;
+  name: string | null;
+  operations: string[];
+}
+
+export function parseVerifyInput(input: unknown): { account: string; region: string; grants: GrantTarget[] } {
+  if (!input || typeof input !== 'object') throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
+  const o = input as Record<string, unknown>;
+  const region = requireRegion('region', o.region);
+  const account = requireAccountId('account', o.account);
+  if (!Array.isArray(o.grants) || o.grants.length === 0 || o.grants.length > 20) throw new InvalidInputError('grants', 'expected 1 to 20 grants');
+  const grants = o.grants.map((g, i) => {
+    const t = (g ?? {}) as Record<string, unknown>;
+    if (!parseKeyArn(t.keyArn)) throw new InvalidInputError(`grants[${i}].keyArn`, `expected a key ARN, got ${describe(t.keyArn)}`);
+    if (!parseServiceLinkedRoleArn(t.granteePrincipal)) throw new InvalidInputError(`grants[${i}].granteePrincipal`, `expected a service-linked role ARN, got ${describe(t.granteePrincipal)}`);
+    return { keyArn: t.keyArn as string, granteePrincipal: t.granteePrincipal as string };
+  });
+  return { account, region, grants };
+}
+
+/** Reads the grants back from the key's own account; not there yet → GrantNotVisibleError (the state machine waits and retries). */
+export async function verifyKeyAccess(input: { region: string; grants: GrantTarget[] }, aws: AwsContext): Promise<{ verified: true; grants: VerifiedGrant[] }> {
+  const central = aws.central(input.region);
+  const verified: VerifiedGrant[] = [];
+  for (const target of input.grants) {
+    const grant = (await central.kms.listGrants(target.keyArn, target.granteePrincipal)).find((g) => grantCovers(g, target.granteePrincipal));
+    if (!grant) throw new GrantNotVisibleError(target.keyArn, target.granteePrincipal);
+    verified.push({ ...target, grantId: grant.grantId, name: grant.name ?? null, operations: grant.operations });
+  }
+  return { verified: true, grants: verified };
+}

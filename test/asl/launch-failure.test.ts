@@ -1,0 +1,195 @@
+/**
+ * statemachines/launch-failure.asl.json, run as deployed by aws-local-stepfunctions with the real
+ * handlers; AWS is answered by real-shaped SDK mocks (test/fixtures/aws.ts). Each test is a cold
+ * start: modules are loaded in isolation so that no credentials or clients leak between cases.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ExecutionReport } from '../../local/state-machine';
+import type { Scenario } from '../fixtures/aws';
+import { ASG, CENTRAL, CMK_ARN, GRANT_FOR_AWS_RESOURCE_ONLY_POLICY, MEMBER, REGION, TEST_ENV, slrArn } from '../fixtures/aws';
+
+const REQUIRED = ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'DescribeKey', 'CreateGrant'];
+const event = (name: string) => JSON.parse(readFileSync(path.join(__dirname, '../fixtures/events', `${name}.json`), 'utf8'));
+
+Object.assign(process.env, TEST_ENV);
+
+interface Run {
+  report: ExecutionReport;
+  output: Record<string, unknown>;
+  world: ReturnType<typeof import('../fixtures/aws').mockWorld>;
+  calls: (command: string) => { input: Record<string, unknown> }[];
+}
+
+async function run(scenario: Scenario, input: unknown = event('launch-unsuccessful-kms-cancelled')): Promise<Run> {
+  let result!: Run;
+  await jest.isolateModulesAsync(async () => {
+    const { mockWorld } = await import('../fixtures/aws');
+    const { runWorkflow } = await import('../../local/state-machine');
+    const world = mockWorld(scenario);
+    try {
+      const report = await runWorkflow('launch-failure', input);
+      const all = [world.sts, world.asg, world.ec2, world.iam, world.kms].flatMap((m) => m.calls());
+      const calls = (command: string) =>
+        all.filter((c) => (c.args[0] as { constructor: { name: string } }).constructor.name === `${command}Command`).map((c) => ({ input: (c.args[0] as { input: Record<string, unknown> }).input }));
+      result = { report, output: (report.output ?? {}) as Record<string, unknown>, world, calls };
+    } finally {
+      world.reset();
+    }
+  });
+  return result;
+}
+
+describe('launch-failure state machine', () => {
+  it('grants the group’s service-linked role the eight operations on the central key, from the member account (happy path)', async () => {
+    const { report, output, calls } = await run({});
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(output).toMatchObject({ workflow: 'launch-failure', status: 'remediated', cause: 'missing-grant', account: MEMBER, region: REGION, autoScalingGroupName: ASG });
+    const creates = calls('CreateGrant');
+    expect(creates).toHaveLength(1);
+    expect(creates[0]!.input).toEqual({ KeyId: CMK_ARN, GranteePrincipal: slrArn(), Operations: REQUIRED, Name: `amiwarden:${MEMBER}:AWSServiceRoleForAutoScaling` });
+    expect(calls('AssumeRole')[0]!.input).toMatchObject({ RoleArn: `arn:aws:iam::${MEMBER}:role/amiwarden-member`, ExternalId: 'amiwarden-test' });
+    expect((output.grants as { operations: string[] }[])[0]!.operations).toEqual(REQUIRED);
+    expect(report.path).toEqual([
+      'Diagnose launch failure',
+      'What caused the launch failure?',
+      'Grant key access in member account',
+      'Was the grant created?',
+      'Verify grant is visible',
+      'Record remediation',
+    ]);
+    expect(report.lambdaInvocations).toBe(3);
+  });
+
+  it('changes nothing when the grant already exists', async () => {
+    const { report, output, calls } = await run({ grants: [{ granteePrincipal: slrArn(), operations: REQUIRED, name: `amiwarden:${MEMBER}:AWSServiceRoleForAutoScaling` }] });
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(output).toMatchObject({ status: 'no-action', cause: 'grant-present' });
+    expect(calls('CreateGrant')).toHaveLength(0);
+    expect(report.lambdaInvocations).toBe(1);
+  });
+
+  it('reports a disabled key as a finding and creates no grant', async () => {
+    const { output, calls } = await run({ keyState: 'Disabled' }, event('launch-unsuccessful-kms-invalid-state'));
+
+    expect(output).toMatchObject({ status: 'finding', cause: 'key-disabled-or-pending-deletion' });
+    expect(output.fix).toMatch(/EnableKey|CancelKeyDeletion/);
+    expect(calls('CreateGrant')).toHaveLength(0);
+  });
+
+  it('names an unavailable member role as a finding instead of failing', async () => {
+    const { report, output, calls } = await run({ assumeRole: 'denied' });
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(output).toMatchObject({ status: 'finding', cause: 'member-role-unavailable' });
+    expect(output.finding).toContain(`arn:aws:iam::${MEMBER}:role/amiwarden-member`);
+    expect(calls('DescribeAutoScalingGroups')).toHaveLength(0);
+  });
+
+  it('grants the role the group actually uses when it carries a custom suffix', async () => {
+    const custom = slrArn(MEMBER, 'web');
+    const { output, calls } = await run({ serviceLinkedRoleArn: custom });
+
+    expect(output).toMatchObject({ status: 'remediated', serviceLinkedRoleArn: custom });
+    expect(calls('CreateGrant')[0]!.input).toMatchObject({ GranteePrincipal: custom, Name: `amiwarden:${MEMBER}:AWSServiceRoleForAutoScaling_web` });
+  });
+
+  it('creates a missing service-linked role (with its suffix) before granting, when configured to', async () => {
+    const custom = slrArn(MEMBER, 'web');
+    const { output, calls } = await run({ serviceLinkedRoleArn: custom, serviceLinkedRoleExists: false });
+
+    expect(output).toMatchObject({ status: 'remediated', cause: 'service-linked-role-missing', serviceLinkedRoleCreated: true });
+    expect(calls('CreateServiceLinkedRole')[0]!.input).toMatchObject({ AWSServiceName: 'autoscaling.amazonaws.com', CustomSuffix: 'web' });
+    expect(calls('CreateGrant')[0]!.input).toMatchObject({ GranteePrincipal: custom });
+  });
+
+  it('retries throttling with backoff and then succeeds', async () => {
+    // The mock replaces send(), so the SDK's own retries are not in play: each throttle fails the Lambda with
+    // TransientAwsError and the state machine retries it (the emulator tests cover the SDK's share).
+    const { report, output, calls } = await run({ throttle: { command: 'DescribeAutoScalingGroups', times: 2 } });
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(output).toMatchObject({ status: 'remediated' });
+    expect(report.retries).toBe(2);
+    expect(calls('DescribeAutoScalingGroups')).toHaveLength(3);
+    expect(calls('CreateGrant')).toHaveLength(1);
+  });
+
+  it('spots a key policy that lets members grant only for AWS resources, and spells out the fix', async () => {
+    const { output, calls } = await run({ keyPolicy: GRANT_FOR_AWS_RESOURCE_ONLY_POLICY });
+
+    expect(output).toMatchObject({ status: 'finding', cause: 'key-policy-blocks-grant' });
+    expect(output.finding).toMatch(/GrantIsForAWSResource/);
+    expect(output.fix).toContain('"kms:GranteePrincipal"');
+    expect(calls('CreateGrant')).toHaveLength(0);
+  });
+
+  it('turns AccessDenied on CreateGrant into the key-policy finding', async () => {
+    const { report, output, calls } = await run({ createGrant: 'access-denied' });
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(output).toMatchObject({ status: 'finding', cause: 'key-policy-blocks-grant' });
+    expect(output.fix).toContain('kms:CreateGrant');
+    expect(calls('CreateGrant')).toHaveLength(1);
+    expect(report.path).toContain('Record refused grant');
+  });
+
+  it('hands an AMI on the AWS managed key to re-encryption instead of granting', async () => {
+    const awsKey = `arn:aws:kms:${REGION}:${CENTRAL}:key/798bc4bb-3079-4a9a-bc27-2c7f2b6c91d0`;
+    const { output, calls } = await run({ snapshotKey: awsKey, keyManager: 'AWS' });
+
+    expect(output).toMatchObject({ status: 'finding', cause: 'aws-managed-key-ami' });
+    expect(calls('CreateGrant')).toHaveLength(0);
+  });
+
+  it('ignores a launch failure that is not about KMS without a single AWS call', async () => {
+    const { output, calls } = await run({}, event('launch-unsuccessful-snapshot-id'));
+
+    expect(output).toMatchObject({ status: 'no-action', cause: 'not-a-kms-failure' });
+    expect(calls('AssumeRole')).toHaveLength(0);
+    expect(calls('DescribeImages')).toHaveLength(0);
+  });
+
+  it('plans without changing anything in a dry run', async () => {
+    const { output, calls } = await run({}, { account: MEMBER, region: REGION, autoScalingGroupName: ASG, dryRun: true });
+
+    expect(output).toMatchObject({ status: 'planned', cause: 'missing-grant', grantsNeeded: [{ keyArn: CMK_ARN, granteePrincipal: slrArn() }] });
+    expect(calls('CreateGrant')).toHaveLength(0);
+  });
+
+  it('fails through the one failure path, recording the input, on a spoofed event', async () => {
+    const spoofed = { ...event('launch-unsuccessful-kms-cancelled'), source: 'my.app' };
+    const { report, calls } = await run({}, spoofed);
+
+    expect(report.status).toBe('FAILED');
+    expect(report.error?.name).toBe('LaunchFailureRemediationFailed');
+    expect(report.path).toEqual(['Diagnose launch failure', 'Record failure', 'Launch-failure remediation failed']);
+    expect(calls('AssumeRole')).toHaveLength(0);
+  });
+});
+
+describe('launch-failure state machine contract', () => {
+  const definition = JSON.parse(readFileSync(path.join(__dirname, '../../statemachines/launch-failure.asl.json'), 'utf8'));
+  const states = Object.entries(definition.States as Record<string, Record<string, unknown>>);
+
+  it('gives every Task a Catch into the one failure path', () => {
+    const tasks = states.filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThanOrEqual(4);
+    for (const [name, state] of tasks) {
+      const catchers = state.Catch as { ErrorEquals: string[]; Next: string }[] | undefined;
+      expect({ name, catches: catchers?.some((c) => c.ErrorEquals.includes('States.ALL')) }).toEqual({ name, catches: true });
+      if (name !== 'Record failure') expect(catchers!.map((c) => c.Next)).toContain('Record failure');
+    }
+  });
+
+  it('retries with backoff and jitter on the transient error every AWS-calling Task can throw', () => {
+    for (const name of ['Diagnose launch failure', 'Grant key access in member account', 'Verify grant is visible']) {
+      const retry = (definition.States[name].Retry as { ErrorEquals: string[]; BackoffRate: number; JitterStrategy?: string }[]).find((r) =>
+        r.ErrorEquals.includes('TransientAwsError'),
+      );
+      expect(retry).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL' });
+    }
+  });
+});
