@@ -1,0 +1,242 @@
+/**
+ * A small AWS Organization on the emulator, built through the AWS APIs exactly as it would be in
+ * AWS: the central account with its keys and golden AMIs, member accounts with their amiwarden
+ * role, Auto Scaling service-linked roles and groups launching from central AMIs, and the
+ * EventBridge wiring that brings member launch failures to the central account.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateLaunchTemplateCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  EC2Client,
+  ModifyImageAttributeCommand,
+  RegisterImageCommand,
+} from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateRoleCommand, CreateServiceLinkedRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { clientConfig } from '../emulator/accounts';
+import type { Emulator } from '../emulator/index';
+import { ROOT, WORKFLOWS } from './workflows';
+
+export const CENTRAL_ACCOUNT = '999999999999';
+export const MEMBER_ROLE_NAME = 'amiwarden-member';
+export const EXTERNAL_ID = 'amiwarden-sandbox';
+export const REGIONS = ['us-east-1', 'eu-west-1'] as const;
+export const HOME_REGION = REGIONS[0];
+
+export interface MemberSpec {
+  account: string;
+  /** Custom suffix of the member's Auto Scaling service-linked role, if any. */
+  slrSuffix?: string;
+  autoScalingGroupName: string;
+}
+
+export const MEMBERS: MemberSpec[] = [
+  { account: '111111111111', autoScalingGroupName: 'web' },
+  { account: '222222222222', slrSuffix: 'apps', autoScalingGroupName: 'batch' },
+];
+
+export interface Organization {
+  centralAccount: string;
+  keyArns: Record<string, string>;
+  goldenImageId: string;
+  members: (MemberSpec & { serviceLinkedRoleArn: string })[];
+  /** Queue that receives what the central launch-failure rule matches (stands in for the state machine target). */
+  queues: Record<string, string>;
+}
+
+const cfg = (emulator: Emulator, account: string, region: string = HOME_REGION) => clientConfig(emulator, account, region);
+
+export function serviceLinkedRoleArnOf(member: MemberSpec): string {
+  const name = member.slrSuffix ? `AWSServiceRoleForAutoScaling_${member.slrSuffix}` : 'AWSServiceRoleForAutoScaling';
+  return `arn:aws:iam::${member.account}:role/aws-service-role/autoscaling.amazonaws.com/${name}`;
+}
+
+/** The Auto Scaling guide's cross-account key policy (example 2), for every member. */
+export function crossAccountKeyPolicy(central: string, members: string[]): string {
+  const roots = members.map((m) => `arn:aws:iam::${m}:root`);
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'amiwarden-organization-key',
+    Statement: [
+      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${central}:root` }, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'Allow external accounts use of the customer managed key',
+        Effect: 'Allow',
+        Principal: { AWS: roots },
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        Resource: '*',
+      },
+      {
+        Sid: 'Allow attachment of persistent resources in external accounts',
+        Effect: 'Allow',
+        Principal: { AWS: roots },
+        Action: ['kms:CreateGrant'],
+        Resource: '*',
+      },
+    ],
+  });
+}
+
+export async function buildOrganization(emulator: Emulator, options: { keyPolicy?: string } = {}): Promise<Organization> {
+  const central = CENTRAL_ACCOUNT;
+  const keyArns: Record<string, string> = {};
+  for (const region of REGIONS) {
+    const kms = new KMSClient(cfg(emulator, central, region));
+    const key = await kms.send(
+      new CreateKeyCommand({
+        Description: 'amiwarden organization key for AMIs',
+        Policy: options.keyPolicy ?? crossAccountKeyPolicy(central, MEMBERS.map((m) => m.account)),
+      }),
+    );
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/amiwarden', TargetKeyId: key.KeyMetadata!.KeyId! }));
+    keyArns[region] = key.KeyMetadata!.Arn!;
+  }
+
+  const goldenImageId = await registerImage(emulator, central, 'golden-web-2026-11', { kmsKeyId: keyArns[HOME_REGION]! });
+  const ec2 = new EC2Client(cfg(emulator, central));
+  await ec2.send(
+    new ModifyImageAttributeCommand({ ImageId: goldenImageId, LaunchPermission: { Add: MEMBERS.map((m) => ({ UserId: m.account })) } }),
+  );
+
+  const queues = await wireCentralEvents(emulator, central);
+  const members = [];
+  for (const member of MEMBERS) members.push(await buildMember(emulator, member, central, goldenImageId));
+  return { centralAccount: central, keyArns, goldenImageId, members, queues };
+}
+
+/** An AMI as a build pipeline makes it: a volume (encrypted or not), its snapshot, the image. */
+export async function registerImage(emulator: Emulator, account: string, name: string, encryption: { kmsKeyId?: string; encrypted?: boolean }): Promise<string> {
+  const ec2 = new EC2Client(cfg(emulator, account));
+  const encrypted = encryption.encrypted ?? encryption.kmsKeyId !== undefined;
+  const volume = await ec2.send(
+    new CreateVolumeCommand({
+      AvailabilityZone: `${HOME_REGION}a`,
+      Size: 8,
+      VolumeType: 'gp3',
+      Encrypted: encrypted,
+      ...(encryption.kmsKeyId ? { KmsKeyId: encryption.kmsKeyId } : {}),
+    }),
+  );
+  const snapshot = await ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId!, Description: `root volume of ${name}` }));
+  const image = await ec2.send(
+    new RegisterImageCommand({
+      Name: name,
+      Architecture: 'x86_64',
+      RootDeviceName: '/dev/xvda',
+      VirtualizationType: 'hvm',
+      EnaSupport: true,
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshot.SnapshotId!, VolumeType: 'gp3', DeleteOnTermination: true } }],
+    }),
+  );
+  return image.ImageId!;
+}
+
+async function wireCentralEvents(emulator: Emulator, central: string): Promise<Record<string, string>> {
+  const events = new EventBridgeClient(cfg(emulator, central));
+  const sqs = new SQSClient(cfg(emulator, central));
+  const queues: Record<string, string> = {};
+  for (const spec of Object.values(WORKFLOWS)) {
+    if (!spec.pattern) continue;
+    const queue = await sqs.send(new CreateQueueCommand({ QueueName: `amiwarden-${spec.name}` }));
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl!, AttributeNames: ['QueueArn'] }));
+    const rule = `amiwarden-${spec.name}`;
+    await events.send(new PutRuleCommand({ Name: rule, EventPattern: readFileSync(path.join(ROOT, spec.pattern), 'utf8') }));
+    await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'workflow', Arn: attributes.Attributes!.QueueArn! }] }));
+    queues[spec.name] = queue.QueueUrl!;
+  }
+  return queues;
+}
+
+async function buildMember(emulator: Emulator, member: MemberSpec, central: string, imageId: string) {
+  const iam = new IAMClient(cfg(emulator, member.account));
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: MEMBER_ROLE_NAME,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${central}:root` },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
+          },
+        ],
+      }),
+    }),
+  );
+  await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'autoscaling.amazonaws.com', ...(member.slrSuffix ? { CustomSuffix: member.slrSuffix } : {}) }));
+  const serviceLinkedRoleArn = serviceLinkedRoleArnOf(member);
+
+  const ec2 = new EC2Client(cfg(emulator, member.account));
+  const template = await ec2.send(
+    new CreateLaunchTemplateCommand({ LaunchTemplateName: member.autoScalingGroupName, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } }),
+  );
+  const autoscaling = new AutoScalingClient(cfg(emulator, member.account));
+  await autoscaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: member.autoScalingGroupName,
+      LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate!.LaunchTemplateId!, Version: '$Default' },
+      MinSize: 0,
+      MaxSize: 2,
+      DesiredCapacity: 0,
+      AvailabilityZones: [`${HOME_REGION}a`],
+      ...(member.slrSuffix ? { ServiceLinkedRoleARN: serviceLinkedRoleArn } : {}),
+    }),
+  );
+
+  // The member stack's forwarding rule: launch failures that look like KMS go to the central bus.
+  const events = new EventBridgeClient(cfg(emulator, member.account));
+  const pattern = readFileSync(path.join(ROOT, WORKFLOWS['launch-failure']!.pattern!), 'utf8');
+  await events.send(new PutRuleCommand({ Name: 'amiwarden-forward-launch-failures', EventPattern: pattern }));
+  await events.send(
+    new PutTargetsCommand({
+      Rule: 'amiwarden-forward-launch-failures',
+      Targets: [{ Id: 'central-bus', Arn: `arn:aws:events:${HOME_REGION}:${central}:event-bus/default`, RoleArn: `arn:aws:iam::${member.account}:role/amiwarden-forwarder` }],
+    }),
+  );
+  return { ...member, serviceLinkedRoleArn };
+}
+
+/**
+ * What Auto Scaling itself does when a launch fails: put `EC2 Instance Launch Unsuccessful` on the
+ * member account's default bus. (In AWS only the service can emit an `aws.autoscaling` event; the
+ * emulator lets the test stand in for it.)
+ */
+export async function emitLaunchFailure(emulator: Emulator, member: MemberSpec, statusMessage: string, statusCode = 'Cancelled'): Promise<void> {
+  const events = new EventBridgeClient(cfg(emulator, member.account));
+  const now = new Date().toISOString();
+  const activityId = randomUUID();
+  const out = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          Source: 'aws.autoscaling',
+          DetailType: 'EC2 Instance Launch Unsuccessful',
+          Resources: [`arn:aws:autoscaling:${HOME_REGION}:${member.account}:autoScalingGroup:${randomUUID()}:autoScalingGroupName/${member.autoScalingGroupName}`],
+          Detail: JSON.stringify({
+            StatusCode: statusCode,
+            AutoScalingGroupName: member.autoScalingGroupName,
+            ActivityId: activityId,
+            Details: { 'Availability Zone': `${HOME_REGION}a`, 'Subnet ID': 'subnet-0a1b2c3d' },
+            RequestId: activityId,
+            StatusMessage: statusMessage,
+            EndTime: now,
+            EC2InstanceId: '',
+            StartTime: now,
+            Cause: `At ${now} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 1.`,
+            Description: `Launching a new EC2 instance.  Status Reason: ${statusMessage}`,
+          }),
+        },
+      ],
+    }),
+  );
+  if (out.FailedEntryCount) throw new Error(`PutEvents refused the event: ${JSON.stringify(out.Entries)}`);
+}

@@ -1,0 +1,58 @@
+import { errorCode, translate } from '../../adapters/aws';
+import { toGroupView } from '../../adapters/autoscaling';
+import { toImageView } from '../../adapters/ec2';
+import { AwsCallError, TransientAwsError } from '../../core/errors';
+
+const sdkError = (name: string, status: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+
+describe('translate', () => {
+  it.each([
+    ['RequestLimitExceeded', 503],
+    ['ThrottlingException', 400],
+    ['Throttling', 400],
+    ['InternalError', 500],
+  ])('makes %s transient, for the state machine to retry', (name, status) => {
+    const error = translate('ec2:DescribeImages', sdkError(name, status));
+    expect(error).toBeInstanceOf(TransientAwsError);
+    expect(error.name).toBe('TransientAwsError');
+    expect(error.message).toContain(name);
+  });
+
+  it('keeps the AWS code of anything else, for the caller to decide', () => {
+    const error = translate('kms:CreateGrant', sdkError('AccessDeniedException', 400));
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect((error as AwsCallError).code).toBe('AccessDeniedException');
+    expect(errorCode({ Code: 'InvalidAMIID.NotFound', name: 'x' })).toBe('InvalidAMIID.NotFound');
+  });
+});
+
+describe('response mapping', () => {
+  it('collects every launch template a mixed-instances group may use, once each', () => {
+    const view = toGroupView({
+      AutoScalingGroupName: 'mixed',
+      MixedInstancesPolicy: {
+        LaunchTemplate: {
+          LaunchTemplateSpecification: { LaunchTemplateId: 'lt-1', Version: '$Latest' },
+          Overrides: [{ InstanceType: 'c5.large', LaunchTemplateSpecification: { LaunchTemplateId: 'lt-2', Version: '3' } }, { InstanceType: 'c5.xlarge' }, { LaunchTemplateSpecification: { LaunchTemplateId: 'lt-1', Version: '$Latest' } }],
+        },
+      },
+    } as never);
+    expect(view.launchTemplates).toEqual([
+      { launchTemplateId: 'lt-1', version: '$Latest' },
+      { launchTemplateId: 'lt-2', version: '3' },
+    ]);
+  });
+
+  it('reads which snapshots an image has and whether they are encrypted (DescribeImages never says with which key)', () => {
+    const view = toImageView({
+      ImageId: 'ami-008c67c239389d171',
+      OwnerId: '644160558196',
+      State: 'available',
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-0b80955e4f7052f72', VolumeSize: 8, Encrypted: true } },
+        { DeviceName: '/dev/sdb', VirtualName: 'ephemeral0' },
+      ],
+    });
+    expect(view.snapshots).toEqual([{ deviceName: '/dev/xvda', snapshotId: 'snap-0b80955e4f7052f72', encrypted: true }]);
+  });
+});

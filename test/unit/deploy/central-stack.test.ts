@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ROOT,
+  asArray,
+  loadCentralTemplate,
+  loadLaunchFailurePattern,
+  policyStatements,
+  policyViolations,
+  resourcesOfType,
+  type Json,
+  type JsonObject,
+  type Template,
+} from './templates';
+
+const ENVIRONMENT = [
+  'AMIWARDEN_CENTRAL_ACCOUNT_ID',
+  'AMIWARDEN_KMS_KEY_ARNS',
+  'AMIWARDEN_REGIONS',
+  'AMIWARDEN_MEMBER_ROLE_NAME',
+  'AMIWARDEN_MEMBER_EXTERNAL_ID',
+  'AMIWARDEN_CREATE_SERVICE_LINKED_ROLE',
+  'AMIWARDEN_MODE',
+  'AMIWARDEN_SHARE_TARGETS',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_LOG_LEVEL',
+];
+const MUTATING_STS = 'sts:AssumeRole';
+
+/** Logical ids the ASL files name in `Fn::GetAtt`. */
+function aslLambdaIds(value: Json): string[] {
+  if (Array.isArray(value)) return value.flatMap(aslLambdaIds);
+  if (!value || typeof value !== 'object') return [];
+  const getAtt = value['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return [getAtt[0]];
+  return Object.values(value).flatMap(aslLambdaIds);
+}
+
+describe('central stack (packaged serverless template)', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    template = loadCentralTemplate();
+  }, 120_000);
+
+  it('starts the launch-failure state machine on exactly the pattern of events/launch-failure.pattern.json', () => {
+    const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties!.Targets).includes('"LaunchFailureStateMachine"'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]![1].Properties!.EventPattern).toEqual(loadLaunchFailurePattern());
+  });
+
+  it('listens on the amiwarden bus, with retries and a dead-letter queue only that rule may write', () => {
+    const rule = template.Resources.LaunchFailureEventsRuleCloudWatchEvent1!.Properties!;
+    expect(rule.EventBusName).toEqual({ Ref: 'AmiwardenEventBus' });
+    const [target] = rule.Targets as JsonObject[];
+    expect(target!.Arn).toEqual({ Ref: 'LaunchFailureStateMachine' });
+    expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['LaunchFailureDeadLetterQueue', 'Arn'] } });
+    expect(target!.RetryPolicy).toEqual(expect.objectContaining({ MaximumRetryAttempts: expect.any(Number) }));
+    const dlqPolicy = policyStatements(template).filter((s) => s.where.startsWith('LaunchFailureDeadLetterQueuePolicy') && s.statement.Effect === 'Allow');
+    expect(dlqPolicy.map((s) => s.statement.Condition)).toEqual([
+      { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['LaunchFailureEventsRuleCloudWatchEvent1', 'Arn'] } } },
+    ]);
+  });
+
+  it('accepts events on its bus only from the organization', () => {
+    const policy = template.Resources.AmiwardenEventBusPolicy!.Properties!.Statement as JsonObject;
+    expect(policy.Action).toBe('events:PutEvents');
+    expect(policy.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': expect.stringMatching(/^o-[a-z0-9]{10,32}$/) } });
+  });
+
+  it('has no wildcard action, no unconditioned mutation on *, no open resource policy', () => {
+    expect(policyViolations(policyStatements(template))).toEqual([]);
+  });
+
+  it('lets functions assume only the member role, inside the organization', () => {
+    const assume = policyStatements(template).filter((s) => s.kind === 'identity' && asArray(s.statement.Action).includes(MUTATING_STS));
+    expect(assume.map((s) => s.where.split('.')[0]).sort()).toEqual(['DiagnoseLaunchFailureRole', 'GrantKeyAccessRole']);
+    for (const { statement } of assume) {
+      expect(asArray(statement.Action)).toEqual([MUTATING_STS]);
+      expect(statement.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/amiwarden-member' });
+      expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': expect.stringMatching(/^o-/) } });
+    }
+  });
+
+  it('gives every function its own role, the validated environment, and a log group with retention', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      ['DiagnoseLaunchFailureLambdaFunction', 'GrantKeyAccessLambdaFunction', 'RecordFailureLambdaFunction', 'VerifyKeyAccessLambdaFunction'],
+    );
+    const roles = new Set<string>();
+    for (const [id, fn] of functions) {
+      const p = fn.Properties!;
+      expect(p.Runtime).toBe('nodejs22.x');
+      expect(p.Architectures).toEqual(['arm64']);
+      const role = (p.Role as JsonObject)['Fn::GetAtt'] as string[];
+      roles.add(role[0]!);
+      const variables = (p.Environment as JsonObject).Variables as JsonObject;
+      expect(Object.keys(variables)).toEqual(expect.arrayContaining(ENVIRONMENT));
+      expect(variables.AMIWARDEN_CENTRAL_ACCOUNT_ID).toEqual({ Ref: 'AWS::AccountId' });
+      const logGroup = template.Resources[id.replace(/LambdaFunction$/, 'LogGroup')]!;
+      expect(logGroup.Properties!.RetentionInDays).toEqual(expect.any(Number));
+    }
+    expect(roles.size).toBe(functions.length);
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('tells recordFailure where the failure queue is', () => {
+    const variables = (template.Resources.RecordFailureLambdaFunction!.Properties!.Environment as JsonObject).Variables as JsonObject;
+    expect(variables.AMIWARDEN_FAILURE_QUEUE_URL).toEqual({ Ref: 'FailureQueue' });
+  });
+
+  it('resolves every Lambda the state machine definitions name', () => {
+    const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'launch-failure.asl.json'), 'utf8')) as Json;
+    const ids = aslLambdaIds(asl);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
+  });
+
+  it('alerts on failed, timed-out or aborted executions of every amiwarden state machine', () => {
+    const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([id]) => ({ Ref: id }));
+    expect(machines.length).toBeGreaterThan(0);
+    const rule = template.Resources.ExecutionFailedRule!.Properties!;
+    const pattern = rule.EventPattern as JsonObject;
+    expect(pattern.source).toEqual(['aws.states']);
+    const detail = pattern.detail as JsonObject;
+    expect(detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(detail.stateMachineArn).toEqual(expect.arrayContaining(machines));
+    expect((rule.Targets as JsonObject[])[0]!.Arn).toEqual({ Ref: 'AlertsTopic' });
+  });
+
+  it('logs every state machine and keeps the queues encrypted for 14 days', () => {
+    for (const [, machine] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
+      expect((machine.Properties!.LoggingConfiguration as JsonObject).Level).toMatch(/^(ERROR|ALL)$/);
+    }
+    for (const [, queue] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+      expect(queue.Properties).toEqual(expect.objectContaining({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 }));
+    }
+    expect(template.Resources.AlertsTopic!.Properties!.KmsMasterKeyId).toEqual({ Ref: 'AlertsKey' });
+  });
+
+  it('outputs what operators and the member stack need', () => {
+    expect(Object.keys(template.Outputs ?? {})).toEqual(
+      expect.arrayContaining(['LaunchFailureStateMachineArn', 'EventBusArn', 'AlertsTopicArn', 'FailureQueueUrl', 'CentralPrincipalArns']),
+    );
+  });
+
+  it('contains no unresolved serverless variable', () => {
+    expect(JSON.stringify(template)).not.toMatch(/\$\{(param|self|sls|opt|env|file|aws|ssm|cf):/);
+  });
+});

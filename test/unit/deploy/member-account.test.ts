@@ -1,0 +1,111 @@
+import { asArray, loadLaunchFailurePattern, loadMemberTemplate, policyStatements, policyViolations, type JsonObject, type Statement, type Template } from './templates';
+
+const GRANT_OPERATIONS = ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'DescribeKey', 'CreateGrant'];
+const SLR_ARN = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*';
+const CENTRAL_KEYS = { Ref: 'CentralKeyArns' };
+
+describe('member/member-account.yml', () => {
+  let template: Template;
+  let memberStatements: Statement[];
+  let trust: Statement[];
+
+  beforeAll(() => {
+    template = loadMemberTemplate();
+    const props = template.Resources.MemberRole!.Properties!;
+    memberStatements = asArray(props.Policies as JsonObject[]).flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as Statement[]));
+    trust = asArray((props.AssumeRolePolicyDocument as JsonObject).Statement as unknown as Statement[]);
+  });
+
+  it('forwards exactly the launch-failure pattern of events/launch-failure.pattern.json', () => {
+    const rule = template.Resources.ForwardLaunchFailuresRule!;
+    expect(rule.Properties!.EventPattern).toEqual(loadLaunchFailurePattern());
+    expect(rule.Properties!.EventBusName).toBe('default');
+  });
+
+  it('forwards to the central bus with a role that may put events on that bus only', () => {
+    const [target] = rule().Targets as JsonObject[];
+    expect(target!.Arn).toEqual({ Ref: 'CentralEventBusArn' });
+    expect(target!.RoleArn).toEqual({ 'Fn::GetAtt': ['ForwardLaunchFailuresRole', 'Arn'] });
+    const statements = policyStatements(template).filter((s) => s.where.startsWith('ForwardLaunchFailuresRole.') && s.kind === 'identity');
+    expect(statements.map((s) => [s.statement.Action, s.statement.Resource])).toEqual([['events:PutEvents', { Ref: 'CentralEventBusArn' }]]);
+  });
+
+  it('has no wildcard action, no unconditioned mutation on *, no open resource policy', () => {
+    expect(policyViolations(policyStatements(template))).toEqual([]);
+  });
+
+  it('lets the member role do exactly the documented actions, nothing else', () => {
+    const actions = memberStatements.flatMap((s) => asArray(s.Action)).sort();
+    expect(actions).toEqual(
+      [
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribeLaunchConfigurations',
+        'autoscaling:DescribeScalingActivities',
+        'ec2:DescribeLaunchTemplateVersions',
+        'ec2:DescribeImages',
+        'ec2:DescribeSnapshots',
+        'ec2:GetEbsDefaultKmsKeyId',
+        'iam:GetRole',
+        'iam:CreateServiceLinkedRole',
+        'kms:DescribeKey',
+        'kms:ListGrants',
+        'kms:RetireGrant',
+        'kms:CreateGrant',
+      ].sort(),
+    );
+    expect(memberStatements.every((s) => s.Effect === 'Allow' && s.NotAction === undefined)).toBe(true);
+  });
+
+  it('uses the central keys only through their ARNs', () => {
+    const kms = memberStatements.filter((s) => asArray(s.Action).some((a) => a.startsWith('kms:')));
+    expect(kms.length).toBeGreaterThan(0);
+    for (const statement of kms) expect(statement.Resource).toEqual(CENTRAL_KEYS);
+  });
+
+  it('creates grants only for the Auto Scaling service-linked role, with only the launch operations', () => {
+    const [createGrant, ...others] = memberStatements.filter((s) => asArray(s.Action).includes('kms:CreateGrant'));
+    expect(others).toEqual([]);
+    expect(asArray(createGrant!.Action)).toEqual(['kms:CreateGrant']);
+    expect(createGrant!.Condition).toEqual({
+      StringLike: { 'kms:GranteePrincipal': { 'Fn::Sub': SLR_ARN } },
+      'ForAllValues:StringEquals': { 'kms:GrantOperations': GRANT_OPERATIONS },
+    });
+  });
+
+  it('creates only the Auto Scaling service-linked role, and reads only that role', () => {
+    const [create] = memberStatements.filter((s) => asArray(s.Action).includes('iam:CreateServiceLinkedRole'));
+    expect(create!.Condition).toEqual({ StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } });
+    const [getRole] = memberStatements.filter((s) => asArray(s.Action).includes('iam:GetRole'));
+    expect(getRole!.Resource).toEqual({ 'Fn::Sub': SLR_ARN });
+  });
+
+  it('is trusted only by the central principals, with external id and organization conditions', () => {
+    expect(trust).toHaveLength(1);
+    const [statement] = trust;
+    expect(statement!.Action).toBe('sts:AssumeRole');
+    expect(statement!.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${CentralAccountId}:root' } });
+    expect(statement!.Condition).toEqual({
+      ArnEquals: { 'aws:PrincipalArn': { Ref: 'CentralPrincipalArns' } },
+      StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' }, 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } },
+    });
+  });
+
+  it('keeps the external id out of the console and logs', () => {
+    expect((template.Parameters!.ExternalId as JsonObject).NoEcho).toBe(true);
+  });
+
+  it('names the member role from its parameter and creates it in one Region only', () => {
+    const role = template.Resources.MemberRole!;
+    expect(role.Properties!.RoleName).toEqual({ Ref: 'MemberRoleName' });
+    expect(role.Condition).toBe('CreateMemberRole');
+    expect((template.Parameters!.MemberRoleName as JsonObject).Default).toBe('amiwarden-member');
+  });
+
+  it('outputs the member role and forwarding rule ARNs', () => {
+    expect(Object.keys(template.Outputs ?? {})).toEqual(expect.arrayContaining(['MemberRoleArn', 'ForwardingRuleArn']));
+  });
+
+  function rule(): JsonObject {
+    return template.Resources.ForwardLaunchFailuresRule!.Properties!;
+  }
+});
