@@ -1,0 +1,98 @@
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CENTRAL, MEMBER, REGION, failure, useEmulator } from './support';
+
+describe('fault injection in each service wire protocol, and the call log', () => {
+  const emulator = useEmulator();
+
+  beforeEach(async () => emulator.get().reset());
+
+  it('KMS: count=3 throttles the next 3 matching calls with ThrottlingException (HTTP 400), then succeeds', async () => {
+    const kms = new KMSClient(emulator.config(MEMBER));
+    await emulator.get().setFaults([{ service: 'kms', action: 'ListKeys', account: MEMBER, error: 'ThrottlingException', count: 3 }]);
+
+    const errors = [];
+    for (let i = 0; i < 3; i++) errors.push(await failure(kms.send(new ListKeysCommand({}))));
+    const ok = await kms.send(new ListKeysCommand({}));
+
+    expect(errors.map((e) => [e.name, e.message, e.$metadata?.httpStatusCode])).toEqual(Array(3).fill(['ThrottlingException', 'Rate exceeded', 400]));
+    expect(ok.Keys).toEqual([]);
+  });
+
+  it('a rule scoped to an action or account leaves other calls alone', async () => {
+    await emulator.get().setFaults([{ service: 'kms', action: 'ListKeys', account: MEMBER, error: 'ThrottlingException', count: 5 }]);
+
+    await expect(new KMSClient(emulator.config(CENTRAL)).send(new ListKeysCommand({}))).resolves.toBeDefined();
+    await expect(new KMSClient(emulator.config(MEMBER)).send(new CreateKeyCommand({}))).resolves.toBeDefined();
+  });
+
+  it('EC2: RequestLimitExceeded with HTTP 503 in the EC2 query error shape', async () => {
+    await emulator.get().setFaults([{ service: 'ec2', error: 'RequestLimitExceeded', count: 1 }]);
+    const ec2 = new EC2Client(emulator.config(CENTRAL));
+
+    const error = await failure(ec2.send(new DescribeInstancesCommand({})));
+
+    expect([error.name, error.message, error.$metadata?.httpStatusCode]).toEqual(['RequestLimitExceeded', 'Request limit exceeded.', 503]);
+    await expect(ec2.send(new DescribeInstancesCommand({}))).resolves.toHaveProperty('Reservations', []);
+  });
+
+  it('STS: Throttling (HTTP 400) in the awsQuery error shape', async () => {
+    await emulator.get().setFaults([{ service: 'sts', error: 'Throttling', count: 1 }]);
+    const sts = new STSClient(emulator.config(MEMBER));
+
+    const error = await failure(sts.send(new GetCallerIdentityCommand({})));
+
+    expect([error.name, error.message, error.$metadata?.httpStatusCode]).toEqual(['Throttling', 'Rate exceeded', 400]);
+    await expect(sts.send(new GetCallerIdentityCommand({}))).resolves.toHaveProperty('Account', MEMBER);
+  });
+
+  it('rate rules are deterministic for a seed', async () => {
+    const outcomes = async () => {
+      await emulator.get().setFaults([{ service: 'kms', rate: 0.5, seed: 42, error: 'ThrottlingException' }]);
+      const kms = new KMSClient(emulator.config(CENTRAL));
+      const results: boolean[] = [];
+      for (let i = 0; i < 10; i++) results.push(await kms.send(new ListKeysCommand({})).then(() => true, () => false));
+      return results;
+    };
+
+    const first = await outcomes();
+    const second = await outcomes();
+
+    expect(second).toEqual(first);
+    expect(first).toContain(true);
+    expect(first).toContain(false);
+  });
+
+  it('clearFaults stops injection', async () => {
+    await emulator.get().setFaults([{ service: 'kms', error: 'ThrottlingException' }]);
+    await emulator.get().clearFaults();
+
+    await expect(new KMSClient(emulator.config(CENTRAL)).send(new ListKeysCommand({}))).resolves.toBeDefined();
+  });
+
+  it('the call log records every AWS request (faulted ones too) with service, action, account, region and status', async () => {
+    await emulator.get().setFaults([{ service: 'kms', action: 'CreateKey', error: 'ThrottlingException', count: 1 }]);
+    const kms = new KMSClient(emulator.config(MEMBER));
+    await failure(kms.send(new CreateKeyCommand({})));
+    await kms.send(new CreateKeyCommand({}));
+    await new EC2Client(emulator.config(CENTRAL)).send(new DescribeInstancesCommand({}));
+
+    expect(await emulator.get().calls()).toEqual([
+      { service: 'kms', action: 'CreateKey', account: MEMBER, region: REGION, status: 400 },
+      { service: 'kms', action: 'CreateKey', account: MEMBER, region: REGION, status: 200 },
+      { service: 'ec2', action: 'DescribeInstances', account: CENTRAL, region: REGION, status: 200 },
+    ]);
+
+    await emulator.get().clearCalls();
+    expect(await emulator.get().calls()).toEqual([]);
+  });
+
+  it('reset clears faults and the call log', async () => {
+    await emulator.get().setFaults([{ service: 'kms', error: 'ThrottlingException' }]);
+    await emulator.get().reset();
+
+    await expect(new KMSClient(emulator.config(CENTRAL)).send(new ListKeysCommand({}))).resolves.toBeDefined();
+    expect((await emulator.get().calls()).map((c) => c.action)).toEqual(['ListKeys']);
+  });
+});
