@@ -29,7 +29,7 @@ async function run(scenario: Scenario, input: unknown = event('launch-unsuccessf
     const world = mockWorld(scenario);
     try {
       const report = await runWorkflow('launch-failure', input);
-      const all = [world.sts, world.asg, world.ec2, world.iam, world.kms].flatMap((m) => m.calls());
+      const all = [world.sts, world.asg, world.ec2, world.iam, world.kms].flatMap((m) => m.calls() as { args: unknown[] }[]);
       const calls = (command: string) =>
         all.filter((c) => (c.args[0] as { constructor: { name: string } }).constructor.name === `${command}Command`).map((c) => ({ input: (c.args[0] as { input: Record<string, unknown> }).input }));
       result = { report, output: (report.output ?? {}) as Record<string, unknown>, world, calls };

@@ -1,0 +1,43 @@
+/** The sandbox's voice: sections, steps with timings, states as they run, a table, checks. Colours only on a TTY. */
+const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const paint = (code: string) => (text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
+const bold = paint('1');
+const dim = paint('2');
+const green = paint('32');
+const red = paint('31');
+const cyan = paint('36');
+const yellow = paint('33');
+
+export function createConsole(_options: { verbose: boolean }) {
+  const started = Date.now();
+  const stamp = () => dim(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`);
+  return {
+    title: (text: string) => console.log(`\n${bold(text)}\n`),
+    section: (text: string) => console.log(`\n${bold(cyan(text))}`),
+    note: (text: string) => console.log(`${stamp()} ${text}`),
+    event: (text: string) => console.log(`${stamp()} ${yellow('event')} ${text}`),
+    state: (name: string, elapsedMs: number) => console.log(`${stamp()}   ${dim('→')} ${name} ${dim(`(+${elapsedMs} ms)`)}`),
+    outcome: (output: Record<string, unknown> | undefined, status: string) => {
+      if (!output) return console.log(`${stamp()}   ${red(status)}`);
+      const colour = output.status === 'remediated' ? green : output.status === 'no-action' ? dim : yellow;
+      console.log(`${stamp()}   ${colour(String(output.status))}: ${output.cause} in ${output.account}/${output.autoScalingGroupName}`);
+      if (typeof output.finding === 'string') console.log(`${' '.repeat(10)}${dim(output.finding)}`);
+      for (const g of (output.grants as { grantId?: string; granteePrincipal?: string }[] | undefined) ?? []) {
+        console.log(`${' '.repeat(10)}grant ${g.grantId?.slice(0, 16)}… for ${g.granteePrincipal?.split('/').pop()}`);
+      }
+    },
+    async step<T>(text: string, work: () => Promise<T>): Promise<T> {
+      const t0 = Date.now();
+      const result = await work();
+      console.log(`${stamp()} ${text} ${dim(`(${Date.now() - t0} ms)`)}`);
+      return result;
+    },
+    table(headers: string[], rows: string[][]) {
+      const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+      const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+      console.log(bold(line(headers)));
+      for (const row of rows) console.log(line(row));
+    },
+    check: (text: string, ok: boolean) => console.log(`${ok ? green('✔') : red('✘')} ${text}`),
+  };
+}
