@@ -35,17 +35,21 @@ async function main(): Promise<number> {
 
   const emulator = await out.step('Starting the emulator (moto + amiwarden’s extension)', () => startEmulator());
   const stop = onInterrupt(emulator);
+  let result: { ok: boolean; summary: Record<string, unknown> };
   try {
     out.note(`listening on ${emulator.endpoint}, pid ${emulator.pid}`);
-    return await story(emulator);
+    result = await story(emulator);
   } finally {
     await emulator.stop();
     stop();
     out.note('emulator stopped');
   }
+  // The machine-readable summary is always the last line.
+  if (json) console.log(JSON.stringify(result.summary));
+  return result.ok ? 0 : 1;
 }
 
-async function story(emulator: Emulator): Promise<number> {
+async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record<string, unknown> }> {
   const org = await out.step('Building the organization', () => buildOrganization(emulator));
   describeOrganization(org);
   applyEnvironment(
@@ -109,22 +113,19 @@ async function story(emulator: Emulator): Promise<number> {
   for (const [what, ok] of expectations) out.check(what, ok);
   const ok = expectations.every(([, passed]) => passed);
 
-  if (json) {
-    const summary: SandboxState & Record<string, unknown> = {
-      ok,
-      ...after,
-      executions: executions.map((e) => ({ workflow: e.workflow, trigger: e.trigger, status: e.status, result: (e.output as { status?: string })?.status ?? null })),
-      sweep: null,
-      replay: {
-        newImages: after.images.length - middle.images.length,
-        newGrants: after.grants.length - middle.grants.length,
-        failedExecutions: replayed.filter((e) => e.status !== 'SUCCEEDED').length,
-        mutatingCalls: mutating.length,
-      },
-    };
-    console.log(JSON.stringify(summary));
-  }
-  return ok ? 0 : 1;
+  const summary: SandboxState & Record<string, unknown> = {
+    ok,
+    ...after,
+    executions: executions.map((e) => ({ workflow: e.workflow, trigger: e.trigger, status: e.status, result: (e.output as { status?: string })?.status ?? null })),
+    sweep: null,
+    replay: {
+      newImages: after.images.length - middle.images.length,
+      newGrants: after.grants.length - middle.grants.length,
+      failedExecutions: replayed.filter((e) => e.status !== 'SUCCEEDED').length,
+      mutatingCalls: mutating.length,
+    },
+  };
+  return { ok, summary };
 }
 
 function describeOrganization(org: Organization): void {
