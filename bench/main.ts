@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: the targets that are about time, memory and money, measured in one run and
+ * reported as ratios and counts (never as timed assertions in tests). BENCHMARKS.md explains them.
+ *   npm run bench               a table
+ *   npm run bench -- --json     the same as one JSON object on the last line
+ */
+import path from 'node:path';
+import { measureColdStarts } from './cold-start';
+import { measureWorkflows } from './workflows';
+import { ROOT } from '../local/workflows';
+
+const TARGETS = { coldStartRatio: 1.5, fixTransitions: 10, fixLambdaInvocations: 3, lambdaWaitMs: 0 };
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const json = process.argv.includes('--json');
+  const rounds = Number(process.env.AMIWARDEN_BENCH_ROUNDS ?? 15);
+  const cold = await measureColdStarts(path.join(ROOT, '.bench/bundles'), rounds);
+  const workflows = await measureWorkflows();
+
+  const verdict = (ok: boolean) => (ok ? 'meets target' : 'misses target');
+  console.log(`\nCold start (bundle load / bare node -e 0, medians of ${rounds} interleaved runs; bare = ${cold.bareMs.toFixed(0)} ms)`);
+  console.log(row(['function', 'bundle KiB', 'ratio', `target ≤ ${TARGETS.coldStartRatio}`]));
+  for (const f of cold.functions) console.log(row([f.function, (f.bundleBytes / 1024).toFixed(0), f.ratio.toFixed(2), verdict(f.ratio <= TARGETS.coldStartRatio)]));
+
+  console.log('\nWorkflows (one execution each, on the emulator, real handlers)');
+  console.log(row(['workflow', 'scenario', 'result', 'transitions', 'lambdas', 'lambda wait ms', 'AWS calls']));
+  for (const w of workflows) console.log(row([w.workflow, w.scenario, w.status, String(w.transitions), String(w.lambdaInvocations), String(w.lambdaWaitMs), String(w.apiCalls)]));
+  const fix = workflows.find((w) => w.scenario === 'launch failure fixed');
+  if (fix) {
+    console.log(
+      `launch-failure fix: ${fix.transitions} transitions (target ≤ ${TARGETS.fixTransitions}), ${fix.lambdaInvocations} Lambda invocations (target ≤ ${TARGETS.fixLambdaInvocations}): ${verdict(fix.transitions <= TARGETS.fixTransitions && fix.lambdaInvocations <= TARGETS.fixLambdaInvocations)}`,
+    );
+  }
+  console.log('\nSweep: not measured yet (the compliance sweep is not built yet)');
+
+  if (json) {
+    console.log(
+      JSON.stringify({
+        coldStart: cold.functions.map(({ function: fn, bundleBytes, ratio }) => ({ function: fn, bundleBytes, ratio })),
+        sweep: null,
+        workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
+      }),
+    );
+  }
+}
+
+function row(cells: string[]): string {
+  const widths = [24, 24, 24, 14, 10, 16, 10];
+  return cells.map((c, i) => c.padEnd(widths[i] ?? 12)).join(' ');
+}
+
+main().catch((error: Error) => {
+  console.error(`bench failed: ${error.name}: ${error.message}`);
+  process.exit(1);
+});
