@@ -122,15 +122,16 @@ function principalMatches(principal: unknown, call: GrantCall): boolean {
 }
 
 /** Conditions of a statement that do not hold for this call, in words. Unknown keys do not hold (fail closed). */
-function unmetConditions(conditions: Record<string, Record<string, unknown>>, call: GrantCall): string[] {
+function unmetConditions(conditions: Record<string, Record<string, unknown>>, call: GrantCall, action = 'kms:CreateGrant'): string[] {
+  const grantCall = action === 'kms:CreateGrant';
   const context: Record<string, string[] | undefined> = {
     'aws:principalaccount': [call.callerAccount],
     'kms:calleraccount': [call.callerAccount],
     'aws:principalarn': [call.callerArn],
     'aws:principalorgid': call.organizationId ? [call.organizationId] : undefined,
-    'kms:granteeprincipal': [call.granteePrincipal],
-    'kms:grantoperations': [...call.operations],
-    'kms:grantisforawsresource': ['false'],
+    'kms:granteeprincipal': grantCall ? [call.granteePrincipal] : undefined,
+    'kms:grantoperations': grantCall ? [...call.operations] : undefined,
+    'kms:grantisforawsresource': grantCall ? ['false'] : undefined,
     'kms:viaservice': [],
   };
   const unmet: string[] = [];
@@ -141,7 +142,7 @@ function unmetConditions(conditions: Record<string, Record<string, unknown>>, ca
       const actual = context[key];
       if (key === 'aws:principalorgid' && actual === undefined) continue; // organization unknown here: not held against it
       if (actual === undefined || !holds(operator, actual, expected)) {
-        unmet.push(key === 'kms:grantisforawsresource' ? `${rawKey} is true (it is false for a member's own CreateGrant call)` : `${operator} ${rawKey} ${JSON.stringify(expected)}`);
+        unmet.push(grantCall && key === 'kms:grantisforawsresource' ? `${rawKey} is true (it is false for a member's own CreateGrant call)` : `${operator} ${rawKey} ${JSON.stringify(expected)}`);
       }
     }
   }
@@ -174,4 +175,220 @@ function holds(operator: string, actual: string[], expected: string[]): boolean 
   if (qualifier === 'ForAnyValue') return actual.some(test);
   if (base === 'Null') return expected.includes(String(actual.length === 0));
   return actual.length > 0 && actual.every(test);
+}
+
+/** Actions members need on the central key to use it (AWS's org-sharing example), besides CreateGrant. */
+export const KEY_USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'] as const;
+
+/** The org-scoped statement that lets every account of the organization use the key. */
+export function recommendedKeyUseStatement(organizationId?: string): Json {
+  return {
+    Sid: 'AllowOrganizationAccountsToUseTheKey',
+    Effect: 'Allow',
+    Principal: { AWS: '*' },
+    Action: [...KEY_USE_ACTIONS],
+    Resource: '*',
+    Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId ?? 'o-EXAMPLE' } },
+  };
+}
+
+/** Both statements amiwarden needs in the central key policy, ready to merge into its Statement list. */
+export function recommendedKeyPolicyStatements(organizationId?: string): Json[] {
+  return [recommendedKeyUseStatement(organizationId), recommendedCreateGrantStatement(organizationId)];
+}
+
+export type FindingCode =
+  | 'policy-unreadable'
+  | 'create-grant-blocked'
+  | 'grant-is-for-aws-resource'
+  | 'principal-too-broad'
+  | 'key-use-not-allowed'
+  | 'organization-assumed';
+
+export interface KeyPolicyFinding {
+  code: FindingCode;
+  /** blocker: members cannot create the grant; warning: a risk or a gap that does not stop the grant; note: an assumption made. */
+  severity: 'blocker' | 'warning' | 'note';
+  message: string;
+  /** The statement concerned (its Sid, or its position). */
+  statement?: string;
+  accounts?: string[];
+}
+
+export interface KeyPolicyAudit {
+  /** allowed: every member named can create the Auto Scaling grant. */
+  verdict: Verdict;
+  members: { account: string; verdict: Verdict; reasons: string[] }[];
+  findings: KeyPolicyFinding[];
+  /** Statements to merge into the key policy, when members are blocked. */
+  fix?: Json[];
+}
+
+export interface AuditOptions {
+  /** Member accounts to check. With none, a hypothetical new account of `organizationId` is checked. */
+  accounts?: readonly string[];
+  organizationId?: string;
+  /** The account that owns the key (from its ARN), to tell same-account statements from cross-account ones. */
+  keyAccount?: string;
+  /** The member role that calls CreateGrant (amiwarden's member role by default). */
+  memberRoleName?: string;
+  partition?: string;
+}
+
+/** Stands for "an account of the organization that the policy does not name" when no account is given. */
+export const ANY_ORGANIZATION_ACCOUNT = '000000000000';
+
+const PRINCIPAL_SCOPING_KEYS = [
+  'aws:principalorgid',
+  'aws:principalorgpaths',
+  'aws:principalaccount',
+  'kms:calleraccount',
+  'aws:principalarn',
+  'aws:userid',
+  'aws:sourceaccount',
+  'aws:sourcearn',
+  'aws:sourceorgid',
+  'aws:sourceorgpaths',
+];
+
+/**
+ * Everything in a key policy that keeps member accounts from creating the Auto Scaling grant, or
+ * that is riskier than it needs to be: per member, the CreateGrant verdict (as `analyzeCreateGrant`
+ * reads it), plus statement-level findings a person can act on.
+ */
+export function auditKeyPolicy(policyDocument: string | undefined, options: AuditOptions): KeyPolicyAudit {
+  const accounts = options.accounts?.length ? [...new Set(options.accounts)] : [ANY_ORGANIZATION_ACCOUNT];
+  const partition = options.partition ?? 'aws';
+  const roleName = options.memberRoleName ?? 'amiwarden-member';
+  const callOf = (account: string): GrantCall => ({
+    callerAccount: account,
+    callerArn: `arn:${partition}:iam::${account}:role/${roleName}`,
+    granteePrincipal: `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+    operations: REQUIRED_GRANT_OPERATIONS,
+    ...(options.organizationId ? { organizationId: options.organizationId } : {}),
+  });
+  const label = (account: string) =>
+    account === ANY_ORGANIZATION_ACCOUNT ? `any account of ${options.organizationId ?? 'the organization'} not named in the policy` : account;
+
+  const statements = parseStatements(policyDocument);
+  if (!statements) {
+    return {
+      verdict: 'unknown',
+      members: accounts.map((a) => ({ account: label(a), verdict: 'unknown' as const, reasons: [] })),
+      findings: [{ code: 'policy-unreadable', severity: 'blocker', message: policyDocument ? 'the key policy is not valid JSON' : 'the key policy could not be read' }],
+    };
+  }
+
+  const findings: KeyPolicyFinding[] = [];
+  const members = accounts.map((account) => {
+    const analysis = analyzeCreateGrant(policyDocument, callOf(account));
+    return { account: label(account), verdict: analysis.verdict, reasons: analysis.reasons };
+  });
+  for (const member of members.filter((m) => m.verdict === 'blocked')) {
+    findings.push({
+      code: 'create-grant-blocked',
+      severity: 'blocker',
+      accounts: [member.account],
+      message: `${member.account} cannot create the Auto Scaling grant: ${member.reasons.join('; ')}`,
+    });
+  }
+
+  const memberSet = new Set(accounts);
+  for (const [index, st] of statements.entries()) {
+    const name = st.Sid ? `"${st.Sid}"` : `statement ${index + 1}`;
+    if (st.Effect !== 'Allow') continue;
+    const principals = principalList(st.Principal);
+    const anyone = principals.includes('*');
+    const conditionKeys = Object.values(st.Condition ?? {}).flatMap((entries) => Object.keys(entries ?? {}).map((k) => k.toLowerCase()));
+
+    const crossAccount =
+      anyone ||
+      principals.some((p) => {
+        const account = accountOfPrincipal(p);
+        if (!account) return false;
+        return memberSet.has(account) || (options.keyAccount !== undefined && account !== options.keyAccount);
+      });
+    if (crossAccount && actionMatches(st, 'kms:CreateGrant') && conditionKeys.includes('kms:grantisforawsresource')) {
+      findings.push({
+        code: 'grant-is-for-aws-resource',
+        severity: 'blocker',
+        statement: name,
+        message:
+          `statement ${name} allows cross-account kms:CreateGrant only with kms:GrantIsForAWSResource, which is false when a member's own role ` +
+          'creates the grant: that condition belongs only on same-account service statements',
+      });
+    }
+
+    if (anyone && !conditionKeys.some((k) => PRINCIPAL_SCOPING_KEYS.includes(k))) {
+      const actions = st.NotAction !== undefined ? `every action but ${list(st.NotAction).join(', ')}` : list(st.Action).join(', ');
+      findings.push({
+        code: 'principal-too-broad',
+        severity: 'warning',
+        statement: name,
+        message: `statement ${name} allows ${actions} to any AWS principal ("AWS": "*") with no aws:PrincipalOrgID or account condition: any account could use the key`,
+      });
+    }
+
+    if (!options.organizationId && anyone && conditionKeys.includes('aws:principalorgid')) {
+      findings.push({
+        code: 'organization-assumed',
+        severity: 'note',
+        statement: name,
+        message: `statement ${name} requires aws:PrincipalOrgID; the members were assumed to be in that organization (pass the organization id to check it)`,
+      });
+    }
+  }
+
+  // Members also need to use the key (AWS's org-sharing example); a gap here does not stop the grant.
+  const cannotUse = accounts.filter((account) => !allowsAction(statements, 'kms:Decrypt', callOf(account)));
+  if (cannotUse.length > 0) {
+    findings.push({
+      code: 'key-use-not-allowed',
+      severity: 'warning',
+      accounts: cannotUse.map(label),
+      message: `no statement allows ${cannotUse.map(label).join(', ')} kms:Decrypt and the other key-use actions (${KEY_USE_ACTIONS.join(', ')})`,
+    });
+  }
+
+  const verdict: Verdict = members.some((m) => m.verdict === 'blocked') ? 'blocked' : members.every((m) => m.verdict === 'allowed') ? 'allowed' : 'unknown';
+  return {
+    verdict,
+    members,
+    findings,
+    ...(verdict === 'allowed' ? {} : { fix: recommendedKeyPolicyStatements(options.organizationId) }),
+  };
+}
+
+function parseStatements(policyDocument: string | undefined): Statement[] | undefined {
+  if (!policyDocument) return undefined;
+  try {
+    const doc = JSON.parse(policyDocument) as Json;
+    if (!doc || typeof doc !== 'object') return undefined;
+    const raw = doc.Statement;
+    return (Array.isArray(raw) ? raw : raw ? [raw] : []) as Statement[];
+  } catch {
+    return undefined;
+  }
+}
+
+function principalList(principal: unknown): string[] {
+  if (principal === '*') return ['*'];
+  const aws = principal && typeof principal === 'object' ? (principal as Json).AWS : undefined;
+  return list(aws);
+}
+
+function accountOfPrincipal(principal: string): string | undefined {
+  if (/^\d{12}$/.test(principal)) return principal;
+  return /^arn:[\w-]+:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
+}
+
+function allowsAction(statements: Statement[], action: string, call: GrantCall): boolean {
+  let allowed = false;
+  for (const st of statements) {
+    if (!actionMatches(st, action) || !principalMatches(st.Principal, call)) continue;
+    const unmet = unmetConditions(st.Condition ?? {}, call, action);
+    if (st.Effect === 'Deny' && unmet.length === 0) return false;
+    if (st.Effect === 'Allow' && unmet.length === 0) allowed = true;
+  }
+  return allowed;
 }

@@ -1,0 +1,97 @@
+/**
+ * What can go wrong in the CLI, as exit codes: 2 for input refused before anything started, 1 for
+ * AWS (or the emulator) saying no. Every AWS error becomes one line a person can act on.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export class CliError extends Error {
+  override readonly name: string = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failed,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A bad argument: the message names it; nothing was started. */
+export class UsageError extends CliError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
+}
+
+/** The stack has no output for this workflow: it is not deployed there (yet). */
+export class NotDeployedError extends CliError {
+  override readonly name = 'NotDeployedError';
+}
+
+interface SdkLikeError {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** One line for an error thrown by an AWS SDK call (`doing` says what the CLI was doing). */
+export function awsErrorLine(error: unknown, doing: string): string {
+  const e = (error ?? {}) as SdkLikeError;
+  const name = e.name ?? e.Code ?? e.code ?? 'Error';
+  const message = firstLine(e.message ?? String(error));
+  switch (name) {
+    case 'CredentialsProviderError':
+      return `${doing}: no AWS credentials found (set AWS_PROFILE, pass --profile, or sign in with 'aws sso login')`;
+    case 'ExpiredToken':
+    case 'ExpiredTokenException':
+    case 'RequestExpired':
+      return `${doing}: the AWS credentials have expired; sign in again`;
+    case 'UnrecognizedClientException':
+    case 'InvalidClientTokenId':
+    case 'InvalidSignatureException':
+    case 'SignatureDoesNotMatch':
+      return `${doing}: AWS rejected the credentials (${name})`;
+    case 'AccessDenied':
+    case 'AccessDeniedException':
+    case 'UnauthorizedOperation':
+      return `${doing}: access denied: ${message}`;
+    case 'StateMachineDoesNotExist':
+      return `${doing}: the state machine does not exist (${message})`;
+    case 'ExecutionDoesNotExist':
+      return `${doing}: the execution does not exist (${message})`;
+    case 'ExecutionAlreadyExists':
+      return `${doing}: an execution with this name already exists (${message})`;
+    case 'NotFoundException':
+      return `${doing}: not found: ${message}`;
+    case 'ThrottlingException':
+    case 'Throttling':
+    case 'TooManyRequestsException':
+      return `${doing}: AWS throttled the request; try again in a moment`;
+    case 'TimeoutError':
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `${doing}: could not reach AWS (${name}: ${message})`;
+    default:
+      if (/Region is missing/i.test(message)) return `${doing}: no AWS region: pass --stack-region (or set AWS_REGION)`;
+      if (/Could not load credentials/i.test(message)) return `${doing}: no AWS credentials found (set AWS_PROFILE, pass --profile, or sign in with 'aws sso login')`;
+      return `${doing}: ${name}: ${message}`;
+  }
+}
+
+/** Runs an AWS call; any failure becomes a one-line CliError (exit 1). */
+export async function aws<T>(doing: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(awsErrorLine(error, doing), EXIT.failed, { cause: error });
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0]!.trim();
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

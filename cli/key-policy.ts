@@ -1,0 +1,135 @@
+/** key-policy: the statements the central key needs; check-key-policy: what in a live policy blocks members. */
+import { GetKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { auditKeyPolicy, recommendedKeyPolicyStatements, type KeyPolicyAudit } from '../core/key-policy';
+import { isRoleName, type KeyArn } from '../core/identifiers';
+import { accountId, flag, keyArn, organizationId, parse, profileName, str, strList } from './args';
+import { COMMON_HELP, helpText, type Command } from './command';
+import type { CliContext } from './context';
+import { aws, EXIT, UsageError } from './errors';
+import { json, style } from './output';
+
+export const keyPolicyCommand: Command = {
+  name: 'key-policy',
+  summary: 'print the key-policy statements the central CMK needs, as JSON ready to merge into its Statement list',
+  usage: 'amiwarden key-policy [options]',
+  options: [['--organization-id o-…', 'scope the statements to this organization (default: the placeholder o-EXAMPLE)'], ...COMMON_HELP],
+  examples: ['amiwarden key-policy --organization-id o-a1b2c3d4e5 > statements.json'],
+  async run(argv, ctx) {
+    const { values } = parse(argv, { 'organization-id': { type: 'string' } });
+    if (flag(values, 'help')) return help(this, ctx);
+    const org = str(values, 'organization-id') !== undefined ? organizationId('organization-id', str(values, 'organization-id')) : undefined;
+    const fragment = { Statement: recommendedKeyPolicyStatements(org) };
+    ctx.io.out(flag(values, 'json') ? JSON.stringify(fragment) : json(fragment));
+    if (!org) ctx.io.err('note: o-EXAMPLE is a placeholder: pass --organization-id with your organization (aws organizations describe-organization)');
+    return EXIT.ok;
+  },
+};
+
+export const checkKeyPolicyCommand: Command = {
+  name: 'check-key-policy',
+  summary: 'check whether member accounts can create the Auto Scaling grant on the central key, and say what blocks them',
+  usage: 'amiwarden check-key-policy (--key ARN | --policy-file FILE) (--account ID … | --organization-id o-…) [options]',
+  options: [
+    ['--key ARN', 'the central key (full key ARN): its live policy is read with kms:GetKeyPolicy'],
+    ['--policy-file FILE', 'read the policy from a file instead (a policy document, or get-key-policy output)'],
+    ['--account ID', 'a member account to check (repeat, or comma-separate)'],
+    ['--organization-id o-…', 'the organization: checks aws:PrincipalOrgID conditions, and any new account when no --account is given'],
+    ['--member-role-name NAME', 'the member role that creates the grant (default amiwarden-member)'],
+    ['--profile NAME', 'the AWS profile to use'],
+    ...COMMON_HELP,
+  ],
+  examples: [
+    'amiwarden check-key-policy --key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --organization-id o-a1b2c3d4e5',
+    'amiwarden check-key-policy --policy-file policy.json --account 444455556666 --account 777788889999 --json',
+  ],
+  async run(argv, ctx) {
+    const { values } = parse(argv, {
+      key: { type: 'string' },
+      'policy-file': { type: 'string' },
+      account: { type: 'string', multiple: true },
+      'organization-id': { type: 'string' },
+      'member-role-name': { type: 'string' },
+      profile: { type: 'string' },
+    });
+    if (flag(values, 'help')) return help(this, ctx);
+    const keyValue = str(values, 'key');
+    const file = str(values, 'policy-file');
+    if ((keyValue === undefined) === (file === undefined)) throw new UsageError('give exactly one of --key ARN or --policy-file FILE');
+    const key = keyValue !== undefined ? keyArn('key', keyValue) : undefined;
+    const accounts = strList(values, 'account').map((a) => accountId('account', a));
+    const org = str(values, 'organization-id') !== undefined ? organizationId('organization-id', str(values, 'organization-id')) : undefined;
+    if (accounts.length === 0 && !org) throw new UsageError('name the members to check with --account, or the organization with --organization-id');
+    const roleName = str(values, 'member-role-name') ?? 'amiwarden-member';
+    if (!isRoleName(roleName)) throw new UsageError(`invalid --member-role-name: expected an IAM role name, got ${JSON.stringify(roleName)}`);
+    const profile = str(values, 'profile') !== undefined ? profileName('profile', str(values, 'profile')) : undefined;
+
+    const policy = key ? await livePolicy(ctx, key, profile) : await policyFromFile(ctx, file!);
+    const audit = auditKeyPolicy(policy, {
+      accounts,
+      ...(org ? { organizationId: org } : {}),
+      ...(key ? { keyAccount: key.account, partition: key.partition } : {}),
+      memberRoleName: roleName,
+    });
+    const source = key ? key.arn : file!;
+    if (flag(values, 'json')) ctx.io.out(JSON.stringify({ source, ...audit }));
+    else printAudit(ctx, source, audit);
+    return audit.verdict === 'allowed' ? EXIT.ok : EXIT.failed;
+  },
+};
+
+async function livePolicy(ctx: CliContext, key: KeyArn, profile: string | undefined): Promise<string> {
+  const kms = ctx.clients.kms({ region: key.region, ...(profile ? { profile } : {}) });
+  const out = await aws(`Reading the key policy of ${key.arn}`, () => kms.send(new GetKeyPolicyCommand({ KeyId: key.arn, PolicyName: 'default' })));
+  return out.Policy ?? '';
+}
+
+/** A policy document, or the output of `aws kms get-key-policy` (its Policy is the document as a string). */
+async function policyFromFile(ctx: CliContext, file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await ctx.readFile(file);
+  } catch (error) {
+    throw new UsageError(`cannot read --policy-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--policy-file ${file} is not valid JSON`);
+  }
+  if (parsed && typeof parsed === 'object' && typeof (parsed as { Policy?: unknown }).Policy === 'string') return (parsed as { Policy: string }).Policy;
+  return text;
+}
+
+function printAudit(ctx: CliContext, source: string, audit: KeyPolicyAudit): void {
+  const s = style(ctx.io.color);
+  ctx.io.out(s.bold(`Key policy of ${source}`));
+  for (const m of audit.members) {
+    const mark = m.verdict === 'allowed' ? s.green('✓ can create the grant') : m.verdict === 'blocked' ? s.red('✗ blocked') : s.yellow('? unknown');
+    ctx.io.out(`  ${m.account}  ${mark}`);
+    for (const reason of m.reasons) ctx.io.out(`      ${s.dim(reason)}`);
+  }
+  const findings = audit.findings.filter((f) => f.code !== 'create-grant-blocked');
+  if (findings.length) {
+    ctx.io.out('');
+    ctx.io.out(s.bold('Findings'));
+    for (const f of findings) {
+      const tag = f.severity === 'blocker' ? s.red('blocker') : f.severity === 'warning' ? s.yellow('warning') : s.dim('note   ');
+      ctx.io.out(`  ${tag}  ${f.message}`);
+    }
+  }
+  ctx.io.out('');
+  if (audit.verdict === 'allowed') ctx.io.out(s.green('Members can create the Auto Scaling grant.'));
+  else {
+    ctx.io.out(s.red(audit.verdict === 'blocked' ? 'Members are blocked.' : 'Could not tell whether members can create the grant.'));
+    if (audit.fix) {
+      ctx.io.out('Merge these statements into the key policy (and keep kms:GrantIsForAWSResource off the cross-account CreateGrant statement):');
+      ctx.io.out(json(audit.fix));
+    }
+  }
+}
+
+function help(command: Command, ctx: CliContext): number {
+  helpText(command).forEach((l) => ctx.io.out(l));
+  return EXIT.ok;
+}
