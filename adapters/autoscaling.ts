@@ -37,6 +37,20 @@ export class AutoScalingAdapter {
     );
     return out.LaunchConfigurations?.[0]?.ImageId;
   }
+
+  /** The service-linked roles the account's groups use (default or custom suffix), over all pages. */
+  async serviceLinkedRoleArns(): Promise<string[]> {
+    const arns = new Set<string>();
+    let token: string | undefined;
+    do {
+      const out = await call('autoscaling:DescribeAutoScalingGroups', () =>
+        this.client.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, ...(token ? { NextToken: token } : {}) })),
+      );
+      for (const group of out.AutoScalingGroups ?? []) if (group.ServiceLinkedRoleARN) arns.add(group.ServiceLinkedRoleARN);
+      token = out.NextToken;
+    } while (token);
+    return [...arns];
+  }
 }
 
 /** Every launch template a group may launch from: its own, or the mixed-instances policy's and each override's. */

@@ -1,10 +1,21 @@
-/** EC2, read-only for now: launch templates, images and the snapshots (and keys) behind them. */
+/**
+ * EC2: launch templates, images and the snapshots (and keys) behind them; and, for re-encryption,
+ * copying, tagging, sharing, deprecating and deregistering the central account's own images.
+ */
 import {
+  CopyImageCommand,
+  CreateTagsCommand,
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
+  DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeLaunchTemplateVersionsCommand,
   DescribeSnapshotsCommand,
   EC2Client,
+  EnableImageDeprecationCommand,
+  ModifyImageAttributeCommand,
   type Image,
+  type LaunchPermission as Ec2LaunchPermission,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import { call, hasCode } from './aws';
@@ -74,6 +85,91 @@ export class Ec2Adapter {
       return each.flat();
     }
   }
+
+  // --- Re-encryption and sharing (the central account's own images) ------------------------
+
+  /** One image with its tags and state reason; undefined when it does not exist or is not visible. */
+  async describeImage(imageId: string): Promise<ImageDetail | undefined> {
+    const out = await call('ec2:DescribeImages', () =>
+      this.client.send(new DescribeImagesCommand({ Filters: [{ Name: 'image-id', Values: [imageId] }] })),
+    );
+    const image = (out.Images ?? []).find((i) => i.ImageId === imageId);
+    return image ? toImageDetail(image) : undefined;
+  }
+
+  /** This account's images carrying `tagKey = tagValue` (how amiwarden finds the copy of a source). */
+  async findOwnImagesByTag(tagKey: string, tagValue: string): Promise<ImageDetail[]> {
+    const images: ImageDetail[] = [];
+    let token: string | undefined;
+    do {
+      const out = await call('ec2:DescribeImages', () =>
+        this.client.send(
+          new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: `tag:${tagKey}`, Values: [tagValue] }], ...(token ? { NextToken: token } : {}) }),
+        ),
+      );
+      images.push(...(out.Images ?? []).map(toImageDetail));
+      token = out.NextToken;
+    } while (token);
+    return images;
+  }
+
+  /** CopyImage in this region, encrypted with `kmsKeyId`, tags copied and the copy tagged. Same ClientToken, same copy. */
+  async copyImage(request: CopyImageRequest): Promise<string> {
+    const out = await call('ec2:CopyImage', () => this.client.send(new CopyImageCommand(copyImageInput(request, false))));
+    if (!out.ImageId) throw new Error('CopyImage returned no ImageId');
+    return out.ImageId;
+  }
+
+  /** Would CopyImage be allowed? (EC2 DryRun: nothing is copied.) */
+  async canCopyImage(request: CopyImageRequest): Promise<DryRunResult> {
+    return dryRun('ec2:CopyImage', () => this.client.send(new CopyImageCommand(copyImageInput(request, true))));
+  }
+
+  async tagImage(imageId: string, tags: Record<string, string>): Promise<void> {
+    await call('ec2:CreateTags', () =>
+      this.client.send(new CreateTagsCommand({ Resources: [imageId], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })),
+    );
+  }
+
+  async launchPermissions(imageId: string): Promise<Ec2LaunchPermission[]> {
+    const out = await call('ec2:DescribeImageAttribute', () =>
+      this.client.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' })),
+    );
+    return (out.LaunchPermissions ?? []).map((p) =>
+      p.UserId ? { UserId: p.UserId } : p.OrganizationArn ? { OrganizationArn: p.OrganizationArn } : p.OrganizationalUnitArn ? { OrganizationalUnitArn: p.OrganizationalUnitArn } : { Group: p.Group },
+    );
+  }
+
+  async addLaunchPermissions(imageId: string, permissions: Ec2LaunchPermission[]): Promise<void> {
+    await call('ec2:ModifyImageAttribute', () => this.client.send(new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: permissions } })));
+  }
+
+  async canAddLaunchPermissions(imageId: string, permissions: Ec2LaunchPermission[]): Promise<DryRunResult> {
+    return dryRun('ec2:ModifyImageAttribute', () =>
+      this.client.send(new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: permissions }, DryRun: true })),
+    );
+  }
+
+  async enableImageDeprecation(imageId: string, deprecateAt: Date, dryRunOnly = false): Promise<DryRunResult | void> {
+    const command = new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: deprecateAt, ...(dryRunOnly ? { DryRun: true } : {}) });
+    if (dryRunOnly) return dryRun('ec2:EnableImageDeprecation', () => this.client.send(command));
+    await call('ec2:EnableImageDeprecation', () => this.client.send(command));
+  }
+
+  async deregisterImage(imageId: string, dryRunOnly = false): Promise<DryRunResult | void> {
+    const command = new DeregisterImageCommand({ ImageId: imageId, ...(dryRunOnly ? { DryRun: true } : {}) });
+    if (dryRunOnly) return dryRun('ec2:DeregisterImage', () => this.client.send(command));
+    await call('ec2:DeregisterImage', () => this.client.send(command));
+  }
+
+  /** Deletes a snapshot; one that is already gone counts as deleted. */
+  async deleteSnapshot(snapshotId: string): Promise<void> {
+    try {
+      await call('ec2:DeleteSnapshot', () => this.client.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })));
+    } catch (error) {
+      if (!hasCode(error, 'InvalidSnapshot.NotFound')) throw error;
+    }
+  }
 }
 
 export function toImageView(image: Image): ImageView {
@@ -95,4 +191,65 @@ export function toSnapshotView(snapshot: Snapshot): SnapshotView {
     encrypted: snapshot.Encrypted === true,
     ...(snapshot.KmsKeyId ? { kmsKeyId: snapshot.KmsKeyId } : {}),
   };
+}
+
+export interface ImageDetail extends ImageView {
+  description?: string;
+  stateReason?: string;
+  tags: Record<string, string>;
+}
+
+export function toImageDetail(image: Image): ImageDetail {
+  return {
+    ...toImageView(image),
+    ...(image.Description ? { description: image.Description } : {}),
+    ...(image.StateReason?.Message ? { stateReason: image.StateReason.Message } : {}),
+    tags: Object.fromEntries((image.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+  };
+}
+
+export interface CopyImageRequest {
+  sourceImageId: string;
+  region: string;
+  kmsKeyId: string;
+  name: string;
+  description: string;
+  clientToken: string;
+  tags: Record<string, string>;
+}
+
+function copyImageInput(request: CopyImageRequest, dryRunOnly: boolean) {
+  const tags = Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value }));
+  return {
+    SourceImageId: request.sourceImageId,
+    SourceRegion: request.region,
+    Name: request.name,
+    Description: request.description,
+    Encrypted: true,
+    KmsKeyId: request.kmsKeyId,
+    CopyImageTags: true,
+    ClientToken: request.clientToken,
+    TagSpecifications: [
+      { ResourceType: 'image' as const, Tags: tags },
+      { ResourceType: 'snapshot' as const, Tags: tags },
+    ],
+    ...(dryRunOnly ? { DryRun: true } : {}),
+  };
+}
+
+/** EC2 DryRun: `DryRunOperation` means the call would have succeeded; `UnauthorizedOperation` that it would not. */
+export interface DryRunResult {
+  permitted: boolean;
+  code: string;
+}
+
+async function dryRun(operation: string, fn: () => Promise<unknown>): Promise<DryRunResult> {
+  try {
+    await call(operation, fn);
+    return { permitted: true, code: 'NoDryRun' };
+  } catch (error) {
+    if (hasCode(error, 'DryRunOperation')) return { permitted: true, code: 'DryRunOperation' };
+    if (hasCode(error, 'UnauthorizedOperation', 'AccessDenied', 'AuthFailure')) return { permitted: false, code: (error as { code: string }).code };
+    throw error;
+  }
 }

@@ -146,9 +146,11 @@ async function wireCentralEvents(emulator: Emulator, central: string): Promise<R
     if (!spec.pattern) continue;
     const queue = await sqs.send(new CreateQueueCommand({ QueueName: `amiwarden-${spec.name}` }));
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl!, AttributeNames: ['QueueArn'] }));
-    const rule = `amiwarden-${spec.name}`;
-    await events.send(new PutRuleCommand({ Name: rule, EventPattern: readFileSync(path.join(ROOT, spec.pattern), 'utf8') }));
-    await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'workflow', Arn: attributes.Attributes!.QueueArn! }] }));
+    for (const [i, pattern] of [spec.pattern, ...(spec.extraPatterns ?? [])].entries()) {
+      const rule = `amiwarden-${spec.name}${i > 0 ? `-${i + 1}` : ''}`;
+      await events.send(new PutRuleCommand({ Name: rule, EventPattern: readFileSync(path.join(ROOT, pattern), 'utf8') }));
+      await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'workflow', Arn: attributes.Attributes!.QueueArn! }] }));
+    }
     queues[spec.name] = queue.QueueUrl!;
   }
   return queues;
@@ -238,5 +240,47 @@ export async function emitLaunchFailure(emulator: Emulator, member: MemberSpec, 
       ],
     }),
   );
+  if (out.FailedEntryCount) throw new Error(`PutEvents refused the event: ${JSON.stringify(out.Entries)}`);
+}
+
+/**
+ * What EC2 and CloudTrail put on the central account's default bus for a new AMI: the successful
+ * API call (`AWS API Call via CloudTrail`) and `EC2 AMI State Change` to available. (In AWS only the
+ * services emit `aws.ec2` events; the emulator lets the caller stand in for them.)
+ */
+export async function emitImageEvent(emulator: Emulator, account: string, imageId: string, kind: 'cloudtrail' | 'available', eventName = 'RegisterImage'): Promise<void> {
+  const events = new EventBridgeClient(cfg(emulator, account));
+  const now = new Date().toISOString();
+  const entry =
+    kind === 'cloudtrail'
+      ? {
+          DetailType: 'AWS API Call via CloudTrail',
+          Resources: [],
+          Detail: JSON.stringify({
+            eventVersion: '1.08',
+            userIdentity: { type: 'AssumedRole', accountId: account, arn: `arn:aws:sts::${account}:assumed-role/image-pipeline/build` },
+            eventTime: now,
+            eventSource: 'ec2.amazonaws.com',
+            eventName,
+            awsRegion: HOME_REGION,
+            sourceIPAddress: 'imagebuilder.amazonaws.com',
+            userAgent: 'imagebuilder.amazonaws.com',
+            requestParameters: { name: imageId },
+            responseElements: { requestId: randomUUID(), imageId },
+            requestID: randomUUID(),
+            eventID: randomUUID(),
+            readOnly: false,
+            eventType: 'AwsApiCall',
+            managementEvent: true,
+            recipientAccountId: account,
+            eventCategory: 'Management',
+          }),
+        }
+      : {
+          DetailType: 'EC2 AMI State Change',
+          Resources: [`arn:aws:ec2:${HOME_REGION}::image/${imageId}`],
+          Detail: JSON.stringify({ RequestId: randomUUID(), ImageId: imageId, State: 'available', ErrorMessage: '' }),
+        };
+  const out = await events.send(new PutEventsCommand({ Entries: [{ Source: 'aws.ec2', ...entry }] }));
   if (out.FailedEntryCount) throw new Error(`PutEvents refused the event: ${JSON.stringify(out.Entries)}`);
 }

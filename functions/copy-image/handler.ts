@@ -1,0 +1,14 @@
+/** Step "Copy image with organization key": CopyImage onto the region's key, or reuse the copy already made. */
+import { copyWithOrganizationKey, parseCopyInput, type CopyOutcome } from '../../services/reencrypt-and-share';
+import { executionOf, invoke, startRuntime } from '../shared/runtime';
+
+const rt = startRuntime('copy-image');
+
+export const handler = async (payload: unknown): Promise<CopyOutcome> =>
+  invoke(rt, { execution: executionOf(payload) }, async () => {
+    const input = parseCopyInput(payload);
+    rt.logger.appendKeys({ region: input.region, imageId: input.sourceImageId });
+    const outcome = await copyWithOrganizationKey(input, rt.config, rt.aws);
+    rt.logger.info('Copy step done', { outcome: outcome.outcome, copyImageId: outcome.imageId, clientToken: outcome.clientToken });
+    return outcome;
+  });

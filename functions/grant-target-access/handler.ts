@@ -1,0 +1,14 @@
+/** Step "Grant key access to target account": the Auto Scaling grants a target account needs to launch the image. */
+import { makeLaunchable, parseTargetAccessInput, type TargetAccessOutcome } from '../../services/reencrypt-and-share';
+import { executionOf, invoke, startRuntime } from '../shared/runtime';
+
+const rt = startRuntime('grant-target-access');
+
+export const handler = async (payload: unknown): Promise<TargetAccessOutcome> =>
+  invoke(rt, { execution: executionOf(payload) }, async () => {
+    const input = parseTargetAccessInput(payload, rt.config);
+    rt.logger.appendKeys({ account: input.account, region: input.region });
+    const outcome = await makeLaunchable(input, rt.config, rt.aws);
+    rt.logger.info('Target account step done', { outcome: outcome.outcome, grants: outcome.grants.map((g) => g.grantId) });
+    return outcome;
+  });

@@ -1,0 +1,89 @@
+/**
+ * The grant that lets a member account's Auto Scaling service-linked role use a central key, made
+ * from inside the member account through its amiwarden role. Shared by the launch-failure workflow
+ * (one group's role) and re-encrypt-and-share (every target account's roles).
+ */
+import { ACCESS_DENIED_CODES, hasCode } from '../adapters/aws';
+import type { Config } from '../core/config';
+import { MemberRoleUnavailableError, TransientAwsError } from '../core/errors';
+import { grantCovers, grantRequest, type GrantTarget } from '../core/grants';
+import { keyPolicyFix } from '../core/key-policy';
+import { parseServiceLinkedRoleArn } from '../core/identifiers';
+import type { AwsContext, MemberAws } from './aws-context';
+
+export interface KeyAccessInput {
+  account: string;
+  region: string;
+  serviceLinkedRoleArn: string;
+  createServiceLinkedRole: boolean;
+  grants: GrantTarget[];
+}
+
+export type GrantOutcomeName = 'granted' | 'already-granted' | 'key-policy-blocks-grant' | 'member-role-unavailable' | 'key-not-usable';
+
+export interface GrantOutcome {
+  outcome: GrantOutcomeName;
+  serviceLinkedRoleCreated: boolean;
+  grants: { keyArn: string; granteePrincipal: string; name: string; grantId: string | null; created: boolean }[];
+  finding: string | null;
+  fix: string | null;
+}
+
+export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: Pick<Config, 'organizationId'>, aws: AwsContext): Promise<GrantOutcome> {
+  const outcome = (name: GrantOutcomeName, rest: Partial<GrantOutcome> = {}): GrantOutcome => ({
+    outcome: name,
+    serviceLinkedRoleCreated: false,
+    grants: [],
+    finding: null,
+    fix: null,
+    ...rest,
+  });
+  let member: MemberAws;
+  try {
+    member = await aws.member(input.account, input.region);
+  } catch (error) {
+    if (error instanceof MemberRoleUnavailableError) return outcome('member-role-unavailable', { finding: error.message });
+    throw error;
+  }
+
+  let serviceLinkedRoleCreated = false;
+  const slr = parseServiceLinkedRoleArn(input.serviceLinkedRoleArn)!;
+  if (input.createServiceLinkedRole && !(await member.iam.roleExists(slr.roleName))) {
+    await member.iam.createAutoScalingServiceLinkedRole(slr.customSuffix);
+    serviceLinkedRoleCreated = true;
+  }
+
+  const central = aws.central(input.region);
+  const results: GrantOutcome['grants'] = [];
+  for (const target of input.grants) {
+    const request = grantRequest(target);
+    // Re-read live state right before acting: a duplicate event or a parallel execution may have granted already.
+    const existing = (await central.kms.listGrants(target.keyArn, target.granteePrincipal)).find((g) => grantCovers(g, target.granteePrincipal));
+    if (existing) {
+      results.push({ ...target, name: existing.name ?? request.name, grantId: existing.grantId, created: false });
+      continue;
+    }
+    try {
+      const grantId = await member.kms.createGrant(request);
+      results.push({ ...target, name: request.name, grantId, created: true });
+    } catch (error) {
+      if (hasCode(error, ...ACCESS_DENIED_CODES)) {
+        return outcome('key-policy-blocks-grant', {
+          serviceLinkedRoleCreated,
+          grants: results,
+          finding: `Account ${input.account} may not create grants on ${target.keyArn}: ${(error as Error).message}`,
+          fix: keyPolicyFix(config.organizationId),
+        });
+      }
+      if (hasCode(error, 'DisabledException', 'KMSInvalidStateException', 'NotFoundException')) {
+        return outcome('key-not-usable', { serviceLinkedRoleCreated, grants: results, finding: `${target.keyArn} cannot take grants now: ${(error as Error).message}` });
+      }
+      // A service-linked role created a moment ago may not be visible to KMS yet (IAM is eventually consistent).
+      if (serviceLinkedRoleCreated && hasCode(error, 'InvalidArnException')) throw new TransientAwsError('kms:CreateGrant', 'InvalidArnException', { cause: error });
+      throw error;
+    }
+  }
+  const created = results.some((r) => r.created);
+  return outcome(created ? 'granted' : 'already-granted', { serviceLinkedRoleCreated, grants: results });
+}
+

@@ -1,0 +1,395 @@
+/**
+ * The re-encrypt-and-share workflow's steps: inspect an image, copy it onto the organization key,
+ * share the compliant image, make it launchable in every target account, and deal with the
+ * original. Each step re-reads live state right before it acts, so that a retry, a duplicate event
+ * or a parallel execution converges on the same copy, the same permissions and the same grants.
+ */
+import type { LaunchPermission as Ec2LaunchPermission } from '@aws-sdk/client-ec2';
+import type { DryRunResult } from '../adapters/ec2';
+import type { Config } from '../core/config';
+import { InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
+import { grantCovers } from '../core/grants';
+import { describe, isImageId, requireAccountId, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
+import {
+  classify,
+  COPY_TAG,
+  copyRequest,
+  deprecationTime,
+  missingPermissions,
+  originalAction,
+  planSharing,
+  SOURCE_TAG,
+  type ImageRequest,
+  type Inspection,
+  type LaunchPermission,
+  type ObservedKey,
+  type OriginalAction,
+} from '../core/image';
+import type { AwsContext } from './aws-context';
+import { grantAutoScalingKeyAccess, type GrantOutcome } from './key-access';
+
+export interface InspectionResult extends Inspection {
+  originalImagePolicy: Config['originalImagePolicy'];
+}
+
+/** Step "Inspect image": owner, state, tags, every snapshot's key; then core classifies. */
+export async function inspectImage(request: ImageRequest, elapsedMinutes: number, config: Config, aws: AwsContext): Promise<InspectionResult> {
+  const ec2 = aws.central(request.region).ec2;
+  const kms = aws.central(request.region).kms;
+  const keyArn = config.keys[request.region]?.arn;
+  const image = await ec2.describeImage(request.imageId);
+
+  // Snapshots and keys are read only for an available image of ours: a pending one may have none yet.
+  const ready = image && image.ownerId === config.centralAccountId && image.state === 'available';
+  const snapshots = ready ? await ec2.describeSnapshots(image.snapshots.map((s) => s.snapshotId)) : [];
+  const keyIds = [...new Set(snapshots.flatMap((s) => (s.encrypted && s.kmsKeyId ? [s.kmsKeyId] : [])))];
+  const keys = await Promise.all(
+    keyIds.map(async (keyId): Promise<ObservedKey> => {
+      const lookup = await kms.describeKey(keyId);
+      return lookup.found
+        ? { keyId, found: true, keyArn: lookup.key.keyArn, keyManager: lookup.key.keyManager, keyState: lookup.key.keyState }
+        : { keyId, found: false };
+    }),
+  );
+  const inspection = classify({
+    request,
+    centralAccountId: config.centralAccountId,
+    ...(keyArn ? { keyArn } : {}),
+    ...(image
+      ? {
+          image: {
+            imageId: image.imageId,
+            ownerId: image.ownerId,
+            state: image.state,
+            ...(image.name ? { name: image.name } : {}),
+            ...(image.stateReason ? { stateReason: image.stateReason } : {}),
+            tags: image.tags,
+            snapshots: image.snapshots,
+          },
+        }
+      : {}),
+    snapshots,
+    keys,
+    elapsedMinutes,
+    waitMinutes: config.imageWaitMinutes,
+  });
+  return { ...inspection, originalImagePolicy: config.originalImagePolicy };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface CopyInput {
+  sourceImageId: string;
+  region: string;
+  dryRun: boolean;
+}
+
+export type CopyOutcomeName = 'started' | 'reused' | 'planned' | 'refused';
+
+export interface CopyOutcome {
+  outcome: CopyOutcomeName;
+  sourceImageId: string;
+  imageId: string | null;
+  kmsKeyId: string | null;
+  clientToken: string | null;
+  name: string | null;
+  /** Dry run: would EC2 allow the copy? */
+  permitted: boolean | null;
+  finding: string | null;
+}
+
+export function parseCopyInput(input: unknown): CopyInput {
+  const o = object(input);
+  if (!isImageId(o.sourceImageId)) throw new InvalidInputError('sourceImageId', `expected an AMI id, got ${describe(o.sourceImageId)}`);
+  return { sourceImageId: o.sourceImageId, region: requireRegion('region', o.region), dryRun: bool('dryRun', o.dryRun) };
+}
+
+/** Step "Copy image with organization key": reuse a copy found by tag, else CopyImage with a deterministic ClientToken. */
+export async function copyWithOrganizationKey(input: CopyInput, config: Config, aws: AwsContext): Promise<CopyOutcome> {
+  const ec2 = aws.central(input.region).ec2;
+  const keyArn = config.keys[input.region]?.arn;
+  const outcome = (name: CopyOutcomeName, rest: Partial<CopyOutcome>): CopyOutcome => ({
+    outcome: name,
+    sourceImageId: input.sourceImageId,
+    imageId: null,
+    kmsKeyId: keyArn ?? null,
+    clientToken: null,
+    name: null,
+    permitted: null,
+    finding: null,
+    ...rest,
+  });
+  if (!keyArn) return outcome('refused', { finding: `No organization key is configured for ${input.region}` });
+  const source = await ec2.describeImage(input.sourceImageId);
+  if (!source || source.ownerId !== config.centralAccountId || source.state !== 'available') {
+    return outcome('refused', { finding: `The image ${input.sourceImageId} is no longer an available image of the central account` });
+  }
+
+  // Re-read live state: a duplicate event or a parallel execution may have copied already.
+  const copies = (await ec2.findOwnImagesByTag(SOURCE_TAG, input.sourceImageId)).filter((c) => c.imageId !== input.sourceImageId);
+  const usable = copies.find((c) => c.state === 'available') ?? copies.find((c) => c.state === 'pending');
+  if (usable) return outcome('reused', { imageId: usable.imageId, name: usable.name ?? null });
+
+  const generation = copies.filter((c) => c.state === 'failed' || c.state === 'error').length;
+  const request = copyRequest(source, input.region, keyArn, generation);
+  const planned = { kmsKeyId: keyArn, clientToken: request.clientToken, name: request.name };
+  if (input.dryRun) {
+    const check: DryRunResult = await ec2.canCopyImage(request);
+    return outcome('planned', { ...planned, permitted: check.permitted });
+  }
+  const imageId = await ec2.copyImage(request);
+  await ec2.tagImage(input.sourceImageId, { [COPY_TAG]: imageId });
+  return outcome('started', { ...planned, imageId });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface ShareInput {
+  imageId: string;
+  region: string;
+  dryRun: boolean;
+  /** False in a dry run whose copy does not exist yet: plan only, no EC2 DryRun call. */
+  imageExists: boolean;
+}
+
+export type ShareOutcomeName = 'shared' | 'already-shared' | 'planned' | 'no-targets' | 'share-limit-exceeded';
+
+export interface ShareOutcome {
+  outcome: ShareOutcomeName;
+  imageId: string;
+  added: LaunchPermission[];
+  alreadyShared: LaunchPermission[];
+  refused: { target: string; reason: string }[];
+  /** Account targets: each gets the Auto Scaling grants now. */
+  accounts: string[];
+  /** OU / organization targets: their accounts get grants when a launch fails (launch-failure workflow). */
+  deferredTargets: string[];
+  permitted: boolean | null;
+  finding: string | null;
+}
+
+export function parseShareInput(input: unknown): ShareInput {
+  const o = object(input);
+  if (!isImageId(o.imageId)) throw new InvalidInputError('imageId', `expected an AMI id, got ${describe(o.imageId)}`);
+  return {
+    imageId: o.imageId,
+    region: requireRegion('region', o.region),
+    dryRun: bool('dryRun', o.dryRun),
+    imageExists: o.imageExists === undefined ? true : bool('imageExists', o.imageExists),
+  };
+}
+
+/** Step "Share image with targets": add the launch permissions the image lacks (never `all`, never outside the organization). */
+export async function shareImage(input: ShareInput, config: Config, aws: AwsContext): Promise<ShareOutcome> {
+  const plan = planSharing(config);
+  const base = { imageId: input.imageId, refused: plan.refused, accounts: plan.accounts, deferredTargets: plan.deferredTargets, permitted: null, finding: null };
+  if (plan.permissions.length === 0) {
+    return { ...base, outcome: 'no-targets', added: [], alreadyShared: [], finding: 'No share target is configured (AMIWARDEN_SHARE_TARGETS)' };
+  }
+  const ec2 = aws.central(input.region).ec2;
+  const current = input.imageExists ? ((await ec2.launchPermissions(input.imageId)).filter((p) => !('Group' in p && p.Group)) as LaunchPermission[]) : [];
+  const { missing, withinLimit } = missingPermissions(plan.permissions, current);
+  const alreadyShared = plan.permissions.filter((p) => !missing.includes(p));
+  if (!withinLimit) {
+    return {
+      ...base,
+      outcome: 'share-limit-exceeded',
+      added: [],
+      alreadyShared,
+      finding: `Sharing ${input.imageId} with ${missing.length} more target(s) would pass the 1,000 launch permissions an AMI may have; share with OUs or the organization instead`,
+    };
+  }
+  if (input.dryRun) {
+    const check = input.imageExists && missing.length > 0 ? await ec2.canAddLaunchPermissions(input.imageId, missing as Ec2LaunchPermission[]) : undefined;
+    return { ...base, outcome: 'planned', added: missing, alreadyShared, permitted: check?.permitted ?? null };
+  }
+  if (missing.length > 0) await ec2.addLaunchPermissions(input.imageId, missing as Ec2LaunchPermission[]);
+  return { ...base, outcome: missing.length > 0 ? 'shared' : 'already-shared', added: missing, alreadyShared };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface TargetAccessInput {
+  account: string;
+  region: string;
+  dryRun: boolean;
+}
+
+export type TargetAccessOutcomeName =
+  | 'granted'
+  | 'already-granted'
+  | 'planned'
+  | 'no-service-linked-role'
+  | 'member-role-unavailable'
+  | 'key-policy-blocks-grant'
+  | 'key-not-usable';
+
+export interface TargetAccessOutcome {
+  account: string;
+  outcome: TargetAccessOutcomeName;
+  serviceLinkedRoles: string[];
+  grants: (GrantOutcome['grants'][number] & { planned?: boolean })[];
+  finding: string | null;
+  fix: string | null;
+}
+
+export function parseTargetAccessInput(input: unknown, config: Config): TargetAccessInput {
+  const o = object(input);
+  const account = requireAccountId('account', o.account);
+  const region = requireRegion('region', o.region);
+  if (!config.keys[region]) throw new InvalidInputError('region', `no organization key is configured for ${region}`);
+  return { account, region, dryRun: bool('dryRun', o.dryRun) };
+}
+
+/**
+ * Step "Grant key access to target account": every Auto Scaling service-linked role the account
+ * uses (its groups' roles, and the default one if it exists) gets the grant on the region's key,
+ * made from inside the account by the same code as the launch-failure workflow's grant.
+ */
+export async function makeLaunchable(input: TargetAccessInput, config: Config, aws: AwsContext): Promise<TargetAccessOutcome> {
+  const keyArn = config.keys[input.region]!.arn;
+  const result = (outcome: TargetAccessOutcomeName, rest: Partial<TargetAccessOutcome> = {}): TargetAccessOutcome => ({
+    account: input.account,
+    outcome,
+    serviceLinkedRoles: [],
+    grants: [],
+    finding: null,
+    fix: null,
+    ...rest,
+  });
+  let member;
+  try {
+    member = await aws.member(input.account, input.region);
+  } catch (error) {
+    if (error instanceof MemberRoleUnavailableError) return result('member-role-unavailable', { finding: error.message });
+    throw error;
+  }
+  const defaultRole = serviceLinkedRoleArn(config.partition, input.account);
+  const [groupRoles, defaultExists] = await Promise.all([member.autoscaling.serviceLinkedRoleArns(), member.iam.roleExists(defaultRole.split('/').pop()!)]);
+  const roles = [...new Set([...groupRoles, ...(defaultExists ? [defaultRole] : [])])].filter((arn) => arn.includes(`:${input.account}:`));
+  const createDefault = roles.length === 0 && config.createServiceLinkedRole;
+  if (roles.length === 0 && !createDefault) {
+    return result('no-service-linked-role', {
+      finding: `Account ${input.account} has no Auto Scaling service-linked role yet: its grant is made when it first fails to launch (or set AMIWARDEN_CREATE_SERVICE_LINKED_ROLE=true)`,
+    });
+  }
+  const grantees = roles.length > 0 ? roles : [defaultRole];
+
+  if (input.dryRun) {
+    const central = aws.central(input.region);
+    const grants = await Promise.all(
+      grantees.map(async (granteePrincipal) => {
+        const existing = (await central.kms.listGrants(keyArn, granteePrincipal)).find((g) => grantCovers(g, granteePrincipal));
+        return { keyArn, granteePrincipal, name: existing?.name ?? '', grantId: existing?.grantId ?? null, created: false, planned: !existing };
+      }),
+    );
+    return result('planned', { serviceLinkedRoles: grantees, grants });
+  }
+
+  const grants: TargetAccessOutcome['grants'] = [];
+  let created = false;
+  for (const granteePrincipal of grantees) {
+    const outcome = await grantAutoScalingKeyAccess(
+      { account: input.account, region: input.region, serviceLinkedRoleArn: granteePrincipal, createServiceLinkedRole: createDefault, grants: [{ keyArn, granteePrincipal }] },
+      config,
+      aws,
+    );
+    grants.push(...outcome.grants);
+    if (outcome.outcome !== 'granted' && outcome.outcome !== 'already-granted') {
+      return result(outcome.outcome, { serviceLinkedRoles: grantees, grants, finding: outcome.finding, fix: outcome.fix });
+    }
+    created ||= outcome.outcome === 'granted';
+  }
+  return result(created ? 'granted' : 'already-granted', { serviceLinkedRoles: grantees, grants });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface OriginalInput {
+  sourceImageId: string;
+  copyImageId: string | null;
+  region: string;
+  dryRun: boolean;
+}
+
+export interface OriginalOutcome {
+  action: OriginalAction;
+  outcome: 'kept' | 'deprecated' | 'deregistered' | 'planned' | 'refused';
+  sourceImageId: string;
+  deprecateAt: string | null;
+  deletedSnapshots: string[];
+  permitted: boolean | null;
+  finding: string | null;
+}
+
+export function parseOriginalInput(input: unknown): OriginalInput {
+  const o = object(input);
+  if (!isImageId(o.sourceImageId)) throw new InvalidInputError('sourceImageId', `expected an AMI id, got ${describe(o.sourceImageId)}`);
+  if (o.copyImageId !== null && o.copyImageId !== undefined && !isImageId(o.copyImageId)) {
+    throw new InvalidInputError('copyImageId', `expected an AMI id, got ${describe(o.copyImageId)}`);
+  }
+  return { sourceImageId: o.sourceImageId, copyImageId: (o.copyImageId as string | undefined) ?? null, region: requireRegion('region', o.region), dryRun: bool('dryRun', o.dryRun) };
+}
+
+/**
+ * Step "Apply original image policy": keep (default), deprecate, or deregister the source — the last
+ * only once its copy is available, on the organization key, and carries every planned launch permission.
+ */
+export async function applyOriginalImagePolicy(input: OriginalInput, config: Config, aws: AwsContext, now = new Date()): Promise<OriginalOutcome> {
+  const action = originalAction(config);
+  const result = (outcome: OriginalOutcome['outcome'], rest: Partial<OriginalOutcome> = {}): OriginalOutcome => ({
+    action,
+    outcome,
+    sourceImageId: input.sourceImageId,
+    deprecateAt: null,
+    deletedSnapshots: [],
+    permitted: null,
+    finding: null,
+    ...rest,
+  });
+  if (action === 'keep') return result('kept');
+  const ec2 = aws.central(input.region).ec2;
+  const source = await ec2.describeImage(input.sourceImageId);
+  if (!source) return result('refused', { finding: `The original ${input.sourceImageId} no longer exists` });
+  if (source.ownerId !== config.centralAccountId) return result('refused', { finding: `The original ${input.sourceImageId} is not the central account's` });
+
+  if (action === 'deprecate') {
+    const at = deprecationTime(now, config.deprecateAfterDays);
+    if (input.dryRun) return result('planned', { deprecateAt: at.toISOString(), permitted: ((await ec2.enableImageDeprecation(input.sourceImageId, at, true)) as DryRunResult).permitted });
+    await ec2.enableImageDeprecation(input.sourceImageId, at);
+    return result('deprecated', { deprecateAt: at.toISOString() });
+  }
+
+  if (input.dryRun) return result('planned', { permitted: ((await ec2.deregisterImage(input.sourceImageId, true)) as DryRunResult).permitted });
+  // Never deregister before the copy is usable: re-check it live.
+  const copy = input.copyImageId ? await ec2.describeImage(input.copyImageId) : undefined;
+  if (!copy || copy.state !== 'available' || copy.tags[SOURCE_TAG] !== input.sourceImageId) {
+    return result('refused', { finding: `The copy ${input.copyImageId ?? '(none)'} of ${input.sourceImageId} is not available: the original is kept` });
+  }
+  const wanted = planSharing(config).permissions;
+  if (wanted.length > 0 && missingPermissions(wanted, (await ec2.launchPermissions(copy.imageId)) as LaunchPermission[]).missing.length > 0) {
+    return result('refused', { finding: `The copy ${copy.imageId} is not shared with every target yet: the original is kept` });
+  }
+  await ec2.deregisterImage(input.sourceImageId);
+  const deletedSnapshots: string[] = [];
+  if (action === 'deregister-and-delete-snapshots') {
+    for (const { snapshotId } of source.snapshots) {
+      await ec2.deleteSnapshot(snapshotId);
+      deletedSnapshots.push(snapshotId);
+    }
+  }
+  return result('deregistered', { deletedSnapshots });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function object(input: unknown): Record<string, unknown> {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
+  return input as Record<string, unknown>;
+}
+
+function bool(field: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new InvalidInputError(field, `expected true or false, got ${describe(value)}`);
+  return value;
+}
