@@ -11,7 +11,7 @@ export type Credentials = AwsCredentialIdentity;
 
 export interface ClientSettings {
   region: string;
-  credentials?: Credentials;
+  credentials?: Credentials | (() => Promise<Credentials>);
   maxAttempts: number;
 }
 

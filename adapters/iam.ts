@@ -1,6 +1,6 @@
 /** IAM in a member account: does the Auto Scaling service-linked role exist, and creating it. */
 import { CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { call, hasCode } from './aws';
+import { call, hasCode, type ClientSettings } from './aws';
 
 export class IamAdapter {
   constructor(private readonly client: IAMClient) {}
@@ -33,3 +33,5 @@ export class IamAdapter {
     }
   }
 }
+
+export const iam = (settings: ClientSettings) => new IamAdapter(new IAMClient(settings));

@@ -8,7 +8,7 @@ import {
   type GrantListEntry,
   type GrantOperation,
 } from '@aws-sdk/client-kms';
-import { ACCESS_DENIED_CODES, call, hasCode } from './aws';
+import { ACCESS_DENIED_CODES, call, hasCode, type ClientSettings } from './aws';
 
 export type KeyManager = 'AWS' | 'CUSTOMER';
 
@@ -107,3 +107,5 @@ export function toGrantView(grant: GrantListEntry): GrantView {
     operations: [...(grant.Operations ?? [])],
   };
 }
+
+export const kms = (settings: ClientSettings) => new KmsAdapter(new KMSClient(settings));

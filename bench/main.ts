@@ -6,10 +6,11 @@
  */
 import path from 'node:path';
 import { measureColdStarts } from './cold-start';
+import { measureSweep } from './sweep';
 import { measureWorkflows } from './workflows';
 import { ROOT } from '../local/workflows';
 
-const TARGETS = { coldStartRatio: 1.5, fixTransitions: 10, fixLambdaInvocations: 3, lambdaWaitMs: 0 };
+const TARGETS = { coldStartRatio: 1.5, fixTransitions: 10, fixLambdaInvocations: 3, lambdaWaitMs: 0, sweepRatio: 1.05 };
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   const rounds = Number(process.env.AMIWARDEN_BENCH_ROUNDS ?? 15);
   const cold = await measureColdStarts(path.join(ROOT, '.bench/bundles'), rounds);
   const workflows = await measureWorkflows();
+  const amis = Number(process.env.AMIWARDEN_BENCH_AMIS ?? 5000);
+  const sweep = await measureSweep(amis, (done) => process.stderr.write(`  registered ${done} AMIs\r`));
 
   const verdict = (ok: boolean) => (ok ? 'meets target' : 'misses target');
   console.log(`\nCold start (bundle load / bare node -e 0, medians of ${rounds} interleaved runs; bare = ${cold.bareMs.toFixed(0)} ms)`);
@@ -32,13 +35,16 @@ async function main(): Promise<void> {
       `launch-failure fix: ${fix.transitions} transitions (target ≤ ${TARGETS.fixTransitions}), ${fix.lambdaInvocations} Lambda invocations (target ≤ ${TARGETS.fixLambdaInvocations}): ${verdict(fix.transitions <= TARGETS.fixTransitions && fix.lambdaInvocations <= TARGETS.fixLambdaInvocations)}`,
     );
   }
-  console.log('\nSweep: not measured yet (the compliance sweep is not built yet)');
+  const ratio = sweep.apiCalls / sweep.lowerBound;
+  console.log(`\nSweep (report mode, ${sweep.amis} AMIs over ${sweep.distinctKeys} distinct keys, ${sweep.accounts} member accounts × ${sweep.regions} region; ${sweep.status})`);
+  console.log(row(['API calls', 'lower bound', 'ratio', `target ≤ ${TARGETS.sweepRatio}`, 'naive', 'S3 calls']));
+  console.log(row([String(sweep.apiCalls), String(sweep.lowerBound), ratio.toFixed(2), verdict(ratio <= TARGETS.sweepRatio), String(sweep.naiveCalls), String(sweep.storageCalls)]));
 
   if (json) {
     console.log(
       JSON.stringify({
         coldStart: cold.functions.map(({ function: fn, bundleBytes, ratio }) => ({ function: fn, bundleBytes, ratio })),
-        sweep: null,
+        sweep: { amis: sweep.amis, accounts: sweep.accounts, regions: sweep.regions, apiCalls: sweep.apiCalls, lowerBound: sweep.lowerBound, naiveCalls: sweep.naiveCalls },
         workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
       }),
     );

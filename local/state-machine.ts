@@ -15,18 +15,38 @@ export interface LoadedDefinition {
   definition: StateMachineDefinition;
   /** Task state name → the Lambda logical id it invokes. */
   tasks: Record<string, string>;
+  /** Task state name → the Step Functions service integration it calls (bound to local stand-ins). */
+  serviceTasks: Record<string, string>;
 }
+
+const LOCAL_ACCOUNT = '000000000000';
+/** The ARN CloudFormation's `Ref` of a state machine resolves to, locally. */
+export const localStateMachineArn = (logicalId: string) => `arn:aws:states:us-east-1:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 
 export function loadDefinition(workflow: string): LoadedDefinition {
   const spec = WORKFLOWS[workflow];
   if (!spec) throw new Error(`Unknown workflow ${workflow}; known: ${Object.keys(WORKFLOWS).join(', ')}`);
   const raw = JSON.parse(readFileSync(path.join(ROOT, spec.definition), 'utf8')) as JsonObject;
   const tasks: Record<string, string> = {};
-  resolveStates(raw, tasks);
-  return { definition: raw as unknown as StateMachineDefinition, tasks };
+  const serviceTasks: Record<string, string> = {};
+  resolveStates(raw, tasks, serviceTasks);
+  return { definition: resolveRefs(raw) as unknown as StateMachineDefinition, tasks, serviceTasks };
 }
 
-function resolveStates(machine: JsonObject, tasks: Record<string, string>): void {
+/** `{"Ref": "XStateMachine"}` (another state machine of the stack) → its local ARN. */
+function resolveRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(resolveRefs);
+  if (!node || typeof node !== 'object') return node;
+  const o = node as JsonObject;
+  if (typeof o.Ref === 'string' && Object.keys(o).length === 1) {
+    if (!Object.values(WORKFLOWS).some((w) => w.stateMachineId === o.Ref)) throw new Error(`Ref to ${o.Ref}, which local/workflows.ts does not know`);
+    return localStateMachineArn(o.Ref);
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveRefs(v)]));
+}
+
+function resolveStates(machine: JsonObject, tasks: Record<string, string>, serviceTasks: Record<string, string>): void {
   for (const [name, state] of Object.entries((machine.States ?? {}) as Record<string, JsonObject>)) {
     const resource = state.Resource as { 'Fn::GetAtt'?: [string, string] } | string | undefined;
     if (resource && typeof resource === 'object' && Array.isArray(resource['Fn::GetAtt'])) {
@@ -35,9 +55,11 @@ function resolveStates(machine: JsonObject, tasks: Record<string, string>): void
       state.Resource = `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
       if (tasks[name] && tasks[name] !== logicalId) throw new Error(`Two Task states are named "${name}"`);
       tasks[name] = logicalId;
+    } else if (typeof resource === 'string' && resource.startsWith('arn:aws:states:::')) {
+      serviceTasks[name] = resource;
     }
     for (const nested of [state.Iterator, state.ItemProcessor, ...((state.Branches as JsonObject[]) ?? [])]) {
-      if (nested && typeof nested === 'object') resolveStates(nested as JsonObject, tasks);
+      if (nested && typeof nested === 'object') resolveStates(nested as JsonObject, tasks, serviceTasks);
     }
   }
 }
@@ -55,6 +77,8 @@ export interface ExecutionReport {
   /** Each state as it was entered, in order. */
   path: string[];
   durationMs: number;
+  /** Executions this one started (states:startExecution), run to completion locally. */
+  children: ExecutionReport[];
 }
 
 export interface RunOptions {
@@ -71,7 +95,8 @@ export interface RunOptions {
 let executionCounter = 0;
 
 export async function runWorkflow(workflow: string, input: unknown, options: RunOptions = {}): Promise<ExecutionReport> {
-  const { definition, tasks } = loadDefinition(workflow);
+  const { definition, tasks, serviceTasks } = loadDefinition(workflow);
+  const children: ExecutionReport[] = [];
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   let lambdaInvocations = 0;
   type LocalHandlers = NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers'];
@@ -82,6 +107,19 @@ export async function runWorkflow(workflow: string, input: unknown, options: Run
       const handler = options.handlers?.[logicalId] ?? (await FUNCTIONS[logicalId]!.load()).handler;
       // A Lambda's result crosses the wire as JSON.
       return JSON.parse(JSON.stringify((await handler(payload as never)) ?? null)) as never;
+    };
+  }
+  for (const [state, resource] of Object.entries(serviceTasks)) {
+    if (resource !== START_EXECUTION) throw new Error(`State "${state}" calls ${resource}, which has no local stand-in`);
+    // In AWS the child starts and this state moves on; locally the child runs to completion first,
+    // so that what it changed is there when the parent (and the test) looks.
+    taskResourceLocalHandlers[state] = async (payload: unknown) => {
+      const { StateMachineArn, Input } = payload as { StateMachineArn: string; Input: unknown };
+      const child = Object.values(WORKFLOWS).find((w) => localStateMachineArn(w.stateMachineId) === StateMachineArn);
+      if (!child) throw Object.assign(new Error(`State machine does not exist: ${StateMachineArn}`), { name: 'StateMachineDoesNotExist' });
+      const report = await runWorkflow(child.name, typeof Input === 'string' ? JSON.parse(Input) : Input, { ...options, name: undefined });
+      children.push(report);
+      return { ExecutionArn: report.executionArn, StartDate: new Date().toISOString() } as never;
     };
   }
   const retryMs = options.retryIntervalMs ?? 0;
@@ -98,7 +136,7 @@ export async function runWorkflow(workflow: string, input: unknown, options: Run
     context: { Execution: { Id: executionArn, Name: name, StartTime: new Date(started).toISOString(), Input: input as never } },
   });
 
-  const report: ExecutionReport = { workflow, executionArn, status: 'SUCCEEDED', transitions: 0, lambdaInvocations: 0, retries: 0, path: [], durationMs: 0 };
+  const report: ExecutionReport = { workflow, executionArn, status: 'SUCCEEDED', transitions: 0, lambdaInvocations: 0, retries: 0, path: [], durationMs: 0, children };
   const logs = (async () => {
     for await (const event of run.eventLogs) {
       const elapsedMs = Date.now() - started;

@@ -6,7 +6,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { clientSettings, type Credentials } from '../adapters/aws';
+import { clientSettings, type ClientSettings, type Credentials } from '../adapters/aws';
 import { AutoScalingAdapter } from '../adapters/autoscaling';
 import { Ec2Adapter } from '../adapters/ec2';
 import { IamAdapter } from '../adapters/iam';
@@ -27,17 +27,39 @@ export interface MemberAws {
   kms: KmsAdapter;
 }
 
+/** Makes an adapter from client settings; adapters/*.ts export one per adapter. */
+export type AdapterFactory<T> = (settings: ClientSettings) => T;
+
 export interface AwsContext {
   central(region: string): CentralAws;
   /** Throws MemberRoleUnavailableError when the member role cannot be assumed. */
   member(account: string, region: string): Promise<MemberAws>;
+  /** Any adapter, as the central account (one per factory and region). */
+  centralAdapter<T>(factory: AdapterFactory<T>, region: string): T;
+  /** Any adapter, through the member role (one per factory, account and region). Throws MemberRoleUnavailableError. */
+  memberAdapter<T>(factory: AdapterFactory<T>, account: string, region: string): Promise<T>;
+  memberRoleArn(account: string): string;
 }
 
 export function awsContext(config: Config, sessionName: string): AwsContext {
   const sessions = new MemberSessions(config, sessionName);
   const centrals = new Map<string, CentralAws>();
   const members = new Map<string, Promise<MemberAws>>();
+  const adapters = new Map<unknown, Map<string, unknown>>();
+  const cached = <T>(factory: AdapterFactory<T>, key: string, make: () => T): T => {
+    let byKey = adapters.get(factory);
+    if (!byKey) adapters.set(factory, (byKey = new Map()));
+    if (!byKey.has(key)) byKey.set(key, make());
+    return byKey.get(key) as T;
+  };
   return {
+    centralAdapter: (factory, region) => cached(factory, `central/${region}`, () => factory(clientSettings(region))),
+    async memberAdapter(factory, account, region) {
+      const provider = () => sessions.credentials(account, region);
+      await provider(); // an unavailable role is known before any other call
+      return cached(factory, `${account}/${region}`, () => factory({ ...clientSettings(region), credentials: provider } as ClientSettings));
+    },
+    memberRoleArn: (account) => sessions.roleArn(account),
     central(region) {
       let c = centrals.get(region);
       if (!c) {

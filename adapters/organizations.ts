@@ -1,0 +1,32 @@
+/** AWS Organizations: which accounts the sweep visits. */
+import { ListAccountsCommand, ListAccountsForParentCommand, OrganizationsClient, type Account } from '@aws-sdk/client-organizations';
+import { call, type ClientSettings } from './aws';
+
+export class OrganizationsAdapter {
+  constructor(private readonly client: OrganizationsClient) {}
+
+  /** Active accounts of the organization, or of the given OUs (direct children). */
+  async activeAccounts(organizationalUnits: string[] = []): Promise<string[]> {
+    const accounts: Account[] = [];
+    const page = async (send: (token?: string) => Promise<{ Accounts?: Account[]; NextToken?: string }>) => {
+      let token: string | undefined;
+      do {
+        const out = await send(token);
+        accounts.push(...(out.Accounts ?? []));
+        token = out.NextToken;
+      } while (token);
+    };
+    if (organizationalUnits.length === 0) {
+      await page((token) => call('organizations:ListAccounts', () => this.client.send(new ListAccountsCommand({ ...(token ? { NextToken: token } : {}) }))));
+    } else {
+      for (const ou of organizationalUnits) {
+        await page((token) =>
+          call('organizations:ListAccountsForParent', () => this.client.send(new ListAccountsForParentCommand({ ParentId: ou, ...(token ? { NextToken: token } : {}) }))),
+        );
+      }
+    }
+    return [...new Set(accounts.filter((a) => (a.State ?? a.Status) === 'ACTIVE' && a.Id).map((a) => a.Id!))];
+  }
+}
+
+export const organizations = (settings: ClientSettings) => new OrganizationsAdapter(new OrganizationsClient(settings));

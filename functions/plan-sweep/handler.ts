@@ -1,0 +1,17 @@
+/** Step "Plan sweep": which accounts and regions this sweep visits, and in which mode. */
+import { parseSweepRequest } from '../../core/sweep';
+import { planSweep, type SweepPlan } from '../../services/sweep';
+import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { InvalidInputError } from '../../core/errors';
+
+const rt = startRuntime('plan-sweep');
+
+export const handler = async (payload: { request?: unknown; runId?: unknown; execution?: string }): Promise<SweepPlan> =>
+  invoke(rt, { execution: executionOf(payload) }, async () => {
+    const request = parseSweepRequest(payload?.request, rt.config);
+    const runId = payload?.runId;
+    if (typeof runId !== 'string' || !/^[\w.-]{1,80}$/.test(runId)) throw new InvalidInputError('runId', 'expected the execution name');
+    const plan = await planSweep(request, runId, rt.config, rt.aws);
+    rt.logger.info('Sweep planned', { runId, mode: plan.mode, accounts: plan.accounts, regions: plan.regions, targets: plan.targets.length });
+    return plan;
+  });

@@ -1,0 +1,20 @@
+/** Step "Write sweep report": findings from every inventory, as JSON, CSV and Markdown in S3; in enforce mode, what to fix. */
+import { InvalidInputError } from '../../core/errors';
+import { writeReport, type SweepPlan, type SweepReport } from '../../services/sweep';
+import { executionOf, invoke, startRuntime } from '../shared/runtime';
+
+const rt = startRuntime('write-sweep-report');
+
+export const handler = async (payload: { plan?: Partial<SweepPlan>; execution?: string }): Promise<SweepReport> =>
+  invoke(rt, { execution: executionOf(payload) }, async () => {
+    const plan = payload?.plan;
+    if (!plan || typeof plan.runId !== 'string' || !/^[\w.-]{1,80}$/.test(plan.runId)) throw new InvalidInputError('plan.runId', 'expected the plan of this sweep');
+    if (plan.mode !== 'report' && plan.mode !== 'enforce') throw new InvalidInputError('plan.mode', 'expected "report" or "enforce"');
+    const report = await writeReport(
+      { runId: plan.runId, mode: plan.mode, dryRun: plan.dryRun === true, startedAt: String(plan.startedAt ?? ''), accounts: Number(plan.accounts ?? 0), regions: Array.isArray(plan.regions) ? plan.regions : [] },
+      rt.config,
+      rt.aws,
+    );
+    rt.logger.info('Sweep report written', { summary: report.summary, reports: report.reports, remediations: report.remediations.length, skipped: report.skippedRemediations });
+    return report;
+  });

@@ -1,0 +1,199 @@
+/**
+ * The compliance sweep's steps. Inventories go to S3 between steps, so that a sweep over
+ * thousands of accounts never pushes big payloads through the state machine; each step returns
+ * only counts. Findings are decided in core/sweep.ts.
+ */
+import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsCallError } from '../core/errors';
+import type { Config } from '../core/config';
+import { REQUIRED_GRANT_OPERATIONS } from '../core/grants';
+import { serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
+import { analyzeCreateGrant } from '../core/key-policy';
+import {
+  centralFindings,
+  memberFindings,
+  planRemediations,
+  summarize,
+  toCsv,
+  toMarkdown,
+  type CentralInventory,
+  type Finding,
+  type MemberInventory,
+  type Remediation,
+  type SweepRequest,
+  type SweepSummary,
+} from '../core/sweep';
+import { autoScalingInventory, ec2Inventory, templateKey } from '../adapters/inventory';
+import { iam } from '../adapters/iam';
+import { kms } from '../adapters/kms';
+import { organizations } from '../adapters/organizations';
+import { reportStore, type ReportStore } from '../adapters/s3';
+import type { AdapterFactory, AwsContext } from './aws-context';
+
+export interface SweepPlan {
+  runId: string;
+  mode: SweepRequest['mode'];
+  dryRun: boolean;
+  trigger: SweepRequest['trigger'];
+  startedAt: string;
+  regions: string[];
+  accounts: number;
+  targets: { account: string; region: string }[];
+  /** A member account whose view of the key policy stands for all (the policy check). */
+  sampleMember: string | null;
+}
+
+const stores = new Map<string, AdapterFactory<ReportStore>>();
+function store(config: Config, aws: AwsContext, region: string): ReportStore {
+  if (!config.reportBucket) throw new ConfigurationError('AMIWARDEN_REPORT_BUCKET', 'is required by the compliance sweep');
+  let factory = stores.get(config.reportBucket);
+  if (!factory) stores.set(config.reportBucket, (factory = reportStore(config.reportBucket)));
+  return aws.centralAdapter(factory, region);
+}
+
+const homeRegion = (config: Config) => process.env.AWS_REGION ?? config.regions[0]!;
+const prefix = (runId: string) => `sweeps/${runId}/`;
+
+export async function planSweep(request: SweepRequest, runId: string, config: Config, aws: AwsContext): Promise<SweepPlan> {
+  const accounts = (
+    request.accounts.length > 0 ? request.accounts : await aws.centralAdapter(organizations, homeRegion(config)).activeAccounts(config.sweepOrganizationalUnits)
+  ).filter((a) => a !== config.centralAccountId);
+  return {
+    runId,
+    mode: request.mode,
+    dryRun: request.dryRun,
+    trigger: request.trigger,
+    startedAt: new Date().toISOString(),
+    regions: request.regions,
+    accounts: accounts.length,
+    targets: accounts.flatMap((account) => request.regions.map((region) => ({ account, region }))),
+    sampleMember: accounts[0] ?? null,
+  };
+}
+
+export async function inspectCentral(runId: string, region: string, sampleMember: string | null, config: Config, aws: AwsContext) {
+  const inventory = aws.centralAdapter(ec2Inventory, region);
+  const keys = aws.centralAdapter(kms, region);
+  const keyArn = config.keys[region]?.arn ?? null;
+  const shareAccounts = config.shareTargets.filter((t) => /^\d{12}$/.test(t) && t !== config.centralAccountId);
+
+  const [images, snapshots, launchable] = await Promise.all([
+    inventory.ownedImages(),
+    inventory.ownedSnapshots(),
+    Promise.all(shareAccounts.map(async (account) => [account, new Set(await inventory.imagesLaunchableBy(account))] as const)),
+  ]);
+  // One DescribeKey per distinct key, never one per image.
+  const keyIds = [...new Set([...snapshots.flatMap((s) => (s.encrypted && s.kmsKeyId ? [s.kmsKeyId] : [])), ...(keyArn ? [keyArn] : [])])];
+  const described = await Promise.all(
+    keyIds.map(async (keyId) => {
+      const lookup = await keys.describeKey(keyId);
+      return lookup.found
+        ? { keyId, found: true, keyArn: lookup.key.keyArn, keyManager: lookup.key.keyManager, keyState: lookup.key.keyState }
+        : { keyId, found: false };
+    }),
+  );
+  const grants = keyArn ? (await keys.listGrants(keyArn)).map((g) => ({ granteePrincipal: g.granteePrincipal, operations: g.operations })) : [];
+  const keyPolicy =
+    keyArn && sampleMember
+      ? analyzeCreateGrant(await keys.keyPolicy(keyArn), {
+          callerAccount: sampleMember,
+          callerArn: aws.memberRoleArn(sampleMember),
+          granteePrincipal: serviceLinkedRoleArn(config.partition, sampleMember),
+          operations: REQUIRED_GRANT_OPERATIONS,
+          ...(config.organizationId ? { organizationId: config.organizationId } : {}),
+        })
+      : null;
+
+  const central: CentralInventory = {
+    region,
+    keyArn,
+    images: images.map((i) => ({ ...i, launchableBy: launchable.filter(([, ids]) => ids.has(i.imageId)).map(([a]) => a) })),
+    snapshots,
+    keys: described,
+    grants,
+    keyPolicy,
+    shareAccounts,
+  };
+  await store(config, aws, homeRegion(config)).put(`${prefix(runId)}central/${region}.json`, JSON.stringify(central));
+  return { region, images: images.length, findings: centralFindings(central, config).length };
+}
+
+const centralCache = new Map<string, Promise<CentralInventory>>();
+
+export async function inspectMember(runId: string, account: string, region: string, config: Config, aws: AwsContext) {
+  const inventory = await gatherMember(account, region, aws, config.partition);
+  const reports = store(config, aws, homeRegion(config));
+  const key = `${runId}/${region}`;
+  if (!centralCache.has(key)) centralCache.set(key, reports.getJson<CentralInventory>(`${prefix(runId)}central/${region}.json`));
+  const central = await centralCache.get(key)!;
+  await reports.put(`${prefix(runId)}members/${account}/${region}.json`, JSON.stringify(inventory));
+  return { account, region, status: inventory.status, findings: memberFindings(inventory, [central], config).length };
+}
+
+async function gatherMember(account: string, region: string, aws: AwsContext, partition: Config['partition']): Promise<MemberInventory> {
+  const empty: MemberInventory = { account, region, status: 'inspected', detail: null, groups: [], activities: [], defaultEbsKey: null };
+  try {
+    const scaling = await aws.memberAdapter(autoScalingInventory, account, region);
+    const ec2 = await aws.memberAdapter(ec2Inventory, account, region);
+    const roles = await aws.memberAdapter(iam, account, region);
+    const groups = await scaling.groups();
+    const refs = groups.flatMap((g) => g.launchTemplates);
+    const [templateImages, configImages, activities, defaultKey] = await Promise.all([
+      refs.length ? ec2.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
+      groups.some((g) => g.launchConfigurationName) ? scaling.launchConfigurationImages() : Promise.resolve(new Map<string, string>()),
+      scaling.recentActivities(),
+      ec2.defaultEbsKey(),
+    ]);
+    const roleArns = [...new Set(groups.map((g) => g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)))];
+    const exists = new Map(
+      await Promise.all(roleArns.map(async (arn) => [arn, parseServiceLinkedRoleArn(arn) ? await roles.roleExists(parseServiceLinkedRoleArn(arn)!.roleName) : null] as const)),
+    );
+    return {
+      ...empty,
+      groups: groups.map((g) => {
+        const slr = g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account);
+        const imageIds = [
+          ...g.launchTemplates.map((r) => templateImages.get(templateKey(r))),
+          ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)] : []),
+        ].filter((id): id is string => typeof id === 'string');
+        return { name: g.name, serviceLinkedRoleArn: slr, serviceLinkedRoleExists: exists.get(slr) ?? null, imageIds: [...new Set(imageIds)] };
+      }),
+      activities,
+      defaultEbsKey: defaultKey ? { keyId: defaultKey, awsManaged: defaultKey === 'alias/aws/ebs' } : null,
+    };
+  } catch (error) {
+    if (error instanceof MemberRoleUnavailableError) return { ...empty, status: 'member-role-unavailable', detail: error.message };
+    if (error instanceof TransientAwsError) throw error;
+    // One broken account is a finding, not a failed sweep.
+    if (error instanceof AwsCallError) return { ...empty, status: 'failed', detail: error.message };
+    throw error;
+  }
+}
+
+export interface SweepReport {
+  runId: string;
+  mode: SweepRequest['mode'];
+  summary: SweepSummary;
+  reports: { json: string; csv: string; markdown: string };
+  remediations: Remediation[];
+  skippedRemediations: number;
+}
+
+export async function writeReport(plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions'>, config: Config, aws: AwsContext): Promise<SweepReport> {
+  const reports = store(config, aws, homeRegion(config));
+  const keys = await reports.list(prefix(plan.runId));
+  const centrals = await Promise.all(keys.filter((k) => k.includes('/central/')).map((k) => reports.getJson<CentralInventory>(k)));
+  const members = await Promise.all(keys.filter((k) => k.includes('/members/')).map((k) => reports.getJson<MemberInventory>(k)));
+  const findings: Finding[] = [
+    ...centrals.flatMap((c) => centralFindings(c, config)),
+    ...members.sort((a, b) => `${a.account}${a.region}`.localeCompare(`${b.account}${b.region}`)).flatMap((m) => memberFindings(m, centrals, config)),
+  ];
+  const summary = summarize(findings, plan.accounts, plan.regions.length);
+  const at = prefix(plan.runId);
+  const json = await reports.put(`${at}report.json`, JSON.stringify({ runId: plan.runId, mode: plan.mode, startedAt: plan.startedAt, summary, findings }, null, 2));
+  const csv = await reports.put(`${at}report.csv`, toCsv(findings), 'text/csv');
+  const markdown = await reports.put(`${at}report.md`, toMarkdown(findings, summary, plan), 'text/markdown');
+  await reports.put('sweeps/latest.json', JSON.stringify({ runId: plan.runId, json, csv, markdown }));
+  const enforce = plan.mode === 'enforce' && !plan.dryRun;
+  const { remediations, skipped } = enforce ? planRemediations(findings, config.sweepMaxChanges) : { remediations: [], skipped: 0 };
+  return { runId: plan.runId, mode: plan.mode, summary, reports: { json, csv, markdown }, remediations, skippedRemediations: skipped };
+}

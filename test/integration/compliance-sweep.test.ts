@@ -1,0 +1,87 @@
+/**
+ * The compliance sweep on the emulator: a central account with a compliant golden AMI, one on
+ * aws/ebs and one unencrypted; two members whose groups launch the golden AMI without the grant;
+ * a third account without the member role. The report lists exactly those problems; enforce
+ * fixes what amiwarden may fix, and a second sweep finds nothing left.
+ */
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { EC2Client, ModifyEbsDefaultKmsKeyIdCommand } from '@aws-sdk/client-ec2';
+import { clientConfig } from '../../emulator/accounts';
+import { startEmulator, type Emulator } from '../../emulator/index';
+import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
+import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, REGIONS, registerImage, type Organization } from '../../local/organization';
+import { runWorkflow } from '../../local/state-machine';
+
+const BUCKET = 'amiwarden-reports-test';
+const OUTSIDER = '333333333333';
+
+let emulator: Emulator;
+let org: Organization;
+let planted: { awsManaged: string; unencrypted: string };
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+}, 30_000);
+afterAll(async () => emulator?.stop());
+
+beforeEach(async () => {
+  jest.resetModules();
+  await emulator.reset();
+  org = await buildOrganization(emulator);
+  planted = {
+    awsManaged: await registerImage(emulator, org.centralAccount, 'legacy-on-aws-ebs', { encrypted: true }),
+    unencrypted: await registerImage(emulator, org.centralAccount, 'legacy-unencrypted', { encrypted: false }),
+  };
+  await new S3Client({ ...clientConfig(emulator, org.centralAccount, HOME_REGION), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+  // Both members already encrypt new volumes with a key of their own (no default-key finding).
+  for (const member of org.members) {
+    for (const region of REGIONS) {
+      const key = await new KMSClient(clientConfig(emulator, member.account, region)).send(new CreateKeyCommand({ Description: 'member default EBS key' }));
+      await new EC2Client(clientConfig(emulator, member.account, region)).send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: key.KeyMetadata!.Arn! }));
+    }
+  }
+  applyEnvironment({
+    ...lambdaEnvironment(emulator, { centralAccount: org.centralAccount, keyArns: org.keyArns, memberRoleName: MEMBER_ROLE_NAME, externalId: EXTERNAL_ID, createServiceLinkedRole: true }),
+    AMIWARDEN_REPORT_BUCKET: BUCKET,
+    AMIWARDEN_SHARE_TARGETS: org.members.map((m) => m.account).join(','),
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+  });
+}, 60_000);
+
+async function report(key: string): Promise<string> {
+  const s3 = new S3Client({ ...clientConfig(emulator, org.centralAccount, HOME_REGION), forcePathStyle: true });
+  const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key.replace(`s3://${BUCKET}/`, '') }));
+  return out.Body!.transformToString();
+}
+
+describe('compliance sweep on the emulator', () => {
+  it('reports exactly the planted problems, in JSON, CSV and Markdown, and changes nothing in report mode', async () => {
+    await emulator.clearCalls();
+    const run = await runWorkflow('compliance-sweep', { mode: 'report', accounts: [...org.members.map((m) => m.account), OUTSIDER] });
+
+    expect(run.status).toBe('SUCCEEDED');
+    const output = run.output as { summary: { findings: number; byFinding: Record<string, number> }; reports: Record<string, string>; remediationsStarted: number };
+    expect(output.summary.byFinding).toEqual({
+      'ami-aws-managed-key': 1,
+      'ami-unencrypted': 1,
+      'asg-missing-grant': 2,
+      'member-role-unavailable': 2,
+    });
+    expect(output.remediationsStarted).toBe(0);
+
+    const json = JSON.parse(await report(output.reports.json!)) as { findings: { account: string; resource: string; finding: string; severity: string }[] };
+    expect(json.findings.filter((f) => f.finding.startsWith('ami-')).map((f) => f.resource).sort()).toEqual([planted.awsManaged, planted.unencrypted].sort());
+    expect(json.findings.filter((f) => f.finding === 'asg-missing-grant').map((f) => `${f.account}/${f.resource}`).sort()).toEqual(
+      org.members.map((m) => `${m.account}/autoScalingGroup/${m.autoScalingGroupName}`).sort(),
+    );
+    expect(json.findings.filter((f) => f.finding === 'member-role-unavailable').every((f) => f.account === OUTSIDER)).toBe(true);
+    const csv = await report(output.reports.csv!);
+    expect(csv.split('\n')[0]).toBe('account,region,resource,finding,severity,detail,action');
+    expect(csv.trim().split('\n')).toHaveLength(1 + output.summary.findings);
+    expect(await report(output.reports.markdown!)).toContain('| ami-aws-managed-key | 1 |');
+
+    const mutating = (await emulator.calls()).filter((c) => /^(Create|Copy|Modify|Register|Deregister|Delete|Enable|Disable|Revoke|Retire)/.test(c.action));
+    expect(mutating).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,171 @@
+import { InvalidInputError } from '../../../core/errors';
+import { REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
+import { centralFindings, memberFindings, parseSweepRequest, planRemediations, summarize, toCsv, toMarkdown, type CentralInventory, type Finding, type MemberInventory } from '../../../core/sweep';
+import { AWS_EBS_KEY_ARN, CENTRAL, CMK_ARN, MEMBER, REGION, slrArn } from '../../fixtures/aws';
+
+const config = { centralAccountId: CENTRAL, partition: 'aws' as const, createServiceLinkedRole: false, mode: 'report' as const, regions: [REGION, 'eu-west-1'] };
+const image = (imageId: string, snapshotId: string, extra: Partial<CentralInventory['images'][number]> = {}) => ({
+  imageId,
+  ownerId: CENTRAL,
+  state: 'available',
+  tags: {},
+  snapshots: [{ deviceName: '/dev/xvda', snapshotId, encrypted: true }],
+  launchableBy: [MEMBER],
+  ...extra,
+});
+
+function central(): CentralInventory {
+  return {
+    region: REGION,
+    keyArn: CMK_ARN,
+    images: [image('ami-0000000000000000a', 'snap-0000000000000000a'), image('ami-0000000000000000b', 'snap-0000000000000000b'), image('ami-0000000000000000c', 'snap-0000000000000000c')],
+    snapshots: [
+      { snapshotId: 'snap-0000000000000000a', encrypted: true, kmsKeyId: CMK_ARN },
+      { snapshotId: 'snap-0000000000000000b', encrypted: true, kmsKeyId: AWS_EBS_KEY_ARN },
+      { snapshotId: 'snap-0000000000000000c', encrypted: false },
+    ],
+    keys: [
+      { keyId: CMK_ARN, found: true, keyArn: CMK_ARN, keyManager: 'CUSTOMER', keyState: 'Enabled' },
+      { keyId: AWS_EBS_KEY_ARN, found: true, keyArn: AWS_EBS_KEY_ARN, keyManager: 'AWS', keyState: 'Enabled' },
+    ],
+    grants: [],
+    keyPolicy: { verdict: 'allowed', reasons: [] },
+    shareAccounts: [MEMBER],
+  };
+}
+
+function member(): MemberInventory {
+  return {
+    account: MEMBER,
+    region: REGION,
+    status: 'inspected',
+    detail: null,
+    groups: [{ name: 'web', serviceLinkedRoleArn: slrArn(), serviceLinkedRoleExists: true, imageIds: ['ami-0000000000000000a'] }],
+    activities: [],
+    defaultEbsKey: { keyId: 'alias/aws/ebs', awsManaged: true },
+  };
+}
+
+describe('parseSweepRequest', () => {
+  it('takes the schedule event as a sweep of everything in the configured mode', () => {
+    expect(parseSweepRequest({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, config)).toEqual({ mode: 'report', accounts: [], regions: config.regions, dryRun: false, trigger: 'schedule' });
+  });
+
+  it('takes a manual request with accounts and regions', () => {
+    expect(parseSweepRequest({ mode: 'enforce', accounts: '111111111111, 222222222222', regions: ['eu-west-1'] }, config)).toMatchObject({ mode: 'enforce', accounts: ['111111111111', '222222222222'], regions: ['eu-west-1'], trigger: 'manual' });
+  });
+
+  it.each([
+    ['an unknown mode', { mode: 'fix' }, 'mode'],
+    ['a short account id', { accounts: ['12345'] }, 'accounts[0]'],
+    ['a region not configured', { regions: ['ap-south-1'] }, 'regions[0]'],
+    ['a non-account in a comma list', { accounts: 'x'.repeat(10) }, 'accounts[0]'],
+    ['a spoofed source', { source: 'my.app' }, 'source'],
+    ['dryRun that is not a boolean', { dryRun: 'no' }, 'dryRun'],
+    ['5,001 accounts', { accounts: new Array(5001).fill('111111111111') }, 'accounts'],
+  ])('refuses %s', (_label, input, field) => {
+    let error: unknown;
+    try {
+      parseSweepRequest(input, config);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe(field);
+  });
+});
+
+describe('findings', () => {
+  it('names each central image that is not on the organization key, not the compliant one', () => {
+    const findings = centralFindings(central(), config);
+    expect(findings.map((f) => [f.resource, f.finding, f.severity])).toEqual([
+      ['ami-0000000000000000b', 'ami-aws-managed-key', 'high'],
+      ['ami-0000000000000000c', 'ami-unencrypted', 'medium'],
+    ]);
+    expect(findings[0]!.remediation).toEqual({ workflow: 'reencrypt-and-share', input: { imageId: 'ami-0000000000000000b', region: REGION, trigger: 'sweep' } });
+  });
+
+  it('does not report a source whose re-encrypted copy exists, and reports a compliant image a target cannot launch', () => {
+    const inv = central();
+    inv.images[1]!.tags = { 'amiwarden:copy-image-id': 'ami-0000000000000000a' };
+    inv.images[0]!.launchableBy = [];
+    const findings = centralFindings(inv, config);
+    expect(findings.map((f) => [f.resource, f.finding])).toEqual([
+      ['ami-0000000000000000a', 'ami-not-shared'],
+      ['ami-0000000000000000c', 'ami-unencrypted'],
+    ]);
+  });
+
+  it('reports a key policy that blocks member grants', () => {
+    const inv = central();
+    inv.keyPolicy = { verdict: 'blocked', reasons: ['statement "x" allows kms:CreateGrant only when kms:GrantIsForAWSResource is true'], fix: 'add it' };
+    expect(centralFindings(inv, config).find((f) => f.finding === 'key-policy-blocks-member-grants')).toMatchObject({ resource: CMK_ARN, severity: 'high', action: 'add it' });
+  });
+
+  it('finds the missing grant of a member group launching a central AMI, and the aws/ebs default key', () => {
+    const findings = memberFindings(member(), [central()], config);
+    expect(findings.map((f) => f.finding)).toEqual(['asg-missing-grant', 'default-ebs-key-aws-managed']);
+    expect(findings[0]!.remediation).toEqual({ workflow: 'launch-failure', input: { account: MEMBER, region: REGION, autoScalingGroupName: 'web' } });
+  });
+
+  it('is satisfied by a grant with every operation, and judges only central images', () => {
+    const inv = central();
+    inv.grants = [{ granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS] }];
+    const m = member();
+    m.defaultEbsKey = null;
+    m.groups.push({ name: 'own', serviceLinkedRoleArn: slrArn(), serviceLinkedRoleExists: true, imageIds: ['ami-0ffffffffffffffff'] });
+    expect(memberFindings(m, [inv], config)).toEqual([]);
+  });
+
+  it('reports recent KMS launch failures once per group, and a missing member role as its own finding', () => {
+    const m = member();
+    m.activities = [
+      { autoScalingGroupName: 'web', statusCode: 'Cancelled', statusMessage: 'Termination Reason: Client.InternalError: Client error on launch', time: '2026-11-20T09:14:01.000Z' },
+      { autoScalingGroupName: 'web', statusCode: 'Failed', statusMessage: 'Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state', time: null },
+      { autoScalingGroupName: 'web', statusCode: 'Failed', statusMessage: 'Server.InternalError: Internal error on launch', time: null },
+    ];
+    expect(memberFindings(m, [central()], config).filter((f) => f.finding === 'asg-recent-kms-launch-failures')).toHaveLength(1);
+    expect(memberFindings({ ...member(), status: 'member-role-unavailable', detail: 'AccessDenied' }, [central()], config).map((f) => f.finding)).toEqual(['member-role-unavailable']);
+  });
+});
+
+describe('planRemediations', () => {
+  const f = (resource: string, severity: Finding['severity'], workflow: 'launch-failure' | 'reencrypt-and-share' | null): Finding => ({
+    account: MEMBER,
+    region: REGION,
+    resource,
+    finding: 'asg-missing-grant',
+    severity,
+    detail: '',
+    action: '',
+    remediation: workflow ? { workflow, input: { resource } } : null,
+  });
+
+  it('starts the most severe first, once per resource, never more than the cap', () => {
+    const findings = [f('a', 'low', 'reencrypt-and-share'), f('b', 'high', 'launch-failure'), f('b', 'high', 'launch-failure'), f('c', 'medium', null), f('d', 'medium', 'launch-failure')];
+    expect(planRemediations(findings, 2)).toEqual({
+      remediations: [
+        { workflow: 'launch-failure', input: { resource: 'b' } },
+        { workflow: 'launch-failure', input: { resource: 'd' } },
+      ],
+      skipped: 1,
+    });
+    expect(planRemediations(findings, 0)).toEqual({ remediations: [], skipped: 3 });
+  });
+});
+
+describe('reports', () => {
+  const findings = memberFindings(member(), [central()], config);
+  it('writes CSV that a spreadsheet cannot run as a formula', () => {
+    const hostile = [{ ...findings[0]!, detail: '=HYPERLINK("http://x")', resource: 'a,"b"' }];
+    const csv = toCsv(hostile);
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(csv).toContain('"a,""b"""');
+  });
+
+  it('writes Markdown with counts and one escaped row per finding', () => {
+    const md = toMarkdown([{ ...findings[0]!, detail: 'a|b' }], summarize(findings, 1, 1), { runId: 'r1', mode: 'report', startedAt: '2026-11-22T00:00:00Z' });
+    expect(md).toContain('| asg-missing-grant | 1 |');
+    expect(md).toContain('a\\|b');
+  });
+});
