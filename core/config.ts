@@ -8,6 +8,10 @@ import { isAccountId, isRegion, isRoleName, parseKeyArn, type KeyArn, type Parti
 
 export type Mode = 'report' | 'enforce';
 
+/** What happens to an image once its re-encrypted copy is available and shared. */
+export const ORIGINAL_IMAGE_POLICIES = ['keep', 'deprecate', 'deregister'] as const;
+export type OriginalImagePolicy = (typeof ORIGINAL_IMAGE_POLICIES)[number];
+
 export interface Config {
   centralAccountId: string;
   partition: Partition;
@@ -23,6 +27,20 @@ export interface Config {
   shareTargets: string[];
   /** The organization (o-…): scopes the recommended key policy and is checked against it. */
   organizationId?: string;
+  /** The source of a re-encrypted copy: kept (default), deprecated, or deregistered once the copy is shared. */
+  originalImagePolicy: OriginalImagePolicy;
+  /** With `deprecate`: the original is deprecated this many days after the copy is shared. */
+  deprecateAfterDays: number;
+  /** With `deregister`: also delete the original's snapshots. Never by default. */
+  deleteSnapshots: boolean;
+  /** How long the re-encryption workflow waits for a pending image or copy before reporting it. */
+  imageWaitMinutes: number;
+  /** The S3 bucket the compliance sweep writes its inventories and reports to. */
+  reportBucket?: string;
+  /** At most this many remediations one sweep in enforce mode may start. */
+  sweepMaxChanges: number;
+  /** Sweep only the accounts under these OUs (ou-…); empty = the whole organization. */
+  sweepOrganizationalUnits: string[];
 }
 
 export const ENV = {
@@ -35,7 +53,21 @@ export const ENV = {
   mode: 'AMIWARDEN_MODE',
   shareTargets: 'AMIWARDEN_SHARE_TARGETS',
   organizationId: 'AMIWARDEN_ORGANIZATION_ID',
+  originalImagePolicy: 'AMIWARDEN_ORIGINAL_IMAGE_POLICY',
+  deprecateAfterDays: 'AMIWARDEN_DEPRECATE_AFTER_DAYS',
+  deleteSnapshots: 'AMIWARDEN_DELETE_SNAPSHOTS',
+  imageWaitMinutes: 'AMIWARDEN_IMAGE_WAIT_MINUTES',
+  reportBucket: 'AMIWARDEN_REPORT_BUCKET',
+  sweepMaxChanges: 'AMIWARDEN_SWEEP_MAX_CHANGES',
+  sweepOrganizationalUnits: 'AMIWARDEN_SWEEP_OUS',
 } as const;
+
+export const DEFAULT_SWEEP_MAX_CHANGES = 25;
+
+export const DEFAULT_DEPRECATE_AFTER_DAYS = 30;
+export const DEFAULT_IMAGE_WAIT_MINUTES = 180;
+/** The re-encryption state machine times out after 24 hours: waiting must end well before that. */
+export const MAX_IMAGE_WAIT_MINUTES = 1380;
 
 export const DEFAULT_MEMBER_ROLE_NAME = 'amiwarden-member';
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
@@ -81,6 +113,20 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigurationError(ENV.organizationId, 'must be an organization id such as o-a1b2c3d4e5');
   }
 
+  const originalImagePolicy = (env[ENV.originalImagePolicy]?.trim() || 'keep') as OriginalImagePolicy;
+  if (!ORIGINAL_IMAGE_POLICIES.includes(originalImagePolicy)) {
+    throw new ConfigurationError(ENV.originalImagePolicy, `must be one of ${ORIGINAL_IMAGE_POLICIES.map((p) => `"${p}"`).join(', ')}`);
+  }
+
+  const reportBucket = env[ENV.reportBucket]?.trim() || undefined;
+  if (reportBucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(reportBucket)) {
+    throw new ConfigurationError(ENV.reportBucket, 'must be an S3 bucket name');
+  }
+  const sweepOrganizationalUnits = list(env[ENV.sweepOrganizationalUnits]);
+  for (const ou of sweepOrganizationalUnits) {
+    if (!/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/.test(ou)) throw new ConfigurationError(ENV.sweepOrganizationalUnits, `${JSON.stringify(ou)} is not an OU id (ou-…)`);
+  }
+
   return {
     centralAccountId,
     partition,
@@ -92,6 +138,13 @@ export function loadConfig(env: Env = process.env): Config {
     mode,
     shareTargets,
     ...(organizationId ? { organizationId } : {}),
+    originalImagePolicy,
+    deprecateAfterDays: integer(env, ENV.deprecateAfterDays, DEFAULT_DEPRECATE_AFTER_DAYS, 1, 3650),
+    deleteSnapshots: bool(env, ENV.deleteSnapshots, false),
+    imageWaitMinutes: integer(env, ENV.imageWaitMinutes, DEFAULT_IMAGE_WAIT_MINUTES, 1, MAX_IMAGE_WAIT_MINUTES),
+    ...(reportBucket ? { reportBucket } : {}),
+    sweepMaxChanges: integer(env, ENV.sweepMaxChanges, DEFAULT_SWEEP_MAX_CHANGES, 0, 1000),
+    sweepOrganizationalUnits,
   };
 }
 
@@ -147,4 +200,11 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   throw new ConfigurationError(name, 'must be "true" or "false"');
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigurationError(name, `must be a whole number from ${min} to ${max}`);
+  return Number(raw);
 }

@@ -26,6 +26,51 @@ export const FUNCTIONS: Record<string, { key: string; handler: string; load: () 
     handler: 'functions/verify-key-access/handler.handler',
     load: () => import('../functions/verify-key-access/handler'),
   },
+  InspectImageLambdaFunction: {
+    key: 'inspectImage',
+    handler: 'functions/inspect-image/handler.handler',
+    load: () => import('../functions/inspect-image/handler'),
+  },
+  CopyImageLambdaFunction: {
+    key: 'copyImage',
+    handler: 'functions/copy-image/handler.handler',
+    load: () => import('../functions/copy-image/handler'),
+  },
+  ShareImageLambdaFunction: {
+    key: 'shareImage',
+    handler: 'functions/share-image/handler.handler',
+    load: () => import('../functions/share-image/handler'),
+  },
+  GrantTargetAccessLambdaFunction: {
+    key: 'grantTargetAccess',
+    handler: 'functions/grant-target-access/handler.handler',
+    load: () => import('../functions/grant-target-access/handler'),
+  },
+  ApplyOriginalImagePolicyLambdaFunction: {
+    key: 'applyOriginalImagePolicy',
+    handler: 'functions/apply-original-image-policy/handler.handler',
+    load: () => import('../functions/apply-original-image-policy/handler'),
+  },
+  PlanSweepLambdaFunction: {
+    key: 'planSweep',
+    handler: 'functions/plan-sweep/handler.handler',
+    load: () => import('../functions/plan-sweep/handler'),
+  },
+  InspectCentralImagesLambdaFunction: {
+    key: 'inspectCentralImages',
+    handler: 'functions/inspect-central-images/handler.handler',
+    load: () => import('../functions/inspect-central-images/handler'),
+  },
+  InspectMemberAccountLambdaFunction: {
+    key: 'inspectMemberAccount',
+    handler: 'functions/inspect-member-account/handler.handler',
+    load: () => import('../functions/inspect-member-account/handler'),
+  },
+  WriteSweepReportLambdaFunction: {
+    key: 'writeSweepReport',
+    handler: 'functions/write-sweep-report/handler.handler',
+    load: () => import('../functions/write-sweep-report/handler'),
+  },
   RecordFailureLambdaFunction: {
     key: 'recordFailure',
     handler: 'functions/record-failure/handler.handler',
@@ -35,15 +80,32 @@ export const FUNCTIONS: Record<string, { key: string; handler: string; load: () 
 
 export interface WorkflowSpec {
   name: string;
+  /** The state machine's logical id in serverless.yml (`id:`), what `{"Ref": …}` names. */
+  stateMachineId: string;
   definition: string;
   /** The event pattern that starts it, if any. */
   pattern?: string;
+  /** Further patterns that start it too (one rule each). */
+  extraPatterns?: string[];
 }
 
 export const WORKFLOWS: Record<string, WorkflowSpec> = {
   'launch-failure': {
     name: 'launch-failure',
+    stateMachineId: 'LaunchFailureStateMachine',
     definition: 'statemachines/launch-failure.asl.json',
     pattern: 'events/launch-failure.pattern.json',
+  },
+  'reencrypt-and-share': {
+    name: 'reencrypt-and-share',
+    stateMachineId: 'ReencryptAndShareStateMachine',
+    definition: 'statemachines/reencrypt-and-share.asl.json',
+    pattern: 'events/new-image.pattern.json',
+    extraPatterns: ['events/image-available.pattern.json'],
+  },
+  'compliance-sweep': {
+    name: 'compliance-sweep',
+    stateMachineId: 'ComplianceSweepStateMachine',
+    definition: 'statemachines/compliance-sweep.asl.json',
   },
 };

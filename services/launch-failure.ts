@@ -3,12 +3,11 @@
  * central account on its own), let core decide, and act only on what core decided — re-reading
  * live state right before any change.
  */
-import { ACCESS_DENIED_CODES, hasCode } from '../adapters/aws';
 import type { Config } from '../core/config';
-import { GrantNotVisibleError, InvalidInputError, MemberRoleUnavailableError, TransientAwsError } from '../core/errors';
-import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS, type GrantTarget } from '../core/grants';
+import { GrantNotVisibleError, InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
+import { grantCovers, REQUIRED_GRANT_OPERATIONS, type GrantTarget } from '../core/grants';
 import { describe, parseKeyArn, parseServiceLinkedRoleArn, requireAccountId, requireAsgName, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
-import { analyzeCreateGrant, keyPolicyFix } from '../core/key-policy';
+import { analyzeCreateGrant } from '../core/key-policy';
 import {
   diagnose,
   looksLikeKmsFailure,
@@ -19,6 +18,7 @@ import {
   type LaunchFailureRequest,
 } from '../core/launch-failure';
 import type { AwsContext, MemberAws } from './aws-context';
+import { grantAutoScalingKeyAccess, type GrantOutcome } from './key-access';
 
 export async function diagnoseLaunchFailure(request: LaunchFailureRequest, config: Config, aws: AwsContext): Promise<Diagnosis> {
   return diagnose(await gatherFacts(request, config, aws));
@@ -151,34 +151,28 @@ export interface GrantInput {
   grants: GrantTarget[];
 }
 
-export type GrantOutcomeName = 'granted' | 'already-granted' | 'key-policy-blocks-grant' | 'member-role-unavailable' | 'key-not-usable';
+export type { GrantOutcome, GrantOutcomeName } from './key-access';
 
-export interface GrantOutcome {
-  outcome: GrantOutcomeName;
-  serviceLinkedRoleCreated: boolean;
-  grants: { keyArn: string; granteePrincipal: string; name: string; grantId: string | null; created: boolean }[];
-  finding: string | null;
-  fix: string | null;
-}
-
-/** Validates the grant step's input: never a grant for anyone but this account's Auto Scaling role, on a configured key. */
+/** Validates the grant step's input: never a grant for anyone but this account's Auto Scaling role, on the configured key of its region. */
 export function parseGrantInput(input: unknown, config: Config): GrantInput {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
   const o = input as Record<string, unknown>;
   const account = requireAccountId('account', o.account);
-  const region = requireRegion('region', o.region);
+  const region = requireConfiguredRegion('region', o.region, config);
   const autoScalingGroupName = requireAsgName('autoScalingGroupName', o.autoScalingGroupName);
   const slr = parseServiceLinkedRoleArn(o.serviceLinkedRoleArn);
-  if (!slr || slr.account !== account) {
+  if (!slr || slr.account !== account || slr.partition !== config.partition) {
     throw new InvalidInputError('serviceLinkedRoleArn', `expected the Auto Scaling service-linked role of account ${account}, got ${describe(o.serviceLinkedRoleArn)}`);
   }
+  if (o.createServiceLinkedRole !== undefined && typeof o.createServiceLinkedRole !== 'boolean') {
+    throw new InvalidInputError('createServiceLinkedRole', `expected true or false, got ${describe(o.createServiceLinkedRole)}`);
+  }
   if (!Array.isArray(o.grants) || o.grants.length === 0 || o.grants.length > 20) throw new InvalidInputError('grants', 'expected 1 to 20 grants');
-  const configured = new Set(Object.values(config.keys).map((k) => k.arn));
   const grants = o.grants.map((g, i): GrantTarget => {
     const t = (g ?? {}) as Record<string, unknown>;
-    if (typeof t.keyArn !== 'string' || !configured.has(t.keyArn)) throw new InvalidInputError(`grants[${i}].keyArn`, `not a configured central key: ${describe(t.keyArn)}`);
+    const keyArn = requireRegionKey(`grants[${i}].keyArn`, t.keyArn, region, config);
     if (t.granteePrincipal !== slr.arn) throw new InvalidInputError(`grants[${i}].granteePrincipal`, `must be ${slr.arn}, got ${describe(t.granteePrincipal)}`);
-    return { keyArn: t.keyArn, granteePrincipal: slr.arn };
+    return { keyArn, granteePrincipal: slr.arn };
   });
   return {
     account,
@@ -190,62 +184,23 @@ export function parseGrantInput(input: unknown, config: Config): GrantInput {
   };
 }
 
+/** A region amiwarden is configured for (AMIWARDEN_REGIONS). */
+function requireConfiguredRegion(field: string, value: unknown, config: Pick<Config, 'regions'>): string {
+  const region = requireRegion(field, value);
+  if (!config.regions.includes(region)) throw new InvalidInputError(field, `${region} is not one of the configured regions (${config.regions.join(', ')})`);
+  return region;
+}
+
+/** The configured central key of `region` (a key of another region, an alias or any other key is refused). */
+function requireRegionKey(field: string, value: unknown, region: string, config: Pick<Config, 'keys'>): string {
+  const key = config.keys[region];
+  if (!key || value !== key.arn) throw new InvalidInputError(field, `not the configured central key of ${region}: ${describe(value)}`);
+  return key.arn;
+}
+
+/** The launch-failure step: the grant for the group's service-linked role (services/key-access.ts does it). */
 export async function grantKeyAccess(input: GrantInput, config: Config, aws: AwsContext): Promise<GrantOutcome> {
-  const outcome = (name: GrantOutcomeName, rest: Partial<GrantOutcome> = {}): GrantOutcome => ({
-    outcome: name,
-    serviceLinkedRoleCreated: false,
-    grants: [],
-    finding: null,
-    fix: null,
-    ...rest,
-  });
-  let member: MemberAws;
-  try {
-    member = await aws.member(input.account, input.region);
-  } catch (error) {
-    if (error instanceof MemberRoleUnavailableError) return outcome('member-role-unavailable', { finding: error.message });
-    throw error;
-  }
-
-  let serviceLinkedRoleCreated = false;
-  const slr = parseServiceLinkedRoleArn(input.serviceLinkedRoleArn)!;
-  if (input.createServiceLinkedRole && !(await member.iam.roleExists(slr.roleName))) {
-    await member.iam.createAutoScalingServiceLinkedRole(slr.customSuffix);
-    serviceLinkedRoleCreated = true;
-  }
-
-  const central = aws.central(input.region);
-  const results: GrantOutcome['grants'] = [];
-  for (const target of input.grants) {
-    const request = grantRequest(target);
-    // Re-read live state right before acting: a duplicate event or a parallel execution may have granted already.
-    const existing = (await central.kms.listGrants(target.keyArn, target.granteePrincipal)).find((g) => grantCovers(g, target.granteePrincipal));
-    if (existing) {
-      results.push({ ...target, name: existing.name ?? request.name, grantId: existing.grantId, created: false });
-      continue;
-    }
-    try {
-      const grantId = await member.kms.createGrant(request);
-      results.push({ ...target, name: request.name, grantId, created: true });
-    } catch (error) {
-      if (hasCode(error, ...ACCESS_DENIED_CODES)) {
-        return outcome('key-policy-blocks-grant', {
-          serviceLinkedRoleCreated,
-          grants: results,
-          finding: `Account ${input.account} may not create grants on ${target.keyArn}: ${(error as Error).message}`,
-          fix: keyPolicyFix(config.organizationId),
-        });
-      }
-      if (hasCode(error, 'DisabledException', 'KMSInvalidStateException', 'NotFoundException')) {
-        return outcome('key-not-usable', { serviceLinkedRoleCreated, grants: results, finding: `${target.keyArn} cannot take grants now: ${(error as Error).message}` });
-      }
-      // A service-linked role created a moment ago may not be visible to KMS yet (IAM is eventually consistent).
-      if (serviceLinkedRoleCreated && hasCode(error, 'InvalidArnException')) throw new TransientAwsError('kms:CreateGrant', 'InvalidArnException', { cause: error });
-      throw error;
-    }
-  }
-  const created = results.some((r) => r.created);
-  return outcome(created ? 'granted' : 'already-granted', { serviceLinkedRoleCreated, grants: results });
+  return grantAutoScalingKeyAccess(input, config, aws);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,17 +213,20 @@ export interface VerifiedGrant {
   operations: string[];
 }
 
-export function parseVerifyInput(input: unknown): { account: string; region: string; grants: GrantTarget[] } {
-  if (!input || typeof input !== 'object') throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
+export function parseVerifyInput(input: unknown, config: Config): { account: string; region: string; grants: GrantTarget[] } {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
   const o = input as Record<string, unknown>;
-  const region = requireRegion('region', o.region);
+  const region = requireConfiguredRegion('region', o.region, config);
   const account = requireAccountId('account', o.account);
   if (!Array.isArray(o.grants) || o.grants.length === 0 || o.grants.length > 20) throw new InvalidInputError('grants', 'expected 1 to 20 grants');
   const grants = o.grants.map((g, i) => {
     const t = (g ?? {}) as Record<string, unknown>;
-    if (!parseKeyArn(t.keyArn)) throw new InvalidInputError(`grants[${i}].keyArn`, `expected a key ARN, got ${describe(t.keyArn)}`);
-    if (!parseServiceLinkedRoleArn(t.granteePrincipal)) throw new InvalidInputError(`grants[${i}].granteePrincipal`, `expected a service-linked role ARN, got ${describe(t.granteePrincipal)}`);
-    return { keyArn: t.keyArn as string, granteePrincipal: t.granteePrincipal as string };
+    const keyArn = requireRegionKey(`grants[${i}].keyArn`, t.keyArn, region, config);
+    const slr = parseServiceLinkedRoleArn(t.granteePrincipal);
+    if (!slr || slr.account !== account) {
+      throw new InvalidInputError(`grants[${i}].granteePrincipal`, `expected the Auto Scaling service-linked role of account ${account}, got ${describe(t.granteePrincipal)}`);
+    }
+    return { keyArn, granteePrincipal: slr.arn };
   });
   return { account, region, grants };
 }

@@ -74,7 +74,7 @@ describe('central stack (packaged serverless template)', () => {
 
   it('lets functions assume only the member role, inside the organization', () => {
     const assume = policyStatements(template).filter((s) => s.kind === 'identity' && asArray(s.statement.Action).includes(MUTATING_STS));
-    expect(assume.map((s) => s.where.split('.')[0]).sort()).toEqual(['DiagnoseLaunchFailureRole', 'GrantKeyAccessRole']);
+    expect(assume.map((s) => s.where.split('.')[0]).sort()).toEqual(['DiagnoseLaunchFailureRole', 'GrantKeyAccessRole', 'GrantTargetAccessRole', 'InspectMemberAccountRole']);
     for (const { statement } of assume) {
       expect(asArray(statement.Action)).toEqual([MUTATING_STS]);
       expect(statement.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/amiwarden-member' });
@@ -85,7 +85,21 @@ describe('central stack (packaged serverless template)', () => {
   it('gives every function its own role, the validated environment, and a log group with retention', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(
-      ['DiagnoseLaunchFailureLambdaFunction', 'GrantKeyAccessLambdaFunction', 'RecordFailureLambdaFunction', 'VerifyKeyAccessLambdaFunction'],
+      [
+        'ApplyOriginalImagePolicyLambdaFunction',
+        'CopyImageLambdaFunction',
+        'DiagnoseLaunchFailureLambdaFunction',
+        'GrantKeyAccessLambdaFunction',
+        'GrantTargetAccessLambdaFunction',
+        'InspectCentralImagesLambdaFunction',
+        'InspectImageLambdaFunction',
+        'InspectMemberAccountLambdaFunction',
+        'PlanSweepLambdaFunction',
+        'RecordFailureLambdaFunction',
+        'ShareImageLambdaFunction',
+        'VerifyKeyAccessLambdaFunction',
+        'WriteSweepReportLambdaFunction',
+      ],
     );
     const roles = new Set<string>();
     for (const [id, fn] of functions) {
