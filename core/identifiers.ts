@@ -8,7 +8,8 @@ const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const IMAGE_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SNAPSHOT_ID = /^snap-[0-9a-f]{8}([0-9a-f]{9})?$/;
-const ASG_NAME = /^[^:\p{Cc}]{1,255}$/u;
+// CreateAutoScalingGroup: "any ASCII character 33 to 126 … You cannot use a colon (:)", 1-255 long.
+const ASG_NAME = /^[!-9;-~]{1,255}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const KEY_ARN = /^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/;
@@ -90,7 +91,7 @@ export function requireRegion(field: string, value: unknown): string {
 }
 
 export function requireAsgName(field: string, value: unknown): string {
-  if (!isAsgName(value)) throw new InvalidInputError(field, `expected an Auto Scaling group name (1-255 characters, no ':'), got ${describe(value)}`);
+  if (!isAsgName(value)) throw new InvalidInputError(field, `expected an Auto Scaling group name (1-255 printable ASCII characters, no space or ':'), got ${describe(value)}`);
   return value;
 }
 

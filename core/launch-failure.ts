@@ -33,6 +33,7 @@ export interface LaunchFailureRequest {
 }
 
 const MAX_TEXT = 4096;
+const MANUAL_FIELDS = new Set(['account', 'region', 'autoScalingGroupName', 'dryRun']);
 
 /** Accepts the forwarded EventBridge event or a manual `{account, region, autoScalingGroupName}`. */
 export function parseLaunchFailureInput(input: unknown, config: Pick<Config, 'regions'>): LaunchFailureRequest {
@@ -63,6 +64,10 @@ export function parseLaunchFailureInput(input: unknown, config: Pick<Config, 're
       dryRun,
     };
   } else {
+    // A manual request is small and fixed: an unknown field (a typo such as `dryrun`) is refused,
+    // never ignored, so that it cannot turn a dry run into a change.
+    const unknown = Object.keys(o).find((k) => !MANUAL_FIELDS.has(k));
+    if (unknown !== undefined) throw new InvalidInputError(unknown.slice(0, 64), `unknown field; a manual request has only ${[...MANUAL_FIELDS].join(', ')}`);
     request = {
       account: requireAccountId('account', o.account),
       region: requireRegion('region', o.region),

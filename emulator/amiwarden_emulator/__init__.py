@@ -24,10 +24,12 @@ def apply_patches() -> None:
             f"amiwarden emulator patches target moto {EXPECTED_MOTO}, found {moto.__version__}: "
             f"pip install 'moto[server]=={EXPECTED_MOTO}'"
         )
-    from . import autoscaling, ec2, events, identity, kms
+    from . import autoscaling, ebs_defaults, ec2, events, identity, kms, sts
 
     identity.apply()
     kms.apply()
     ec2.apply()
+    ebs_defaults.apply()
     autoscaling.apply()
     events.apply()
+    sts.apply()

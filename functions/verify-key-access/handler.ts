@@ -6,7 +6,7 @@ const rt = startRuntime('verify-key-access');
 
 export const handler = async (payload: unknown): Promise<{ verified: true; grants: VerifiedGrant[] }> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {
-    const input = parseVerifyInput(payload);
+    const input = parseVerifyInput(payload, rt.config);
     rt.logger.appendKeys({ account: input.account, region: input.region });
     const result = await verifyKeyAccess(input, rt.aws);
     rt.logger.info('Grants verified', { grants: result.grants.map((g) => g.grantId) });

@@ -52,6 +52,7 @@ describe('launch-failure state machine', () => {
     expect(calls('AssumeRole')[0]!.input).toMatchObject({ RoleArn: `arn:aws:iam::${MEMBER}:role/amiwarden-member`, ExternalId: 'amiwarden-test' });
     expect((output.grants as { operations: string[] }[])[0]!.operations).toEqual(REQUIRED);
     expect(report.path).toEqual([
+      'Take the request',
       'Diagnose launch failure',
       'What caused the launch failure?',
       'Grant key access in member account',
@@ -165,7 +166,7 @@ describe('launch-failure state machine', () => {
 
     expect(report.status).toBe('FAILED');
     expect(report.error?.name).toBe('LaunchFailureRemediationFailed');
-    expect(report.path).toEqual(['Diagnose launch failure', 'Record failure', 'Launch-failure remediation failed']);
+    expect(report.path).toEqual(['Take the request', 'Diagnose launch failure', 'Record failure', 'Launch-failure remediation failed']);
     expect(calls('AssumeRole')).toHaveLength(0);
   });
 });

@@ -1,0 +1,167 @@
+/**
+ * Shared set-up for the reliability suites: one emulator per file, a fresh sandbox organization
+ * and a cold start per test, a failure queue, and the table of workflows the suites run. A new
+ * workflow joins every suite by adding a row to WORKFLOW_CASES.
+ */
+import { KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { clientConfig } from '../../../emulator/accounts';
+import { startEmulator, type ApiCall, type Emulator } from '../../../emulator/index';
+import { applyEnvironment, lambdaEnvironment } from '../../../local/environment';
+import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, type Organization } from '../../../local/organization';
+import type { ExecutionReport } from '../../../local/state-machine';
+
+export const KMS_FAILURE = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
+
+export interface World {
+  emulator: Emulator;
+  org: Organization;
+  failureQueueUrl: string;
+}
+
+/** Starts one emulator for the file; `build()` gives each test a new world and a cold start. */
+export function useWorld(): { get: () => World; emulator: () => Emulator; build: (options?: { createServiceLinkedRole?: boolean }) => Promise<World> } {
+  let emulator: Emulator | undefined;
+  let world: World | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  }, 30_000);
+  afterAll(async () => emulator?.stop());
+  const em = () => {
+    if (!emulator) throw new Error('emulator not started');
+    return emulator;
+  };
+  const build = async (options: { createServiceLinkedRole?: boolean } = {}) => {
+    world = await buildWorld(em(), options);
+    return world;
+  };
+  return {
+    emulator: em,
+    build,
+    get: () => {
+      if (!world) throw new Error('world not built');
+      return world;
+    },
+  };
+}
+
+export async function buildWorld(emulator: Emulator, options: { createServiceLinkedRole?: boolean } = {}): Promise<World> {
+  // A cold start: the handlers read their environment again, and forget every session.
+  jest.resetModules();
+  await emulator.reset();
+  const org = await buildOrganization(emulator);
+  const sqs = new SQSClient(clientConfig(emulator, org.centralAccount, HOME_REGION));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'amiwarden-failures' }));
+  applyEnvironment(
+    lambdaEnvironment(emulator, {
+      centralAccount: org.centralAccount,
+      keyArns: org.keyArns,
+      memberRoleName: MEMBER_ROLE_NAME,
+      externalId: EXTERNAL_ID,
+      createServiceLinkedRole: options.createServiceLinkedRole ?? true,
+      failureQueueUrl: QueueUrl!,
+    }),
+  );
+  await emulator.clearCalls();
+  return { emulator, org, failureQueueUrl: QueueUrl! };
+}
+
+const MUTATING = /^(Create|Put|Modify|Copy|Register|Delete|Revoke|Retire|Enable|Disable|Deregister|Schedule)/;
+/** AWS calls that change something, leaving out the harness's own SQS and EventBridge traffic. */
+export const mutatingCalls = (calls: ApiCall[]) => calls.filter((c) => MUTATING.test(c.action) && c.service !== 'sqs' && c.service !== 'events');
+
+export interface FailureMessage {
+  workflow: string;
+  execution: string | null;
+  error: { name: string; cause: string };
+  input: unknown;
+}
+
+/** Everything on the failure queue (received and left invisible, so each message is read once). */
+export async function failureRecords(world: World): Promise<FailureMessage[]> {
+  const sqs = new SQSClient(clientConfig(world.emulator, world.org.centralAccount, HOME_REGION));
+  const records: FailureMessage[] = [];
+  for (;;) {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: world.failureQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 600 }));
+    if (!out.Messages?.length) return records;
+    records.push(...out.Messages.map((m) => JSON.parse(m.Body!) as FailureMessage));
+  }
+}
+
+export async function grantsOn(world: World, granteePrincipal?: string, region: string = HOME_REGION) {
+  const kms = new KMSClient(clientConfig(world.emulator, world.org.centralAccount, region));
+  const out = await kms.send(new ListGrantsCommand({ KeyId: world.org.keyArns[region]!, ...(granteePrincipal ? { GranteePrincipal: granteePrincipal } : {}) }));
+  return out.Grants ?? [];
+}
+
+/**
+ * One workflow the reliability suites drive: how to start it for a target, what its effect in AWS
+ * is (counted, so duplicates show), and which outputs mean "done" or "already done".
+ */
+export interface WorkflowCase {
+  name: string;
+  workflow: string;
+  targets: (world: World) => { label: string; input: unknown; event?: unknown }[];
+  /** How many times the effect exists for the target (must end at exactly 1). */
+  effects: (world: World, label: string) => Promise<number>;
+  /** Outputs that mean the target is remediated or already was. */
+  done: (output: unknown) => boolean;
+}
+
+const memberOf = (world: World, label: string) => world.org.members.find((m) => m.account === label)!;
+
+export const WORKFLOW_CASES: WorkflowCase[] = [
+  {
+    name: 'launch-failure (grant for the group’s service-linked role)',
+    workflow: 'launch-failure',
+    targets: (world) =>
+      world.org.members.map((m) => ({
+        label: m.account,
+        input: { account: m.account, region: HOME_REGION, autoScalingGroupName: m.autoScalingGroupName },
+        event: launchFailureEvent(m.account, m.autoScalingGroupName),
+      })),
+    effects: async (world, label) => (await grantsOn(world, memberOf(world, label).serviceLinkedRoleArn)).length,
+    done: (output) => {
+      const o = output as { status?: string; cause?: string } | undefined;
+      return o?.status === 'remediated' || (o?.status === 'no-action' && o.cause === 'grant-present');
+    },
+  },
+];
+
+/** The event as the central rule delivers it (what `emitLaunchFailure` puts on the member bus). */
+export function launchFailureEvent(account: string, autoScalingGroupName: string, id = `dup-${account}-${autoScalingGroupName}`) {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'EC2 Instance Launch Unsuccessful',
+    source: 'aws.autoscaling',
+    account,
+    time: '2026-11-20T09:14:02Z',
+    region: HOME_REGION,
+    resources: [`arn:aws:autoscaling:${HOME_REGION}:${account}:autoScalingGroup:2b1f6f3c-4c44-4a5e-9c1e-1d2e3f4a5b6c:autoScalingGroupName/${autoScalingGroupName}`],
+    detail: {
+      StatusCode: 'Cancelled',
+      AutoScalingGroupName: autoScalingGroupName,
+      ActivityId: '7d8c2f44-1b2a-4c3d-9e8f-0a1b2c3d4e5f',
+      Details: { 'Availability Zone': `${HOME_REGION}a`, 'Subnet ID': 'subnet-0a1b2c3d' },
+      RequestId: '7d8c2f44-1b2a-4c3d-9e8f-0a1b2c3d4e5f',
+      StatusMessage: KMS_FAILURE,
+      EndTime: '2026-11-20T09:14:01.000Z',
+      EC2InstanceId: '',
+      StartTime: '2026-11-20T09:13:40.512Z',
+      Cause: 'At 2026-11-20T09:13:38Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 1.',
+      Description: `Launching a new EC2 instance.  Status Reason: ${KMS_FAILURE}`,
+    },
+  };
+}
+
+/** Prints a small table when AMIWARDEN_TEST_REPORT=1 (for docs/reliability.md and reviews). */
+export function report(title: string, rows: Record<string, string | number>[]): void {
+  if (process.env.AMIWARDEN_TEST_REPORT !== '1' || rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const width = (c: string) => Math.max(c.length, ...rows.map((r) => String(r[c]).length));
+  const line = (cells: string[]) => `| ${cells.map((v, i) => v.padEnd(width(columns[i]!))).join(' | ')} |`;
+  console.log([`${title}`, line(columns), line(columns.map((c) => '-'.repeat(width(c)))), ...rows.map((r) => line(columns.map((c) => String(r[c]))))].join('\n'));
+}
+
+export const succeededOrDone = (c: WorkflowCase, r: ExecutionReport) => r.status === 'SUCCEEDED' && c.done(r.output);
