@@ -5,7 +5,7 @@ import {
   DescribeLaunchConfigurationsCommand,
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
-import { call } from './aws';
+import { call, type ClientSettings } from './aws';
 
 export interface LaunchTemplateRef {
   launchTemplateId?: string;
@@ -78,3 +78,5 @@ export function toGroupView(group: AutoScalingGroup): GroupView {
     ...(group.LaunchConfigurationName ? { launchConfigurationName: group.LaunchConfigurationName } : {}),
   };
 }
+
+export const autoscaling = (settings: ClientSettings) => new AutoScalingAdapter(new AutoScalingClient(settings));

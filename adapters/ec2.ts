@@ -18,7 +18,7 @@ import {
   type LaunchPermission as Ec2LaunchPermission,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
-import { call, hasCode } from './aws';
+import { call, hasCode, type ClientSettings } from './aws';
 import type { LaunchTemplateRef } from './autoscaling';
 
 export interface ImageView {
@@ -253,3 +253,5 @@ async function dryRun(operation: string, fn: () => Promise<unknown>): Promise<Dr
     throw error;
   }
 }
+
+export const ec2 = (settings: ClientSettings) => new Ec2Adapter(new EC2Client(settings));

@@ -6,6 +6,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Config } from '../core/config';
 import { MemberRoleUnavailableError } from '../core/errors';
+import { memberRoleArn } from '../core/identifiers';
 import { ACCESS_DENIED_CODES, call, clientSettings, hasCode, type Credentials } from './aws';
 
 const SESSION_SECONDS = 900;
@@ -21,7 +22,7 @@ export class MemberSessions {
   ) {}
 
   roleArn(account: string): string {
-    return `arn:${this.config.partition}:iam::${account}:role/${this.config.memberRoleName}`;
+    return memberRoleArn(this.config.partition, account, this.config.memberRoleName);
   }
 
   /** Credentials for the member role in `account`, assumed through STS in `region`. */
@@ -72,3 +73,6 @@ export class MemberSessions {
 function fresh(creds: Credentials): boolean {
   return !creds.expiration || creds.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS;
 }
+
+/** For functions that act in member accounts: their sessions. */
+export const memberSessions = (config: ConstructorParameters<typeof MemberSessions>[0], sessionName: string) => new MemberSessions(config, sessionName);

@@ -108,3 +108,8 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }
+
+/** The fixed-name amiwarden role in a member account. */
+export function memberRoleArn(partition: Partition, account: string, roleName: string): string {
+  return `arn:${partition}:iam::${account}:role/${roleName}`;
+}

@@ -1,18 +1,18 @@
 /**
  * Where amiwarden's AWS clients come from: the central account's own credentials, or the member
  * role assumed in a member account. One client per account and region for the life of a warm Lambda.
+ *
+ * A function is given only the adapter factories it uses (functions/<name>/handler.ts), so that
+ * its bundle holds only those SDK clients: cold start grows with every client loaded.
  */
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { clientSettings, type ClientSettings, type Credentials } from '../adapters/aws';
-import { AutoScalingAdapter } from '../adapters/autoscaling';
-import { Ec2Adapter } from '../adapters/ec2';
-import { IamAdapter } from '../adapters/iam';
-import { KmsAdapter } from '../adapters/kms';
-import { MemberSessions } from '../adapters/sts';
+import { clientSettings, type ClientSettings } from '../adapters/aws';
+import type { AutoScalingAdapter } from '../adapters/autoscaling';
+import type { Ec2Adapter } from '../adapters/ec2';
+import type { IamAdapter } from '../adapters/iam';
+import type { KmsAdapter } from '../adapters/kms';
+import type { MemberSessions } from '../adapters/sts';
 import type { Config } from '../core/config';
+import { memberRoleArn } from '../core/identifiers';
 
 export interface CentralAws {
   ec2: Ec2Adapter;
@@ -30,6 +30,16 @@ export interface MemberAws {
 /** Makes an adapter from client settings; adapters/*.ts export one per adapter. */
 export type AdapterFactory<T> = (settings: ClientSettings) => T;
 
+/** The adapters a function may use through `central()` and `member()`. */
+export interface AdapterFactories {
+  ec2?: AdapterFactory<Ec2Adapter>;
+  kms?: AdapterFactory<KmsAdapter>;
+  autoscaling?: AdapterFactory<AutoScalingAdapter>;
+  iam?: AdapterFactory<IamAdapter>;
+  /** Sessions in member accounts (adapters/sts.ts `memberSessions`), for functions that act there. */
+  sessions?: (config: Config, sessionName: string) => MemberSessions;
+}
+
 export interface AwsContext {
   central(region: string): CentralAws;
   /** Throws MemberRoleUnavailableError when the member role cannot be assumed. */
@@ -41,10 +51,13 @@ export interface AwsContext {
   memberRoleArn(account: string): string;
 }
 
-export function awsContext(config: Config, sessionName: string): AwsContext {
-  const sessions = new MemberSessions(config, sessionName);
-  const centrals = new Map<string, CentralAws>();
-  const members = new Map<string, Promise<MemberAws>>();
+export function awsContext(config: Config, sessionName: string, factories: AdapterFactories = {}): AwsContext {
+  let memberSessionsCache: MemberSessions | undefined;
+  const sessionsOf = (): MemberSessions => (memberSessionsCache ??= given('sessions')(config, sessionName));
+  const sessions = {
+    credentials: (account: string, region: string) => sessionsOf().credentials(account, region),
+    roleArn: (account: string) => memberRoleArn(config.partition, account, config.memberRoleName),
+  };
   const adapters = new Map<unknown, Map<string, unknown>>();
   const cached = <T>(factory: AdapterFactory<T>, key: string, make: () => T): T => {
     let byKey = adapters.get(factory);
@@ -52,47 +65,48 @@ export function awsContext(config: Config, sessionName: string): AwsContext {
     if (!byKey.has(key)) byKey.set(key, make());
     return byKey.get(key) as T;
   };
+  const centralAdapter = <T>(factory: AdapterFactory<T>, region: string) => cached(factory, `central/${region}`, () => factory(clientSettings(region)));
+  // The clients ask the session cache for credentials, which re-assumes the role before they expire.
+  const memberAdapter = <T>(factory: AdapterFactory<T>, account: string, region: string) =>
+    cached(factory, `${account}/${region}`, () => factory({ ...clientSettings(region), credentials: () => sessions.credentials(account, region) }));
+  const given = <K extends keyof AdapterFactories>(name: K): NonNullable<AdapterFactories[K]> => {
+    const factory = factories[name];
+    if (!factory) throw new Error(`${sessionName} was not given the ${name} adapter (functions/*/handler.ts passes the ones it uses)`);
+    return factory as NonNullable<AdapterFactories[K]>;
+  };
   return {
-    centralAdapter: (factory, region) => cached(factory, `central/${region}`, () => factory(clientSettings(region))),
+    centralAdapter,
     async memberAdapter(factory, account, region) {
-      const provider = () => sessions.credentials(account, region);
-      await provider(); // an unavailable role is known before any other call
-      return cached(factory, `${account}/${region}`, () => factory({ ...clientSettings(region), credentials: provider } as ClientSettings));
+      await sessions.credentials(account, region); // an unavailable role is known before any other call
+      return memberAdapter(factory, account, region);
     },
     memberRoleArn: (account) => sessions.roleArn(account),
-    central(region) {
-      let c = centrals.get(region);
-      if (!c) {
-        const settings = clientSettings(region);
-        c = { ec2: new Ec2Adapter(new EC2Client(settings)), kms: new KmsAdapter(new KMSClient(settings)) };
-        centrals.set(region, c);
-      }
-      return c;
+    central: (region) => ({
+      get ec2() {
+        return centralAdapter(given('ec2'), region);
+      },
+      get kms() {
+        return centralAdapter(given('kms'), region);
+      },
+    }),
+    async member(account, region) {
+      await sessions.credentials(account, region); // an unavailable role is known before any other call
+      return {
+        roleArn: sessions.roleArn(account),
+        get autoscaling() {
+          return memberAdapter(given('autoscaling'), account, region);
+        },
+        get ec2() {
+          return memberAdapter(given('ec2'), account, region);
+        },
+        // IAM is global; the region only picks the endpoint.
+        get iam() {
+          return memberAdapter(given('iam'), account, region);
+        },
+        get kms() {
+          return memberAdapter(given('kms'), account, region);
+        },
+      };
     },
-    member(account, region) {
-      const key = `${account}/${region}`;
-      let m = members.get(key);
-      if (!m) {
-        // Assume once now, so that an unavailable role is known before any other call; the clients
-        // then ask the session cache, which re-assumes the role before the credentials expire.
-        const provider = () => sessions.credentials(account, region);
-        m = provider().then(() => memberAws(sessions.roleArn(account), region, provider));
-        members.set(key, m);
-        m.catch(() => members.delete(key));
-      }
-      return m;
-    },
-  };
-}
-
-function memberAws(roleArn: string, region: string, credentials: () => Promise<Credentials>): MemberAws {
-  const settings = { ...clientSettings(region), credentials };
-  return {
-    roleArn,
-    autoscaling: new AutoScalingAdapter(new AutoScalingClient(settings)),
-    ec2: new Ec2Adapter(new EC2Client(settings)),
-    // IAM is global; the region only picks the endpoint.
-    iam: new IamAdapter(new IAMClient(settings)),
-    kms: new KmsAdapter(new KMSClient(settings)),
   };
 }

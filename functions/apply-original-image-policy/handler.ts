@@ -1,8 +1,9 @@
 /** Step "Apply original image policy": keep, deprecate or deregister the source of a shared copy. */
+import { ec2 } from '../../adapters/ec2';
 import { applyOriginalImagePolicy, parseOriginalInput, type OriginalOutcome } from '../../services/reencrypt-and-share';
 import { executionOf, invoke, startRuntime } from '../shared/runtime';
 
-const rt = startRuntime('apply-original-image-policy');
+const rt = startRuntime('apply-original-image-policy', { ec2 });
 
 export const handler = async (payload: unknown): Promise<OriginalOutcome> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {

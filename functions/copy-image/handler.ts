@@ -1,8 +1,9 @@
 /** Step "Copy image with organization key": CopyImage onto the region's key, or reuse the copy already made. */
+import { ec2 } from '../../adapters/ec2';
 import { copyWithOrganizationKey, parseCopyInput, type CopyOutcome } from '../../services/reencrypt-and-share';
 import { executionOf, invoke, startRuntime } from '../shared/runtime';
 
-const rt = startRuntime('copy-image');
+const rt = startRuntime('copy-image', { ec2 });
 
 export const handler = async (payload: unknown): Promise<CopyOutcome> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {

@@ -1,9 +1,14 @@
 /** Step "Diagnose launch failure": the forwarded event (or a manual request) in, one cause out. */
+import { memberSessions } from '../../adapters/sts';
+import { autoscaling } from '../../adapters/autoscaling';
+import { ec2 } from '../../adapters/ec2';
+import { iam } from '../../adapters/iam';
+import { kms } from '../../adapters/kms';
 import { parseLaunchFailureInput, type Diagnosis } from '../../core/launch-failure';
 import { diagnoseLaunchFailure } from '../../services/launch-failure';
 import { executionOf, invoke, startRuntime } from '../shared/runtime';
 
-const rt = startRuntime('diagnose-launch-failure');
+const rt = startRuntime('diagnose-launch-failure', { ec2, kms, autoscaling, iam, sessions: memberSessions });
 
 export const handler = async (payload: { event?: unknown; execution?: string }): Promise<Diagnosis> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {

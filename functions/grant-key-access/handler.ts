@@ -1,8 +1,11 @@
 /** Step "Grant key access in member account": create the Auto Scaling grant from inside the member account. */
+import { memberSessions } from '../../adapters/sts';
+import { iam } from '../../adapters/iam';
+import { kms } from '../../adapters/kms';
 import { grantKeyAccess, parseGrantInput, type GrantOutcome } from '../../services/launch-failure';
 import { executionOf, invoke, startRuntime } from '../shared/runtime';
 
-const rt = startRuntime('grant-key-access');
+const rt = startRuntime('grant-key-access', { kms, iam, sessions: memberSessions });
 
 export const handler = async (payload: unknown): Promise<GrantOutcome> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {

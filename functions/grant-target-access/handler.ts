@@ -1,8 +1,12 @@
 /** Step "Grant key access to target account": the Auto Scaling grants a target account needs to launch the image. */
+import { memberSessions } from '../../adapters/sts';
+import { autoscaling } from '../../adapters/autoscaling';
+import { iam } from '../../adapters/iam';
+import { kms } from '../../adapters/kms';
 import { makeLaunchable, parseTargetAccessInput, type TargetAccessOutcome } from '../../services/reencrypt-and-share';
 import { executionOf, invoke, startRuntime } from '../shared/runtime';
 
-const rt = startRuntime('grant-target-access');
+const rt = startRuntime('grant-target-access', { autoscaling, iam, kms, sessions: memberSessions });
 
 export const handler = async (payload: unknown): Promise<TargetAccessOutcome> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {

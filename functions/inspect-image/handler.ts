@@ -1,9 +1,11 @@
 /** Step "Inspect image" (and "Check copy"): an image's owner, state and snapshot keys in, one classification out. */
+import { ec2 } from '../../adapters/ec2';
+import { kms } from '../../adapters/kms';
 import { parseImageRequest } from '../../core/image';
 import { inspectImage, type InspectionResult } from '../../services/reencrypt-and-share';
 import { executionOf, invoke, startRuntime } from '../shared/runtime';
 
-const rt = startRuntime('inspect-image');
+const rt = startRuntime('inspect-image', { ec2, kms });
 
 export const handler = async (payload: { event?: unknown; executionStartTime?: unknown; execution?: string }): Promise<InspectionResult> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {

@@ -1,10 +1,11 @@
 /** Step "Inspect member account": one account and region, through the member role. A broken account is a finding. */
+import { memberSessions } from '../../adapters/sts';
 import { InvalidInputError } from '../../core/errors';
 import { requireAccountId, requireRegion } from '../../core/identifiers';
 import { inspectMember } from '../../services/sweep';
 import { executionOf, invoke, startRuntime } from '../shared/runtime';
 
-const rt = startRuntime('inspect-member-account');
+const rt = startRuntime('inspect-member-account', { sessions: memberSessions });
 
 export const handler = async (payload: { runId?: unknown; account?: unknown; region?: unknown; execution?: string }) =>
   invoke(rt, { execution: executionOf(payload) }, async () => {

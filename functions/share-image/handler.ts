@@ -1,8 +1,9 @@
 /** Step "Share image with targets": add the launch permissions the compliant image lacks. */
+import { ec2 } from '../../adapters/ec2';
 import { parseShareInput, shareImage, type ShareOutcome } from '../../services/reencrypt-and-share';
 import { executionOf, invoke, startRuntime } from '../shared/runtime';
 
-const rt = startRuntime('share-image');
+const rt = startRuntime('share-image', { ec2 });
 
 export const handler = async (payload: unknown): Promise<ShareOutcome> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {

@@ -5,7 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig, type Config } from '../../core/config';
 import { AmiwardenError } from '../../core/errors';
-import { awsContext, type AwsContext } from '../../services/aws-context';
+import { awsContext, type AdapterFactories, type AwsContext } from '../../services/aws-context';
 
 export interface Runtime {
   config: Config;
@@ -13,7 +13,8 @@ export interface Runtime {
   logger: Logger;
 }
 
-export function startRuntime(functionName: string): Runtime {
+/** `adapters`: the AWS adapters this function uses, and only those (they decide what its bundle loads). */
+export function startRuntime(functionName: string, adapters: AdapterFactories = {}): Runtime {
   const logger = new Logger({ serviceName: 'amiwarden', persistentKeys: { function: functionName } });
   let config: Config;
   try {
@@ -22,7 +23,7 @@ export function startRuntime(functionName: string): Runtime {
     logger.critical('amiwarden cannot start: bad configuration', { error: error as Error });
     throw error;
   }
-  return { config, aws: awsContext(config, `amiwarden-${functionName}`), logger };
+  return { config, aws: awsContext(config, `amiwarden-${functionName}`, adapters), logger };
 }
 
 /** Keys every log line of one invocation carries. */

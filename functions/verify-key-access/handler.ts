@@ -1,8 +1,9 @@
 /** Step "Verify grant is visible": read the grants back from the key's account. */
+import { kms } from '../../adapters/kms';
 import { parseVerifyInput, verifyKeyAccess, type VerifiedGrant } from '../../services/launch-failure';
 import { executionOf, invoke, startRuntime } from '../shared/runtime';
 
-const rt = startRuntime('verify-key-access');
+const rt = startRuntime('verify-key-access', { kms });
 
 export const handler = async (payload: unknown): Promise<{ verified: true; grants: VerifiedGrant[] }> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {
