@@ -5,9 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionResult, StateProgress } from './execution';
 import { processOutput, type Output } from './output';
+import type { FetchedReport, ReportFormat } from './report';
 
 export interface ClientOptions {
   region?: string;
@@ -18,6 +20,7 @@ export interface Clients {
   sfn(options: ClientOptions): SFNClient;
   cloudFormation(options: ClientOptions): CloudFormationClient;
   kms(options: ClientOptions): KMSClient;
+  s3(options: ClientOptions): S3Client;
 }
 
 export interface LocalRunOptions {
@@ -26,11 +29,33 @@ export interface LocalRunOptions {
   onNote(text: string): void;
   verbose: boolean;
   onInterrupt: CliContext['onInterrupt'];
+  /** compliance-sweep: read this report back from the emulator's bucket before it stops. */
+  report?: ReportFormat;
+}
+
+/** An execution this one started (states:startExecution); locally it ran to completion. */
+export interface ChildExecution {
+  workflow: string;
+  executionArn: string;
+  status: ExecutionResult['status'];
+  output?: unknown;
+  error?: { name: string; cause: string };
+  durationMs: number;
+}
+
+export interface LocalExecutionResult extends ExecutionResult {
+  /** The input the workflow ran with (the sandbox may fill some in, e.g. a planted image). */
+  input: Record<string, unknown>;
+  /** What the sandbox added for this run besides the organization. */
+  sandbox: { planted: { imageId: string; name: string; encryption: 'aws/ebs' | 'unencrypted' }[]; reportBucket?: string };
+  children: ChildExecution[];
+  /** The sweep report, read from the emulator before it stopped (options.report). */
+  report?: FetchedReport;
 }
 
 /** Runs a workflow in this process against the emulator (cli/local.ts). */
 export interface LocalRunner {
-  run(workflow: string, input: Record<string, unknown>, options: LocalRunOptions): Promise<ExecutionResult>;
+  run(workflow: string, input: Record<string, unknown>, options: LocalRunOptions): Promise<LocalExecutionResult>;
 }
 
 export interface CliContext {
@@ -52,6 +77,8 @@ export const sdkClients: Clients = {
   sfn: (o) => new SFNClient(config(o)),
   cloudFormation: (o) => new CloudFormationClient(config(o)),
   kms: (o) => new KMSClient(config(o)),
+  // The report bucket may live in another region than the stack: follow S3's redirect.
+  s3: (o) => new S3Client({ ...config(o), followRegionRedirects: true }),
 };
 
 export function defaultContext(): CliContext {

@@ -39,7 +39,8 @@ interface SdkLikeError {
 /** One line for an error thrown by an AWS SDK call (`doing` says what the CLI was doing). */
 export function awsErrorLine(error: unknown, doing: string): string {
   const e = (error ?? {}) as SdkLikeError;
-  const name = e.name ?? e.Code ?? e.code ?? 'Error';
+  // A Node network error is a plain Error whose `code` says what happened (ECONNREFUSED, ENOTFOUND…).
+  const name = (e.name && e.name !== 'Error' ? e.name : undefined) ?? e.Code ?? e.code ?? e.name ?? 'Error';
   const message = firstLine(e.message ?? String(error));
   switch (name) {
     case 'CredentialsProviderError':

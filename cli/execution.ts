@@ -15,6 +15,8 @@ export interface StateProgress {
   state: string;
   elapsedMs: number;
   error?: string;
+  /** A state of an execution this one started (locally, children run inside the parent). */
+  child?: boolean;
 }
 
 export interface StateSummary {
@@ -226,7 +228,7 @@ export async function readExecution(sfn: SFNClient, executionArn: string): Promi
 /** One line per state event, for people. */
 export function progressPrinter(io: Output, s: Style): (p: StateProgress) => void {
   return (p) => {
-    const at = s.dim(`+${seconds(p.elapsedMs).padStart(6)}`);
+    const at = s.dim(`+${seconds(p.elapsedMs).padStart(6)}`) + (p.child ? s.dim('    ↳') : '');
     switch (p.type) {
       case 'entered':
         return io.out(`${at}  ${s.dim('→')} ${p.state}`);
@@ -244,12 +246,17 @@ export function statusColour(status: string, s: Style): string {
   return status === 'SUCCEEDED' ? s.green(status) : status === 'RUNNING' || status === 'PENDING_REDRIVE' ? s.yellow(status) : s.red(status);
 }
 
+/** Prints a workflow's output for people, instead of field by field (e.g. the sweep's summary table). */
+export type OutputPrinter = (io: Output, s: Style, output: Record<string, unknown>) => void;
+
 /** The result, for people: status, then the workflow's output field by field (or the error). */
-export function printResult(io: Output, s: Style, result: ExecutionResult): void {
+export function printResult(io: Output, s: Style, result: ExecutionResult, printOutput?: OutputPrinter): void {
   const took = result.durationMs !== undefined ? ` in ${seconds(result.durationMs)}` : '';
   io.out(`${s.bold(statusColour(result.status, s))}${took}  ${s.dim(result.executionArn)}`);
   if (result.error) io.out(`  ${s.red(result.error.name)}${result.error.cause ? `: ${oneLine(result.error.cause)}` : ''}`);
-  if (result.output && typeof result.output === 'object' && !Array.isArray(result.output)) {
+  if (printOutput && result.output && typeof result.output === 'object' && !Array.isArray(result.output)) {
+    printOutput(io, s, result.output as Record<string, unknown>);
+  } else if (result.output && typeof result.output === 'object' && !Array.isArray(result.output)) {
     const entries = Object.entries(result.output as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null);
     const pad = Math.max(0, ...entries.map(([k]) => k.length));
     for (const [key, value] of entries) {
@@ -261,7 +268,7 @@ export function printResult(io: Output, s: Style, result: ExecutionResult): void
   }
 }
 
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   // Step Functions causes are often a JSON-encoded Lambda error: show its message.
   try {
     const parsed = JSON.parse(text) as { errorMessage?: string };

@@ -1,20 +1,81 @@
 /**
  * `--local`: the same workflow, run in this process against the project's emulator — the sandbox
  * organization (local/organization.ts), the Lambda environment the handlers read in AWS, and the
- * deployed ASL file with the real handlers (local/state-machine.ts). The emulator is stopped by
- * its pid at the end, and on Ctrl-C.
+ * deployed ASL file with the real handlers (local/state-machine.ts). Some workflows need more of a
+ * sandbox than the organization: an image to re-encrypt, problems for the sweep to find and a bucket
+ * for its reports (SCENARIOS). The emulator is stopped by its pid at the end, and on Ctrl-C.
  */
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { clientConfig } from '../emulator/accounts';
 import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
-import { buildOrganization, EXTERNAL_ID, MEMBER_ROLE_NAME } from '../local/organization';
+import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, registerImage, type Organization } from '../local/organization';
+import type { ExecutionReport } from '../local/state-machine';
 import { WORKFLOWS } from '../local/workflows';
-import type { LocalRunner } from './context';
+import type { ChildExecution, LocalExecutionResult, LocalRunner, LocalRunOptions } from './context';
 import { CliError } from './errors';
-import { StateTracker, type ExecutionResult } from './execution';
+import { StateTracker, type StateProgress } from './execution';
+import { FORMAT_FIELD, readReportAt } from './report';
+
+/** The report bucket of a local sweep (in the emulator's central account). */
+export const SANDBOX_REPORT_BUCKET = 'amiwarden-reports-sandbox';
+
+type Planted = LocalExecutionResult['sandbox']['planted'][number];
+
+interface Prepared {
+  input: Record<string, unknown>;
+  env: Record<string, string>;
+  planted: Planted[];
+  reportBucket?: string;
+}
+
+interface ScenarioContext {
+  emulator: Emulator;
+  org: Organization;
+  input: Record<string, unknown>;
+  note(text: string): void;
+}
+
+const s3For = (emulator: Emulator, org: Organization) => new S3Client({ ...clientConfig(emulator, org.centralAccount, HOME_REGION), forcePathStyle: true });
+
+async function plant(c: ScenarioContext, name: string, encryption: Planted['encryption']): Promise<Planted> {
+  const imageId = await registerImage(c.emulator, c.org.centralAccount, name, { encrypted: encryption === 'aws/ebs' });
+  c.note(`planted ${imageId} (${name}) in ${c.org.centralAccount} ${HOME_REGION}: ${encryption === 'aws/ebs' ? 'encrypted with aws/ebs' : 'unencrypted'}`);
+  return { imageId, name, encryption };
+}
+
+/** Per workflow: what the sandbox adds before the run (the organization is always there). */
+const SCENARIOS: Record<string, (c: ScenarioContext) => Promise<Prepared>> = {
+  'launch-failure': async ({ input }) => ({ input, env: {}, planted: [] }),
+
+  'reencrypt-and-share': async (c) => {
+    const env = { AMIWARDEN_SHARE_TARGETS: c.org.members.map((m) => m.account).join(',') };
+    if (c.input.imageId !== undefined) return { input: c.input, env, planted: [] };
+    const planted = await plant(c, 'sandbox-build-on-aws-ebs', 'aws/ebs');
+    return { input: { ...c.input, imageId: planted.imageId }, env, planted: [planted] };
+  },
+
+  'compliance-sweep': async (c) => {
+    const planted = [await plant(c, 'legacy-on-aws-ebs', 'aws/ebs'), await plant(c, 'legacy-unencrypted', 'unencrypted')];
+    await s3For(c.emulator, c.org).send(new CreateBucketCommand({ Bucket: SANDBOX_REPORT_BUCKET }));
+    c.note(`report bucket s3://${SANDBOX_REPORT_BUCKET} (in the emulator)`);
+    return {
+      input: c.input,
+      env: {
+        AMIWARDEN_REPORT_BUCKET: SANDBOX_REPORT_BUCKET,
+        AWS_S3_FORCE_PATH_STYLE: 'true',
+        AMIWARDEN_SHARE_TARGETS: c.org.members.map((m) => m.account).join(','),
+      },
+      planted,
+      reportBucket: SANDBOX_REPORT_BUCKET,
+    };
+  },
+};
 
 export const localRunner: LocalRunner = {
-  async run(workflow, input, options) {
-    if (!WORKFLOWS[workflow]) throw new CliError(`the ${workflow} workflow cannot run locally yet (local/workflows.ts does not list it)`);
+  async run(workflow, requested, options) {
+    const scenario = SCENARIOS[workflow];
+    if (!WORKFLOWS[workflow] || !scenario) throw new CliError(`the ${workflow} workflow cannot run locally yet (local/workflows.ts or cli/local.ts does not list it)`);
     if (!options.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
     let emulator: Emulator;
@@ -31,31 +92,45 @@ export const localRunner: LocalRunner = {
     try {
       const org = await buildOrganization(emulator);
       options.onNote(`sandbox organization: central ${org.centralAccount}, members ${org.members.map((m) => `${m.account}/${m.autoScalingGroupName}`).join(', ')}`);
-      applyEnvironment(
-        lambdaEnvironment(emulator, {
+      const prepared = await scenario({ emulator, org, input: requested, note: options.onNote });
+      applyEnvironment({
+        ...lambdaEnvironment(emulator, {
           centralAccount: org.centralAccount,
           keyArns: org.keyArns,
           memberRoleName: MEMBER_ROLE_NAME,
           externalId: EXTERNAL_ID,
           createServiceLinkedRole: true,
         }),
-      );
+        ...prepared.env,
+      });
       const { runWorkflow } = await import('../local/state-machine');
       const tracker = new StateTracker();
-      const report = await runWorkflow(workflow, input, {
-        onState: (p) => {
-          tracker.add(p);
+      const classify = childClassifier();
+      const report = await runWorkflow(workflow, prepared.input, {
+        onState: (event) => {
+          const p = classify(event);
+          if (!p.child) tracker.add(p);
           options.onState(p);
         },
       });
-      const result: ExecutionResult = {
+      const result: LocalExecutionResult = {
         executionArn: report.executionArn,
         status: report.status,
         ...(report.output !== undefined ? { output: report.output } : {}),
         ...(report.error ? { error: report.error } : {}),
         durationMs: report.durationMs,
         states: tracker.states,
+        input: prepared.input,
+        sandbox: { planted: prepared.planted, ...(prepared.reportBucket ? { reportBucket: prepared.reportBucket } : {}) },
+        children: flatten(report.children),
       };
+      if (options.report && report.status === 'SUCCEEDED') {
+        // The bucket goes away with the emulator: read the report now.
+        const output = report.output as { runId?: string; reports?: Record<string, string> } | undefined;
+        const url = output?.reports?.[FORMAT_FIELD[options.report]];
+        if (!url) throw new CliError(`the sweep succeeded but its output names no ${options.report} report`);
+        result.report = await readReportAt(s3For(emulator, org), url, options.report, output?.runId ?? report.executionArn.split(':').pop()!);
+      }
       return result;
     } finally {
       removeInterrupt();
@@ -64,3 +139,36 @@ export const localRunner: LocalRunner = {
     }
   },
 };
+
+/** Children (and theirs), in the order they ended. */
+function flatten(children: ExecutionReport[]): ChildExecution[] {
+  return children.flatMap((c) => [
+    {
+      workflow: c.workflow,
+      executionArn: c.executionArn,
+      status: c.status,
+      ...(c.output !== undefined ? { output: c.output } : {}),
+      ...(c.error ? { error: c.error } : {}),
+      durationMs: c.durationMs,
+    },
+    ...flatten(c.children),
+  ]);
+}
+
+/**
+ * Locally, a child execution runs inside the parent's states:startExecution task and its state
+ * events reach the same onState, in no reliable order with the parent's (each execution's event log
+ * is read on its own). Tell them apart by their clock: runWorkflow reports `elapsedMs = now - start`
+ * of the execution that emitted the event, so `now - elapsedMs` is that execution's start. The first
+ * event is the parent's; an event from another start is a child's, and is re-timed on the parent's clock.
+ */
+export function childClassifier(now: () => number = Date.now): (event: StateProgress) => StateProgress {
+  let parentStart: number | undefined;
+  return (event) => {
+    const at = now();
+    const start = at - event.elapsedMs;
+    parentStart ??= start;
+    if (Math.abs(start - parentStart) <= 2) return event;
+    return { ...event, elapsedMs: at - parentStart, child: true };
+  };
+}

@@ -10,10 +10,11 @@ import { defaultContext, type CliContext } from './context';
 import { CliError, EXIT } from './errors';
 import { executionsCommand, showCommand } from './executions';
 import { checkKeyPolicyCommand, keyPolicyCommand } from './key-policy';
+import { reportCommand } from './report';
 import { workflowCommand } from './run';
 import { WORKFLOW_COMMANDS } from './workflows';
 
-export const COMMANDS: Command[] = [...WORKFLOW_COMMANDS.map(workflowCommand), executionsCommand, showCommand, keyPolicyCommand, checkKeyPolicyCommand];
+export const COMMANDS: Command[] = [...WORKFLOW_COMMANDS.map(workflowCommand), reportCommand, executionsCommand, showCommand, keyPolicyCommand, checkKeyPolicyCommand];
 
 export function usage(): string[] {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -5,11 +5,13 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { flag, parse, STACK_OPTIONS, stateMachineArn, str, type OptionSpec } from './args';
 import { COMMON_HELP, helpText, STACK_HELP, type Command } from './command';
-import type { CliContext } from './context';
-import { aws, EXIT, UsageError } from './errors';
+import type { CliContext, LocalExecutionResult } from './context';
+import { aws, CliError, EXIT, UsageError } from './errors';
 import { followExecution, printResult, progressPrinter, type ExecutionResult } from './execution';
 import { style } from './output';
+import { FORMAT_FIELD, printReportText, readReportAt, reportObject, type FetchedReport, type ReportFormat } from './report';
 import { resolveStateMachine, stackTarget } from './stack';
+import { printChildren } from './sweep-output';
 import type { WorkflowCommand } from './workflows';
 
 const RUN_OPTIONS = {
@@ -50,22 +52,29 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
   const asJson = flag(values, 'json');
   const noWait = flag(values, 'no-wait');
   // Everything is checked before anything starts.
-  const input = spec.input(values, { local });
+  let input = spec.input(values, { local });
+  const extras = spec.extras?.(values, { local }) ?? {};
+  if (extras.report && noWait) throw new UsageError('--report cannot be used with --no-wait (the report exists once the sweep has ended)');
   const s = style(ctx.io.color);
   const onState = asJson ? () => undefined : progressPrinter(ctx.io, s);
 
   let result: ExecutionResult;
+  let localResult: LocalExecutionResult | undefined;
+  let report: FetchedReport | undefined;
   if (local) {
     for (const option of ['no-wait', 'state-machine-arn', 'stack', 'stack-region', 'profile']) {
       if (values[option] !== undefined) throw new UsageError(`--${option} cannot be used with --local`);
     }
     if (!asJson) ctx.io.out(s.bold(`${spec.command} (local): ${spec.workflow} ${JSON.stringify(input)}`));
-    result = await ctx.local.run(spec.workflow, input, {
+    result = localResult = await ctx.local.run(spec.workflow, input, {
       onState,
       onNote: (text) => !asJson && ctx.io.out(s.dim(text)),
       verbose: flag(values, 'verbose'),
       onInterrupt: ctx.onInterrupt,
+      ...(extras.report ? { report: extras.report } : {}),
     });
+    input = localResult.input;
+    report = localResult.report;
   } else {
     const explicit = str(values, 'state-machine-arn');
     const machine = explicit !== undefined ? stateMachineArn('state-machine-arn', explicit) : undefined;
@@ -90,9 +99,35 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
     } finally {
       stopFollowing();
     }
+    if (extras.report && result.status === 'SUCCEEDED') {
+      const url = reportUrl(result.output, extras.report);
+      if (!url) throw new CliError(`the execution succeeded but its output names no ${extras.report} report: ${executionArn}`);
+      const run = String((result.output as Record<string, unknown>).runId ?? executionArn.split(':').pop());
+      report = await readReportAt(ctx.clients.s3({ ...target.client, region: sm.region }), url, extras.report, run);
+    }
   }
 
-  if (asJson) ctx.io.out(JSON.stringify({ command: spec.command, workflow: spec.workflow, local, input, ...result }));
-  else printResult(ctx.io, s, result);
+  if (asJson) {
+    const more = localResult ? { sandbox: localResult.sandbox, children: localResult.children } : {};
+    const printed = report ? { report: { format: report.format, runId: report.runId, location: report.location, content: report.format === 'json' ? reportObject(report) : report.text } } : {};
+    ctx.io.out(JSON.stringify({ command: spec.command, workflow: spec.workflow, local, input, ...result, ...more, ...printed }));
+  } else {
+    printResult(ctx.io, s, result, spec.printOutput);
+    if (localResult?.children.length) printChildren(ctx.io, s, localResult.children);
+    if (localResult?.sandbox.reportBucket && !report && result.status === 'SUCCEEDED') {
+      ctx.io.out(s.dim(`  (the reports were in the emulator's bucket ${localResult.sandbox.reportBucket}, gone with it: add --report md|csv|json to print one)`));
+    }
+    if (report) {
+      ctx.io.out('');
+      ctx.io.out(s.dim(`${report.location}:`));
+      printReportText(ctx.io, report);
+    }
+  }
   return result.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+}
+
+function reportUrl(output: unknown, format: ReportFormat): string | undefined {
+  const reports = (output as { reports?: Record<string, unknown> } | undefined)?.reports;
+  const url = reports?.[FORMAT_FIELD[format]];
+  return typeof url === 'string' ? url : undefined;
 }

@@ -5,6 +5,9 @@
  */
 import { accountId, asgName, flag, imageId, oneOf, region, required, str, strList, type OptionSpec, type Values } from './args';
 import { UsageError } from './errors';
+import type { OutputPrinter } from './execution';
+import { REPORT_FORMATS, type ReportFormat } from './report';
+import { printSweepOutput } from './sweep-output';
 
 export interface WorkflowCommand {
   command: string;
@@ -20,10 +23,22 @@ export interface WorkflowCommand {
   examples: string[];
   /** The execution's input, from validated options. Throws UsageError naming a bad value. */
   input(values: Values, context: { local: boolean }): Record<string, unknown>;
+  /** What the command does besides starting the workflow, from validated options (e.g. sweep's --report). */
+  extras?(values: Values, context: { local: boolean }): RunExtras;
+  /** Prints the workflow's output for people (default: field by field). */
+  printOutput?: OutputPrinter;
+}
+
+export interface RunExtras {
+  /** After the execution: print this report of the sweep (read from the report bucket). */
+  report?: ReportFormat;
 }
 
 /** In the sandbox organization (local/organization.ts): the first member's group. */
 export const SANDBOX_DEFAULTS = { account: '111111111111', region: 'us-east-1', asg: 'web' } as const;
+/** The sandbox's members and regions (local/organization.ts MEMBERS and REGIONS; a unit test keeps them in step). */
+export const SANDBOX_MEMBERS = ['111111111111', '222222222222'] as const;
+export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1'] as const;
 
 export const WORKFLOW_COMMANDS: WorkflowCommand[] = [
   {
@@ -60,38 +75,64 @@ export const WORKFLOW_COMMANDS: WorkflowCommand[] = [
     summary: 're-encrypt an AMI with the organization key and share it',
     options: { image: { type: 'string' }, region: { type: 'string' }, 'dry-run': { type: 'boolean' } },
     help: [
-      ['--image AMI-ID', 'the image to re-encrypt and share'],
-      ['--region REGION', "the image's region"],
+      ['--image AMI-ID', 'the image to re-encrypt and share (with --local: default a freshly planted AMI on aws/ebs)'],
+      ['--region REGION', "the image's region (with --local: default us-east-1)"],
       ['--dry-run', 'plan only: nothing is copied or shared'],
     ],
-    examples: ['amiwarden remediate-image --image ami-0123456789abcdef0 --region us-east-1 --stack amiwarden-prod'],
-    input: (values) => ({
-      imageId: imageId('image', required(values, 'image')),
-      region: region('region', required(values, 'region')),
-      dryRun: flag(values, 'dry-run'),
-    }),
+    examples: [
+      'amiwarden remediate-image --image ami-0123456789abcdef0 --region us-east-1 --stack amiwarden-prod',
+      'amiwarden remediate-image --local          (sandbox: plants an AMI on aws/ebs, copies, shares, grants)',
+    ],
+    input(values, { local }) {
+      if (!local) {
+        return { imageId: imageId('image', required(values, 'image')), region: region('region', required(values, 'region')), dryRun: flag(values, 'dry-run') };
+      }
+      const image = str(values, 'image');
+      const where = region('region', str(values, 'region') ?? SANDBOX_DEFAULTS.region);
+      if (image === undefined && where !== SANDBOX_DEFAULTS.region) {
+        throw new UsageError(`invalid --region: the sandbox plants its image in ${SANDBOX_DEFAULTS.region}; leave --region out or give --image`);
+      }
+      // No --image: cli/local.ts plants one in the sandbox and fills imageId in.
+      return { ...(image !== undefined ? { imageId: imageId('image', image) } : {}), region: where, dryRun: flag(values, 'dry-run') };
+    },
   },
   {
     command: 'sweep',
     workflow: 'compliance-sweep',
     outputKey: 'ComplianceSweepStateMachineArn',
     summary: 'run the compliance sweep over the organization now',
-    options: { mode: { type: 'string' }, accounts: { type: 'string', multiple: true }, regions: { type: 'string', multiple: true } },
+    options: { mode: { type: 'string' }, accounts: { type: 'string', multiple: true }, regions: { type: 'string', multiple: true }, report: { type: 'string' } },
     help: [
       ['--mode MODE', 'report (default: only find) or enforce (also start remediations)'],
-      ['--accounts IDS', 'only these accounts (comma-separated or repeated)'],
+      ['--accounts IDS', 'only these accounts (comma-separated or repeated; with --local: default both sandbox members)'],
       ['--regions REGIONS', 'only these regions (comma-separated or repeated)'],
+      ['--report md|csv|json', 'when the sweep has succeeded, print its report (read from the report bucket)'],
     ],
-    examples: ['amiwarden sweep --mode report --regions us-east-1,eu-west-1 --stack amiwarden-prod --json'],
-    input(values) {
-      const accounts = strList(values, 'accounts').map((a) => accountId('accounts', a));
+    examples: [
+      'amiwarden sweep --mode report --regions us-east-1,eu-west-1 --stack amiwarden-prod --json',
+      'amiwarden sweep --local --report md          (sandbox: an AMI on aws/ebs, an unencrypted one, groups without the grant)',
+      'amiwarden sweep --local --mode enforce       (the remediations run too)',
+    ],
+    input(values, { local }) {
+      let accounts = strList(values, 'accounts').map((a) => accountId('accounts', a));
       const regions = strList(values, 'regions').map((r) => region('regions', r));
+      if (local) {
+        // The sandbox has no AWS Organization to list: sweep its members unless told otherwise.
+        if (accounts.length === 0) accounts = [...SANDBOX_MEMBERS];
+        const outside = regions.find((r) => !(SANDBOX_REGIONS as readonly string[]).includes(r));
+        if (outside) throw new UsageError(`invalid --regions: the sandbox has ${SANDBOX_REGIONS.join(' and ')}, not ${outside}`);
+      }
       return {
         mode: oneOf('mode', str(values, 'mode') ?? 'report', ['report', 'enforce'] as const),
         ...(accounts.length ? { accounts } : {}),
         ...(regions.length ? { regions } : {}),
       };
     },
+    extras: (values) => {
+      const report = str(values, 'report');
+      return report !== undefined ? { report: oneOf('report', report, REPORT_FORMATS) } : {};
+    },
+    printOutput: printSweepOutput,
   },
 ];
 

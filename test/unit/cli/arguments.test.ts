@@ -72,7 +72,7 @@ describe('argument handling', () => {
   });
 
   it('prints help for every command, exit 0, without touching AWS', async () => {
-    for (const command of ['remediate-asg', 'remediate-image', 'sweep', 'executions', 'show', 'key-policy', 'check-key-policy']) {
+    for (const command of ['remediate-asg', 'remediate-image', 'sweep', 'report', 'executions', 'show', 'key-policy', 'check-key-policy']) {
       const { ctx, io } = testContext();
       expect(await runCli([command, '--help'], ctx)).toBe(0);
       expect(io.text()).toContain(`amiwarden ${command}`);

@@ -203,7 +203,7 @@ describe('remediate-asg --local', () => {
       options.onState({ type: 'entered', state: 'Diagnose launch failure', elapsedMs: 2 });
       options.onState({ type: 'exited', state: 'Diagnose launch failure', elapsedMs: 310 });
       options.onNote('emulator stopped (pid 4242)');
-      return { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:amiwarden-launch-failure:local-1', status: 'SUCCEEDED' as const, output: REMEDIATED_OUTPUT, durationMs: 320, states: [] };
+      return { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:amiwarden-launch-failure:local-1', status: 'SUCCEEDED' as const, output: REMEDIATED_OUTPUT, durationMs: 320, states: [], input: _input, sandbox: { planted: [] }, children: [] };
     });
 
     expect(await runCli(['remediate-asg', '--local'], ctx)).toBe(0);
@@ -223,7 +223,7 @@ describe('remediate-asg --local', () => {
 
   it('passes the second sandbox group through', async () => {
     const { ctx } = testContext();
-    ctx.local.run = jest.fn(async () => ({ executionArn: 'local', status: 'FAILED' as const, error: { name: 'AwsCallError', cause: 'x' }, states: [] }));
+    ctx.local.run = jest.fn(async () => ({ executionArn: 'local', status: 'FAILED' as const, error: { name: 'AwsCallError', cause: 'x' }, states: [], input: {}, sandbox: { planted: [] }, children: [] }));
 
     expect(await runCli(['remediate-asg', '--local', '--account', '222222222222', '--asg', 'batch', '--json'], ctx)).toBe(1);
 

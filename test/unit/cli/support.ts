@@ -1,5 +1,7 @@
 /** A CLI context for tests: captured output, real SDK clients (mocked with aws-sdk-client-mock), no waiting. */
+import { Readable } from 'node:stream';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { sdkStreamMixin } from '@smithy/core/serde';
 import { sdkClients, type CliContext, type LocalRunner } from '../../../cli/context';
 import { memoryOutput } from '../../../cli/output';
 
@@ -104,3 +106,31 @@ export function growingHistory(all: HistoryEvent[], options: { step: number; pag
     return { events, ...(start + size < ordered.length ? { nextToken: String(start + size) } : {}) };
   };
 }
+
+/** A GetObject Body as the SDK returns it in Node: a stream with transformToString(). */
+export function s3Body(text: string) {
+  return sdkStreamMixin(Readable.from([Buffer.from(text, 'utf8')]));
+}
+
+const RUN = '2026-11-20-daily';
+const url = (ext: string) => `s3://amiwarden-reports-prod/sweeps/${RUN}/report.${ext}`;
+
+/** A compliance sweep's output (the "Record sweep" state). */
+export const SWEEP_OUTPUT = {
+  workflow: 'compliance-sweep',
+  runId: RUN,
+  mode: 'report',
+  dryRun: false,
+  accounts: 2,
+  regions: ['us-east-1', 'eu-west-1'],
+  summary: {
+    findings: 4,
+    byFinding: { 'ami-unencrypted': 1, 'asg-missing-grant': 2, 'default-ebs-key-aws-managed': 1 },
+    bySeverity: { high: 2, medium: 1, low: 1 },
+    accounts: 2,
+    regions: 2,
+  },
+  reports: { json: url('json'), csv: url('csv'), markdown: url('md') },
+  remediationsStarted: 0,
+  remediationsSkipped: 0,
+};

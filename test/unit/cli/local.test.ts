@@ -1,0 +1,148 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { LocalExecutionResult, LocalRunOptions } from '../../../cli/context';
+import { childClassifier } from '../../../cli/local';
+import { runCli } from '../../../cli/main';
+import { SANDBOX_MEMBERS, SANDBOX_REGIONS } from '../../../cli/workflows';
+import { MEMBERS, REGIONS } from '../../../local/organization';
+import { SWEEP_OUTPUT, testContext } from './support';
+
+const sfn = mockClient(SFNClient);
+const s3 = mockClient(S3Client);
+
+beforeEach(() => {
+  sfn.reset();
+  s3.reset();
+});
+
+const LOCAL_ARN = 'arn:aws:states:us-east-1:000000000000:execution:amiwarden-compliance-sweep:local-1';
+
+function localResult(overrides: Partial<LocalExecutionResult>): LocalExecutionResult {
+  return { executionArn: LOCAL_ARN, status: 'SUCCEEDED', durationMs: 2600, states: [], input: {}, sandbox: { planted: [] }, children: [], ...overrides };
+}
+
+describe('sweep --local', () => {
+  it('sweeps the sandbox members by default, asks for the report, and prints the summary, the remediations and the report', async () => {
+    const { ctx, io } = testContext();
+    const run = jest.fn(async (_workflow: string, input: Record<string, unknown>, options: LocalRunOptions) => {
+      options.onState({ type: 'entered', state: 'Start remediations', elapsedMs: 1800 });
+      options.onState({ type: 'entered', state: 'Diagnose launch failure', elapsedMs: 1900, child: true });
+      return localResult({
+        input,
+        output: { ...SWEEP_OUTPUT, mode: 'enforce', remediationsStarted: 2 },
+        sandbox: { planted: [{ imageId: 'ami-0aaaaaaaaaaaaaaaa', name: 'legacy-on-aws-ebs', encryption: 'aws/ebs' }], reportBucket: 'amiwarden-reports-sandbox' },
+        children: [
+          { workflow: 'launch-failure', executionArn: 'c1', status: 'SUCCEEDED', output: { status: 'remediated', cause: 'missing-grant', account: '111111111111', autoScalingGroupName: 'web' }, durationMs: 1000 },
+          { workflow: 'reencrypt-and-share', executionArn: 'c2', status: 'SUCCEEDED', output: { status: 'reencrypted-and-shared', sourceImageId: 'ami-0aaaaaaaaaaaaaaaa', imageId: 'ami-0bbbbbbbbbbbbbbbb' }, durationMs: 1400 },
+          { workflow: 'reencrypt-and-share', executionArn: 'c3', status: 'FAILED', error: { name: 'AwsCallError', cause: '{"errorMessage":"CopyImage failed: quota"}' }, durationMs: 300 },
+        ],
+        report: { format: 'md', runId: 'local-1', location: 's3://amiwarden-reports-sandbox/sweeps/local-1/report.md', text: '# amiwarden compliance sweep local-1\n\n**4 finding(s)**\n' },
+      });
+    });
+    ctx.local.run = run;
+
+    expect(await runCli(['sweep', '--local', '--mode', 'enforce', '--report', 'md'], ctx)).toBe(0);
+
+    expect(run).toHaveBeenCalledWith('compliance-sweep', { mode: 'enforce', accounts: [...SANDBOX_MEMBERS] }, expect.objectContaining({ report: 'md' }));
+    const text = io.text();
+    expect(text).toMatch(/\+\s+1\.8s\s+→ Start remediations/);
+    expect(text).toMatch(/\+\s+1\.9s\s+↳\s+→ Diagnose launch failure/);
+    expect(text).toMatch(/asg-missing-grant\s+high\s+2/);
+    expect(text).toContain('4 finding(s): 2 high, 1 medium, 1 low');
+    expect(text).toContain('Remediations (3, run to completion in this process)');
+    expect(text).toMatch(/launch-failure\s+111111111111\/web\s+SUCCEEDED\s+1\.0s\s+remediated \(missing-grant\)/);
+    expect(text).toMatch(/reencrypt-and-share\s+ami-0aaaaaaaaaaaaaaaa\s+SUCCEEDED\s+1\.4s\s+reencrypted-and-shared → ami-0bbbbbbbbbbbbbbbb/);
+    expect(text).toMatch(/FAILED\s+0\.3s\s+AwsCallError: CopyImage failed: quota/);
+    expect(text.endsWith('# amiwarden compliance sweep local-1\n\n**4 finding(s)**')).toBe(true);
+    expect(sfn.calls()).toHaveLength(0);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('says where the reports were when no --report is given, and puts sandbox and children in --json', async () => {
+    const text = testContext();
+    text.ctx.local.run = jest.fn(async (_w: string, input: Record<string, unknown>) => localResult({ input, output: SWEEP_OUTPUT, sandbox: { planted: [], reportBucket: 'amiwarden-reports-sandbox' } }));
+    expect(await runCli(['sweep', '--local'], text.ctx)).toBe(0);
+    expect(text.io.text()).toContain("the reports were in the emulator's bucket amiwarden-reports-sandbox, gone with it: add --report md|csv|json to print one");
+    expect(text.ctx.local.run).toHaveBeenCalledWith('compliance-sweep', { mode: 'report', accounts: ['111111111111', '222222222222'] }, expect.not.objectContaining({ report: expect.anything() }));
+
+    const json = testContext();
+    json.ctx.local.run = jest.fn(async (_w: string, input: Record<string, unknown>) => localResult({ input, output: SWEEP_OUTPUT, sandbox: { planted: [], reportBucket: 'amiwarden-reports-sandbox' } }));
+    expect(await runCli(['sweep', '--local', '--accounts', '222222222222', '--regions', 'eu-west-1', '--json'], json.ctx)).toBe(0);
+    expect(json.io.stdout).toHaveLength(1);
+    expect(JSON.parse(json.io.stdout[0]!)).toMatchObject({
+      command: 'sweep',
+      local: true,
+      input: { mode: 'report', accounts: ['222222222222'], regions: ['eu-west-1'] },
+      sandbox: { reportBucket: 'amiwarden-reports-sandbox' },
+      children: [],
+      output: { summary: { findings: 4 } },
+    });
+  });
+
+  it('refuses a region the sandbox does not have (exit 2, nothing started)', async () => {
+    const { ctx, io } = testContext();
+    expect(await runCli(['sweep', '--local', '--regions', 'ap-south-1'], ctx)).toBe(2);
+    expect(io.stderr).toEqual(['amiwarden: invalid --regions: the sandbox has us-east-1 and eu-west-1, not ap-south-1']);
+    expect(ctx.local.run).not.toHaveBeenCalled();
+  });
+
+  it('keeps its sandbox members and regions in step with local/organization.ts', () => {
+    expect([...SANDBOX_MEMBERS]).toEqual(MEMBERS.map((m) => m.account));
+    expect([...SANDBOX_REGIONS]).toEqual([...REGIONS]);
+  });
+});
+
+describe('remediate-image --local', () => {
+  it('leaves the image to the sandbox when --image is not given, and reports the one it planted', async () => {
+    const { ctx, io } = testContext();
+    ctx.local.run = jest.fn(async (_w: string, input: Record<string, unknown>) =>
+      localResult({
+        input: { ...input, imageId: 'ami-0cccccccccccccccc' },
+        output: { status: 'reencrypted-and-shared' },
+        sandbox: { planted: [{ imageId: 'ami-0cccccccccccccccc', name: 'sandbox-build-on-aws-ebs', encryption: 'aws/ebs' }] },
+      }),
+    );
+
+    expect(await runCli(['remediate-image', '--local', '--json'], ctx)).toBe(0);
+
+    expect(ctx.local.run).toHaveBeenCalledWith('reencrypt-and-share', { region: 'us-east-1', dryRun: false }, expect.anything());
+    const out = JSON.parse(io.stdout[0]!);
+    expect(out.input).toEqual({ region: 'us-east-1', dryRun: false, imageId: 'ami-0cccccccccccccccc' });
+    expect(out.sandbox.planted).toEqual([{ imageId: 'ami-0cccccccccccccccc', name: 'sandbox-build-on-aws-ebs', encryption: 'aws/ebs' }]);
+  });
+
+  it('passes a given image through, and refuses another region for the planted one', async () => {
+    const given = testContext();
+    given.ctx.local.run = jest.fn(async (_w: string, input: Record<string, unknown>) => localResult({ input }));
+    expect(await runCli(['remediate-image', '--local', '--image', 'ami-0123456789abcdef0', '--dry-run'], given.ctx)).toBe(0);
+    expect(given.ctx.local.run).toHaveBeenCalledWith('reencrypt-and-share', { imageId: 'ami-0123456789abcdef0', region: 'us-east-1', dryRun: true }, expect.anything());
+
+    const elsewhere = testContext();
+    expect(await runCli(['remediate-image', '--local', '--region', 'eu-west-1'], elsewhere.ctx)).toBe(2);
+    expect(elsewhere.io.stderr[0]).toMatch(/--region: the sandbox plants its image in us-east-1/);
+    expect(elsewhere.ctx.local.run).not.toHaveBeenCalled();
+  });
+
+  it('still requires --image and --region in AWS', async () => {
+    const { ctx, io } = testContext();
+    expect(await runCli(['remediate-image', '--region', 'us-east-1'], ctx)).toBe(2);
+    expect(io.stderr).toEqual(['amiwarden: --image is required']);
+  });
+});
+
+describe('child executions in the local progress', () => {
+  it('tells a child\'s states from the parent\'s by the start they are timed from, and re-times them on the parent\'s clock', () => {
+    let now = 1_000_000;
+    const classify = childClassifier(() => now);
+
+    expect(classify({ type: 'entered', state: 'Take the request', elapsedMs: 0 })).toEqual({ type: 'entered', state: 'Take the request', elapsedMs: 0 });
+    now += 1800;
+    expect(classify({ type: 'entered', state: 'Start remediations', elapsedMs: 1800 })).toEqual({ type: 'entered', state: 'Start remediations', elapsedMs: 1800 });
+    // A child started at +1800 ms: its own clock says 0, and it has a state named like one of the parent's.
+    now += 5;
+    expect(classify({ type: 'entered', state: 'Take the request', elapsedMs: 5 })).toEqual({ type: 'entered', state: 'Take the request', elapsedMs: 1805, child: true });
+    now += 100;
+    expect(classify({ type: 'exited', state: 'Start re-encryption', elapsedMs: 1905 })).toEqual({ type: 'exited', state: 'Start re-encryption', elapsedMs: 1905 });
+  });
+});

@@ -1,0 +1,274 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, NoSuchKey, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { runCli } from '../../../cli/main';
+import { bucketName, runId } from '../../../cli/report';
+import { s3Body, SWEEP_OUTPUT, testContext } from './support';
+
+const s3 = mockClient(S3Client);
+const cfn = mockClient(CloudFormationClient);
+const sfn = mockClient(SFNClient);
+
+const BUCKET = 'amiwarden-reports-prod';
+const RUN = '2026-11-20-daily';
+const REPORT = {
+  runId: RUN,
+  mode: 'report',
+  startedAt: '2026-11-20T06:00:00.000Z',
+  summary: SWEEP_OUTPUT.summary,
+  findings: [
+    { account: '999999999999', region: 'us-east-1', resource: 'ami-0123456789abcdef0', finding: 'ami-unencrypted', severity: 'medium', detail: 'not encrypted', action: 'reencrypt-and-share', remediation: null },
+  ],
+};
+const MARKDOWN = `# amiwarden compliance sweep ${RUN}\n\nMode: report.\n\n| finding | count |\n|---|---|\n| ami-unencrypted | 1 |\n`;
+const CSV = 'account,region,resource,finding,severity,detail,action\n"999999999999","us-east-1","ami-0123456789abcdef0","ami-unencrypted","medium","not encrypted","reencrypt-and-share"\n';
+const POINTER = { runId: RUN, json: `s3://${BUCKET}/sweeps/${RUN}/report.json`, csv: `s3://${BUCKET}/sweeps/${RUN}/report.csv`, markdown: `s3://${BUCKET}/sweeps/${RUN}/report.md` };
+
+/** The bucket as S3 serves it: these keys exist, every other one is NoSuchKey. */
+function serve(objects: Record<string, string>) {
+  s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
+    const text = input.Bucket === BUCKET ? objects[input.Key] : undefined;
+    if (text === undefined) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
+    return { Body: s3Body(text), ContentType: 'text/plain', $metadata: { httpStatusCode: 200 } };
+  });
+}
+
+const ALL = {
+  'sweeps/latest.json': JSON.stringify(POINTER),
+  [`sweeps/${RUN}/report.md`]: MARKDOWN,
+  [`sweeps/${RUN}/report.csv`]: CSV,
+  [`sweeps/${RUN}/report.json`]: JSON.stringify(REPORT, null, 2),
+};
+
+function stackWith(outputs: Record<string, string>) {
+  return {
+    Stacks: [
+      {
+        StackName: 'amiwarden-prod',
+        StackStatus: 'UPDATE_COMPLETE' as const,
+        CreationTime: new Date('2026-11-01T00:00:00Z'),
+        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+      },
+    ],
+  };
+}
+
+beforeEach(() => {
+  s3.reset();
+  cfn.reset();
+  sfn.reset();
+});
+
+describe('report', () => {
+  it('prints the latest report as Markdown, from the bucket named by the stack output ReportBucketName', async () => {
+    cfn.on(DescribeStacksCommand, { StackName: 'amiwarden-prod' }).resolves(stackWith({ ReportBucketName: BUCKET }));
+    serve(ALL);
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['report', '--latest', '--stack', 'amiwarden-prod'], ctx)).toBe(0);
+
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: BUCKET, Key: 'sweeps/latest.json' },
+      { Bucket: BUCKET, Key: `sweeps/${RUN}/report.md` },
+    ]);
+    expect(io.stdout).toEqual(MARKDOWN.trimEnd().split('\n'));
+    expect(io.stderr).toEqual([]);
+  });
+
+  it('defaults to the latest report, as Markdown', async () => {
+    serve(ALL);
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['report', '--bucket', BUCKET], ctx)).toBe(0);
+
+    expect(io.text()).toBe(MARKDOWN.trimEnd());
+    expect(cfn.calls()).toHaveLength(0);
+  });
+
+  it('prints a given run as CSV, straight from sweeps/<run-id>/report.csv', async () => {
+    serve(ALL);
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['report', RUN, '--format', 'csv', '--bucket', BUCKET], ctx)).toBe(0);
+
+    expect(s3).toHaveReceivedCommandTimes(GetObjectCommand, 1);
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: BUCKET, Key: `sweeps/${RUN}/report.csv` });
+    expect(io.stdout).toEqual(CSV.trimEnd().split('\n'));
+  });
+
+  it('prints the JSON file as stored with --format json, and the report object on one line with --json', async () => {
+    serve(ALL);
+    const text = testContext();
+    expect(await runCli(['report', RUN, '--format', 'json', '--bucket', BUCKET], text.ctx)).toBe(0);
+    expect(text.io.text()).toBe(JSON.stringify(REPORT, null, 2));
+
+    const json = testContext();
+    expect(await runCli(['report', '--latest', '--json', '--bucket', BUCKET], json.ctx)).toBe(0);
+    expect(json.io.stdout).toHaveLength(1);
+    expect(JSON.parse(json.io.stdout[0]!)).toEqual(REPORT);
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Key: `sweeps/${RUN}/report.json` });
+  });
+
+  it('calls S3 in --stack-region, following redirects to the bucket\'s region', async () => {
+    serve(ALL);
+    const { ctx } = testContext();
+
+    expect(await runCli(['report', '--bucket', BUCKET, '--stack-region', 'eu-west-1'], ctx)).toBe(0);
+
+    const client = s3.call(0).thisValue as S3Client;
+    expect(await client.config.region()).toBe('eu-west-1');
+    expect(client.config.followRegionRedirects).toBe(true);
+  });
+
+  it('says "no sweep report yet" in one line when sweeps/latest.json does not exist (exit 1)', async () => {
+    serve({});
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['report', '--bucket', BUCKET], ctx)).toBe(1);
+
+    expect(io.stderr).toEqual([`amiwarden: Reading s3://${BUCKET}/sweeps/latest.json: no sweep report yet (run \`amiwarden sweep\` first)`]);
+    expect(io.stdout).toEqual([]);
+  });
+
+  it('says "no such run" in one line for a run without a report (exit 1), and as one JSON object with --json', async () => {
+    serve(ALL);
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['report', 'nightly-42', '--bucket', BUCKET], ctx)).toBe(1);
+
+    expect(io.stderr).toHaveLength(1);
+    expect(io.stderr[0]).toMatch(new RegExp(`^amiwarden: Reading s3://${BUCKET}/sweeps/nightly-42/report\\.md: no such run: nightly-42`));
+
+    const json = testContext();
+    expect(await runCli(['report', 'nightly-42', '--bucket', BUCKET, '--json'], json.ctx)).toBe(1);
+    expect(JSON.parse(json.io.stdout[0]!)).toEqual({ ok: false, error: { message: expect.stringContaining('no such run: nightly-42'), exitCode: 1 } });
+  });
+
+  it('says in one line when S3 refuses, a missing bucket, no network, or a pointer that is not one', async () => {
+    const denied = testContext();
+    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', message: 'Access Denied', $metadata: { httpStatusCode: 403 } }));
+    expect(await runCli(['report', '--bucket', BUCKET], denied.ctx)).toBe(1);
+    expect(denied.io.stderr).toEqual([
+      `amiwarden: Reading s3://${BUCKET}/sweeps/latest.json: access denied: Access Denied (without s3:ListBucket, S3 also answers AccessDenied for a key that does not exist)`,
+    ]);
+
+    s3.reset();
+    const missing = testContext();
+    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchBucket', $fault: 'client', message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } }));
+    expect(await runCli(['report', '--bucket', BUCKET], missing.ctx)).toBe(1);
+    expect(missing.io.stderr).toEqual([`amiwarden: Reading s3://${BUCKET}/sweeps/latest.json: the bucket ${BUCKET} does not exist`]);
+
+    s3.reset();
+    const offline = testContext();
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }));
+    expect(await runCli(['report', '--bucket', BUCKET], offline.ctx)).toBe(1);
+    expect(offline.io.stderr).toEqual([`amiwarden: Reading s3://${BUCKET}/sweeps/latest.json: could not reach AWS (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:443)`]);
+
+    s3.reset();
+    serve({ 'sweeps/latest.json': '{"runId": 1}' });
+    const garbled = testContext();
+    expect(await runCli(['report', '--bucket', BUCKET], garbled.ctx)).toBe(1);
+    expect(garbled.io.stderr).toEqual([`amiwarden: Reading s3://${BUCKET}/sweeps/latest.json: not a sweep pointer ({runId, json, csv, markdown} with s3:// URLs)`]);
+  });
+
+  it('says which stack has no ReportBucketName output (exit 1)', async () => {
+    cfn.on(DescribeStacksCommand).resolves(stackWith({ LaunchFailureStateMachineArn: 'arn:aws:states:us-east-1:999999999999:stateMachine:x' }));
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['report', '--stack', 'amiwarden-prod'], ctx)).toBe(1);
+
+    expect(io.stderr).toEqual(["amiwarden: the compliance sweep's report bucket is not in this stack (amiwarden-prod has no ReportBucketName output); pass --bucket"]);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  const BAD: [string, string[], RegExp][] = [
+    ['a run id with a slash', ['report', 'sweeps/x', '--bucket', BUCKET], /invalid run id.*"sweeps\/x"/],
+    ['a run id of dots', ['report', '..', '--bucket', BUCKET], /invalid run id/],
+    ['a run id longer than 80', ['report', 'r'.repeat(81), '--bucket', BUCKET], /invalid run id/],
+    ['a run id with a space', ['report', 'run 1', '--bucket', BUCKET], /invalid run id/],
+    ['--latest and a run id', ['report', '--latest', RUN, '--bucket', BUCKET], /either --latest or a run id/],
+    ['two run ids', ['report', RUN, 'other', '--bucket', BUCKET], /unexpected argument "other"/],
+    ['an unknown format', ['report', '--format', 'pdf', '--bucket', BUCKET], /--format.*md, csv, json.*"pdf"/],
+    ['--json with --format md', ['report', '--json', '--format', 'md', '--bucket', BUCKET], /--format md cannot be used with it/],
+    ['a bucket with capitals', ['report', '--bucket', 'Amiwarden_Reports'], /--bucket.*"Amiwarden_Reports"/],
+    ['a bucket as an s3:// URL', ['report', '--bucket', 's3://amiwarden-reports-prod'], /--bucket.*without s3:\/\//],
+    ['a bucket of two characters', ['report', '--bucket', 'ab'], /--bucket/],
+    ['a bucket with two dots in a row', ['report', '--bucket', 'a..b'], /--bucket/],
+    ['a bucket that looks like an IP address', ['report', '--bucket', '192.168.5.4'], /--bucket/],
+    ['--stack with --bucket', ['report', '--bucket', BUCKET, '--stack', 'amiwarden-prod'], /--stack cannot be used with --bucket/],
+    ['a malformed stack name', ['report', '--stack', 'amiwarden prod'], /--stack/],
+    ['--local', ['report', '--local'], /report --local is not offered.*sweep --local --report/],
+  ];
+
+  it.each(BAD)('refuses %s with exit 2 and no AWS call', async (_what, argv, message) => {
+    const { ctx, io } = testContext();
+
+    expect(await runCli(argv, ctx)).toBe(2);
+
+    expect(io.stderr).toHaveLength(1);
+    expect(io.stderr[0]).toMatch(message);
+    expect(s3.calls()).toHaveLength(0);
+    expect(cfn.calls()).toHaveLength(0);
+  });
+
+  it('validates run ids and bucket names as documented', () => {
+    for (const ok of ['local-1795337251358-1', 'a', 'r'.repeat(80), '2026.11.20_daily', '6b1e0a7c-2f1d-4f7e-9a55-0c3f1e2d4b5a']) expect(runId('run id', ok)).toBe(ok);
+    for (const ok of ['abc', 'amiwarden-reports-prod', 'my.bucket.example', 'a'.repeat(63), '1bucket9']) expect(bucketName('bucket', ok)).toBe(ok);
+    for (const bad of ['-abc', 'abc-', 'a'.repeat(64), 'xn--abc', 'abc-s3alias', 'abc--ol-s3', 'ab_c', 'a b']) expect(() => bucketName('bucket', bad)).toThrow(/--bucket/);
+  });
+});
+
+describe('sweep --report (in AWS)', () => {
+  const t0 = Date.parse('2026-11-20T06:00:00Z');
+  const history: HistoryEvent[] = [
+    { id: 1, type: 'ExecutionStarted', timestamp: new Date(t0), executionStartedEventDetails: { input: '{}', roleArn: 'arn:aws:iam::999999999999:role/sfn' } },
+    { id: 2, type: 'PassStateEntered', timestamp: new Date(t0 + 10), stateEnteredEventDetails: { name: 'Record sweep', input: '{}' } },
+    { id: 3, type: 'PassStateExited', timestamp: new Date(t0 + 11), stateExitedEventDetails: { name: 'Record sweep', output: '{}' } },
+    { id: 4, type: 'ExecutionSucceeded', timestamp: new Date(t0 + 90_000), executionSucceededEventDetails: { output: JSON.stringify(SWEEP_OUTPUT) } },
+  ];
+  const SWEEP_ARN = 'arn:aws:states:us-east-1:999999999999:stateMachine:amiwarden-compliance-sweep-prod';
+  const EXECUTION = `arn:aws:states:us-east-1:999999999999:execution:amiwarden-compliance-sweep-prod:${RUN}`;
+
+  it('prints the summary by finding and severity, where the reports are, then the report read from its location', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
+    serve(ALL);
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--report', 'csv'], ctx)).toBe(0);
+
+    const text = io.text();
+    expect(text).toMatch(/FINDING\s+SEVERITY\s+COUNT/);
+    expect(text).toMatch(/asg-missing-grant\s+high\s+2\n\s+ami-unencrypted\s+medium\s+1\n\s+default-ebs-key-aws-managed\s+low\s+1/);
+    expect(text).toContain('4 finding(s): 2 high, 1 medium, 1 low');
+    expect(text).toContain(`s3://${BUCKET}/sweeps/${RUN}/report.md`);
+    expect(text).toMatch(/remediations\s+0 started/);
+    expect(text.endsWith(CSV.trimEnd())).toBe(true);
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: BUCKET, Key: `sweeps/${RUN}/report.csv` });
+    expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
+  });
+
+  it('puts the report in the one JSON object with --json (the JSON report as an object)', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
+    serve(ALL);
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--report', 'json', '--json'], ctx)).toBe(0);
+
+    expect(io.stdout).toHaveLength(1);
+    const out = JSON.parse(io.stdout[0]!);
+    expect(out).toMatchObject({ command: 'sweep', status: 'SUCCEEDED', output: SWEEP_OUTPUT, report: { format: 'json', runId: RUN, location: POINTER.json, content: REPORT } });
+  });
+
+  it('refuses --report with --no-wait, and a format that is not one (exit 2)', async () => {
+    for (const argv of [['sweep', '--report', 'md', '--no-wait'], ['sweep', '--report', 'html']]) {
+      const { ctx, io } = testContext();
+      expect(await runCli([...argv, '--state-machine-arn', SWEEP_ARN], ctx)).toBe(2);
+      expect(io.stderr[0]).toMatch(/--report/);
+    }
+    expect(sfn.calls()).toHaveLength(0);
+  });
+});
