@@ -127,6 +127,7 @@ export interface LaunchFailureFacts {
   keys: KeyFacts[];
   createServiceLinkedRole: boolean;
   partition: Config['partition'];
+  centralAccountId: string;
 }
 
 export interface Diagnosis {
@@ -145,6 +146,8 @@ export interface Diagnosis {
   images: ImageFacts[];
   keys: Omit<KeyFacts, 'policy'>[];
   grantsNeeded: (GrantTarget & { name: string })[];
+  /** What the re-encryption workflow is started with, for an AMI of the central account on aws/ebs. */
+  handOver: { imageId: string; region: string; trigger: 'launch-failure' } | null;
   finding: string;
   fix: string | null;
 }
@@ -168,6 +171,7 @@ export function diagnose(facts: LaunchFailureFacts): Diagnosis {
     images: facts.images,
     keys: facts.keys.map(({ policy: _policy, ...k }) => k),
     grantsNeeded: [] as Diagnosis['grantsNeeded'],
+    handOver: null as Diagnosis['handOver'],
     fix: null as string | null,
   };
   const result = (cause: Cause, status: Status, finding: string, extra: Partial<Diagnosis> = {}): Diagnosis => ({
@@ -210,8 +214,13 @@ export function diagnose(facts: LaunchFailureFacts): Diagnosis {
   const awsManaged = usedKeys.filter((k) => k.keyManager === 'AWS');
   const foreignAwsManaged = awsManaged.length > 0 && launched.some((i) => i.ownerId !== request.account);
   if (foreignAwsManaged) {
+    // amiwarden can re-encrypt only what the central account owns; the copy is then shared and granted.
+    const central = launched.find((i) => i.ownerId === facts.centralAccountId && i.snapshots.some((s) => usedKeys.find((k) => k.keyArn === s.kmsKeyId)?.keyManager === 'AWS'));
     return result('aws-managed-key-ami', 'finding', `The AMI that ${where} launches is encrypted with the AWS managed key (aws/ebs), which cannot be used from another account`, {
-      fix: 'Re-encrypt the AMI with the organization key (CopyImage with KmsKeyId) and launch from the copy: the re-encryption workflow does this.',
+      fix: central
+        ? `amiwarden re-encrypts ${central.imageId} with the organization key and shares the copy; point the launch template of ${request.autoScalingGroupName} at the copy.`
+        : 'Re-encrypt the AMI with the organization key (CopyImage with KmsKeyId) in the account that owns it, and launch from the copy.',
+      handOver: central && !request.dryRun ? { imageId: central.imageId, region: request.region, trigger: 'launch-failure' } : null,
     });
   }
   const unusable = usedKeys.filter((k) => !k.found || (k.keyState !== undefined && UNUSABLE_STATES.has(k.keyState)));

@@ -177,22 +177,7 @@ async function buildMember(emulator: Emulator, member: MemberSpec, central: stri
   await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'autoscaling.amazonaws.com', ...(member.slrSuffix ? { CustomSuffix: member.slrSuffix } : {}) }));
   const serviceLinkedRoleArn = serviceLinkedRoleArnOf(member);
 
-  const ec2 = new EC2Client(cfg(emulator, member.account));
-  const template = await ec2.send(
-    new CreateLaunchTemplateCommand({ LaunchTemplateName: member.autoScalingGroupName, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } }),
-  );
-  const autoscaling = new AutoScalingClient(cfg(emulator, member.account));
-  await autoscaling.send(
-    new CreateAutoScalingGroupCommand({
-      AutoScalingGroupName: member.autoScalingGroupName,
-      LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate!.LaunchTemplateId!, Version: '$Default' },
-      MinSize: 0,
-      MaxSize: 2,
-      DesiredCapacity: 0,
-      AvailabilityZones: [`${HOME_REGION}a`],
-      ...(member.slrSuffix ? { ServiceLinkedRoleARN: serviceLinkedRoleArn } : {}),
-    }),
-  );
+  await createGroup(emulator, member, member.autoScalingGroupName, imageId);
 
   // The member stack's forwarding rule: launch failures that look like KMS go to the central bus.
   const events = new EventBridgeClient(cfg(emulator, member.account));
@@ -205,6 +190,24 @@ async function buildMember(emulator: Emulator, member: MemberSpec, central: stri
     }),
   );
   return { ...member, serviceLinkedRoleArn };
+}
+
+/** A launch template and an Auto Scaling group in a member account, launching `imageId` as the member's service-linked role. */
+export async function createGroup(emulator: Emulator, member: MemberSpec, name: string, imageId: string): Promise<void> {
+  const ec2 = new EC2Client(cfg(emulator, member.account));
+  const template = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } }));
+  const autoscaling = new AutoScalingClient(cfg(emulator, member.account));
+  await autoscaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate!.LaunchTemplateId!, Version: '$Default' },
+      MinSize: 0,
+      MaxSize: 2,
+      DesiredCapacity: 0,
+      AvailabilityZones: [`${HOME_REGION}a`],
+      ...(member.slrSuffix ? { ServiceLinkedRoleARN: serviceLinkedRoleArnOf(member) } : {}),
+    }),
+  );
 }
 
 /**

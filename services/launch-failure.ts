@@ -32,6 +32,7 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
     keys: [],
     createServiceLinkedRole: config.createServiceLinkedRole,
     partition: config.partition,
+    centralAccountId: config.centralAccountId,
   };
   // A failure that is not about KMS costs no AWS call at all.
   if (request.statusMessage !== undefined && !looksLikeKmsFailure(request.statusMessage)) return facts;

@@ -139,9 +139,11 @@ describe('launch-failure state machine', () => {
 
   it('hands an AMI on the AWS managed key to re-encryption instead of granting', async () => {
     const awsKey = `arn:aws:kms:${REGION}:${CENTRAL}:key/798bc4bb-3079-4a9a-bc27-2c7f2b6c91d0`;
-    const { output, calls } = await run({ snapshotKey: awsKey, keyManager: 'AWS' });
+    const { report, output, calls } = await run({ snapshotKey: awsKey, keyManager: 'AWS' });
 
-    expect(output).toMatchObject({ status: 'finding', cause: 'aws-managed-key-ami' });
+    expect(output).toMatchObject({ status: 'handed-over', cause: 'aws-managed-key-ami', imageId: 'ami-0a1b2c3d4e5f60718' });
+    expect(output.reencryption).toContain(':stateMachine:ReencryptAndShareStateMachine'.replace(':stateMachine:', ':execution:amiwarden-reencrypt-and-share:').split(':ReencryptAndShareStateMachine')[0]);
+    expect(report.children.map((c) => c.workflow)).toEqual(['reencrypt-and-share']);
     expect(calls('CreateGrant')).toHaveLength(0);
   });
 

@@ -4,12 +4,13 @@
  * rule; the deployed state machine runs with the real handlers against the emulator; the grant is
  * then on the central key for that member's service-linked role, created from inside the member.
  */
+import { DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { clientConfig } from '../../emulator/accounts';
 import { startEmulator, type Emulator } from '../../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
 import { drainQueues } from '../../local/event-router';
-import { buildOrganization, emitLaunchFailure, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, MEMBERS, type Organization } from '../../local/organization';
+import { buildOrganization, createGroup, emitLaunchFailure, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, MEMBERS, registerImage, type Organization } from '../../local/organization';
 import { runWorkflow } from '../../local/state-machine';
 
 const KMS_FAILURE = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
@@ -103,5 +104,31 @@ describe('launch-failure remediation on the emulator', () => {
     expect(calls.filter((c) => c.action === 'DescribeAutoScalingGroups' && c.status !== 200)).toHaveLength(4);
     expect(calls.filter((c) => c.action === 'CreateGrant' && c.status === 200)).toHaveLength(1);
     expect(await grantsOnKey(member.serviceLinkedRoleArn)).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('an AMI on the AWS managed key, end to end', () => {
+  it('diagnoses aws-managed-key-ami and hands the central AMI to re-encryption, which copies, shares and grants', async () => {
+    const member = MEMBERS[0]!;
+    const legacy = await registerImage(emulator, org.centralAccount, 'legacy-on-aws-ebs', { encrypted: true });
+    await new EC2Client(clientConfig(emulator, org.centralAccount, HOME_REGION)).send(
+      new ModifyImageAttributeCommand({ ImageId: legacy, LaunchPermission: { Add: [{ UserId: member.account }] } }),
+    );
+    await createGroup(emulator, member, 'legacy', legacy);
+    applyEnvironment({ AMIWARDEN_SHARE_TARGETS: org.members.map((m) => m.account).join(',') });
+
+    const report = await runWorkflow('launch-failure', { account: member.account, region: HOME_REGION, autoScalingGroupName: 'legacy' });
+
+    expect(report.output).toMatchObject({ status: 'handed-over', cause: 'aws-managed-key-ami', imageId: legacy });
+    expect(report.children).toHaveLength(1);
+    const copy = (report.children[0]!.output as { copy?: { imageId?: string } }).copy?.imageId;
+    expect(copy).toMatch(/^ami-/);
+    const ec2 = new EC2Client(clientConfig(emulator, org.centralAccount, HOME_REGION));
+    const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [copy!] }))).Images![0]!;
+    const snapshots = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: image.BlockDeviceMappings!.map((m) => m.Ebs!.SnapshotId!) }));
+    expect(snapshots.Snapshots!.map((s) => s.KmsKeyId)).toEqual(image.BlockDeviceMappings!.map(() => org.keyArns[HOME_REGION]));
+    const permissions = await ec2.send(new DescribeImageAttributeCommand({ ImageId: copy!, Attribute: 'launchPermission' }));
+    expect(permissions.LaunchPermissions!.map((p) => p.UserId).sort()).toEqual(org.members.map((m) => m.account).sort());
+    expect(await grantsOnKey(org.members[0]!.serviceLinkedRoleArn)).toHaveLength(1);
   }, 60_000);
 });

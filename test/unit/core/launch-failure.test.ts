@@ -69,6 +69,7 @@ describe('diagnose', () => {
     keys: [{ keyArn: CMK_ARN, found: true, keyManager: 'CUSTOMER', keyState: 'Enabled', managed: true, grantPresent: false, policy: { verdict: 'allowed', reasons: [] } }],
     createServiceLinkedRole: false,
     partition: 'aws',
+    centralAccountId: CENTRAL,
   });
 
   it('finds the missing grant and says exactly which one to create', () => {
@@ -103,6 +104,14 @@ describe('diagnose', () => {
     const d = diagnose(facts);
     expect([d.cause, d.status, d.remediable]).toEqual([cause, status, status === 'remediable']);
     expect(d.finding.length).toBeGreaterThan(10);
+  });
+
+  it('hands a central AMI on aws/ebs to re-encryption, but not in a dry run', () => {
+    const facts = healthy();
+    facts.keys[0]!.keyManager = 'AWS';
+    expect(diagnose(facts).handOver).toEqual({ imageId: 'ami-0a1b2c3d4e5f60718', region: REGION, trigger: 'launch-failure' });
+    facts.request.dryRun = true;
+    expect(diagnose(facts).handOver).toBeNull();
   });
 
   it('does not blame aws/ebs on an AMI the member owns itself', () => {
