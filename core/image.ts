@@ -33,18 +33,22 @@ export interface ImageRequest {
  * `{imageId, region, dryRun?, trigger?}` (by hand, from the sweep, from the launch-failure workflow).
  * Events from another account than the central one are refused: amiwarden acts on its own images.
  */
-export function parseImageRequest(input: unknown, config: Pick<Config, 'centralAccountId'>): ImageRequest {
+export function parseImageRequest(input: unknown, config: Pick<Config, 'centralAccountId'> & Partial<Pick<Config, 'regions'>>): ImageRequest {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
   const o = input as Record<string, unknown>;
   const dryRun = o.dryRun === undefined ? false : o.dryRun;
   if (typeof dryRun !== 'boolean') throw new InvalidInputError('dryRun', `expected true or false, got ${describe(dryRun)}`);
 
   if (!('detail-type' in o || 'detail' in o || 'source' in o)) {
+    // A manual request is small and fixed: an unknown field (a typo such as `dryrun`, a `shareWith`)
+    // is refused rather than ignored, so that it can never change what the request does.
+    const unknown = Object.keys(o).find((k) => !MANUAL_IMAGE_FIELDS.has(k));
+    if (unknown !== undefined) throw new InvalidInputError(unknown.slice(0, 64), `unknown field; a manual request has only ${[...MANUAL_IMAGE_FIELDS].join(', ')}`);
     const trigger = o.trigger === undefined ? 'manual' : o.trigger;
     if (!TRIGGERS.includes(trigger as Trigger) || trigger === 'cloudtrail' || trigger === 'ami-state-change') {
       throw new InvalidInputError('trigger', `expected one of manual, launch-failure, sweep, copy; got ${describe(trigger)}`);
     }
-    return { imageId: requireImageId('imageId', o.imageId), region: requireRegion('region', o.region), trigger: trigger as Trigger, eventId: null, dryRun };
+    return { imageId: requireImageId('imageId', o.imageId), region: configuredRegion(o.region, config), trigger: trigger as Trigger, eventId: null, dryRun };
   }
 
   if (o.source !== 'aws.ec2') throw new InvalidInputError('source', `expected "aws.ec2", got ${describe(o.source)}`);
@@ -53,7 +57,7 @@ export function parseImageRequest(input: unknown, config: Pick<Config, 'centralA
   const detail = o.detail;
   if (!detail || typeof detail !== 'object' || Array.isArray(detail)) throw new InvalidInputError('detail', `expected an object, got ${describe(detail)}`);
   const d = detail as Record<string, unknown>;
-  const region = requireRegion('region', o.region);
+  const region = configuredRegion(o.region, config);
   const eventId = typeof o.id === 'string' ? o.id : null;
 
   if (o['detail-type'] === CLOUDTRAIL_API_CALL) {
@@ -69,6 +73,15 @@ export function parseImageRequest(input: unknown, config: Pick<Config, 'centralA
     return { imageId: requireImageId('detail.ImageId', d.ImageId), region, trigger: 'ami-state-change', eventId, dryRun };
   }
   throw new InvalidInputError('detail-type', `expected "${CLOUDTRAIL_API_CALL}" or "${AMI_STATE_CHANGE}", got ${describe(o['detail-type'])}`);
+}
+
+const MANUAL_IMAGE_FIELDS = new Set(['imageId', 'region', 'dryRun', 'trigger']);
+
+/** The region, which must be one amiwarden is configured for (when the configuration is given). */
+function configuredRegion(value: unknown, config: Partial<Pick<Config, 'regions'>>): string {
+  const region = requireRegion('region', value);
+  if (config.regions && !config.regions.includes(region)) throw new InvalidInputError('region', `${region} is not one of the configured regions (${config.regions.join(', ')})`);
+  return region;
 }
 
 function requireImageId(field: string, value: unknown): string {

@@ -22,14 +22,26 @@ export interface SweepRequest {
 
 const MAX_LISTED_ACCOUNTS = 5000;
 
-/** Accepts the schedule's event or `{mode?, accounts?, regions?, dryRun?}`. */
-export function parseSweepRequest(input: unknown, config: Pick<Config, 'mode' | 'regions'>): SweepRequest {
+const MANUAL_SWEEP_FIELDS = new Set(['mode', 'accounts', 'regions', 'dryRun']);
+
+/**
+ * Accepts the schedule's event (from the central account) or `{mode?, accounts?, regions?, dryRun?}`.
+ * A manual request with any other field (a typo such as `dryrun`) is refused, never ignored.
+ */
+export function parseSweepRequest(input: unknown, config: Pick<Config, 'mode' | 'regions' | 'centralAccountId'>): SweepRequest {
   const o = (input ?? {}) as Record<string, unknown>;
   if (typeof o !== 'object' || Array.isArray(o)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
   if (o.source !== undefined && o.source !== 'aws.events' && o.source !== 'aws.scheduler') {
     throw new InvalidInputError('source', `expected a schedule ("aws.events" or "aws.scheduler"), got ${describe(o.source)}`);
   }
   const scheduled = o.source !== undefined;
+  if (scheduled && o.account !== undefined && o.account !== config.centralAccountId) {
+    throw new InvalidInputError('account', `expected the schedule of the central account ${config.centralAccountId}, got ${describe(o.account)}`);
+  }
+  if (!scheduled) {
+    const unknown = Object.keys(o).find((k) => !MANUAL_SWEEP_FIELDS.has(k));
+    if (unknown !== undefined) throw new InvalidInputError(unknown.slice(0, 64), `unknown field; a manual sweep request has only ${[...MANUAL_SWEEP_FIELDS].join(', ')}`);
+  }
   const mode = o.mode ?? config.mode;
   if (mode !== 'report' && mode !== 'enforce') throw new InvalidInputError('mode', `expected "report" or "enforce", got ${describe(mode)}`);
   const dryRun = o.dryRun ?? false;

@@ -99,7 +99,7 @@ export interface CopyOutcome {
 }
 
 export function parseCopyInput(input: unknown): CopyInput {
-  const o = object(input);
+  const o = object(input, ['sourceImageId', 'region', 'dryRun', 'execution']);
   if (!isImageId(o.sourceImageId)) throw new InvalidInputError('sourceImageId', `expected an AMI id, got ${describe(o.sourceImageId)}`);
   return { sourceImageId: o.sourceImageId, region: requireRegion('region', o.region), dryRun: bool('dryRun', o.dryRun) };
 }
@@ -169,7 +169,7 @@ export interface ShareOutcome {
 }
 
 export function parseShareInput(input: unknown): ShareInput {
-  const o = object(input);
+  const o = object(input, ['imageId', 'region', 'dryRun', 'imageExists', 'execution']);
   if (!isImageId(o.imageId)) throw new InvalidInputError('imageId', `expected an AMI id, got ${describe(o.imageId)}`);
   return {
     imageId: o.imageId,
@@ -181,6 +181,7 @@ export function parseShareInput(input: unknown): ShareInput {
 
 /** Step "Share image with targets": add the launch permissions the image lacks (never `all`, never outside the organization). */
 export async function shareImage(input: ShareInput, config: Config, aws: AwsContext): Promise<ShareOutcome> {
+  if (!config.keys[input.region]) throw new InvalidInputError('region', `no organization key is configured for ${input.region}`);
   const plan = planSharing(config);
   const base = { imageId: input.imageId, refused: plan.refused, accounts: plan.accounts, deferredTargets: plan.deferredTargets, permitted: null, finding: null };
   if (plan.permissions.length === 0) {
@@ -234,8 +235,10 @@ export interface TargetAccessOutcome {
 }
 
 export function parseTargetAccessInput(input: unknown, config: Config): TargetAccessInput {
-  const o = object(input);
+  const o = object(input, ['account', 'region', 'dryRun', 'execution']);
   const account = requireAccountId('account', o.account);
+  // Only an account the image is shared with gets grants: never the central account, never one the caller picks.
+  if (!planSharing(config).accounts.includes(account)) throw new InvalidInputError('account', `${account} is not a share target (AMIWARDEN_SHARE_TARGETS)`);
   const region = requireRegion('region', o.region);
   if (!config.keys[region]) throw new InvalidInputError('region', `no organization key is configured for ${region}`);
   return { account, region, dryRun: bool('dryRun', o.dryRun) };
@@ -323,7 +326,7 @@ export interface OriginalOutcome {
 }
 
 export function parseOriginalInput(input: unknown): OriginalInput {
-  const o = object(input);
+  const o = object(input, ['sourceImageId', 'copyImageId', 'region', 'dryRun', 'execution']);
   if (!isImageId(o.sourceImageId)) throw new InvalidInputError('sourceImageId', `expected an AMI id, got ${describe(o.sourceImageId)}`);
   if (o.copyImageId !== null && o.copyImageId !== undefined && !isImageId(o.copyImageId)) {
     throw new InvalidInputError('copyImageId', `expected an AMI id, got ${describe(o.copyImageId)}`);
@@ -383,8 +386,15 @@ export async function applyOriginalImagePolicy(input: OriginalInput, config: Con
 
 // ---------------------------------------------------------------------------------------------
 
-function object(input: unknown): Record<string, unknown> {
+/**
+ * A step's payload: an object with only the fields the state machine passes. An unknown field (a
+ * typo such as `dryrun`, a `shareWith: "all"`, a key or policy of the caller's choosing) is refused
+ * rather than ignored.
+ */
+function object(input: unknown, fields: readonly string[]): Record<string, unknown> {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
+  const unknown = Object.keys(input).find((k) => !fields.includes(k));
+  if (unknown !== undefined) throw new InvalidInputError(unknown.slice(0, 64), `unknown field; this step takes only ${fields.join(', ')}`);
   return input as Record<string, unknown>;
 }
 

@@ -3,7 +3,7 @@
  * thousands of accounts never pushes big payloads through the state machine; each step returns
  * only counts. Findings are decided in core/sweep.ts.
  */
-import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsCallError } from '../core/errors';
+import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsCallError, InvalidInputError } from '../core/errors';
 import type { Config } from '../core/config';
 import { REQUIRED_GRANT_OPERATIONS } from '../core/grants';
 import { serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
@@ -169,6 +169,18 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
   }
 }
 
+/** The plan the state machine passes on is the one "Plan sweep" made: configured regions, a count, a time. */
+function checkPlan(plan: Pick<SweepPlan, 'startedAt' | 'accounts' | 'regions'>, config: Config): void {
+  const regions: unknown = plan.regions;
+  if (!Array.isArray(regions) || regions.length > config.regions.length || new Set(regions).size !== regions.length || regions.some((r) => !config.regions.includes(r as string))) {
+    throw new InvalidInputError('plan.regions', `expected distinct configured regions (${config.regions.join(', ')})`);
+  }
+  if (!Number.isSafeInteger(plan.accounts) || plan.accounts < 0) throw new InvalidInputError('plan.accounts', 'expected the number of accounts swept');
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(plan.startedAt) || !Number.isFinite(Date.parse(plan.startedAt))) {
+    throw new InvalidInputError('plan.startedAt', 'expected the time the sweep started (ISO 8601, UTC)');
+  }
+}
+
 export interface SweepReport {
   runId: string;
   mode: SweepRequest['mode'];
@@ -179,8 +191,11 @@ export interface SweepReport {
 }
 
 export async function writeReport(plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions'>, config: Config, aws: AwsContext): Promise<SweepReport> {
+  checkPlan(plan, config);
   const reports = store(config, aws, homeRegion(config));
   const keys = await reports.list(prefix(plan.runId));
+  // No inventory, no sweep: an empty report for a run that never happened would replace the latest one.
+  if (!keys.some((k) => k.includes('/central/'))) throw new InvalidInputError('plan.runId', `no inventory of the sweep ${plan.runId} exists under ${prefix(plan.runId)}`);
   const centrals = await Promise.all(keys.filter((k) => k.includes('/central/')).map((k) => reports.getJson<CentralInventory>(k)));
   const members = await Promise.all(keys.filter((k) => k.includes('/members/')).map((k) => reports.getJson<MemberInventory>(k)));
   const findings: Finding[] = [

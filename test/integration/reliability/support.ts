@@ -3,24 +3,40 @@
  * and a cold start per test, a failure queue, and the table of workflows the suites run. A new
  * workflow joins every suite by adding a row to WORKFLOW_CASES.
  */
+import { DescribeImageAttributeCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from '../../../emulator/accounts';
 import { startEmulator, type ApiCall, type Emulator } from '../../../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../../../local/environment';
-import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, type Organization } from '../../../local/organization';
+import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, registerImage, type Organization } from '../../../local/organization';
 import type { ExecutionReport } from '../../../local/state-machine';
 
 export const KMS_FAILURE = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
+
+/** The sweep's report bucket in every world (inventories and reports go under `sweeps/`). */
+export const REPORT_BUCKET = 'amiwarden-reports-reliability';
+export const SOURCE_TAG = 'amiwarden:source-image-id';
 
 export interface World {
   emulator: Emulator;
   org: Organization;
   failureQueueUrl: string;
+  /** A central AMI on the AWS managed key (aws/ebs): what the re-encrypt-and-share workflow must copy. */
+  awsManagedImageId: string;
+  /** AMIWARDEN_SHARE_TARGETS of this world (the members, unless the test says otherwise). */
+  shareTargets: string[];
+}
+
+export interface WorldOptions {
+  createServiceLinkedRole?: boolean;
+  /** Accounts to share with; default every member. */
+  shareTargets?: string[];
 }
 
 /** Starts one emulator for the file; `build()` gives each test a new world and a cold start. */
-export function useWorld(): { get: () => World; emulator: () => Emulator; build: (options?: { createServiceLinkedRole?: boolean }) => Promise<World> } {
+export function useWorld(): { get: () => World; emulator: () => Emulator; build: (options?: WorldOptions) => Promise<World> } {
   let emulator: Emulator | undefined;
   let world: World | undefined;
   beforeAll(async () => {
@@ -31,7 +47,7 @@ export function useWorld(): { get: () => World; emulator: () => Emulator; build:
     if (!emulator) throw new Error('emulator not started');
     return emulator;
   };
-  const build = async (options: { createServiceLinkedRole?: boolean } = {}) => {
+  const build = async (options: WorldOptions = {}) => {
     world = await buildWorld(em(), options);
     return world;
   };
@@ -45,15 +61,18 @@ export function useWorld(): { get: () => World; emulator: () => Emulator; build:
   };
 }
 
-export async function buildWorld(emulator: Emulator, options: { createServiceLinkedRole?: boolean } = {}): Promise<World> {
+export async function buildWorld(emulator: Emulator, options: WorldOptions = {}): Promise<World> {
   // A cold start: the handlers read their environment again, and forget every session.
   jest.resetModules();
   await emulator.reset();
   const org = await buildOrganization(emulator);
   const sqs = new SQSClient(clientConfig(emulator, org.centralAccount, HOME_REGION));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'amiwarden-failures' }));
-  applyEnvironment(
-    lambdaEnvironment(emulator, {
+  await new S3Client({ ...clientConfig(emulator, org.centralAccount, HOME_REGION), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: REPORT_BUCKET }));
+  const awsManagedImageId = await registerImage(emulator, org.centralAccount, 'build-on-aws-ebs', { encrypted: true });
+  const shareTargets = options.shareTargets ?? org.members.map((m) => m.account);
+  applyEnvironment({
+    ...lambdaEnvironment(emulator, {
       centralAccount: org.centralAccount,
       keyArns: org.keyArns,
       memberRoleName: MEMBER_ROLE_NAME,
@@ -61,9 +80,12 @@ export async function buildWorld(emulator: Emulator, options: { createServiceLin
       createServiceLinkedRole: options.createServiceLinkedRole ?? true,
       failureQueueUrl: QueueUrl!,
     }),
-  );
+    AMIWARDEN_SHARE_TARGETS: shareTargets.join(','),
+    AMIWARDEN_REPORT_BUCKET: REPORT_BUCKET,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+  });
   await emulator.clearCalls();
-  return { emulator, org, failureQueueUrl: QueueUrl! };
+  return { emulator, org, failureQueueUrl: QueueUrl!, awsManagedImageId, shareTargets };
 }
 
 const MUTATING = /^(Create|Put|Modify|Copy|Register|Delete|Revoke|Retire|Enable|Disable|Deregister|Schedule)/;
@@ -101,7 +123,8 @@ export async function grantsOn(world: World, granteePrincipal?: string, region: 
 export interface WorkflowCase {
   name: string;
   workflow: string;
-  targets: (world: World) => { label: string; input: unknown; event?: unknown }[];
+  /** `event`: one event as its rule delivers it; `events`: every event that may come for the target (default `[event]`). */
+  targets: (world: World) => { label: string; input: unknown; event?: unknown; events?: unknown[] }[];
   /** How many times the effect exists for the target (must end at exactly 1). */
   effects: (world: World, label: string) => Promise<number>;
   /** Outputs that mean the target is remediated or already was. */
@@ -126,7 +149,87 @@ export const WORKFLOW_CASES: WorkflowCase[] = [
       return o?.status === 'remediated' || (o?.status === 'no-action' && o.cause === 'grant-present');
     },
   },
+  {
+    name: 'reencrypt-and-share (aws/ebs AMI: one copy, one share set, one grant per target role)',
+    workflow: 'reencrypt-and-share',
+    targets: (world) => {
+      const events = [imageEvent(world.org.centralAccount, world.awsManagedImageId, 'cloudtrail'), imageEvent(world.org.centralAccount, world.awsManagedImageId, 'available')];
+      return [{ label: world.awsManagedImageId, input: { imageId: world.awsManagedImageId, region: HOME_REGION }, event: events[0], events }];
+    },
+    // The copy is the effect: exactly one image tagged with the source. The test also holds it to
+    // one share set (the copy's launch permissions are exactly the targets) and one grant per
+    // target account's Auto Scaling role.
+    effects: async (world, sourceImageId) => {
+      const copies = await copiesOf(world, sourceImageId);
+      if (copies.length !== 1) return copies.length;
+      expect(await launchPermissionsOf(world, copies[0]!)).toEqual([...world.shareTargets].sort());
+      for (const member of world.org.members.filter((m) => world.shareTargets.includes(m.account))) {
+        expect({ member: member.account, grants: (await grantsOn(world, member.serviceLinkedRoleArn)).length }).toEqual({ member: member.account, grants: 1 });
+      }
+      return 1;
+    },
+    done: (output) => {
+      const o = output as { status?: string; copy?: { outcome?: string }; sharing?: { outcome?: string }; grants?: { outcome?: string }[] } | undefined;
+      return (
+        o?.status === 'reencrypted-and-shared' &&
+        ['started', 'reused'].includes(o.copy?.outcome ?? '') &&
+        ['shared', 'already-shared'].includes(o.sharing?.outcome ?? '') &&
+        (o.grants ?? []).length > 0 &&
+        (o.grants ?? []).every((g) => g.outcome === 'granted' || g.outcome === 'already-granted')
+      );
+    },
+  },
 ];
+
+/** The central account's images tagged as copies of `sourceImageId`. */
+export async function copiesOf(world: World, sourceImageId: string): Promise<string[]> {
+  const ec2 = new EC2Client(clientConfig(world.emulator, world.org.centralAccount, HOME_REGION));
+  const out = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: `tag:${SOURCE_TAG}`, Values: [sourceImageId] }] }));
+  return (out.Images ?? []).map((i) => i.ImageId!).filter((id) => id !== sourceImageId);
+}
+
+/** Who may launch an image: account ids sorted, `all` if it is public. */
+export async function launchPermissionsOf(world: World, imageId: string): Promise<string[]> {
+  const ec2 = new EC2Client(clientConfig(world.emulator, world.org.centralAccount, HOME_REGION));
+  const out = await ec2.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }));
+  return (out.LaunchPermissions ?? []).map((p) => p.UserId ?? p.Group ?? p.OrganizationArn ?? p.OrganizationalUnitArn ?? '?').sort();
+}
+
+/** The events EC2 and CloudTrail put on the central bus for a new AMI, as the central rules deliver them. */
+export function imageEvent(account: string, imageId: string, kind: 'cloudtrail' | 'available', id = `dup-${kind}-${imageId}`) {
+  const base = { version: '0', id, source: 'aws.ec2', account, time: '2026-11-20T09:14:02Z', region: HOME_REGION };
+  return kind === 'cloudtrail'
+    ? {
+        ...base,
+        'detail-type': 'AWS API Call via CloudTrail',
+        resources: [],
+        detail: {
+          eventVersion: '1.08',
+          userIdentity: { type: 'AssumedRole', accountId: account, arn: `arn:aws:sts::${account}:assumed-role/image-pipeline/build` },
+          eventTime: '2026-11-20T09:14:01Z',
+          eventSource: 'ec2.amazonaws.com',
+          eventName: 'CreateImage',
+          awsRegion: HOME_REGION,
+          sourceIPAddress: 'imagebuilder.amazonaws.com',
+          userAgent: 'imagebuilder.amazonaws.com',
+          requestParameters: { instanceId: 'i-0a1b2c3d4e5f60718', name: 'build-on-aws-ebs' },
+          responseElements: { requestId: '5f0e7a1c-2b3d-4e5f-8a9b-0c1d2e3f4a5b', imageId },
+          requestID: '5f0e7a1c-2b3d-4e5f-8a9b-0c1d2e3f4a5b',
+          eventID: '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+          readOnly: false,
+          eventType: 'AwsApiCall',
+          managementEvent: true,
+          recipientAccountId: account,
+          eventCategory: 'Management',
+        },
+      }
+    : {
+        ...base,
+        'detail-type': 'EC2 AMI State Change',
+        resources: [`arn:aws:ec2:${HOME_REGION}::image/${imageId}`],
+        detail: { RequestId: '5f0e7a1c-2b3d-4e5f-8a9b-0c1d2e3f4a5b', ImageId: imageId, State: 'available', ErrorMessage: '' },
+      };
+}
 
 /** The event as the central rule delivers it (what `emitLaunchFailure` puts on the member bus). */
 export function launchFailureEvent(account: string, autoScalingGroupName: string, id = `dup-${account}-${autoScalingGroupName}`) {

@@ -1,0 +1,142 @@
+/**
+ * Faults in the middle of the re-encrypt-and-share workflow and of the compliance sweep: a copy
+ * that ends `failed`, a target account whose member role is gone, a member role missing during a
+ * sweep, AWS (the emulator) restarting mid-sweep. Each ends in a named outcome or finding, or a
+ * recorded failure that a re-run converges from — never a half-done share left unreported.
+ *
+ * The emulator cannot make a CopyImage end `failed` (its copies are available at once, and it has
+ * no endpoint to change an image's state), so the failed copy is simulated: a handler wrapper runs
+ * the real "Check copy" inspection and reports the copy as EC2 does for a failed one (state
+ * `failed`, classification `failed`, status `finding`). Everything else runs for real.
+ */
+import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { clientConfig } from '../../../emulator/accounts';
+import { startEmulator } from '../../../emulator/index';
+import { HOME_REGION, MEMBER_ROLE_NAME } from '../../../local/organization';
+import { runWorkflow } from '../../../local/state-machine';
+import { buildWorld, copiesOf, failureRecords, grantsOn, launchPermissionsOf, mutatingCalls, report, useWorld, type World } from './support';
+
+const world = useWorld();
+const rows: Record<string, string | number>[] = [];
+afterAll(() => report('re-encrypt-and-share and sweep: faults mid-run', rows));
+
+type Handler = (payload: unknown) => Promise<unknown>;
+const realHandler = async (name: string): Promise<Handler> => ((await import(`../../../functions/${name}/handler`)) as { handler: Handler }).handler;
+
+const deleteMemberRole = (w: World, account: string) => new IAMClient(clientConfig(w.emulator, account, HOME_REGION)).send(new DeleteRoleCommand({ RoleName: MEMBER_ROLE_NAME }));
+const sweepRequest = (w: World) => ({ mode: 'report', accounts: w.org.members.map((m) => m.account) });
+type SweepOutput = { summary: { byFinding: Record<string, number> } };
+
+describe('re-encrypt and share: faults mid-run', () => {
+  beforeEach(async () => void (await world.build()), 30_000);
+
+  it('a copy that ends failed: finding, nothing shared or granted; a re-run converges on one copy', async () => {
+    const w = world.get();
+    const inspect = await realHandler('inspect-image');
+    const input = { imageId: w.awsManagedImageId, region: HOME_REGION };
+
+    const execution = await runWorkflow('reencrypt-and-share', input, {
+      handlers: {
+        // Simulated (see the file comment): "Check copy" sees the copy as EC2 reports a failed one.
+        InspectImageLambdaFunction: async (payload) => {
+          const inspection = (await inspect(payload)) as Record<string, unknown>;
+          if ((payload as { event?: { trigger?: string } }).event?.trigger !== 'copy') return inspection;
+          return { ...inspection, state: 'failed', classification: 'failed', status: 'finding', needsCopy: false, finding: `The image ${String(inspection.imageId)} is failed: Client.InternalError: copy failed` };
+        },
+      },
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.path).toContain('Record failed copy');
+    expect(execution.path).not.toContain('Share image with targets');
+    expect(execution.output).toMatchObject({ status: 'finding', classification: 'aws-managed-key', copyState: 'failed', copyClassification: 'failed', copy: { outcome: 'started' } });
+    const changed = mutatingCalls(await w.emulator.calls()).filter((c) => c.status === 200).map((c) => c.action);
+    expect(changed.sort()).toEqual(['CopyImage', 'CreateTags']);
+    const [copy] = await copiesOf(w, w.awsManagedImageId);
+    expect(await launchPermissionsOf(w, copy!)).toEqual([]);
+    expect(await grantsOn(w)).toEqual([]);
+
+    await w.emulator.clearCalls();
+    const rerun = await runWorkflow('reencrypt-and-share', input);
+
+    expect(rerun.output).toMatchObject({ status: 'reencrypted-and-shared', copy: { outcome: 'reused' }, imageId: copy });
+    expect(await copiesOf(w, w.awsManagedImageId)).toEqual([copy]);
+    expect(mutatingCalls(await w.emulator.calls()).filter((c) => c.action === 'CopyImage')).toEqual([]);
+    rows.push({ fault: 'copy ends failed (simulated)', execution: execution.status, result: 'finding (Record failed copy), not shared, 0 grants; re-run: copy reused, shared, granted', 'mutating calls': changed.join(', ') });
+  }, 60_000);
+
+  it('the member role of one target account is missing: the copy is shared with both, the other target is granted, the missing one is a named outcome', async () => {
+    const w = world.get();
+    const [present, missing] = w.org.members;
+    await deleteMemberRole(w, missing!.account);
+    await w.emulator.clearCalls();
+
+    const execution = await runWorkflow('reencrypt-and-share', { imageId: w.awsManagedImageId, region: HOME_REGION });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const output = execution.output as { status: string; imageId: string; grants: { account: string; outcome: string; finding: string | null }[] };
+    expect(output.status).toBe('reencrypted-and-shared');
+    expect(await launchPermissionsOf(w, output.imageId)).toEqual(w.org.members.map((m) => m.account).sort());
+    expect(output.grants.map((g) => [g.account, g.outcome])).toEqual([
+      [present!.account, 'granted'],
+      [missing!.account, 'member-role-unavailable'],
+    ]);
+    expect(output.grants[1]!.finding).toMatch(/Cannot assume arn:aws:iam::\d{12}:role\/amiwarden-member/);
+    expect(await grantsOn(w, present!.serviceLinkedRoleArn)).toHaveLength(1);
+    expect(await grantsOn(w, missing!.serviceLinkedRoleArn)).toEqual([]);
+    rows.push({ fault: 'member role missing in one target account', execution: execution.status, result: 'shared with both; granted + member-role-unavailable', 'mutating calls': mutatingCalls(await w.emulator.calls()).filter((c) => c.status === 200).length });
+  }, 60_000);
+});
+
+describe('compliance sweep: faults mid-run', () => {
+  it('a member role is missing: a member-role-unavailable finding for that account, not a failed sweep', async () => {
+    const w = await world.build();
+    const [, missing] = w.org.members;
+    await deleteMemberRole(w, missing!.account);
+    await w.emulator.clearCalls();
+
+    const execution = await runWorkflow('compliance-sweep', sweepRequest(w));
+
+    expect(execution.status).toBe('SUCCEEDED');
+    // One finding per region swept; the other member is still inspected (its missing grant found).
+    expect((execution.output as SweepOutput).summary.byFinding).toMatchObject({ 'member-role-unavailable': 2, 'asg-missing-grant': 1, 'ami-aws-managed-key': 1 });
+    expect(mutatingCalls(await w.emulator.calls()).filter((c) => c.service !== 's3')).toEqual([]);
+    rows.push({ fault: 'sweep: member role missing', execution: execution.status, result: 'finding member-role-unavailable (×2 regions)', 'mutating calls': 'S3 report writes only' });
+  }, 60_000);
+
+  it('the emulator restarts mid-sweep: the execution fails with a named error; after the restart a re-run converges', async () => {
+    let emulator = await startEmulator();
+    try {
+      let w = await buildWorld(emulator);
+      const inspectMember = await realHandler('inspect-member-account');
+      const interrupted = emulator;
+
+      // The central inventory is written, then AWS goes away while member accounts are inspected.
+      const execution = await runWorkflow('compliance-sweep', sweepRequest(w), {
+        handlers: {
+          InspectMemberAccountLambdaFunction: async (payload) => {
+            await interrupted.stop();
+            return inspectMember(payload);
+          },
+        },
+      });
+
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error?.name).toBe('ComplianceSweepFailed');
+      expect(execution.path).toEqual(expect.arrayContaining(['Inspect member accounts', 'Record failure', 'Compliance sweep failed']));
+      expect(execution.path).not.toContain('Write sweep report');
+
+      // A restarted moto keeps nothing: the world is rebuilt, and the same request is run again.
+      emulator = await startEmulator();
+      w = await buildWorld(emulator);
+      const rerun = await runWorkflow('compliance-sweep', sweepRequest(w));
+
+      expect(rerun.status).toBe('SUCCEEDED');
+      expect((rerun.output as SweepOutput).summary.byFinding).toEqual({ 'ami-aws-managed-key': 1, 'asg-missing-grant': 2, 'default-ebs-key-aws-managed': 4 });
+      expect(await failureRecords(w)).toEqual([]);
+      rows.push({ fault: 'sweep: emulator stopped while members are inspected', execution: execution.status, result: `${execution.error?.name}; after restart re-run: SUCCEEDED, same findings as a calm sweep`, 'mutating calls': '-' });
+    } finally {
+      await emulator.stop();
+    }
+  }, 90_000);
+});
