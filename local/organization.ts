@@ -19,6 +19,7 @@ import {
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, CreateServiceLinkedRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from '../emulator/accounts';
 import type { Emulator } from '../emulator/index';
@@ -190,6 +191,11 @@ async function buildMember(emulator: Emulator, member: MemberSpec, central: stri
     }),
   );
   return { ...member, serviceLinkedRoleArn };
+}
+
+/** The compliance sweep's report bucket (S3 path-style on the emulator). */
+export async function createReportBucket(emulator: Emulator, account: string, bucket: string): Promise<void> {
+  await new S3Client({ ...cfg(emulator, account), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
 }
 
 /** A launch template and an Auto Scaling group in a member account, launching `imageId` as the member's service-linked role. */

@@ -19,7 +19,14 @@ export function createConsole(_options: { verbose: boolean }) {
     state: (name: string, elapsedMs: number) => console.log(`${stamp()}   ${dim('→')} ${name} ${dim(`(+${elapsedMs} ms)`)}`),
     outcome: (output: Record<string, unknown> | undefined, status: string) => {
       if (!output) return console.log(`${stamp()}   ${red(status)}`);
-      const colour = output.status === 'remediated' ? green : output.status === 'no-action' ? dim : yellow;
+      const colour = /^(remediated|reencrypted|shared|handed-over)/.test(String(output.status)) ? green : output.status === 'no-action' ? dim : yellow;
+      if (output.workflow === 'reencrypt-and-share') {
+        const copy = output.copy as { imageId?: string; outcome?: string } | null;
+        const what = copy?.imageId && copy.imageId !== output.sourceImageId ? `copy ${copy.imageId} (${copy.outcome})` : `${output.imageId} as it is`;
+        console.log(`${stamp()}   ${colour(String(output.status))}: ${output.sourceImageId} was ${output.classification}; launched as ${what}`);
+        for (const g of (output.grants as { account?: string; outcome?: string }[] | null) ?? []) console.log(`${' '.repeat(10)}${g.account}: ${g.outcome}`);
+        return;
+      }
       console.log(`${stamp()}   ${colour(String(output.status))}: ${output.cause} in ${output.account}/${output.autoScalingGroupName}`);
       if (typeof output.finding === 'string') console.log(`${' '.repeat(10)}${dim(output.finding)}`);
       for (const g of (output.grants as { grantId?: string; granteePrincipal?: string }[] | undefined) ?? []) {

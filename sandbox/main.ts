@@ -11,7 +11,8 @@
 import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
 import { drainQueues, type RoutedExecution } from '../local/event-router';
-import { buildOrganization, emitLaunchFailure, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, MEMBERS, type Organization } from '../local/organization';
+import { buildOrganization, createReportBucket, emitImageEvent, emitLaunchFailure, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, MEMBERS, registerImage, type Organization } from '../local/organization';
+import { runWorkflow, type ExecutionReport } from '../local/state-machine';
 import { readState, type SandboxState } from './state';
 import { createConsole } from './console';
 
@@ -23,6 +24,8 @@ const FAILURES = [
   { member: MEMBERS[0]!, status: 'Cancelled', message: 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch' },
   { member: MEMBERS[1]!, status: 'Failed', message: 'One or more of the attached Amazon EBS volumes are encrypted with an inaccessible AWS KMS key. Launching EC2 instance failed.' },
 ];
+const REPORT_BUCKET = 'amiwarden-reports-sandbox';
+const MUTATING = /^(Create|Put|Modify|Copy|Register|Deregister|Delete|Revoke|Retire|Enable|Disable|Schedule)/;
 const NOT_KMS = { member: MEMBERS[0]!, status: 'Failed', message: 'Server.InternalError: Internal error on launch. Launching EC2 instance failed.' };
 
 async function main(): Promise<number> {
@@ -31,7 +34,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!args.has('--verbose')) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  out.title('amiwarden sandbox: a launch failure in a member account, fixed without a human');
+  out.title('amiwarden sandbox: new AMIs re-encrypted and shared, launch failures fixed, a sweep as the backstop');
 
   const emulator = await out.step('Starting the emulator (moto + amiwarden’s extension)', () => startEmulator());
   const stop = onInterrupt(emulator);
@@ -52,24 +55,43 @@ async function main(): Promise<number> {
 async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record<string, unknown> }> {
   const org = await out.step('Building the organization', () => buildOrganization(emulator));
   describeOrganization(org);
-  applyEnvironment(
-    lambdaEnvironment(emulator, {
+  // A build pipeline made two AMIs the old way; a third was made while amiwarden was not listening.
+  const planted = {
+    awsManaged: await registerImage(emulator, org.centralAccount, 'web-2026-11-20-aws-ebs', { encrypted: true }),
+    unencrypted: await registerImage(emulator, org.centralAccount, 'batch-2026-11-20-unencrypted', { encrypted: false }),
+    missed: await registerImage(emulator, org.centralAccount, 'tools-2026-11-19-unencrypted', { encrypted: false }),
+  };
+  out.note(`new AMIs in ${org.centralAccount}: ${planted.awsManaged} on aws/ebs, ${planted.unencrypted} unencrypted; ${planted.missed} (unencrypted) was made with no event`);
+  await createReportBucket(emulator, org.centralAccount, REPORT_BUCKET);
+  applyEnvironment({
+    ...lambdaEnvironment(emulator, {
       centralAccount: org.centralAccount,
       keyArns: org.keyArns,
       memberRoleName: MEMBER_ROLE_NAME,
       externalId: EXTERNAL_ID,
       createServiceLinkedRole: true,
     }),
-  );
+    AMIWARDEN_SHARE_TARGETS: org.members.map((m) => m.account).join(','),
+    AMIWARDEN_REPORT_BUCKET: REPORT_BUCKET,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+  });
   const before = await readState(emulator, org);
-  const executions: RoutedExecution[] = [];
+  const executions: (RoutedExecution | (ExecutionReport & { trigger: string }))[] = [];
+  const progress = { onState: (e: { type: string; state: string; elapsedMs: number }) => e.type === 'entered' && out.state(e.state, e.elapsedMs) };
   const route = async () => {
     const ran = await drainQueues(emulator, org.centralAccount, HOME_REGION, org.queues, {
-      onState: (e) => e.type === 'entered' && out.state(e.state, e.elapsedMs),
+      ...progress,
       onExecution: (e) => out.outcome(e.output as Record<string, unknown> | undefined, e.status),
     });
     executions.push(...ran);
     return ran;
+  };
+  const emitAll = async () => {
+    for (const imageId of [planted.awsManaged, planted.unencrypted]) {
+      await emitImageEvent(emulator, org.centralAccount, imageId, 'cloudtrail');
+      await emitImageEvent(emulator, org.centralAccount, imageId, 'available');
+    }
+    for (const f of FAILURES) await emitLaunchFailure(emulator, f.member, f.message, f.status);
   };
 
   out.section('1. Launches fail in the member accounts');
@@ -78,46 +100,72 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     await emitLaunchFailure(emulator, f.member, f.message, f.status);
   }
   out.note('each member’s forwarding rule sends the KMS-looking ones to the central bus; the Server.InternalError stays home');
+  const failures = await route();
 
-  out.section('2. amiwarden diagnoses and fixes them');
-  const first = await route();
+  out.section('2. New AMIs appear in the central account');
+  for (const imageId of [planted.awsManaged, planted.unencrypted]) {
+    out.event(`aws.ec2 RegisterImage ${imageId}, then EC2 AMI State Change: available`);
+    await emitImageEvent(emulator, org.centralAccount, imageId, 'cloudtrail');
+    await emitImageEvent(emulator, org.centralAccount, imageId, 'available');
+  }
+  const images = await route();
+
+  out.section('3. The compliance sweep: report, then enforce, then report again');
+  const accounts = org.members.map((m) => m.account);
+  const sweep = async (mode: 'report' | 'enforce') => {
+    const report = await runWorkflow('compliance-sweep', { mode, accounts, regions: [HOME_REGION] }, progress);
+    executions.push({ ...report, trigger: `sweep (${mode})` });
+    for (const child of report.children) executions.push({ ...child, trigger: 'sweep (enforce)' });
+    const output = report.output as { summary?: { findings: number; byFinding: Record<string, number> } } | undefined;
+    out.note(`${mode}: ${output?.summary?.findings ?? '?'} finding(s) ${JSON.stringify(output?.summary?.byFinding ?? {})}${report.children.length ? `; ${report.children.length} remediation(s) run` : ''}`);
+    return { report, findings: output?.summary?.findings ?? -1, byFinding: output?.summary?.byFinding ?? {} };
+  };
+  const sweepBefore = await sweep('report');
+  const enforced = await sweep('enforce');
+  const sweepAfter = await sweep('report');
 
   const middle = await readState(emulator, org);
-  out.section('3. Every event again (EventBridge delivers at least once)');
+  out.section('4. Every event again (EventBridge delivers at least once)');
   await emulator.clearCalls();
-  for (const f of FAILURES) await emitLaunchFailure(emulator, f.member, f.message, f.status);
+  await emitAll();
   const replayed = await route();
-  const mutating = (await emulator.calls()).filter((c) => /^(Create|Put|Modify|Copy|Register|Delete|Revoke|Retire|Enable|Disable)/.test(c.action) && c.service !== 'sqs' && c.service !== 'events');
+  const mutating = (await emulator.calls()).filter((c) => MUTATING.test(c.action) && !['sqs', 'events', 's3'].includes(c.service));
   const after = await readState(emulator, org);
 
   out.section('Before and after');
   out.table(
-    ['account', 'group', 'service-linked role', 'grant before', 'grant after'],
+    ['image', 'key before', 'launched as', 'on the CMK', 'shared with'],
+    after.images.map((i) => [i.sourceImageId, i.sourceKeyManager, i.remediatedImageId ?? i.sourceImageId, i.snapshotKmsKeyIds.every((k) => k === org.keyArns[i.region]) && i.snapshotKmsKeyIds.length > 0 ? 'yes' : 'no', i.launchPermissions.join(' ') || '-']),
+  );
+  out.table(
+    ['account', 'service-linked role', 'grant before', 'grant after'],
     org.members.map((m) => [
       m.account,
-      m.autoScalingGroupName,
       m.serviceLinkedRoleArn.split('/').pop()!,
       before.grants.some((g) => g.account === m.account) ? 'yes' : 'no',
-      after.grants.filter((g) => g.account === m.account).map((g) => g.name).join(', ') || 'no',
+      after.grants.filter((g) => g.granteePrincipal === m.serviceLinkedRoleArn).map((g) => g.name).join(', ') || 'no',
     ]),
   );
 
+  const status = (e: { output?: unknown }) => (e.output as { status?: string; classification?: string } | undefined)?.status;
+  const fixable = (byFinding: Record<string, number>) => Object.entries(byFinding).filter(([k]) => k !== 'default-ebs-key-aws-managed').reduce((n, [, v]) => n + v, 0);
   const expectations: [string, boolean][] = [
-    ['two launch failures reached the central account, the non-KMS one did not', first.length === 2],
-    ['both were remediated', first.every((e) => (e.output as { status?: string })?.status === 'remediated')],
+    ['every new AMI ended on the organization key, copied, shared with both members', after.images.filter((i) => i.sourceImageId !== planted.missed).every((i) => i.snapshotKmsKeyIds.length > 0 && i.snapshotKmsKeyIds.every((k) => k === org.keyArns[i.region]) && accounts.every((a) => i.launchPermissions.includes(a)))],
+    ['both KMS launch failures reached the central account and were remediated, the other did not', failures.length === 2 && failures.every((e) => status(e) === 'remediated')],
     ['each member’s service-linked role holds exactly one grant', org.members.every((m) => middle.grants.filter((g) => g.granteePrincipal === m.serviceLinkedRoleArn).length === 1)],
-    ['the replay ran and changed nothing', replayed.length === 2 && replayed.every((e) => (e.output as { status?: string })?.status === 'no-action') && mutating.length === 0],
+    ['the sweep found the AMI no event announced, and enforce fixed it', (sweepBefore.byFinding['ami-unencrypted'] ?? 0) === 1 && enforced.report.children.some((c) => c.status === 'SUCCEEDED') && fixable(sweepAfter.byFinding) === 0],
+    ['the replay ran and changed nothing', replayed.length === images.length + failures.length && middle.images.length === after.images.length && mutating.length === 0],
     ['no execution failed', executions.every((e) => e.status === 'SUCCEEDED')],
   ];
   out.section('Checks');
-  for (const [what, ok] of expectations) out.check(what, ok);
+  for (const [what, passed] of expectations) out.check(what, passed);
   const ok = expectations.every(([, passed]) => passed);
 
   const summary: SandboxState & Record<string, unknown> = {
     ok,
     ...after,
-    executions: executions.map((e) => ({ workflow: e.workflow, trigger: e.trigger, status: e.status, result: (e.output as { status?: string })?.status ?? null })),
-    sweep: null,
+    executions: executions.map((e) => ({ workflow: e.workflow, trigger: e.trigger, status: e.status, result: status(e) ?? null })),
+    sweep: { findingsBefore: sweepBefore.findings, findingsAfter: sweepAfter.findings, remediationsRun: enforced.report.children.length, byFindingAfter: sweepAfter.byFinding },
     replay: {
       newImages: after.images.length - middle.images.length,
       newGrants: after.grants.length - middle.grants.length,

@@ -6,7 +6,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const REQUIRED = ['CreateGrant', 'Decrypt', 'DescribeKey', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo'];
 
 describe('the sandbox (npm start -- --json)', () => {
-  it('tells the launch-failure story and reports, from the emulator, one grant per member and a replay that changed nothing', () => {
+  it('tells the whole story and reports, from the emulator, every AMI on the CMK and shared, one grant per member, a sweep that converges, and a replay that changed nothing', () => {
     const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'sandbox/main.ts', '--json'], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -30,11 +30,18 @@ describe('the sandbox (npm start -- --json)', () => {
       'AWSServiceRoleForAutoScaling',
       'AWSServiceRoleForAutoScaling_apps',
     ]);
-    expect(summary.images).toEqual([
-      expect.objectContaining({ sourceKeyManager: 'CUSTOMER', snapshotKmsKeyIds: [summary.keyArns['us-east-1']], launchPermissions: ['111111111111', '222222222222'] }),
-    ]);
-    expect(summary.executions).toHaveLength(4);
+    const key = summary.keyArns['us-east-1'];
+    expect(summary.images.map((i: { sourceKeyManager: string }) => i.sourceKeyManager).sort()).toEqual(['AWS', 'CUSTOMER', 'NONE', 'NONE']);
+    for (const image of summary.images) {
+      expect(image.snapshotKmsKeyIds).toEqual([key]);
+      expect(image.launchPermissions).toEqual(['111111111111', '222222222222']);
+      expect(image.remediatedImageId === null).toBe(image.sourceKeyManager === 'CUSTOMER');
+    }
+    expect(summary.executions.length).toBeGreaterThanOrEqual(14);
     expect(summary.executions.every((e: { status: string }) => e.status === 'SUCCEEDED')).toBe(true);
+    expect(summary.executions.map((e: { workflow: string }) => e.workflow)).toEqual(expect.arrayContaining(['launch-failure', 'reencrypt-and-share', 'compliance-sweep']));
+    expect(summary.sweep.findingsBefore).toBeGreaterThan(summary.sweep.findingsAfter);
+    expect(Object.keys(summary.sweep.byFindingAfter).filter((f) => f !== 'default-ebs-key-aws-managed')).toEqual([]);
     expect(summary.replay).toEqual({ newImages: 0, newGrants: 0, failedExecutions: 0, mutatingCalls: 0 });
   }, 150_000);
 });
