@@ -188,7 +188,8 @@ export function recommendedKeyUseStatement(organizationId?: string): Json {
     Principal: { AWS: '*' },
     Action: [...KEY_USE_ACTIONS],
     Resource: '*',
-    Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId ?? 'o-EXAMPLE' } },
+    // Only through EC2 (EBS volumes are this key's one use): no principal, central ones included, decrypts directly.
+    Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId ?? 'o-EXAMPLE' }, StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' } },
   };
 }
 

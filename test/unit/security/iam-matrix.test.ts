@@ -1,0 +1,66 @@
+/**
+ * Issue 6: amiwarden's allow/deny matrix, evaluated by an IAM policy simulator
+ * (@cloud-copilot/iam-simulate) against the policies that actually deploy: the central template as
+ * `npm run package` builds it with real-looking params, and the member template, both resolved for a
+ * concrete organization (support/world.ts). The cases and their reasons are in cases.ts; the summary
+ * is in docs/security.md.
+ */
+import { allowedContextKeysForRequest } from '@cloud-copilot/iam-simulate';
+import { GRANT_OPERATIONS, MATRIX } from './cases';
+import { simulate, verdict, type MatrixCase } from './support/simulate';
+import { CENTRAL, CENTRAL_BUS, KEY, MEMBER_A, ORG, REPORT_BUCKET, World } from './support/world';
+import { REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
+
+describe('IAM allow/deny matrix', () => {
+  let world: World;
+
+  beforeAll(() => {
+    world = World.load();
+  }, 180_000);
+
+  describe('the world it is evaluated in', () => {
+    it('is the central template packaged with the matrix params, wired to the member template as the StackSet is', () => {
+      const diagnose = world.actor('central/diagnose');
+      expect(JSON.stringify(diagnose.identityPolicies)).toContain(KEY);
+      expect(JSON.stringify(diagnose.identityPolicies)).toContain(ORG);
+      expect(world.centralOutput('EventBusArn')).toBe(CENTRAL_BUS);
+      expect(world.reportBucketArn()).toBe(REPORT_BUCKET);
+      expect(world.centralOutput('CentralPrincipalArns').split(',')).toEqual(
+        ['diagnose', 'grant', 'grant-target', 'inspect-member'].map((name) => `arn:aws:iam::${CENTRAL}:role/amiwarden-dev-us-east-1-${name}`),
+      );
+      expect(JSON.stringify(world.actor(`member/${MEMBER_A}`).identityPolicies)).toContain(`arn:aws:iam::${MEMBER_A}:role/aws-service-role/`);
+    });
+
+    it('asks for the same 8 grant operations as the code', () => {
+      expect([...GRANT_OPERATIONS].sort()).toEqual([...REQUIRED_GRANT_OPERATIONS].sort());
+    });
+
+    it('has at least 20 cases, each named once and explained', () => {
+      expect(MATRIX.length).toBeGreaterThanOrEqual(20);
+      expect(new Set(MATRIX.map((c) => c.name)).size).toBe(MATRIX.length);
+      for (const c of MATRIX) expect(c.why.length).toBeGreaterThan(10);
+    });
+  });
+
+  describe('what IAM cannot express', () => {
+    it('has no condition key for the launch permission added to an image, only for a snapshot', async () => {
+      const image = await allowedContextKeysForRequest('ec2', 'ModifyImageAttribute', 'arn:aws:ec2:us-east-1::image/ami-0a1b2c3d4e5f60718', false, undefined);
+      const snapshot = await allowedContextKeysForRequest('ec2', 'ModifySnapshotAttribute', 'arn:aws:ec2:us-east-1::snapshot/snap-0a1b2c3d4e5f60718', false, undefined);
+
+      expect(image).not.toContain('ec2:add/group');
+      expect(image).not.toContain('ec2:add/userid');
+      expect(snapshot).toEqual(expect.arrayContaining(['ec2:add/group', 'ec2:add/userid']));
+    });
+
+    it('pins every known gap as an allow, with where it is enforced instead', () => {
+      for (const c of MATRIX.filter((m) => m.gap)) expect({ name: c.name, expect: c.expect, explained: c.gap!.length > 40 }).toEqual({ name: c.name, expect: 'allow', explained: true });
+    });
+  });
+
+  it.each(MATRIX.map((c) => [`${c.expect}: ${c.name}`, c] as [string, MatrixCase]))('%s', async (_, c) => {
+    const outcome = await simulate(world, c);
+
+    expect({ decision: verdict(outcome.result), ignoredContextKeys: outcome.ignoredCaseKeys }).toEqual({ decision: c.expect, ignoredContextKeys: [] });
+    if (c.allowedBy) expect(outcome.allowedBy).toEqual(expect.arrayContaining(c.allowedBy));
+  });
+});
