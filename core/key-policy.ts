@@ -14,6 +14,8 @@ export interface GrantCall {
   granteePrincipal: string;
   operations: readonly string[];
   organizationId?: string;
+  /** The AWS service the call comes through (kms:ViaService), if any: a member's launch uses the key through EC2. */
+  viaService?: string;
 }
 
 export type Verdict = 'allowed' | 'blocked' | 'unknown';
@@ -132,7 +134,7 @@ function unmetConditions(conditions: Record<string, Record<string, unknown>>, ca
     'kms:granteeprincipal': grantCall ? [call.granteePrincipal] : undefined,
     'kms:grantoperations': grantCall ? [...call.operations] : undefined,
     'kms:grantisforawsresource': grantCall ? ['false'] : undefined,
-    'kms:viaservice': [],
+    'kms:viaservice': call.viaService ? [call.viaService] : [],
   };
   const unmet: string[] = [];
   for (const [operator, entries] of Object.entries(conditions)) {
@@ -341,7 +343,8 @@ export function auditKeyPolicy(policyDocument: string | undefined, options: Audi
   }
 
   // Members also need to use the key (AWS's org-sharing example); a gap here does not stop the grant.
-  const cannotUse = accounts.filter((account) => !allowsAction(statements, 'kms:Decrypt', callOf(account)));
+  // A member's instances use the key through EC2 (RunInstances, the volumes' data keys).
+  const cannotUse = accounts.filter((account) => !allowsAction(statements, 'kms:Decrypt', { ...callOf(account), viaService: 'ec2.us-east-1.amazonaws.com' }));
   if (cannotUse.length > 0) {
     findings.push({
       code: 'key-use-not-allowed',

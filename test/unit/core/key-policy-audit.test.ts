@@ -63,6 +63,12 @@ describe('auditKeyPolicy', () => {
     expect(audit.findings.map((f) => f.code)).toEqual(['create-grant-blocked', 'key-use-not-allowed']);
   });
 
+  it('accepts amiwarden’s own statements as they are: members use the key through EC2 and create the grant, nothing to warn', () => {
+    const audit = auditKeyPolicy(policy(...recommendedKeyPolicyStatements(ORG)), { accounts: [MEMBER], organizationId: ORG });
+    expect(audit.verdict).toBe('allowed');
+    expect(audit.findings.filter((f) => f.severity !== 'note')).toEqual([]);
+  });
+
   it('says unknown when the policy cannot be read', () => {
     expect(auditKeyPolicy('{not json', { accounts: [MEMBER] })).toMatchObject({ verdict: 'unknown', findings: [{ code: 'policy-unreadable' }] });
     expect(auditKeyPolicy(undefined, { accounts: [MEMBER] }).verdict).toBe('unknown');
