@@ -24,7 +24,7 @@ def apply_patches() -> None:
             f"amiwarden emulator patches target moto {EXPECTED_MOTO}, found {moto.__version__}: "
             f"pip install 'moto[server]=={EXPECTED_MOTO}'"
         )
-    from . import autoscaling, ebs_defaults, ec2, events, identity, kms, sts
+    from . import autoscaling, ebs_defaults, ec2, events, identity, kms, paging, sts
 
     identity.apply()
     kms.apply()
@@ -33,3 +33,4 @@ def apply_patches() -> None:
     autoscaling.apply()
     events.apply()
     sts.apply()
+    paging.apply()  # last: it pages what the other EC2 patches answer
