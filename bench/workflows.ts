@@ -5,7 +5,7 @@
  */
 import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
-import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, type Organization } from '../local/organization';
+import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, registerImage, type Organization } from '../local/organization';
 import { runWorkflow, type ExecutionReport } from '../local/state-machine';
 import { FUNCTIONS } from '../local/workflows';
 
@@ -22,7 +22,7 @@ export interface WorkflowCost {
 interface Scenario {
   workflow: string;
   name: string;
-  input: (org: Organization) => unknown;
+  input: (org: Organization, emulator: Emulator) => unknown;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -35,6 +35,16 @@ const SCENARIOS: Scenario[] = [
     workflow: 'launch-failure',
     name: 'already granted',
     input: (org) => ({ account: org.members[0]!.account, region: HOME_REGION, autoScalingGroupName: org.members[0]!.autoScalingGroupName }),
+  },
+  {
+    workflow: 'reencrypt-and-share',
+    name: 'image re-encrypted and shared',
+    input: async (org, emulator) => ({ imageId: await registerImage(emulator, org.centralAccount, 'bench-on-aws-ebs', { encrypted: true }), region: HOME_REGION }),
+  },
+  {
+    workflow: 'reencrypt-and-share',
+    name: 'image already compliant',
+    input: (org) => ({ imageId: org.goldenImageId, region: HOME_REGION }),
   },
 ];
 
@@ -69,17 +79,19 @@ export async function measureWorkflows(): Promise<WorkflowCost[]> {
   const emulator: Emulator = await startEmulator();
   try {
     const org = await buildOrganization(emulator);
-    applyEnvironment(
-      lambdaEnvironment(emulator, { centralAccount: org.centralAccount, keyArns: org.keyArns, memberRoleName: MEMBER_ROLE_NAME, externalId: EXTERNAL_ID, createServiceLinkedRole: true }),
-    );
+    applyEnvironment({
+      ...lambdaEnvironment(emulator, { centralAccount: org.centralAccount, keyArns: org.keyArns, memberRoleName: MEMBER_ROLE_NAME, externalId: EXTERNAL_ID, createServiceLinkedRole: true }),
+      AMIWARDEN_SHARE_TARGETS: org.members.map((m) => m.account).join(','),
+    });
     const costs: WorkflowCost[] = [];
     for (const scenario of SCENARIOS) {
+      const input = await scenario.input(org, emulator);
       await emulator.clearCalls();
       const waited = { ms: 0 };
       const { handlers, restore } = instrumentedHandlers(waited);
       let report: ExecutionReport;
       try {
-        report = await runWorkflow(scenario.workflow, scenario.input(org), { handlers });
+        report = await runWorkflow(scenario.workflow, input, { handlers });
       } finally {
         restore();
       }
