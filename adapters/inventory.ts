@@ -15,19 +15,13 @@ import {
   EC2Client,
   GetEbsDefaultKmsKeyIdCommand,
 } from '@aws-sdk/client-ec2';
+import type { ObservedImage } from '../core/image';
 import { call, type ClientSettings } from './aws';
 import { toGroupView, type GroupView, type LaunchTemplateRef } from './autoscaling';
 import { toSnapshotView, type SnapshotView } from './ec2';
 
-export interface OwnedImage {
-  imageId: string;
-  ownerId: string;
-  state: string;
-  name?: string;
-  stateReason?: string;
-  tags: Record<string, string>;
-  snapshots: { deviceName: string; snapshotId: string; encrypted: boolean }[];
-}
+/** An image as the sweep sees it (the shape core/image.ts classifies). */
+export type OwnedImage = ObservedImage;
 
 const PAGE = 1000;
 

@@ -11,7 +11,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig } from '../emulator/accounts';
 import { startEmulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
-import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME } from '../local/organization';
+import { buildOrganization, HOME_REGION } from '../local/organization';
 import { runWorkflow } from '../local/state-machine';
 
 export interface SweepCost {
@@ -66,11 +66,7 @@ export async function measureSweep(amis: number, onProgress: (done: number) => v
       if (++done % 500 === 0) onProgress(done);
     });
     await new S3Client({ ...clientConfig(emulator, central, HOME_REGION), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
-    applyEnvironment({
-      ...lambdaEnvironment(emulator, { centralAccount: central, keyArns: { [HOME_REGION]: org.keyArns[HOME_REGION]! }, memberRoleName: MEMBER_ROLE_NAME, externalId: EXTERNAL_ID, createServiceLinkedRole: false }),
-      AMIWARDEN_REPORT_BUCKET: BUCKET,
-      AWS_S3_FORCE_PATH_STYLE: 'true',
-    });
+    applyEnvironment(lambdaEnvironment(emulator, { centralAccount: central, keyArns: { [HOME_REGION]: org.keyArns[HOME_REGION]! }, createServiceLinkedRole: false, reportBucket: BUCKET }));
 
     await emulator.clearCalls();
     const accounts = org.members.map((m) => m.account);

@@ -5,7 +5,7 @@
  */
 import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
-import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, registerImage, type Organization } from '../local/organization';
+import { buildOrganization, HOME_REGION, registerImage, type Organization } from '../local/organization';
 import { runWorkflow, type ExecutionReport } from '../local/state-machine';
 import { FUNCTIONS } from '../local/workflows';
 
@@ -79,10 +79,7 @@ export async function measureWorkflows(): Promise<WorkflowCost[]> {
   const emulator: Emulator = await startEmulator();
   try {
     const org = await buildOrganization(emulator);
-    applyEnvironment({
-      ...lambdaEnvironment(emulator, { centralAccount: org.centralAccount, keyArns: org.keyArns, memberRoleName: MEMBER_ROLE_NAME, externalId: EXTERNAL_ID, createServiceLinkedRole: true }),
-      AMIWARDEN_SHARE_TARGETS: org.members.map((m) => m.account).join(','),
-    });
+    applyEnvironment(lambdaEnvironment(emulator, org));
     const costs: WorkflowCost[] = [];
     for (const scenario of SCENARIOS) {
       const input = await scenario.input(org, emulator);

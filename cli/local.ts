@@ -9,7 +9,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig } from '../emulator/accounts';
 import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
-import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, registerImage, type Organization } from '../local/organization';
+import { buildOrganization, HOME_REGION, registerImage, type Organization } from '../local/organization';
 import type { ExecutionReport } from '../local/state-machine';
 import { WORKFLOWS } from '../local/workflows';
 import type { ChildExecution, LocalExecutionResult, LocalRunner, LocalRunOptions } from './context';
@@ -93,16 +93,7 @@ export const localRunner: LocalRunner = {
       const org = await buildOrganization(emulator);
       options.onNote(`sandbox organization: central ${org.centralAccount}, members ${org.members.map((m) => `${m.account}/${m.autoScalingGroupName}`).join(', ')}`);
       const prepared = await scenario({ emulator, org, input: requested, note: options.onNote });
-      applyEnvironment({
-        ...lambdaEnvironment(emulator, {
-          centralAccount: org.centralAccount,
-          keyArns: org.keyArns,
-          memberRoleName: MEMBER_ROLE_NAME,
-          externalId: EXTERNAL_ID,
-          createServiceLinkedRole: true,
-        }),
-        ...prepared.env,
-      });
+      applyEnvironment({ ...lambdaEnvironment(emulator, { centralAccount: org.centralAccount, keyArns: org.keyArns }), ...prepared.env });
       const { runWorkflow } = await import('../local/state-machine');
       const tracker = new StateTracker();
       const classify = childClassifier();

@@ -133,6 +133,20 @@ export interface Finding {
   remediation: Remediation | null;
 }
 
+/** Makes the finding rows of one account and region. */
+function rowsFor(account: string, region: string) {
+  return (resource: string, finding: FindingType, detail: string, action: string, remediation: Remediation | null = null): Finding => ({
+    account,
+    region,
+    resource,
+    finding,
+    severity: FINDINGS[finding],
+    detail,
+    action,
+    remediation,
+  });
+}
+
 const CLASSIFICATION_FINDING: Partial<Record<Classification, FindingType>> = {
   'aws-managed-key': 'ami-aws-managed-key',
   unencrypted: 'ami-unencrypted',
@@ -143,16 +157,7 @@ const CLASSIFICATION_FINDING: Partial<Record<Classification, FindingType>> = {
 export function centralFindings(inv: CentralInventory, config: Pick<Config, 'centralAccountId'>): Finding[] {
   const account = config.centralAccountId;
   const findings: Finding[] = [];
-  const row = (resource: string, finding: FindingType, detail: string, action: string, remediation: Remediation | null = null): Finding => ({
-    account,
-    region: inv.region,
-    resource,
-    finding,
-    severity: FINDINGS[finding],
-    detail,
-    action,
-    remediation,
-  });
+  const row = rowsFor(account, inv.region);
   const copies = new Set(inv.images.map((i) => i.imageId));
   for (const image of inv.images) {
     const inspection = classify({
@@ -194,16 +199,7 @@ export function centralFindings(inv: CentralInventory, config: Pick<Config, 'cen
 
 export function memberFindings(inv: MemberInventory, centrals: CentralInventory[], config: Pick<Config, 'centralAccountId' | 'partition' | 'createServiceLinkedRole'>): Finding[] {
   const findings: Finding[] = [];
-  const row = (resource: string, finding: FindingType, detail: string, action: string, remediation: Remediation | null = null): Finding => ({
-    account: inv.account,
-    region: inv.region,
-    resource,
-    finding,
-    severity: FINDINGS[finding],
-    detail,
-    action,
-    remediation,
-  });
+  const row = rowsFor(inv.account, inv.region);
   if (inv.status === 'member-role-unavailable') {
     return [row(`arn:${config.partition}:iam::${inv.account}:role`, 'member-role-unavailable', inv.detail ?? 'the member role cannot be assumed', 'deploy the member stack (member/member-account.yml) to this account')];
   }

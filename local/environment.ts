@@ -4,15 +4,21 @@
  */
 import { accessKeyFor } from '../emulator/accounts';
 import type { Emulator } from '../emulator/index';
+import { EXTERNAL_ID, MEMBER_ROLE_NAME } from './organization';
 
+/** What amiwarden is configured with, for the organization the emulator holds. */
 export interface LocalSettings {
   centralAccount: string;
   keyArns: Record<string, string>;
-  memberRoleName: string;
-  externalId: string;
+  /** Share targets: the member accounts (or none). */
+  members?: { account: string }[];
+  memberRoleName?: string;
+  externalId?: string;
   organizationId?: string;
-  createServiceLinkedRole: boolean;
+  createServiceLinkedRole?: boolean;
   failureQueueUrl?: string;
+  /** The compliance sweep's bucket (S3 is addressed path-style on the emulator). */
+  reportBucket?: string;
 }
 
 export function lambdaEnvironment(emulator: Pick<Emulator, 'endpoint'>, settings: LocalSettings): Record<string, string> {
@@ -28,11 +34,13 @@ export function lambdaEnvironment(emulator: Pick<Emulator, 'endpoint'>, settings
       .map(([region, arn]) => `${region}=${arn}`)
       .join(','),
     AMIWARDEN_REGIONS: regions.join(','),
-    AMIWARDEN_MEMBER_ROLE_NAME: settings.memberRoleName,
-    AMIWARDEN_MEMBER_EXTERNAL_ID: settings.externalId,
-    AMIWARDEN_CREATE_SERVICE_LINKED_ROLE: String(settings.createServiceLinkedRole),
+    AMIWARDEN_MEMBER_ROLE_NAME: settings.memberRoleName ?? MEMBER_ROLE_NAME,
+    AMIWARDEN_MEMBER_EXTERNAL_ID: settings.externalId ?? EXTERNAL_ID,
+    AMIWARDEN_CREATE_SERVICE_LINKED_ROLE: String(settings.createServiceLinkedRole ?? true),
+    ...(settings.members ? { AMIWARDEN_SHARE_TARGETS: settings.members.map((m) => m.account).join(',') } : {}),
     ...(settings.organizationId ? { AMIWARDEN_ORGANIZATION_ID: settings.organizationId } : {}),
     ...(settings.failureQueueUrl ? { AMIWARDEN_FAILURE_QUEUE_URL: settings.failureQueueUrl } : {}),
+    ...(settings.reportBucket ? { AMIWARDEN_REPORT_BUCKET: settings.reportBucket, AWS_S3_FORCE_PATH_STYLE: 'true' } : {}),
   };
 }
 

@@ -11,7 +11,7 @@
 import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
 import { drainQueues, type RoutedExecution } from '../local/event-router';
-import { buildOrganization, createReportBucket, emitImageEvent, emitLaunchFailure, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, MEMBERS, registerImage, type Organization } from '../local/organization';
+import { buildOrganization, createReportBucket, emitImageEvent, emitLaunchFailure, HOME_REGION, MEMBERS, registerImage, type Organization } from '../local/organization';
 import { runWorkflow, type ExecutionReport } from '../local/state-machine';
 import { readState, type SandboxState } from './state';
 import { createConsole } from './console';
@@ -63,18 +63,7 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   };
   out.note(`new AMIs in ${org.centralAccount}: ${planted.awsManaged} on aws/ebs, ${planted.unencrypted} unencrypted; ${planted.missed} (unencrypted) was made with no event`);
   await createReportBucket(emulator, org.centralAccount, REPORT_BUCKET);
-  applyEnvironment({
-    ...lambdaEnvironment(emulator, {
-      centralAccount: org.centralAccount,
-      keyArns: org.keyArns,
-      memberRoleName: MEMBER_ROLE_NAME,
-      externalId: EXTERNAL_ID,
-      createServiceLinkedRole: true,
-    }),
-    AMIWARDEN_SHARE_TARGETS: org.members.map((m) => m.account).join(','),
-    AMIWARDEN_REPORT_BUCKET: REPORT_BUCKET,
-    AWS_S3_FORCE_PATH_STYLE: 'true',
-  });
+  applyEnvironment(lambdaEnvironment(emulator, { ...org, reportBucket: REPORT_BUCKET }));
   const before = await readState(emulator, org);
   const executions: (RoutedExecution | (ExecutionReport & { trigger: string }))[] = [];
   const progress = { onState: (e: { type: string; state: string; elapsedMs: number }) => e.type === 'entered' && out.state(e.state, e.elapsedMs) };

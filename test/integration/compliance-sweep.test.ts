@@ -4,13 +4,14 @@
  * a third account without the member role. The report lists exactly those problems; enforce
  * fixes what amiwarden may fix, and a second sweep finds nothing left.
  */
+import { CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { EC2Client, ModifyEbsDefaultKmsKeyIdCommand } from '@aws-sdk/client-ec2';
 import { clientConfig } from '../../emulator/accounts';
 import { startEmulator, type Emulator } from '../../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
-import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, REGIONS, registerImage, type Organization } from '../../local/organization';
+import { buildOrganization, HOME_REGION, REGIONS, registerImage, type Organization } from '../../local/organization';
 import { runWorkflow } from '../../local/state-machine';
 
 const BUCKET = 'amiwarden-reports-test';
@@ -41,12 +42,7 @@ beforeEach(async () => {
       await new EC2Client(clientConfig(emulator, member.account, region)).send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: key.KeyMetadata!.Arn! }));
     }
   }
-  applyEnvironment({
-    ...lambdaEnvironment(emulator, { centralAccount: org.centralAccount, keyArns: org.keyArns, memberRoleName: MEMBER_ROLE_NAME, externalId: EXTERNAL_ID, createServiceLinkedRole: true }),
-    AMIWARDEN_REPORT_BUCKET: BUCKET,
-    AMIWARDEN_SHARE_TARGETS: org.members.map((m) => m.account).join(','),
-    AWS_S3_FORCE_PATH_STYLE: 'true',
-  });
+  applyEnvironment(lambdaEnvironment(emulator, { ...org, reportBucket: BUCKET }));
 }, 60_000);
 
 async function report(key: string): Promise<string> {
@@ -83,5 +79,47 @@ describe('compliance sweep on the emulator', () => {
 
     const mutating = (await emulator.calls()).filter((c) => /^(Create|Copy|Modify|Register|Deregister|Delete|Enable|Disable|Revoke|Retire)/.test(c.action));
     expect(mutating).toEqual([]);
+  }, 120_000);
+});
+
+describe('compliance sweep in enforce mode', () => {
+  it('fixes what it found, and a second sweep finds nothing left', async () => {
+    const enforced = await runWorkflow('compliance-sweep', { mode: 'enforce', accounts: org.members.map((m) => m.account) });
+
+    expect(enforced.status).toBe('SUCCEEDED');
+    expect(enforced.output).toMatchObject({ mode: 'enforce', remediationsStarted: 4, remediationsSkipped: 0 });
+    expect(enforced.children.map((c) => `${c.workflow}:${c.status}`).sort()).toEqual([
+      'launch-failure:SUCCEEDED',
+      'launch-failure:SUCCEEDED',
+      'reencrypt-and-share:SUCCEEDED',
+      'reencrypt-and-share:SUCCEEDED',
+    ]);
+
+    const again = await runWorkflow('compliance-sweep', { mode: 'report', accounts: org.members.map((m) => m.account) });
+    expect((again.output as { summary: { findings: number } }).summary.findings).toBe(0);
+  }, 120_000);
+
+  it('starts no more remediations than the cap, most severe first, and says how many it held back', async () => {
+    applyEnvironment({ AMIWARDEN_SWEEP_MAX_CHANGES: '1' });
+    try {
+      const capped = await runWorkflow('compliance-sweep', { mode: 'enforce', accounts: org.members.map((m) => m.account) });
+
+      expect(capped.output).toMatchObject({ remediationsStarted: 1, remediationsSkipped: 3 });
+      expect(capped.children).toHaveLength(1);
+      expect(['launch-failure', 'reencrypt-and-share']).toContain(capped.children[0]!.workflow);
+      // The high-severity ones come first: a missing grant or the AMI on aws/ebs, never the unencrypted one (medium).
+      expect(JSON.stringify(capped.children[0]!.output)).not.toContain(planted.unencrypted);
+    } finally {
+      delete process.env.AMIWARDEN_SWEEP_MAX_CHANGES;
+    }
+  }, 120_000);
+
+  it('sweeps an organization with no member account: the central account alone', async () => {
+    await new OrganizationsClient(clientConfig(emulator, org.centralAccount, HOME_REGION)).send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+
+    const run = await runWorkflow('compliance-sweep', { mode: 'report' });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({ accounts: 0, summary: { byFinding: { 'ami-aws-managed-key': 1, 'ami-unencrypted': 1 } } });
   }, 120_000);
 });

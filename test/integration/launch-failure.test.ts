@@ -10,7 +10,7 @@ import { clientConfig } from '../../emulator/accounts';
 import { startEmulator, type Emulator } from '../../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
 import { drainQueues } from '../../local/event-router';
-import { buildOrganization, createGroup, emitLaunchFailure, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, MEMBERS, registerImage, type Organization } from '../../local/organization';
+import { buildOrganization, createGroup, emitLaunchFailure, HOME_REGION, MEMBERS, registerImage, type Organization } from '../../local/organization';
 import { runWorkflow } from '../../local/state-machine';
 
 const KMS_FAILURE = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
@@ -30,13 +30,7 @@ beforeEach(async () => {
   await emulator.reset();
   org = await buildOrganization(emulator);
   applyEnvironment(
-    lambdaEnvironment(emulator, {
-      centralAccount: org.centralAccount,
-      keyArns: org.keyArns,
-      memberRoleName: MEMBER_ROLE_NAME,
-      externalId: EXTERNAL_ID,
-      createServiceLinkedRole: true,
-    }),
+    lambdaEnvironment(emulator, org),
   );
   await emulator.clearCalls();
 }, 30_000);

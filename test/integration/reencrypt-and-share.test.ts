@@ -11,7 +11,7 @@ import { clientConfig } from '../../emulator/accounts';
 import { startEmulator, type Emulator } from '../../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
 import { drainQueues } from '../../local/event-router';
-import { buildOrganization, emitImageEvent, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, registerImage, type Organization } from '../../local/organization';
+import { buildOrganization, emitImageEvent, HOME_REGION, registerImage, type Organization } from '../../local/organization';
 import { runWorkflow } from '../../local/state-machine';
 
 const MUTATING = ['CopyImage', 'CreateTags', 'ModifyImageAttribute', 'CreateGrant', 'CreateServiceLinkedRole', 'DeregisterImage', 'DeleteSnapshot'];
@@ -29,16 +29,7 @@ beforeEach(async () => {
   jest.resetModules();
   await emulator.reset();
   org = await buildOrganization(emulator);
-  applyEnvironment({
-    ...lambdaEnvironment(emulator, {
-      centralAccount: org.centralAccount,
-      keyArns: org.keyArns,
-      memberRoleName: MEMBER_ROLE_NAME,
-      externalId: EXTERNAL_ID,
-      createServiceLinkedRole: false,
-    }),
-    AMIWARDEN_SHARE_TARGETS: org.members.map((m) => m.account).join(','),
-  });
+  applyEnvironment(lambdaEnvironment(emulator, { ...org, createServiceLinkedRole: false }));
   ec2 = new EC2Client(clientConfig(emulator, org.centralAccount, HOME_REGION));
   await emulator.clearCalls();
 }, 30_000);

@@ -10,7 +10,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { clientConfig } from '../../../emulator/accounts';
 import { startEmulator, type ApiCall, type Emulator } from '../../../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../../../local/environment';
-import { buildOrganization, EXTERNAL_ID, HOME_REGION, MEMBER_ROLE_NAME, registerImage, type Organization } from '../../../local/organization';
+import { buildOrganization, HOME_REGION, registerImage, type Organization } from '../../../local/organization';
 import type { ExecutionReport } from '../../../local/state-machine';
 
 export const KMS_FAILURE = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
@@ -71,19 +71,15 @@ export async function buildWorld(emulator: Emulator, options: WorldOptions = {})
   await new S3Client({ ...clientConfig(emulator, org.centralAccount, HOME_REGION), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: REPORT_BUCKET }));
   const awsManagedImageId = await registerImage(emulator, org.centralAccount, 'build-on-aws-ebs', { encrypted: true });
   const shareTargets = options.shareTargets ?? org.members.map((m) => m.account);
-  applyEnvironment({
-    ...lambdaEnvironment(emulator, {
-      centralAccount: org.centralAccount,
-      keyArns: org.keyArns,
-      memberRoleName: MEMBER_ROLE_NAME,
-      externalId: EXTERNAL_ID,
+  applyEnvironment(
+    lambdaEnvironment(emulator, {
+      ...org,
+      members: shareTargets.map((account) => ({ account })),
       createServiceLinkedRole: options.createServiceLinkedRole ?? true,
       failureQueueUrl: QueueUrl!,
+      reportBucket: REPORT_BUCKET,
     }),
-    AMIWARDEN_SHARE_TARGETS: shareTargets.join(','),
-    AMIWARDEN_REPORT_BUCKET: REPORT_BUCKET,
-    AWS_S3_FORCE_PATH_STYLE: 'true',
-  });
+  );
   await emulator.clearCalls();
   return { emulator, org, failureQueueUrl: QueueUrl!, awsManagedImageId, shareTargets };
 }
