@@ -1,6 +1,6 @@
 /** AWS Organizations: which accounts the sweep visits. */
-import { ListAccountsCommand, ListAccountsForParentCommand, OrganizationsClient, type Account } from '@aws-sdk/client-organizations';
-import { call, type ClientSettings } from './aws';
+import { DescribeAccountCommand, ListAccountsCommand, ListAccountsForParentCommand, OrganizationsClient, type Account } from '@aws-sdk/client-organizations';
+import { call, hasCode, type ClientSettings } from './aws';
 
 export class OrganizationsAdapter {
   constructor(private readonly client: OrganizationsClient) {}
@@ -26,6 +26,17 @@ export class OrganizationsAdapter {
       }
     }
     return [...new Set(accounts.filter((a) => (a.State ?? a.Status) === 'ACTIVE' && a.Id).map((a) => a.Id!))];
+  }
+
+  /** Is `account` an active member of this organization? (Needs organizations:DescribeAccount.) */
+  async isActiveMember(account: string): Promise<boolean> {
+    try {
+      const out = await call('organizations:DescribeAccount', () => this.client.send(new DescribeAccountCommand({ AccountId: account })));
+      return (out.Account?.State ?? out.Account?.Status) === 'ACTIVE';
+    } catch (error) {
+      if (hasCode(error, 'AccountNotFoundException')) return false;
+      throw error;
+    }
   }
 }
 

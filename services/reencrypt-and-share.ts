@@ -4,6 +4,7 @@
  * original. Each step re-reads live state right before it acts, so that a retry, a duplicate event
  * or a parallel execution converges on the same copy, the same permissions and the same grants.
  */
+import { organizations } from '../adapters/organizations';
 import type { LaunchPermission as Ec2LaunchPermission } from '@aws-sdk/client-ec2';
 import type { DryRunResult } from '../adapters/ec2';
 import type { Config } from '../core/config';
@@ -179,10 +180,38 @@ export function parseShareInput(input: unknown): ShareInput {
   };
 }
 
+const memberships = new Map<string, Promise<boolean>>();
+
+/**
+ * Account targets must be active members of the organization (OU and organization ARNs are
+ * checked against AMIWARDEN_ORGANIZATION_ID by planSharing): one that is not is refused, not shared
+ * with. Checked when the organization is configured, as it is in every deployment.
+ */
+async function withinOrganization(plan: ReturnType<typeof planSharing>, config: Config, aws: AwsContext, region: string): Promise<ReturnType<typeof planSharing>> {
+  if (!config.organizationId || plan.accounts.length === 0) return plan;
+  const org = aws.centralAdapter(organizations, region);
+  const outside: string[] = [];
+  for (const account of plan.accounts) {
+    if (!memberships.has(account)) memberships.set(account, org.isActiveMember(account));
+    const member = await memberships.get(account)!.catch((error: unknown) => {
+      memberships.delete(account);
+      throw error;
+    });
+    if (!member) outside.push(account);
+  }
+  if (outside.length === 0) return plan;
+  return {
+    ...plan,
+    accounts: plan.accounts.filter((a) => !outside.includes(a)),
+    permissions: plan.permissions.filter((p) => !('UserId' in p && outside.includes(p.UserId))),
+    refused: [...plan.refused, ...outside.map((target) => ({ target, reason: `not an active member of the organization ${config.organizationId}` }))],
+  };
+}
+
 /** Step "Share image with targets": add the launch permissions the image lacks (never `all`, never outside the organization). */
 export async function shareImage(input: ShareInput, config: Config, aws: AwsContext): Promise<ShareOutcome> {
   if (!config.keys[input.region]) throw new InvalidInputError('region', `no organization key is configured for ${input.region}`);
-  const plan = planSharing(config);
+  const plan = await withinOrganization(planSharing(config), config, aws, input.region);
   const base = { imageId: input.imageId, refused: plan.refused, accounts: plan.accounts, deferredTargets: plan.deferredTargets, permitted: null, finding: null };
   if (plan.permissions.length === 0) {
     return { ...base, outcome: 'no-targets', added: [], alreadyShared: [], finding: 'No share target is configured (AMIWARDEN_SHARE_TARGETS)' };

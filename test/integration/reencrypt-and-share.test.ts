@@ -7,6 +7,7 @@
  */
 import { DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { clientConfig } from '../../emulator/accounts';
 import { startEmulator, type Emulator } from '../../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
@@ -126,5 +127,24 @@ describe('re-encrypt and share on the emulator', () => {
       sharing: { outcome: 'planned', added: [{ UserId: '111111111111' }, { UserId: '222222222222' }] },
     });
     expect((await emulator.calls()).filter((c) => MUTATING.includes(c.action) && c.status === 200)).toEqual([]);
+  }, 60_000);
+});
+
+describe('share targets and the organization', () => {
+  it('shares with an account of the organization and refuses a configured account that is not one', async () => {
+    const orgs = new OrganizationsClient(clientConfig(emulator, org.centralAccount, HOME_REGION));
+    const organization = (await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }))).Organization!;
+    const created = await orgs.send(new CreateAccountCommand({ AccountName: 'workloads', Email: 'workloads@example.com' }));
+    const inside = created.CreateAccountStatus!.AccountId!;
+    const outsider = org.members[0]!.account; // configured, but not in this organization
+    applyEnvironment({ AMIWARDEN_ORGANIZATION_ID: organization.Id!, AMIWARDEN_SHARE_TARGETS: `${inside},${outsider}` });
+
+    const report = await runWorkflow('reencrypt-and-share', { imageId: org.goldenImageId, region: HOME_REGION });
+
+    const output = report.output as { sharing: { refused: { target: string; reason: string }[]; accounts: string[]; added: unknown[] } };
+    expect(output.sharing.accounts).toEqual([inside]);
+    expect(output.sharing.added).toEqual([{ UserId: inside }]);
+    expect(output.sharing.refused).toEqual([{ target: outsider, reason: `not an active member of the organization ${organization.Id}` }]);
+    expect(await new KMSClient(clientConfig(emulator, org.centralAccount, HOME_REGION)).send(new ListGrantsCommand({ KeyId: org.keyArns[HOME_REGION]!, GranteePrincipal: org.members[0]!.serviceLinkedRoleArn })).then((g) => g.Grants)).toEqual([]);
   }, 60_000);
 });
