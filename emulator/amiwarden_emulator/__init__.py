@@ -24,12 +24,13 @@ def apply_patches() -> None:
             f"amiwarden emulator patches target moto {EXPECTED_MOTO}, found {moto.__version__}: "
             f"pip install 'moto[server]=={EXPECTED_MOTO}'"
         )
-    from . import autoscaling, ebs_defaults, ec2, events, identity, kms, paging, sts
+    from . import autoscaling, deprecation, ebs_defaults, ec2, events, identity, kms, paging, sts
 
     identity.apply()
     kms.apply()
     ec2.apply()
     ebs_defaults.apply()
+    deprecation.apply()
     autoscaling.apply()
     events.apply()
     sts.apply()

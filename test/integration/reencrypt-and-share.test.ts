@@ -148,3 +148,23 @@ describe('share targets and the organization', () => {
     expect(await new KMSClient(clientConfig(emulator, org.centralAccount, HOME_REGION)).send(new ListGrantsCommand({ KeyId: org.keyArns[HOME_REGION]!, GranteePrincipal: org.members[0]!.serviceLinkedRoleArn })).then((g) => g.Grants)).toEqual([]);
   }, 60_000);
 });
+
+describe('the original image, by policy', () => {
+  it('deprecates the original once its copy is available and shared, when the policy says deprecate', async () => {
+    const source = await registerImage(emulator, org.centralAccount, 'to-be-deprecated', { encrypted: true });
+    applyEnvironment({ AMIWARDEN_ORIGINAL_IMAGE_POLICY: 'deprecate', AMIWARDEN_DEPRECATE_AFTER_DAYS: '30' });
+    try {
+      const report = await runWorkflow('reencrypt-and-share', { imageId: source, region: HOME_REGION });
+
+      expect(report.output).toMatchObject({ status: 'reencrypted-and-shared', original: { outcome: 'deprecated' } });
+      const original = (await ec2.send(new DescribeImagesCommand({ ImageIds: [source] }))).Images![0]!;
+      const days = (new Date(original.DeprecationTime!).getTime() - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(29.9);
+      expect(days).toBeLessThan(30.1);
+      expect(original.State).toBe('available'); // deprecated, never deleted
+    } finally {
+      delete process.env.AMIWARDEN_ORIGINAL_IMAGE_POLICY;
+      delete process.env.AMIWARDEN_DEPRECATE_AFTER_DAYS;
+    }
+  }, 60_000);
+});
