@@ -2,6 +2,7 @@
  * EC2: launch templates, images and the snapshots (and keys) behind them; and, for re-encryption,
  * copying, tagging, sharing, deprecating and deregistering the central account's own images.
  */
+import type { CopyRequest } from '../core/image';
 import {
   CopyImageCommand,
   CreateTagsCommand,
@@ -208,15 +209,8 @@ export function toImageDetail(image: Image): ImageDetail {
   };
 }
 
-export interface CopyImageRequest {
-  sourceImageId: string;
-  region: string;
-  kmsKeyId: string;
-  name: string;
-  description: string;
-  clientToken: string;
-  tags: Record<string, string>;
-}
+/** The copy core/image.ts plans. */
+export type CopyImageRequest = CopyRequest;
 
 function copyImageInput(request: CopyImageRequest, dryRunOnly: boolean) {
   const tags = Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value }));
