@@ -168,3 +168,23 @@ describe('the original image, by policy', () => {
     }
   }, 60_000);
 });
+
+describe('the original image, deregistered by policy', () => {
+  it('deregisters the original only after its copy is available and shared, and keeps its snapshots unless told otherwise', async () => {
+    const source = await registerImage(emulator, org.centralAccount, 'to-be-deregistered', { encrypted: true });
+    const sourceSnapshots = (await ec2.send(new DescribeImagesCommand({ ImageIds: [source] }))).Images![0]!.BlockDeviceMappings!.map((m) => m.Ebs!.SnapshotId!);
+    applyEnvironment({ AMIWARDEN_ORIGINAL_IMAGE_POLICY: 'deregister' });
+    try {
+      const report = await runWorkflow('reencrypt-and-share', { imageId: source, region: HOME_REGION });
+
+      expect(report.output).toMatchObject({ status: 'reencrypted-and-shared', original: { outcome: 'deregistered' } });
+      const copy = (report.output as { copy: { imageId: string } }).copy.imageId;
+      expect((await ec2.send(new DescribeImagesCommand({ Owners: ['self'] }))).Images!.map((i) => i.ImageId)).toEqual(expect.arrayContaining([copy]));
+      expect((await ec2.send(new DescribeImagesCommand({ Owners: ['self'] }))).Images!.map((i) => i.ImageId)).not.toContain(source);
+      // The snapshots stay: deleting them needs AMIWARDEN_DELETE_SNAPSHOTS=true as well.
+      expect((await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: sourceSnapshots }))).Snapshots!.map((s) => s.SnapshotId)).toEqual(sourceSnapshots);
+    } finally {
+      delete process.env.AMIWARDEN_ORIGINAL_IMAGE_POLICY;
+    }
+  }, 60_000);
+});
