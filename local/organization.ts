@@ -19,6 +19,15 @@ import {
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, CreateServiceLinkedRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  AcceptHandshakeCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  InviteAccountToOrganizationCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from '../emulator/accounts';
@@ -33,6 +42,8 @@ export const HOME_REGION = REGIONS[0];
 
 export interface MemberSpec {
   account: string;
+  /** The OU the account sits in, when the organization is built (else the root). */
+  organizationalUnit?: string;
   /** Custom suffix of the member's Auto Scaling service-linked role, if any. */
   slrSuffix?: string;
   autoScalingGroupName: string;
@@ -40,7 +51,7 @@ export interface MemberSpec {
 
 export const MEMBERS: MemberSpec[] = [
   { account: '111111111111', autoScalingGroupName: 'web' },
-  { account: '222222222222', slrSuffix: 'apps', autoScalingGroupName: 'batch' },
+  { account: '222222222222', slrSuffix: 'apps', autoScalingGroupName: 'batch', organizationalUnit: 'workloads' },
 ];
 
 export interface Organization {
@@ -50,6 +61,9 @@ export interface Organization {
   members: (MemberSpec & { serviceLinkedRoleArn: string })[];
   /** Queue that receives what the central launch-failure rule matches (stands in for the state machine target). */
   queues: Record<string, string>;
+  /** With `withOrganization`: the AWS Organization the accounts belong to, and its OUs by name. */
+  organizationId?: string;
+  organizationalUnits?: Record<string, string>;
 }
 
 const cfg = (emulator: Emulator, account: string, region: string = HOME_REGION) => clientConfig(emulator, account, region);
@@ -85,7 +99,7 @@ export function crossAccountKeyPolicy(central: string, members: string[]): strin
   });
 }
 
-export async function buildOrganization(emulator: Emulator, options: { keyPolicy?: string } = {}): Promise<Organization> {
+export async function buildOrganization(emulator: Emulator, options: { keyPolicy?: string; withOrganization?: boolean } = {}): Promise<Organization> {
   const central = CENTRAL_ACCOUNT;
   const keyArns: Record<string, string> = {};
   for (const region of REGIONS) {
@@ -109,7 +123,25 @@ export async function buildOrganization(emulator: Emulator, options: { keyPolicy
   const queues = await wireCentralEvents(emulator, central);
   const members = [];
   for (const member of MEMBERS) members.push(await buildMember(emulator, member, central, goldenImageId));
-  return { centralAccount: central, keyArns, goldenImageId, members, queues };
+  const organization = options.withOrganization ? await joinOrganization(emulator, central, MEMBERS) : {};
+  return { centralAccount: central, keyArns, goldenImageId, members, queues, ...organization };
+}
+
+/** The central account creates the organization and invites the members, which accept; each goes to its OU. */
+async function joinOrganization(emulator: Emulator, central: string, members: MemberSpec[]): Promise<Pick<Organization, 'organizationId' | 'organizationalUnits'>> {
+  const management = new OrganizationsClient(cfg(emulator, central));
+  const organization = (await management.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }))).Organization!;
+  const root = (await management.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+  const units: Record<string, string> = {};
+  for (const member of members) {
+    const { Handshake } = await management.send(new InviteAccountToOrganizationCommand({ Target: { Id: member.account, Type: 'ACCOUNT' } }));
+    await new OrganizationsClient(cfg(emulator, member.account)).send(new AcceptHandshakeCommand({ HandshakeId: Handshake!.Id! }));
+    if (!member.organizationalUnit) continue;
+    units[member.organizationalUnit] ??= (await management.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: member.organizationalUnit }))).OrganizationalUnit!.Arn!;
+    const ouId = units[member.organizationalUnit]!.split('/').pop()!;
+    await management.send(new MoveAccountCommand({ AccountId: member.account, SourceParentId: root, DestinationParentId: ouId }));
+  }
+  return { organizationId: organization.Id!, organizationalUnits: units };
 }
 
 /** An AMI as a build pipeline makes it: a volume (encrypted or not), its snapshot, the image. */

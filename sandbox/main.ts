@@ -53,7 +53,7 @@ async function main(): Promise<number> {
 }
 
 async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record<string, unknown> }> {
-  const org = await out.step('Building the organization', () => buildOrganization(emulator));
+  const org = await out.step('Building the organization', () => buildOrganization(emulator, { withOrganization: true }));
   describeOrganization(org);
   // A build pipeline made two AMIs the old way; a third was made while amiwarden was not listening.
   const planted = {
@@ -63,6 +63,7 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   };
   out.note(`new AMIs in ${org.centralAccount}: ${planted.awsManaged} on aws/ebs, ${planted.unencrypted} unencrypted; ${planted.missed} (unencrypted) was made with no event`);
   await createReportBucket(emulator, org.centralAccount, REPORT_BUCKET);
+  // With the organization id set, as in AWS, share targets are checked to be members of it.
   applyEnvironment(lambdaEnvironment(emulator, { ...org, reportBucket: REPORT_BUCKET }));
   const before = await readState(emulator, org);
   const executions: (RoutedExecution | (ExecutionReport & { trigger: string }))[] = [];
@@ -153,6 +154,8 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   const summary: SandboxState & Record<string, unknown> = {
     ok,
     ...after,
+    organizationId: org.organizationId ?? null,
+    organizationalUnits: org.organizationalUnits ?? {},
     executions: executions.map((e) => ({ workflow: e.workflow, trigger: e.trigger, status: e.status, result: status(e) ?? null })),
     sweep: { findingsBefore: sweepBefore.findings, findingsAfter: sweepAfter.findings, remediationsRun: enforced.report.children.length, byFindingAfter: sweepAfter.byFinding },
     replay: {
@@ -168,7 +171,10 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
 function describeOrganization(org: Organization): void {
   out.note(`central account ${org.centralAccount}: organization keys ${Object.entries(org.keyArns).map(([r, a]) => `${r} ${a.split('/').pop()}`).join(', ')}`);
   out.note(`golden AMI ${org.goldenImageId} (encrypted with the ${HOME_REGION} key), shared with ${org.members.map((m) => m.account).join(' and ')}`);
-  for (const m of org.members) out.note(`member ${m.account}: group "${m.autoScalingGroupName}" launches ${org.goldenImageId} as ${m.serviceLinkedRoleArn.split('/').pop()}`);
+  for (const m of org.members) {
+    const where = m.organizationalUnit ? `OU ${m.organizationalUnit}` : 'the root';
+    out.note(`member ${m.account} (in ${where} of ${org.organizationId ?? 'no organization'}): group "${m.autoScalingGroupName}" launches ${org.goldenImageId} as ${m.serviceLinkedRoleArn.split('/').pop()}`);
+  }
 }
 
 function onInterrupt(emulator: Emulator): () => void {

@@ -24,7 +24,7 @@ def apply_patches() -> None:
             f"amiwarden emulator patches target moto {EXPECTED_MOTO}, found {moto.__version__}: "
             f"pip install 'moto[server]=={EXPECTED_MOTO}'"
         )
-    from . import autoscaling, deprecation, ebs_defaults, ec2, events, identity, kms, paging, sts
+    from . import autoscaling, deprecation, ebs_defaults, ec2, events, identity, kms, organizations, paging, sts
 
     identity.apply()
     kms.apply()
@@ -33,5 +33,6 @@ def apply_patches() -> None:
     deprecation.apply()
     autoscaling.apply()
     events.apply()
+    organizations.apply()
     sts.apply()
     paging.apply()  # last: it pages what the other EC2 patches answer

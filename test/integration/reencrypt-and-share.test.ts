@@ -139,7 +139,12 @@ describe('share targets and the organization', () => {
     const outsider = org.members[0]!.account; // configured, but not in this organization
     applyEnvironment({ AMIWARDEN_ORGANIZATION_ID: organization.Id!, AMIWARDEN_SHARE_TARGETS: `${inside},${outsider}` });
 
-    const report = await runWorkflow('reencrypt-and-share', { imageId: org.goldenImageId, region: HOME_REGION });
+    let report;
+    try {
+      report = await runWorkflow('reencrypt-and-share', { imageId: org.goldenImageId, region: HOME_REGION });
+    } finally {
+      delete process.env.AMIWARDEN_ORGANIZATION_ID; // the next tests run without an organization
+    }
 
     const output = report.output as { sharing: { refused: { target: string; reason: string }[]; accounts: string[]; added: unknown[] } };
     expect(output.sharing.accounts).toEqual([inside]);

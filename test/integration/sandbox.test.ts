@@ -20,6 +20,8 @@ describe('the sandbox (npm start -- --json)', () => {
     const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
     expect(summary).toMatchObject({ ok: true, centralAccount: '999999999999', memberAccounts: ['111111111111', '222222222222'] });
     expect(Object.keys(summary.keyArns)).toEqual(['us-east-1', 'eu-west-1']);
+    expect(summary.organizationId).toMatch(/^o-[a-z0-9]{10,32}$/);
+    expect(Object.keys(summary.organizationalUnits)).toEqual(['workloads']);
     expect(summary.grants).toHaveLength(2);
     for (const grant of summary.grants) {
       expect(grant.keyArn).toBe(summary.keyArns['us-east-1']);
