@@ -46,6 +46,7 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
     const stsm = await import('@aws-sdk/client-sts');
     const asgm = await import('@aws-sdk/client-auto-scaling');
     const iamm = await import('@aws-sdk/client-iam');
+    const orgm = await import('@aws-sdk/client-organizations');
     const { runWorkflow } = await import('../../local/state-machine');
     const s = { sourceKey: AWS_EBS, sourceStates: ['available'], copyStates: ['available'], copyExists: false, sharedWith: [], ...scenario };
 
@@ -54,6 +55,12 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
     const sts = mockClient(stsm.STSClient);
     const asg = mockClient(asgm.AutoScalingClient);
     const iam = mockClient(iamm.IAMClient);
+    // Both members are active accounts of the organization (the share step checks it).
+    const orgs = mockClient(orgm.OrganizationsClient);
+    orgs.on(orgm.DescribeAccountCommand).callsFake((input: { AccountId: string }) => ({
+      $metadata: { httpStatusCode: 200 },
+      Account: { Id: input.AccountId, Arn: `arn:aws:organizations::${TEST_ENV.AMIWARDEN_CENTRAL_ACCOUNT_ID}:account/o-a1b2c3d4e5/${input.AccountId}`, Status: 'ACTIVE', State: 'ACTIVE', JoinedMethod: 'INVITED', Name: input.AccountId, Email: `${input.AccountId}@example.com` },
+    }));
     let copyExists = s.copyExists;
     let copyPolls = 0;
     let sourcePolls = 0;
@@ -148,13 +155,13 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
     try {
       const reports: ExecutionReport[] = [];
       for (const input of inputs) reports.push(await runWorkflow('reencrypt-and-share', input));
-      const all = [ec2, kms, sts, asg, iam].flatMap((m) => m.calls() as { args: unknown[] }[]);
+      const all = [ec2, kms, sts, asg, iam, orgs].flatMap((m) => m.calls() as { args: unknown[] }[]);
       const calls = (command: string) =>
         all.filter((c) => (c.args[0] as { constructor: { name: string } }).constructor.name === `${command}Command`).map((c) => (c.args[0] as { input: Record<string, any> }).input);
       const report = reports[reports.length - 1]!;
       result = { report, reports, output: (report.output ?? {}) as Record<string, any>, calls };
     } finally {
-      [ec2, kms, sts, asg, iam].forEach((m) => m.restore());
+      [ec2, kms, sts, asg, iam, orgs].forEach((m) => m.restore());
     }
   });
   return result;
