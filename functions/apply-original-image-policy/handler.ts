@@ -1,7 +1,7 @@
 /** Step "Apply original image policy": keep, deprecate or deregister the source of a shared copy. */
 import { ec2 } from '../../adapters/ec2';
 import { applyOriginalImagePolicy, parseOriginalInput, type OriginalOutcome } from '../../services/reencrypt-and-share';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('apply-original-image-policy', { ec2 });
 

@@ -1,7 +1,7 @@
 /** Step "Copy image with organization key": CopyImage onto the region's key, or reuse the copy already made. */
 import { ec2 } from '../../adapters/ec2';
 import { copyWithOrganizationKey, parseCopyInput, type CopyOutcome } from '../../services/reencrypt-and-share';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('copy-image', { ec2 });
 

@@ -6,7 +6,7 @@ import { iam } from '../../adapters/iam';
 import { kms } from '../../adapters/kms';
 import { parseLaunchFailureInput, type Diagnosis } from '../../core/launch-failure';
 import { diagnoseLaunchFailure } from '../../services/launch-failure';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('diagnose-launch-failure', { ec2, kms, autoscaling, iam, sessions: memberSessions });
 

@@ -3,7 +3,7 @@ import { memberSessions } from '../../adapters/sts';
 import { iam } from '../../adapters/iam';
 import { kms } from '../../adapters/kms';
 import { grantKeyAccess, parseGrantInput, type GrantOutcome } from '../../services/launch-failure';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('grant-key-access', { kms, iam, sessions: memberSessions });
 

@@ -4,7 +4,7 @@ import { autoscaling } from '../../adapters/autoscaling';
 import { iam } from '../../adapters/iam';
 import { kms } from '../../adapters/kms';
 import { makeLaunchable, parseTargetAccessInput, type TargetAccessOutcome } from '../../services/reencrypt-and-share';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('grant-target-access', { autoscaling, iam, kms, sessions: memberSessions });
 

@@ -2,7 +2,7 @@
 import { InvalidInputError } from '../../core/errors';
 import { isAccountId, requireRegion } from '../../core/identifiers';
 import { inspectCentral } from '../../services/sweep';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('inspect-central-images');
 

@@ -3,7 +3,7 @@ import { ec2 } from '../../adapters/ec2';
 import { kms } from '../../adapters/kms';
 import { parseImageRequest } from '../../core/image';
 import { inspectImage, type InspectionResult } from '../../services/reencrypt-and-share';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('inspect-image', { ec2, kms });
 

@@ -3,7 +3,7 @@ import { memberSessions } from '../../adapters/sts';
 import { InvalidInputError } from '../../core/errors';
 import { requireAccountId, requireRegion } from '../../core/identifiers';
 import { inspectMember } from '../../services/sweep';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('inspect-member-account', { sessions: memberSessions });
 

@@ -1,7 +1,7 @@
 /** Step "Plan sweep": which accounts and regions this sweep visits, and in which mode. */
 import { parseSweepRequest } from '../../core/sweep';
 import { planSweep, type SweepPlan } from '../../services/sweep';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 import { InvalidInputError } from '../../core/errors';
 
 const rt = startRuntime('plan-sweep');

@@ -1,7 +1,7 @@
 /** Step "Share image with targets": add the launch permissions the compliant image lacks. */
 import { ec2 } from '../../adapters/ec2';
 import { parseShareInput, shareImage, type ShareOutcome } from '../../services/reencrypt-and-share';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('share-image', { ec2 });
 

@@ -1,7 +1,7 @@
 /** Step "Verify grant is visible": read the grants back from the key's account. */
 import { kms } from '../../adapters/kms';
 import { parseVerifyInput, verifyKeyAccess, type VerifiedGrant } from '../../services/launch-failure';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('verify-key-access', { kms });
 

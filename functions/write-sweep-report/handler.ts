@@ -1,7 +1,7 @@
 /** Step "Write sweep report": findings from every inventory, as JSON, CSV and Markdown in S3; in enforce mode, what to fix. */
 import { InvalidInputError } from '../../core/errors';
 import { writeReport, type SweepPlan, type SweepReport } from '../../services/sweep';
-import { executionOf, invoke, startRuntime } from '../shared/runtime';
+import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('write-sweep-report');
 
