@@ -1,0 +1,42 @@
+/**
+ * The deployed event patterns, evaluated by EventBridge's own matcher (the emulator's
+ * TestEventPattern) on recorded-shape events, agree with the code's own tests of those events.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EventBridgeClient, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
+import { clientConfig } from '../../emulator/accounts';
+import { startEmulator, type Emulator } from '../../emulator/index';
+import { looksLikeKmsFailure } from '../../core/launch-failure';
+
+const ROOT = path.resolve(__dirname, '../..');
+const EVENTS = path.join(__dirname, '../fixtures/events');
+const pattern = readFileSync(path.join(ROOT, 'events/launch-failure.pattern.json'), 'utf8');
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+}, 30_000);
+afterAll(async () => emulator?.stop());
+
+describe('events/launch-failure.pattern.json', () => {
+  const files = readdirSync(EVENTS).filter((f) => f.startsWith('launch-unsuccessful-'));
+
+  it.each(files)('matches %s exactly when the diagnosis would call it a KMS failure', async (file) => {
+    const event = JSON.parse(readFileSync(path.join(EVENTS, file), 'utf8'));
+    const events = new EventBridgeClient(clientConfig(emulator, '111111111111'));
+
+    const { Result } = await events.send(new TestEventPatternCommand({ EventPattern: pattern, Event: JSON.stringify(event) }));
+
+    expect(Result).toBe(looksLikeKmsFailure(event.detail.StatusMessage));
+    expect(Result).toBe(file.includes('-kms-'));
+  });
+
+  it('does not match a successful launch, nor another source imitating the failure', async () => {
+    const events = new EventBridgeClient(clientConfig(emulator, '111111111111'));
+    const kms = JSON.parse(readFileSync(path.join(EVENTS, 'launch-unsuccessful-kms-cancelled.json'), 'utf8'));
+    for (const event of [{ ...kms, 'detail-type': 'EC2 Instance Launch Successful' }, { ...kms, source: 'com.example.autoscaling' }]) {
+      expect((await events.send(new TestEventPatternCommand({ EventPattern: pattern, Event: JSON.stringify(event) }))).Result).toBe(false);
+    }
+  });
+});
