@@ -18,7 +18,7 @@ export class MemberSessions {
   constructor(
     private readonly config: Pick<Config, 'partition' | 'memberRoleName' | 'memberExternalId'>,
     private readonly sessionName: string,
-    private readonly sts: (region: string) => STSClient = (region) => new STSClient(clientSettings(region)),
+    private readonly sts: (region: string) => STSClient = stsClientPerRegion(),
   ) {}
 
   roleArn(account: string): string {
@@ -76,3 +76,13 @@ function fresh(creds: Credentials): boolean {
 
 /** For functions that act in member accounts: their sessions. */
 export const memberSessions = (config: ConstructorParameters<typeof MemberSessions>[0], sessionName: string) => new MemberSessions(config, sessionName);
+
+/** One STS client per region for the life of the Lambda, not one per AssumeRole. */
+function stsClientPerRegion(): (region: string) => STSClient {
+  const clients = new Map<string, STSClient>();
+  return (region) => {
+    let client = clients.get(region);
+    if (!client) clients.set(region, (client = new STSClient(clientSettings(region))));
+    return client;
+  };
+}

@@ -7,7 +7,6 @@ export type Partition = (typeof PARTITIONS)[number];
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const IMAGE_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
-const SNAPSHOT_ID = /^snap-[0-9a-f]{8}([0-9a-f]{9})?$/;
 // CreateAutoScalingGroup: "any ASCII character 33 to 126 … You cannot use a colon (:)", 1-255 long.
 const ASG_NAME = /^[!-9;-~]{1,255}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -19,7 +18,6 @@ const SLR_ARN =
 export const isAccountId = (v: unknown): v is string => typeof v === 'string' && ACCOUNT_ID.test(v);
 export const isRegion = (v: unknown): v is string => typeof v === 'string' && REGION.test(v);
 export const isImageId = (v: unknown): v is string => typeof v === 'string' && IMAGE_ID.test(v);
-export const isSnapshotId = (v: unknown): v is string => typeof v === 'string' && SNAPSHOT_ID.test(v);
 export const isAsgName = (v: unknown): v is string => typeof v === 'string' && ASG_NAME.test(v);
 export const isRoleName = (v: unknown): v is string => typeof v === 'string' && ROLE_NAME.test(v);
 

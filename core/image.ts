@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Config, OriginalImagePolicy } from './config';
 import { InvalidInputError } from './errors';
-import { describe, isImageId, requireRegion } from './identifiers';
+import { describe, requireImageId, requireRegion } from './identifiers';
 
 export const CLOUDTRAIL_API_CALL = 'AWS API Call via CloudTrail';
 export const AMI_STATE_CHANGE = 'EC2 AMI State Change';
@@ -82,11 +82,6 @@ function configuredRegion(value: unknown, config: Partial<Pick<Config, 'regions'
   const region = requireRegion('region', value);
   if (config.regions && !config.regions.includes(region)) throw new InvalidInputError('region', `${region} is not one of the configured regions (${config.regions.join(', ')})`);
   return region;
-}
-
-function requireImageId(field: string, value: unknown): string {
-  if (!isImageId(value)) throw new InvalidInputError(field, `expected an AMI id, got ${describe(value)}`);
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------

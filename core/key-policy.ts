@@ -56,7 +56,7 @@ export function analyzeCreateGrant(policyDocument: string | undefined, call: Gra
     if (!actionMatches(st, 'kms:CreateGrant') || !principalMatches(st.Principal, call)) continue;
     const unmet = unmetConditions(st.Condition ?? {}, call);
     if (st.Effect === 'Deny' && unmet.length === 0) {
-      return { verdict: 'blocked', reasons: [`${label} denies kms:CreateGrant to ${call.callerAccount}`], fix: recommendedFix(call) };
+      return { verdict: 'blocked', reasons: [`${label} denies kms:CreateGrant to ${call.callerAccount}`], fix: keyPolicyFix(call.organizationId) };
     }
     if (st.Effect !== 'Allow') continue;
     if (unmet.length === 0) allowed = true;
@@ -64,7 +64,7 @@ export function analyzeCreateGrant(policyDocument: string | undefined, call: Gra
   }
   if (allowed) return { verdict: 'allowed', reasons: [] };
   if (reasons.length === 0) reasons.push(`no statement allows kms:CreateGrant to account ${call.callerAccount}`);
-  return { verdict: 'blocked', reasons, fix: recommendedFix(call) };
+  return { verdict: 'blocked', reasons, fix: keyPolicyFix(call.organizationId) };
 }
 
 /** The key-policy statement amiwarden recommends: members may create exactly the Auto Scaling grant, for their own role. */
@@ -83,10 +83,6 @@ export function recommendedCreateGrantStatement(organizationId?: string): Json {
       'ForAllValues:StringEquals': { 'kms:GrantOperations': [...REQUIRED_GRANT_OPERATIONS] },
     },
   };
-}
-
-function recommendedFix(call: GrantCall): string {
-  return keyPolicyFix(call.organizationId);
 }
 
 /** The fix for a key policy that keeps members from creating the Auto Scaling grant, in words and JSON. */

@@ -9,7 +9,7 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { EC2Client, ModifyEbsDefaultKmsKeyIdCommand } from '@aws-sdk/client-ec2';
 import { clientConfig } from '../../emulator/accounts';
-import { startEmulator, type Emulator } from '../../emulator/index';
+import { emulatorForFile } from '../support/emulator';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
 import { buildOrganization, HOME_REGION, REGIONS, registerImage, type Organization } from '../../local/organization';
 import { runWorkflow } from '../../local/state-machine';
@@ -17,14 +17,10 @@ import { runWorkflow } from '../../local/state-machine';
 const BUCKET = 'amiwarden-reports-test';
 const OUTSIDER = '333333333333';
 
-let emulator: Emulator;
+const emulator = emulatorForFile();
 let org: Organization;
 let planted: { awsManaged: string; unencrypted: string };
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-}, 30_000);
-afterAll(async () => emulator?.stop());
 
 beforeEach(async () => {
   jest.resetModules();

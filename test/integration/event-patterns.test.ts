@@ -6,18 +6,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EventBridgeClient, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { clientConfig } from '../../emulator/accounts';
-import { startEmulator, type Emulator } from '../../emulator/index';
+import { emulatorForFile } from '../support/emulator';
 import { looksLikeKmsFailure } from '../../core/launch-failure';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EVENTS = path.join(__dirname, '../fixtures/events');
 const pattern = readFileSync(path.join(ROOT, 'events/launch-failure.pattern.json'), 'utf8');
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-}, 30_000);
-afterAll(async () => emulator?.stop());
+const emulator = emulatorForFile();
 
 describe('events/launch-failure.pattern.json', () => {
   const files = readdirSync(EVENTS).filter((f) => f.startsWith('launch-unsuccessful-'));

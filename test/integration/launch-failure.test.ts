@@ -7,7 +7,7 @@
 import { DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { clientConfig } from '../../emulator/accounts';
-import { startEmulator, type Emulator } from '../../emulator/index';
+import { emulatorForFile } from '../support/emulator';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
 import { drainQueues } from '../../local/event-router';
 import { buildOrganization, createGroup, emitLaunchFailure, HOME_REGION, MEMBERS, registerImage, type Organization } from '../../local/organization';
@@ -16,13 +16,9 @@ import { runWorkflow } from '../../local/state-machine';
 const KMS_FAILURE = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
 const REQUIRED = ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'DescribeKey', 'CreateGrant'];
 
-let emulator: Emulator;
+const emulator = emulatorForFile();
 let org: Organization;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-}, 30_000);
-afterAll(async () => emulator?.stop());
 
 beforeEach(async () => {
   // Each test is a new world and a cold start: the emulator forgets every session it issued.

@@ -9,7 +9,7 @@ import { DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshots
 import { DescribeKeyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { clientConfig } from '../../emulator/accounts';
-import { startEmulator, type Emulator } from '../../emulator/index';
+import { emulatorForFile } from '../support/emulator';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
 import { drainQueues } from '../../local/event-router';
 import { buildOrganization, emitImageEvent, HOME_REGION, registerImage, type Organization } from '../../local/organization';
@@ -17,14 +17,10 @@ import { runWorkflow } from '../../local/state-machine';
 
 const MUTATING = ['CopyImage', 'CreateTags', 'ModifyImageAttribute', 'CreateGrant', 'CreateServiceLinkedRole', 'DeregisterImage', 'DeleteSnapshot'];
 
-let emulator: Emulator;
+const emulator = emulatorForFile();
 let org: Organization;
 let ec2: EC2Client;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-}, 30_000);
-afterAll(async () => emulator?.stop());
 
 beforeEach(async () => {
   jest.resetModules();
