@@ -1,6 +1,8 @@
 /**
- * EC2: launch templates, images and the snapshots (and keys) behind them; and, for re-encryption,
- * copying, tagging, sharing, deprecating and deregistering the central account's own images.
+ * EC2: images and the snapshots (and keys) behind them; and, for re-encryption, copying, tagging,
+ * sharing, deprecating and deregistering the central account's own images. Launch templates are
+ * in ./launch-templates.ts: their response schema alone is 24 KiB of every bundle that sends
+ * DescribeLaunchTemplateVersions, so only the functions that read them carry it.
  */
 import type { CopyRequest } from '../core/image';
 import {
@@ -10,7 +12,6 @@ import {
   DeregisterImageCommand,
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
-  DescribeLaunchTemplateVersionsCommand,
   DescribeSnapshotsCommand,
   EC2Client,
   EnableImageDeprecationCommand,
@@ -20,7 +21,6 @@ import {
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import { call, hasCode, type ClientSettings } from './aws';
-import type { LaunchTemplateRef } from './autoscaling';
 
 export interface ImageView {
   imageId: string;
@@ -40,26 +40,6 @@ export interface SnapshotView {
 
 export class Ec2Adapter {
   constructor(private readonly client: EC2Client) {}
-
-  /** The image a launch template version launches. `$Default` unless the group pins a version. */
-  async launchTemplateImage(ref: LaunchTemplateRef): Promise<string | undefined> {
-    try {
-      const out = await call('ec2:DescribeLaunchTemplateVersions', () =>
-        this.client.send(
-          new DescribeLaunchTemplateVersionsCommand({
-            ...(ref.launchTemplateId ? { LaunchTemplateId: ref.launchTemplateId } : { LaunchTemplateName: ref.launchTemplateName }),
-            Versions: [ref.version ?? '$Default'],
-          }),
-        ),
-      );
-      return out.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.ImageId;
-    } catch (error) {
-      if (hasCode(error, 'InvalidLaunchTemplateId.NotFound', 'InvalidLaunchTemplateName.NotFoundException', 'InvalidLaunchTemplateId.VersionNotFound')) {
-        return undefined;
-      }
-      throw error;
-    }
-  }
 
   /** Images by id; ids that do not exist (or are not visible) are simply absent from the result. */
   async describeImages(imageIds: string[]): Promise<ImageView[]> {

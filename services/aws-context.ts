@@ -10,6 +10,7 @@ import type { AutoScalingAdapter } from '../adapters/autoscaling';
 import type { Ec2Adapter } from '../adapters/ec2';
 import type { IamAdapter } from '../adapters/iam';
 import type { KmsAdapter } from '../adapters/kms';
+import type { LaunchTemplatesAdapter } from '../adapters/launch-templates';
 import type { MemberSessions } from '../adapters/sts';
 import type { Config } from '../core/config';
 import { memberRoleArn } from '../core/identifiers';
@@ -23,6 +24,7 @@ export interface MemberAws {
   roleArn: string;
   autoscaling: AutoScalingAdapter;
   ec2: Ec2Adapter;
+  launchTemplates: LaunchTemplatesAdapter;
   iam: IamAdapter;
   kms: KmsAdapter;
 }
@@ -33,6 +35,7 @@ export type AdapterFactory<T> = (settings: ClientSettings) => T;
 /** The adapters a function may use through `central()` and `member()`. */
 export interface AdapterFactories {
   ec2?: AdapterFactory<Ec2Adapter>;
+  launchTemplates?: AdapterFactory<LaunchTemplatesAdapter>;
   kms?: AdapterFactory<KmsAdapter>;
   autoscaling?: AdapterFactory<AutoScalingAdapter>;
   iam?: AdapterFactory<IamAdapter>;
@@ -98,6 +101,9 @@ export function awsContext(config: Config, sessionName: string, factories: Adapt
         },
         get ec2() {
           return memberAdapter(given('ec2'), account, region);
+        },
+        get launchTemplates() {
+          return memberAdapter(given('launchTemplates'), account, region);
         },
         // IAM is global; the region only picks the endpoint.
         get iam() {

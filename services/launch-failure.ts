@@ -66,7 +66,7 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
 }
 
 async function resolveImageIds(member: MemberAws, group: NonNullable<Awaited<ReturnType<MemberAws['autoscaling']['describeGroup']>>>): Promise<string[]> {
-  const lookups = group.launchTemplates.map((ref) => member.ec2.launchTemplateImage(ref));
+  const lookups = group.launchTemplates.map((ref) => member.launchTemplates.launchTemplateImage(ref));
   if (group.launchConfigurationName) lookups.push(member.autoscaling.launchConfigurationImage(group.launchConfigurationName));
   const ids = await Promise.all(lookups);
   return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id.startsWith('ami-')))];

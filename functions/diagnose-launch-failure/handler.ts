@@ -4,11 +4,12 @@ import { autoscaling } from '../../adapters/autoscaling';
 import { ec2 } from '../../adapters/ec2';
 import { iam } from '../../adapters/iam';
 import { kms } from '../../adapters/kms';
+import { launchTemplates } from '../../adapters/launch-templates';
 import { parseLaunchFailureInput, type Diagnosis } from '../../core/launch-failure';
 import { diagnoseLaunchFailure } from '../../services/launch-failure';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 
-const rt = startRuntime('diagnose-launch-failure', { ec2, kms, autoscaling, iam, sessions: memberSessions });
+const rt = startRuntime('diagnose-launch-failure', { ec2, launchTemplates, kms, autoscaling, iam, sessions: memberSessions });
 
 export const handler = async (payload: { event?: unknown; execution?: string }): Promise<Diagnosis> =>
   invoke(rt, { execution: executionOf(payload) }, async () => {
