@@ -4,6 +4,7 @@
  */
 import { accessKeyFor } from '../emulator/accounts';
 import type { Emulator } from '../emulator/index';
+import { forgetHandlers } from './workflows';
 import { EXTERNAL_ID, MEMBER_ROLE_NAME } from './organization';
 
 /** What amiwarden is configured with, for the organization the emulator holds. */
@@ -44,9 +45,14 @@ export function lambdaEnvironment(emulator: Pick<Emulator, 'endpoint'>, settings
   };
 }
 
-/** Sets the environment for handlers loaded after this call (they read it once, at cold start). */
+/**
+ * Sets the environment for the handlers, and makes their next invocation a cold start (they read
+ * it once, at cold start): a handler loaded before would keep the configuration, the endpoint and
+ * the member sessions of the last environment.
+ */
 export function applyEnvironment(env: Record<string, string>): void {
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   Object.assign(process.env, env);
+  forgetHandlers();
 }

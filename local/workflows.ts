@@ -9,72 +9,93 @@ export const ROOT = path.resolve(__dirname, '..');
 
 type Handler = (payload: never) => Promise<unknown>;
 
+/**
+ * Handlers are loaded with require, as Lambda loads a CommonJS bundle, so that forgetHandlers()
+ * can make the next load a cold start that reads the environment again.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadHandler = async (module: string): Promise<{ handler: Handler }> => require(module) as { handler: Handler };
+
+/** The code a handler loads: what a new environment must load afresh. */
+const HANDLER_CODE = ['functions', 'services', 'adapters', 'core'].map((dir) => path.join(ROOT, dir) + path.sep);
+
+/**
+ * Forgets every loaded handler and the code behind it: the next invocation is a cold start that
+ * reads the environment again (local/environment.ts applyEnvironment calls it). Under jest, whose
+ * module registry this does not reach, jest.resetModules() does the same.
+ */
+export function forgetHandlers(): void {
+  for (const file of Object.keys(require.cache)) {
+    if (HANDLER_CODE.some((dir) => file.startsWith(dir))) delete require.cache[file];
+  }
+}
+
 /** Lambda logical ids (as in `Fn::GetAtt` in the ASL files) → the function key in serverless.yml and its handler module. */
 export const FUNCTIONS: Record<string, { key: string; handler: string; load: () => Promise<{ handler: Handler }> }> = {
   DiagnoseLaunchFailureLambdaFunction: {
     key: 'diagnoseLaunchFailure',
     handler: 'functions/diagnose-launch-failure/handler.handler',
-    load: () => import('../functions/diagnose-launch-failure/handler'),
+    load: () => loadHandler('../functions/diagnose-launch-failure/handler'),
   },
   GrantKeyAccessLambdaFunction: {
     key: 'grantKeyAccess',
     handler: 'functions/grant-key-access/handler.handler',
-    load: () => import('../functions/grant-key-access/handler'),
+    load: () => loadHandler('../functions/grant-key-access/handler'),
   },
   VerifyKeyAccessLambdaFunction: {
     key: 'verifyKeyAccess',
     handler: 'functions/verify-key-access/handler.handler',
-    load: () => import('../functions/verify-key-access/handler'),
+    load: () => loadHandler('../functions/verify-key-access/handler'),
   },
   InspectImageLambdaFunction: {
     key: 'inspectImage',
     handler: 'functions/inspect-image/handler.handler',
-    load: () => import('../functions/inspect-image/handler'),
+    load: () => loadHandler('../functions/inspect-image/handler'),
   },
   CopyImageLambdaFunction: {
     key: 'copyImage',
     handler: 'functions/copy-image/handler.handler',
-    load: () => import('../functions/copy-image/handler'),
+    load: () => loadHandler('../functions/copy-image/handler'),
   },
   ShareImageLambdaFunction: {
     key: 'shareImage',
     handler: 'functions/share-image/handler.handler',
-    load: () => import('../functions/share-image/handler'),
+    load: () => loadHandler('../functions/share-image/handler'),
   },
   GrantTargetAccessLambdaFunction: {
     key: 'grantTargetAccess',
     handler: 'functions/grant-target-access/handler.handler',
-    load: () => import('../functions/grant-target-access/handler'),
+    load: () => loadHandler('../functions/grant-target-access/handler'),
   },
   ApplyOriginalImagePolicyLambdaFunction: {
     key: 'applyOriginalImagePolicy',
     handler: 'functions/apply-original-image-policy/handler.handler',
-    load: () => import('../functions/apply-original-image-policy/handler'),
+    load: () => loadHandler('../functions/apply-original-image-policy/handler'),
   },
   PlanSweepLambdaFunction: {
     key: 'planSweep',
     handler: 'functions/plan-sweep/handler.handler',
-    load: () => import('../functions/plan-sweep/handler'),
+    load: () => loadHandler('../functions/plan-sweep/handler'),
   },
   InspectCentralImagesLambdaFunction: {
     key: 'inspectCentralImages',
     handler: 'functions/inspect-central-images/handler.handler',
-    load: () => import('../functions/inspect-central-images/handler'),
+    load: () => loadHandler('../functions/inspect-central-images/handler'),
   },
   InspectMemberAccountLambdaFunction: {
     key: 'inspectMemberAccount',
     handler: 'functions/inspect-member-account/handler.handler',
-    load: () => import('../functions/inspect-member-account/handler'),
+    load: () => loadHandler('../functions/inspect-member-account/handler'),
   },
   WriteSweepReportLambdaFunction: {
     key: 'writeSweepReport',
     handler: 'functions/write-sweep-report/handler.handler',
-    load: () => import('../functions/write-sweep-report/handler'),
+    load: () => loadHandler('../functions/write-sweep-report/handler'),
   },
   RecordFailureLambdaFunction: {
     key: 'recordFailure',
     handler: 'functions/record-failure/handler.handler',
-    load: () => import('../functions/record-failure/handler'),
+    load: () => loadHandler('../functions/record-failure/handler'),
   },
 };
 
