@@ -1,14 +1,13 @@
 /**
  * Cold start of every deployed function: each handler bundled as serverless-esbuild bundles it
- * (same options as serverless.yml), then the time to load the bundle in a fresh Node process as
+ * (the same bundling/esbuild.config.js), then the time to load the bundle in a fresh Node process as
  * a ratio to a bare `node -e 0`. Runs are interleaved (bare, f1, f2, …, bare, f1, …) so that
  * machine noise hits all alike; medians are compared.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { build } from 'esbuild';
-import { FUNCTIONS, ROOT } from '../local/workflows';
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import { bundleFunctions } from '../local/bundles';
 
 export interface ColdStart {
   function: string;
@@ -29,27 +28,21 @@ const ENV = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
-export async function bundleFunctions(outDir: string): Promise<Record<string, string>> {
-  mkdirSync(outDir, { recursive: true });
-  const bundles: Record<string, string> = {};
-  for (const fn of Object.values(FUNCTIONS)) {
-    const entry = path.join(ROOT, fn.handler.replace(/\.handler$/, '.ts'));
-    const outfile = path.join(outDir, `${fn.key}.js`);
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      minify: true,
-      sourcemap: false,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
-      logLevel: 'error',
-    });
-    bundles[fn.key] = outfile;
-  }
-  return bundles;
+/**
+ * Every run on one CPU, the same one: a Lambda function of up to 1,769 MB has less than one vCPU,
+ * so V8's helper threads do not run beside the main thread there either; and one core of a
+ * machine can be steadily slower than another (here: 140 ms against 104 ms for `node -e 0`), which
+ * would otherwise split the runs into two populations. The benchmark pins itself to the machine's
+ * last CPU while it times the loads (its children inherit the affinity) with `taskset` where there
+ * is one, and then lets go; elsewhere the runs are not pinned.
+ */
+export function pinToOneCpu(): { cpu: string; restore: () => void } {
+  // The machine's last CPU (os.cpus() lists them all, whatever this process's affinity is now).
+  const core = String(os.cpus().length - 1);
+  const before = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' }).stdout?.match(/list:\s*(\S+)/)?.[1];
+  const pinned = spawnSync('taskset', ['-cp', core, String(process.pid)], { encoding: 'utf8' });
+  if (pinned.status !== 0 || !before) return { cpu: 'not pinned (no taskset)', restore: () => {} };
+  return { cpu: `pinned to CPU ${core}`, restore: () => void spawnSync('taskset', ['-cp', before, String(process.pid)]) };
 }
 
 function timeNode(args: string[]): number {
@@ -66,18 +59,24 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-export async function measureColdStarts(outDir: string, rounds = 15): Promise<{ bareMs: number; functions: ColdStart[] }> {
+export async function measureColdStarts(outDir: string, rounds = 15): Promise<{ bareMs: number; cpu: string; functions: ColdStart[] }> {
   const bundles = await bundleFunctions(outDir);
+  const { cpu, restore } = pinToOneCpu();
   const bare: number[] = [];
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(bundles).map((k) => [k, []]));
-  timeNode(['-e', '0']); // warm the file cache
-  for (let round = 0; round < rounds; round++) {
-    bare.push(timeNode(['-e', '0']));
-    for (const [key, file] of Object.entries(bundles)) samples[key]!.push(timeNode(['-e', `require(${JSON.stringify(file)})`]));
+  try {
+    timeNode(['-e', '0']); // warm the file cache
+    for (let round = 0; round < rounds; round++) {
+      bare.push(timeNode(['-e', '0']));
+      for (const [key, file] of Object.entries(bundles)) samples[key]!.push(timeNode(['-e', `require(${JSON.stringify(file)})`]));
+    }
+  } finally {
+    restore(); // the workflows and the sweep (and the emulator they start) use every CPU again
   }
   const bareMs = median(bare);
   return {
     bareMs,
+    cpu,
     functions: Object.entries(bundles).map(([key, file]) => ({
       function: key,
       bundleBytes: statSync(file).size,

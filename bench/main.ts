@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const sweep = await measureSweep(amis, (done) => process.stderr.write(`  registered ${done} AMIs\r`));
 
   const verdict = (ok: boolean) => (ok ? 'meets target' : 'misses target');
-  console.log(`\nCold start (bundle load / bare node -e 0, medians of ${rounds} interleaved runs; bare = ${cold.bareMs.toFixed(0)} ms)`);
+  console.log(`\nCold start (bundle load / bare node -e 0, medians of ${rounds} interleaved runs, ${cold.cpu}; bare = ${cold.bareMs.toFixed(0)} ms)`);
   console.log(row(['function', 'bundle KiB', 'ratio', `target ≤ ${TARGETS.coldStartRatio}`]));
   for (const f of cold.functions) console.log(row([f.function, (f.bundleBytes / 1024).toFixed(0), f.ratio.toFixed(2), verdict(f.ratio <= TARGETS.coldStartRatio)]));
 
