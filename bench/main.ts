@@ -17,8 +17,17 @@ async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const rounds = Number(process.env.AMIWARDEN_BENCH_ROUNDS ?? 15);
   const cold = await measureColdStarts(path.join(ROOT, '.bench/bundles'), rounds);
+  // Each part sets up its own world: nothing of the last part's environment may carry over
+  // (the workflows' settings once made the sweep page and judge with the wrong ones).
+  const baseline = { ...process.env };
+  const freshEnvironment = () => {
+    for (const name of Object.keys(process.env)) if (!(name in baseline)) delete process.env[name];
+    Object.assign(process.env, baseline);
+  };
+  freshEnvironment();
   const workflows = await measureWorkflows();
   const amis = Number(process.env.AMIWARDEN_BENCH_AMIS ?? 5000);
+  freshEnvironment();
   const sweep = await measureSweep(amis, (done) => process.stderr.write(`  registered ${done} AMIs\r`));
 
   const verdict = (ok: boolean) => (ok ? 'meets target' : 'misses target');
