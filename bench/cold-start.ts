@@ -36,7 +36,7 @@ const ENV = {
  * last CPU while it times the loads (its children inherit the affinity) with `taskset` where there
  * is one, and then lets go; elsewhere the runs are not pinned.
  */
-export function pinToOneCpu(): { cpu: string; restore: () => void } {
+function pinToOneCpu(): { cpu: string; restore: () => void } {
   // The machine's last CPU (os.cpus() lists them all, whatever this process's affinity is now).
   const core = String(os.cpus().length - 1);
   const before = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' }).stdout?.match(/list:\s*(\S+)/)?.[1];
