@@ -5,6 +5,7 @@
  * measured is what deploys.
  */
 const { lambdaOnly } = require('./lambda-only');
+const { sdkCompact } = require('./sdk-compact');
 const { sdkSchemaKeys } = require('./sdk-schema-keys');
 
 /** @returns {import('esbuild').BuildOptions & { exclude: string[] }} */
@@ -20,7 +21,7 @@ function bundleOptions() {
     mainFields: ['module', 'main'],
     // The Lambda runtime's bundled SDK version is not ours: bundle the pinned clients.
     exclude: [],
-    plugins: [sdkSchemaKeys(), lambdaOnly()],
+    plugins: [sdkSchemaKeys(), sdkCompact(), lambdaOnly()],
   };
 }
 
