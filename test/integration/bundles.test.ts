@@ -1,14 +1,18 @@
 /**
  * The functions as Lambda runs them: every handler bundled with bundling/esbuild.config.js (the
- * SDK's schema keys made literal, the credential chain cut to the environment, event streams left
- * out), then the workflows run on the emulator with those bundles in place of the sources. What
- * the bundling leaves out must be what Lambda never runs: this is where that is shown.
+ * SDK's schema keys made literal, its versions and errors written compactly, the credential chain
+ * cut to the environment, event streams left out), then the workflows run on the emulator with
+ * those bundles in place of the sources. What the bundling leaves out must be what Lambda never
+ * runs: this is where that is shown.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
+import bundling from '../../bundling/esbuild.config';
 import { bundleFunctions } from '../../local/bundles';
-import { FUNCTIONS } from '../../local/workflows';
+import { FUNCTIONS, ROOT } from '../../local/workflows';
 import { runWorkflow } from '../../local/state-machine';
 import { bundledHandler } from '../support/bundled-handlers';
 import { failureRecords, grantsOn, mutatingCalls, useWorld } from './reliability/support';
@@ -26,6 +30,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Every Lambda of the workflows, served by its bundle in a process of its own with the world's environment. */
 function bundled(): Record<string, (payload: unknown) => Promise<unknown>> {
   return Object.fromEntries(Object.entries(FUNCTIONS).map(([logicalId, fn]) => [logicalId, bundledHandler(bundles[fn.key]!)]));
+}
+
+/** The functions' bundling options, for a script of the test's own (esbuild's, without the packaging-only ones). */
+function bundleOptionsForScripts() {
+  const { exclude: _packagingOnly, ...options } = bundling.bundleOptions();
+  return { ...options, sourcemap: false, logLevel: 'error' as const };
 }
 
 const text = (key: string) => readFileSync(bundles[key]!, 'utf8');
@@ -46,6 +56,47 @@ describe('the Lambda bundles', () => {
       expect({ key, launchTemplates: text(key).includes('"DescribeLaunchTemplateVersions"') }).toEqual({ key, launchTemplates: false });
     }
     for (const key of Object.keys(bundles)) expect({ key, unused: text(key).includes('"AcceptAddressTransferRequest"') }).toEqual({ key, unused: false });
+  });
+
+  it("carry the clients' versions and modeled errors in their compact form", () => {
+    // grantKeyAccess sends KMS, IAM and STS requests: the three clients' errors, each named once.
+    const grant = text('grantKeyAccess');
+    for (const error of ['NotFoundException', 'NoSuchEntityException', 'ExpiredTokenException']) expect({ error, named: grant.includes(`"${error}"`) }).toEqual({ error, named: true });
+    expect(grant).not.toContain('com.amazonaws.kms#NotFoundException');
+    expect(grant).toContain('"com.amazonaws.kms"');
+    // A client's package.json: its version, not its scripts or dependencies.
+    for (const key of Object.keys(bundles)) expect({ key, packageJson: /"devDependencies"|"@aws-sdk\/types"/.test(text(key)) }).toEqual({ key, packageJson: false });
+  });
+
+  it("raise the service's modeled errors as the SDK's own classes, from compact classes", async () => {
+    await world.build();
+    // The same bundling, for a script that provokes a KMS and an IAM modeled error on the emulator.
+    const probe = path.join(dir, 'modeled-errors.js');
+    await build({
+      ...bundleOptionsForScripts(),
+      stdin: {
+        resolveDir: ROOT,
+        loader: 'ts',
+        contents: `
+          import { DescribeKeyCommand, KMSClient, NotFoundException, KMSServiceException } from '@aws-sdk/client-kms';
+          import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
+          const seen = (e, Ctor, Base) => ({ name: e.name, ctor: e.constructor.name, own: e instanceof Ctor, base: e instanceof Base, fault: e.$fault, status: e.$metadata.httpStatusCode, shapeId: e.constructor.shapeId, message: typeof e.message });
+          (async () => {
+            const out = {};
+            await new KMSClient({}).send(new DescribeKeyCommand({ KeyId: '0f1e2d3c-4b5a-6978-8796-000000000000' })).catch((e) => (out.kms = seen(e, NotFoundException, KMSServiceException)));
+            await new IAMClient({}).send(new GetRoleCommand({ RoleName: 'amiwarden-no-such-role' })).catch((e) => (out.iam = seen(e, NoSuchEntityException, Error)));
+            process.stdout.write(JSON.stringify(out));
+          })();`,
+      },
+      outfile: probe,
+    });
+    const run = spawnSync(process.execPath, [probe], { env: process.env, encoding: 'utf8' });
+
+    expect(JSON.parse(run.stdout)).toEqual({
+      kms: { name: 'NotFoundException', ctor: 'NotFoundException', own: true, base: true, fault: 'client', status: 400, shapeId: 'com.amazonaws.kms#NotFoundException', message: 'string' },
+      iam: { name: 'NoSuchEntityException', ctor: 'NoSuchEntityException', own: true, base: true, fault: 'client', status: 404, shapeId: 'com.amazonaws.iam#NoSuchEntityException', message: 'string' },
+    });
+    expect(readFileSync(probe, 'utf8')).not.toContain('com.amazonaws.kms#NotFoundException');
   });
 
   it('run an enforcing sweep that fixes every grant and re-encrypts the aws/ebs AMI; a second sweep finds neither again', async () => {
