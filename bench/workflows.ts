@@ -75,7 +75,6 @@ function instrumentedHandlers(waited: { ms: number }) {
 }
 
 export async function measureWorkflows(): Promise<WorkflowCost[]> {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   const emulator: Emulator = await startEmulator();
   try {
     const org = await buildOrganization(emulator);

@@ -1,0 +1,41 @@
+/**
+ * `npm run bench -- --json`, small: one round of cold starts and a sweep over 20 AMIs. What is
+ * checked is the report's form (a table, then one JSON object as the last line, and nothing of
+ * the functions' own logs in between), not the figures: those are BENCHMARKS.md's.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { FUNCTIONS, ROOT } from '../../local/workflows';
+
+describe('npm run bench -- --json', () => {
+  it('prints the tables, no log line of the functions, and the results as one JSON object on the last line', () => {
+    // As a user runs it: not with the tests' silenced logs.
+    const { POWERTOOLS_LOG_LEVEL: _silenced, ...env } = process.env;
+    const run = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), ['bench/main.ts', '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...env, AMIWARDEN_BENCH_ROUNDS: '1', AMIWARDEN_BENCH_AMIS: '20' },
+      timeout: 240_000,
+    });
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
+
+    const lines = run.stdout.trim().split('\n');
+    const logLines = lines.filter((line) => line.startsWith('{"level"'));
+    expect(logLines).toEqual([]);
+    expect(run.stdout).toContain('Cold start (bundle load / bare node -e 0');
+    expect(run.stdout).toContain('Sweep (report mode, 20 AMIs');
+
+    const result = JSON.parse(lines[lines.length - 1]!) as {
+      coldStart: { function: string; bundleBytes: number; ratio: number }[];
+      sweep: { amis: number; accounts: number; regions: number; apiCalls: number; lowerBound: number; naiveCalls: number };
+      workflows: { workflow: string; scenario: string; transitions: number; lambdaInvocations: number; lambdaWaitMs: number }[];
+    };
+    expect(Object.keys(result)).toEqual(['coldStart', 'sweep', 'workflows']);
+    expect(result.coldStart.map((c) => c.function).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.key).sort());
+    for (const c of result.coldStart) expect({ fn: c.function, sizeAndRatio: c.bundleBytes > 0 && c.ratio > 0 }).toEqual({ fn: c.function, sizeAndRatio: true });
+    expect(Object.keys(result.sweep)).toEqual(['amis', 'accounts', 'regions', 'apiCalls', 'lowerBound', 'naiveCalls']);
+    expect(result.sweep.amis).toBe(20);
+    expect(result.sweep.apiCalls).toBeGreaterThanOrEqual(result.sweep.lowerBound);
+    expect(result.workflows.map((w) => w.scenario)).toEqual(['launch failure fixed', 'already granted', 'image re-encrypted and shared', 'image already compliant']);
+  }, 300_000);
+});
