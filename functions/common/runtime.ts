@@ -2,10 +2,10 @@
  * What every Lambda starts with: the configuration, parsed and validated once at cold start (a bad
  * setting fails initialisation with a message naming it), a structured logger, and AWS access.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig, type Config } from '../../core/config';
 import { AmiwardenError } from '../../core/errors';
 import { awsContext, type AdapterFactories, type AwsContext } from '../../services/aws-context';
+import { Logger } from './logger';
 
 export interface Runtime {
   config: Config;
@@ -15,7 +15,7 @@ export interface Runtime {
 
 /** `adapters`: the AWS adapters this function uses, and only those (they decide what its bundle loads). */
 export function startRuntime(functionName: string, adapters: AdapterFactories = {}): Runtime {
-  const logger = new Logger({ serviceName: 'amiwarden', persistentKeys: { function: functionName } });
+  const logger = new Logger({ service: 'amiwarden', persistentKeys: { function: functionName } });
   let config: Config;
   try {
     config = loadConfig();

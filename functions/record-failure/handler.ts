@@ -3,11 +3,11 @@
  * input and keeps both on the failure queue, so nothing a workflow could not finish is lost.
  * Needs no other configuration, so that it works even when the others cannot start.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { call, clientSettings } from '../../adapters/aws';
+import { Logger } from '../common/logger';
 
-const logger = new Logger({ serviceName: 'amiwarden', persistentKeys: { function: 'record-failure' } });
+const logger = new Logger({ service: 'amiwarden', persistentKeys: { function: 'record-failure' } });
 const queueUrl = process.env.AMIWARDEN_FAILURE_QUEUE_URL?.trim() || undefined;
 const sqs = queueUrl ? new SQSClient(clientSettings(process.env.AWS_REGION ?? 'us-east-1')) : undefined;
 
