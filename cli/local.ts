@@ -76,7 +76,7 @@ export const localRunner: LocalRunner = {
   async run(workflow, requested, options) {
     const scenario = SCENARIOS[workflow];
     if (!WORKFLOWS[workflow] || !scenario) throw new CliError(`the ${workflow} workflow cannot run locally yet (local/workflows.ts or cli/local.ts does not list it)`);
-    if (!options.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    if (!options.verbose) process.env.AMIWARDEN_LOG_LEVEL = 'SILENT';
 
     let emulator: Emulator;
     try {

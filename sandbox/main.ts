@@ -33,7 +33,7 @@ async function main(): Promise<number> {
     console.log('usage: npm start [-- --json] [-- --verbose]');
     return 0;
   }
-  if (!args.has('--verbose')) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  if (!args.has('--verbose')) process.env.AMIWARDEN_LOG_LEVEL = 'SILENT';
   out.title('amiwarden sandbox: new AMIs re-encrypted and shared, launch failures fixed, a sweep as the backstop');
 
   const emulator = await out.step('Starting the emulator (moto + amiwarden’s extension)', () => startEmulator());
