@@ -59,7 +59,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-export async function measureColdStarts(outDir: string, rounds = 15): Promise<{ bareMs: number; cpu: string; functions: ColdStart[] }> {
+export async function measureColdStarts(outDir: string, rounds = 25): Promise<{ bareMs: number; cpu: string; functions: ColdStart[] }> {
   const bundles = await bundleFunctions(outDir);
   const { cpu, restore } = pinToOneCpu();
   const bare: number[] = [];

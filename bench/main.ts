@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   // The functions run in this process for the workflows and the sweep: their logs would bury the tables.
   process.env.AMIWARDEN_LOG_LEVEL = 'SILENT';
   const json = process.argv.includes('--json');
-  const rounds = Number(process.env.AMIWARDEN_BENCH_ROUNDS ?? 15);
+  const rounds = Number(process.env.AMIWARDEN_BENCH_ROUNDS ?? 25);
   const cold = await measureColdStarts(path.join(ROOT, '.bench/bundles'), rounds);
   // Each part sets up its own world: nothing of the last part's environment may carry over
   // (the workflows' settings once made the sweep page and judge with the wrong ones).
