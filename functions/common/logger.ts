@@ -4,16 +4,21 @@
  * with the JSON log format). Every line carries `level`, `message`, `timestamp`, `service`, the
  * logger's persistent and appended keys, and `xray_trace_id` when Lambda traces the invocation.
  * Errors anywhere in a line's fields are written with their name, message, stack, own fields
- * (an AWS error's `code`, `operation`) and cause.
+ * (an AWS error's `code`, `operation`) and cause; BigInts as strings; a reference back to an
+ * enclosing object as "[Circular]". Logging never throws: a line whose fields cannot be read is
+ * still written, with its keys and what went wrong.
  *
- * The level: AMIWARDEN_LOG_LEVEL (DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT), else Lambda's
- * application log level (AWS_LAMBDA_LOG_LEVEL), else INFO.
+ * The level: AMIWARDEN_LOG_LEVEL (DEBUG, INFO, WARN, ERROR, FATAL or SILENT), else Lambda's
+ * application log level (AWS_LAMBDA_LOG_LEVEL), else INFO. A critical line is written as FATAL,
+ * the name Lambda's log filtering knows.
  */
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'SILENT';
 
-const RANK: Record<LogLevel, number> = { DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, CRITICAL: 5, SILENT: 6 };
-/** Lambda's application log levels, in ours. */
-const LAMBDA_LEVELS: Record<string, LogLevel> = { TRACE: 'DEBUG', DEBUG: 'DEBUG', INFO: 'INFO', WARN: 'WARN', ERROR: 'ERROR', FATAL: 'CRITICAL' };
+const RANK: Record<LogLevel, number> = { DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5, SILENT: 6 };
+/** Other names for our levels: Lambda's application log levels, and CRITICAL. */
+const ALIASES: Record<string, LogLevel> = { TRACE: 'DEBUG', CRITICAL: 'FATAL' };
+/** How deep a line's fields are written; deeper values become "[Too deep]". */
+const MAX_DEPTH = 20;
 
 type Fields = Record<string, unknown>;
 
@@ -27,10 +32,13 @@ export interface LoggerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+function levelNamed(name: string | undefined): LogLevel | undefined {
+  const upper = name?.trim().toUpperCase() ?? '';
+  return upper in RANK ? (upper as LogLevel) : ALIASES[upper];
+}
+
 export function logLevelFrom(env: NodeJS.ProcessEnv): LogLevel {
-  const own = env.AMIWARDEN_LOG_LEVEL?.trim().toUpperCase();
-  if (own && own in RANK) return own as LogLevel;
-  return LAMBDA_LEVELS[env.AWS_LAMBDA_LOG_LEVEL?.trim().toUpperCase() ?? ''] ?? 'INFO';
+  return levelNamed(env.AMIWARDEN_LOG_LEVEL) ?? levelNamed(env.AWS_LAMBDA_LOG_LEVEL) ?? 'INFO';
 }
 
 export class Logger {
@@ -73,28 +81,54 @@ export class Logger {
   }
 
   critical(message: string, fields?: Fields): void {
-    this.log('CRITICAL', message, fields);
+    this.log('FATAL', message, fields);
   }
 
   private log(level: Exclude<LogLevel, 'SILENT'>, message: string, fields: Fields = {}): void {
     if (RANK[level] < RANK[this.level]) return;
-    const trace = this.env._X_AMZN_TRACE_ID?.match(/Root=([^;]+)/)?.[1];
-    const head = { level, message, timestamp: new Date().toISOString(), ...this.base, ...(trace ? { xray_trace_id: trace } : {}) };
-    let line: string;
     try {
-      line = JSON.stringify({ ...head, ...this.keys, ...fields }, withErrors);
-    } catch (error) {
-      // A circular or BigInt field: the line still says what happened, without its fields.
-      line = JSON.stringify({ ...head, logError: `fields not serialisable: ${(error as Error).message}` });
+      const trace = this.env._X_AMZN_TRACE_ID?.match(/Root=([^;]+)/)?.[1];
+      const head = { level, message, timestamp: new Date().toISOString(), service: this.base.service, ...(trace ? { xray_trace_id: trace } : {}) };
+      // The head last as well: no key or field may pass for the level Lambda filters on, or the message.
+      const line = (...parts: Fields[]) => JSON.stringify(loggable({ ...head, ...Object.assign({}, ...parts), ...head }, []));
+      let text: string;
+      try {
+        text = line(this.base, this.keys, fields);
+      } catch (error) {
+        // A field that cannot be read (a throwing getter): the line still says what happened, with its keys.
+        const logError = `fields not serialisable: ${String((error as Error)?.message ?? error)}`;
+        try {
+          text = line(this.base, this.keys, { logError });
+        } catch {
+          text = line({ logError });
+        }
+      }
+      this.write(`${text}\n`);
+    } catch {
+      // Logging must never be why an invocation fails (nor change the error it fails with).
     }
-    this.write(`${line}\n`);
   }
 }
 
-/** JSON.stringify replacer: an Error becomes its name, message, stack, own fields and cause. */
-function withErrors(_key: string, value: unknown): unknown {
-  if (!(value instanceof Error)) return value;
-  const { name, message, stack } = value;
-  const { name: _name, message: _message, ...own } = value as Error & Record<string, unknown>;
-  return { name, message, stack, ...own, ...(value.cause === undefined ? {} : { cause: value.cause }) };
+/**
+ * A value as it can be written: Errors as their name, message, stack, own fields and cause;
+ * BigInts as strings; a reference to an enclosing object as "[Circular]".
+ */
+function loggable(value: unknown, enclosing: object[]): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value !== 'object') return value;
+  if (enclosing.includes(value)) return '[Circular]';
+  if (enclosing.length >= MAX_DEPTH) return '[Too deep]';
+  const inner = [...enclosing, value];
+  if (value instanceof Error) {
+    const { name, message, stack } = value;
+    const { name: _name, message: _message, ...own } = value as Error & Fields;
+    const cause = value.cause === undefined ? {} : { cause: value.cause };
+    return fieldsOf({ name, message, stack, ...own, ...cause }, inner);
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return loggable((value as { toJSON: () => unknown }).toJSON(), enclosing);
+  if (Array.isArray(value)) return value.map((item) => loggable(item, inner));
+  return fieldsOf(value, inner);
 }
+
+const fieldsOf = (value: object, enclosing: object[]) => Object.fromEntries(Object.entries(value).map(([key, item]) => [key, loggable(item, enclosing)]));

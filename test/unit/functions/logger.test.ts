@@ -65,21 +65,76 @@ describe('Logger', () => {
     warnings.logger.debug('not written');
     warnings.logger.warn('written');
     warnings.logger.critical('written too');
-    expect(warnings.records().map((r) => r.level)).toEqual(['WARN', 'CRITICAL']);
+    expect(warnings.records().map((r) => r.level)).toEqual(['WARN', 'FATAL']);
 
     const silent = capture({ level: 'SILENT' });
     silent.logger.critical('never');
     expect(silent.lines).toEqual([]);
   });
 
-  it('still writes the line, without its fields, when a field cannot be serialised', () => {
+  it('writes a circular field as [Circular] and keeps the rest of the line', () => {
     const { logger, records } = capture();
-    const circular: Record<string, unknown> = {};
+    const circular: Record<string, unknown> = { id: 1 };
     circular.self = circular;
 
     logger.info('Sweep planned', { circular, runId: 'r-1' });
 
-    expect(records()[0]).toEqual({ level: 'INFO', message: 'Sweep planned', timestamp: expect.any(String), service: 'amiwarden', function: 'grant-key-access', logError: expect.stringContaining('not serialisable') });
+    expect(records()[0]).toMatchObject({ message: 'Sweep planned', runId: 'r-1', circular: { id: 1, self: '[Circular]' } });
+  });
+
+  it('keeps its own level, message, timestamp and service whatever the fields say', () => {
+    const { logger, records } = capture({ level: 'WARN' });
+    logger.appendKeys({ level: 'DEBUG', service: 'other' });
+
+    logger.error('Unexpected failure', { message: 'forged', timestamp: 'never' });
+
+    expect(records()[0]).toMatchObject({ level: 'ERROR', message: 'Unexpected failure', service: 'amiwarden' });
+    expect(records()[0]!.timestamp).not.toBe('never');
+  });
+
+  it('writes BigInts as strings and a cycle of causes as [Circular], without looping', () => {
+    const { logger, records } = capture();
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    (a as Error & { cause?: unknown }).cause = b;
+
+    logger.error('Unexpected failure', { error: a, size: 10n ** 20n, account: '111111111111' });
+
+    const [record] = records();
+    expect(record!.size).toBe('100000000000000000000');
+    expect(record!.account).toBe('111111111111');
+    expect(record!.error).toMatchObject({ name: 'Error', message: 'a', cause: { name: 'Error', message: 'b', cause: '[Circular]' } });
+  });
+
+  it('keeps the appended keys in the line it writes when a field cannot be serialised', () => {
+    const { logger, records } = capture();
+    logger.appendKeys({ execution: 'arn:aws:states:us-east-1:999999999999:execution:a:1' });
+
+    logger.info('Sweep planned', {
+      broken: {
+        get value(): never {
+          throw new Error('getter failed');
+        },
+      },
+    });
+
+    expect(records()[0]).toMatchObject({ message: 'Sweep planned', execution: 'arn:aws:states:us-east-1:999999999999:execution:a:1', logError: expect.stringContaining('getter failed') });
+  });
+
+  it('never throws, even when the output cannot be written', () => {
+    const logger = new Logger({ service: 'amiwarden', env: {}, write: () => {
+      throw new Error('EPIPE');
+    } });
+
+    expect(() => logger.error('Unexpected failure', { error: new Error('x') })).not.toThrow();
+  });
+
+  it("writes FATAL for a critical line, the level Lambda's log filtering knows", () => {
+    const { logger, records } = capture({ level: 'ERROR' });
+
+    logger.critical('amiwarden cannot start: bad configuration');
+
+    expect(records()[0]!.level).toBe('FATAL');
   });
 
   it("carries the X-Ray trace id of the invocation when Lambda traces it", () => {
@@ -94,7 +149,8 @@ describe('Logger', () => {
 describe('logLevelFrom', () => {
   it("takes AMIWARDEN_LOG_LEVEL, else Lambda's application log level, else INFO", () => {
     expect(logLevelFrom({ AMIWARDEN_LOG_LEVEL: 'silent', AWS_LAMBDA_LOG_LEVEL: 'DEBUG' })).toBe('SILENT');
-    expect(logLevelFrom({ AWS_LAMBDA_LOG_LEVEL: 'FATAL' })).toBe('CRITICAL');
+    expect(logLevelFrom({ AWS_LAMBDA_LOG_LEVEL: 'FATAL' })).toBe('FATAL');
+    expect(logLevelFrom({ AMIWARDEN_LOG_LEVEL: 'critical' })).toBe('FATAL');
     expect(logLevelFrom({ AWS_LAMBDA_LOG_LEVEL: 'TRACE' })).toBe('DEBUG');
     expect(logLevelFrom({ AMIWARDEN_LOG_LEVEL: 'LOUD' })).toBe('INFO');
     expect(logLevelFrom({})).toBe('INFO');
