@@ -11,7 +11,7 @@ const logger = new Logger({ service: 'amiwarden', persistentKeys: { function: 'r
 const queueUrl = process.env.AMIWARDEN_FAILURE_QUEUE_URL?.trim() || undefined;
 const sqs = queueUrl ? new SQSClient(clientSettings(process.env.AWS_REGION ?? 'us-east-1')) : undefined;
 
-/** SQS takes at most 256 KiB; a larger record is cut, with a note. */
+/** SQS takes at most 256 KiB a message, CloudWatch Logs 256 KiB an event; a larger record is cut, with a note. */
 const MAX_BODY = 250_000;
 
 export interface FailureRecord {
@@ -31,10 +31,13 @@ export const handler = async (payload: { workflow?: unknown; execution?: unknown
     input: payload?.input ?? null,
     recordedAt: new Date().toISOString(),
   };
-  logger.error('Workflow step failed', { record });
+  const whole = JSON.stringify(record);
+  // The same cut serves the log line (CloudWatch takes 256 KiB an event) and the message.
+  const bytes = Buffer.byteLength(whole);
+  const kept = bytes > MAX_BODY ? { ...record, input: `(cut: ${bytes} bytes)`, truncated: true } : record;
+  logger.error('Workflow step failed', { record: kept });
   if (!sqs || !queueUrl) return { recorded: true, queued: false };
-  let body = JSON.stringify(record);
-  if (body.length > MAX_BODY) body = JSON.stringify({ ...record, input: `(cut: ${body.length} characters)`, truncated: true });
+  const body = kept === record ? whole : JSON.stringify(kept);
   await call('sqs:SendMessage', () => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body })));
   return { recorded: true, queued: true };
 };
