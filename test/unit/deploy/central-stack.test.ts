@@ -22,7 +22,6 @@ const ENVIRONMENT = [
   'AMIWARDEN_CREATE_SERVICE_LINKED_ROLE',
   'AMIWARDEN_MODE',
   'AMIWARDEN_SHARE_TARGETS',
-  'AMIWARDEN_LOG_LEVEL',
 ];
 const MUTATING_STS = 'sts:AssumeRole';
 
@@ -110,6 +109,10 @@ describe('central stack (packaged serverless template)', () => {
       const variables = (p.Environment as JsonObject).Variables as JsonObject;
       expect(Object.keys(variables)).toEqual(expect.arrayContaining(ENVIRONMENT));
       expect(variables.AMIWARDEN_CENTRAL_ACCOUNT_ID).toEqual({ Ref: 'AWS::AccountId' });
+      // Logs are JSON lines whose level Lambda filters: the level is the function's, set in Lambda
+      // (AWS_LAMBDA_LOG_LEVEL), not an environment variable that would override a change there.
+      expect(p.LoggingConfig).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
+      expect(variables.AMIWARDEN_LOG_LEVEL).toBeUndefined();
       const logGroup = template.Resources[id.replace(/LambdaFunction$/, 'LogGroup')]!;
       expect(logGroup.Properties!.RetentionInDays).toEqual(expect.any(Number));
     }
