@@ -10,7 +10,9 @@
  *   minified: 48 for KMS, 50 for Organizations. Every one is reachable (the schemas register
  *   them all), so esbuild keeps them all. The plugin writes each as one call to a small factory
  *   that builds the same class: same name, `shapeId`, `$fault`, `$retryable`, fields, prototype
- *   chain, so `instanceof` and the SDK's error registry work as before.
+ *   chain, so `instanceof` and the SDK's error registry work as before. (One thing differs from
+ *   a minified bundle of the generated classes: each class keeps its own name, where minifying
+ *   renamed it, as in the unbundled SDK; the SDK's `instanceof` falls back on that name.)
  *
  * An errors module whose text is not exactly the generated form is left as it is; the unit test
  * (test/unit/deploy/sdk-compact.test.ts) checks that every client amiwarden bundles is rewritten.
@@ -34,10 +36,10 @@ const BASE_IMPORT = /^import \{ (\w+) as __BaseException \} from "(\.\/\w+)";\n/
 const ERROR_CLASS = new RegExp(
   [
     String.raw`export class (\w+) extends __BaseException \{\n`,
-    String.raw` {4}static shapeId = "([\w.#]+)";\n`,
+    String.raw` {4}static shapeId = "([\w.]+#\w+)";\n`,
     String.raw` {4}name = "\1";\n`,
     String.raw` {4}\$fault = "(client|server)";\n`,
-    String.raw`( {4}\$retryable = \{[^}\n]*\};\n)?`,
+    String.raw`( {4}\$retryable = \{(?: throttling: true,? )?\};\n)?`,
     String.raw`((?: {4}\w+;\n)*)`,
     String.raw` {4}constructor\(opts\) \{\n`,
     String.raw` {8}super\(\{\n {12}name: "\1",\n {12}\$fault: "\3",\n {12}\.\.\.opts,\n {8}\}\);\n`,

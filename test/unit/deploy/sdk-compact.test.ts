@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import vm from 'node:vm';
+import { ServiceException } from '@smithy/core/client';
 import { transformSync } from 'esbuild';
 import { ROOT } from '../../../local/workflows';
 
@@ -19,39 +19,38 @@ const { versionOnly, compactErrorClasses, CLIENT_PACKAGE_JSON, ERRORS_MODULE } =
 /** The clients amiwarden's functions bundle that have modeled errors (EC2 has none). */
 const CLIENTS = ['client-kms', 'client-auto-scaling', 'client-iam', 'client-sts', 'client-s3', 'client-organizations', 'client-sqs'];
 
-/** The service base exception, as @smithy's ServiceException builds one. */
-class ServiceException extends Error {
-  $fault: string;
-  $metadata: unknown;
-  constructor(options: { name: string; $fault: string; message?: string; $metadata?: unknown }) {
-    super(options.message);
-    Object.setPrototypeOf(this, ServiceException.prototype);
-    this.name = options.name;
-    this.$fault = options.$fault;
-    this.$metadata = options.$metadata;
-  }
-}
+type ErrorClass = new (opts: Record<string, unknown>) => Error;
 
-/** Runs an errors module (ES module text) against the base exception; returns its exports. */
-function load(source: string): Record<string, new (opts: Record<string, unknown>) => Error> {
+/** Runs an ES module's text as CommonJS in this realm; `resolve` answers its imports. */
+function run(source: string, resolve: (id: string) => unknown): Record<string, unknown> {
   const { code } = transformSync(source, { format: 'cjs', loader: 'js' });
-  const module = { exports: {} as Record<string, new (opts: Record<string, unknown>) => Error> };
-  const require = () => new Proxy({}, { get: () => ServiceException });
-  vm.runInNewContext(code, { module, exports: module.exports, require, Object });
+  const module = { exports: {} as Record<string, unknown> };
+  new Function('module', 'exports', 'require', code)(module, module.exports, resolve);
   return module.exports;
 }
 
-/** What an error instance shows: its own properties in order, its class and its prototype chain. */
-function observe(Ctor: new (opts: Record<string, unknown>) => Error, opts: Record<string, unknown>) {
+/**
+ * A client's errors module, run against the client's own base exception, itself built on the
+ * SDK's real ServiceException (whose `instanceof` looks at names and shape ids).
+ */
+function load(client: string, source: string): { errors: Record<string, ErrorClass>; base: ErrorClass } {
+  const models = path.join(ROOT, 'node_modules/@aws-sdk', client, 'dist-es/models');
+  const baseFile = /from "\.\/(\w+)"/.exec(source)![1]!;
+  const baseModule = run(readFileSync(path.join(models, `${baseFile}.js`), 'utf8'), () => ({ ServiceException }));
+  return { errors: run(source, () => baseModule) as Record<string, ErrorClass>, base: baseModule[baseFile] as ErrorClass };
+}
+
+/** What an error instance shows: its own properties in order, its class, prototype chain and `instanceof`. */
+function observe(Ctor: ErrorClass, Base: ErrorClass, opts: Record<string, unknown>) {
   const error = new Ctor(opts);
-  const own = Object.entries(Object.getOwnPropertyDescriptors(error)).filter(([key]) => key !== 'stack');
-  const statics = Object.getOwnPropertyDescriptor(Ctor, 'shapeId');
   return {
-    own,
-    className: Ctor.name,
-    shapeId: statics,
-    instanceOfItself: error instanceof Ctor,
-    instanceOfBase: error instanceof ServiceException && error instanceof Error,
+    own: Object.entries(Object.getOwnPropertyDescriptors(error)).filter(([key]) => key !== 'stack'),
+    statics: Object.entries(Object.getOwnPropertyDescriptors(Ctor)).filter(([key]) => key !== 'prototype'),
+    constructorName: error.constructor.name,
+    chain: [Object.getPrototypeOf(error) === Ctor.prototype, Object.getPrototypeOf(Ctor.prototype) === Base.prototype],
+    instanceOf: [error instanceof Ctor, error instanceof Base, error instanceof ServiceException, error instanceof Error, ServiceException.isInstance(error)],
+    // The SDK's fallback: an object that looks like this service error is one.
+    lookalike: ({ name: error.name, $fault: 'client', $metadata: {} } as unknown) instanceof Ctor,
     message: error.message,
   };
 }
@@ -83,19 +82,20 @@ describe('compactErrorClasses', () => {
 
       expect({ client, classes: compact?.classes }).toEqual({ client, classes: declared.length });
       expect(compact!.code.length).toBeLessThan(source.length / 2);
-      const [before, after] = [load(source), load(compact!.code)];
-      expect(Object.keys(after).sort()).toEqual([...declared].sort());
-      // Every field any error declares, so that each copies its own and no other.
-      const opts = { message: 'the message', $metadata: { httpStatusCode: 400 }, Message: 'M', Type: 'T', Code: 'C', reason: 'r', Reason: 'R', error: 'e', error_description: 'd' };
+      const [before, after] = [load(client, source), load(client, compact!.code)];
+      expect(Object.keys(after.errors).sort()).toEqual([...declared].sort());
+      // Every field any error of the client copies, so that each copies its own and no other.
+      const fields = [...new Set([...source.matchAll(/this\.(\w+) = opts\.\w+;/g)].map((m) => m[1]!))];
+      const opts = { message: 'the message', $metadata: { httpStatusCode: 400 }, ...Object.fromEntries(fields.map((f) => [f, `value of ${f}`])) };
       for (const name of declared) {
-        expect({ client, name, ...observe(after[name]!, opts) }).toEqual({ client, name, ...observe(before[name]!, opts) });
+        expect({ client, name, ...observe(after.errors[name]!, after.base, opts) }).toEqual({ client, name, ...observe(before.errors[name]!, before.base, opts) });
       }
     }
   });
 
   it('keeps $retryable a fresh object on each error, as the generated field is', () => {
     const source = readFileSync(path.join(ROOT, 'node_modules/@aws-sdk/client-sts/dist-es/models/errors.js'), 'utf8');
-    const { IDPCommunicationErrorException: Ctor } = load(compactErrorClasses(source)!.code);
+    const { IDPCommunicationErrorException: Ctor } = load('client-sts', compactErrorClasses(source)!.code).errors;
 
     const [a, b] = [new Ctor!({}), new Ctor!({})] as unknown as { $retryable: object }[];
 
@@ -123,11 +123,26 @@ describe('compactErrorClasses', () => {
     ].join('\n');
     expect(compactErrorClasses(generated)?.classes).toBe(1);
 
-    const withMethod = generated.replace('    constructor(opts) {', '    get code() { return 1; }\n    constructor(opts) {');
-    const otherShapeName = generated.replace('kms#NotFoundException', 'kms#Missing');
-    const fieldNotCopied = generated.replace('    $fault = "client";\n', '    $fault = "client";\n    Message;\n');
-    const extraStatement = `${generated}export const other = 1;\n`;
+    const withField = (declared: string, copied: string) =>
+      generated
+        .replace('    $fault = "client";\n', `    $fault = "client";\n    ${declared};\n`)
+        .replace('        Object.setPrototypeOf(this, NotFoundException.prototype);\n', `        Object.setPrototypeOf(this, NotFoundException.prototype);\n        ${copied}\n`);
+    expect(compactErrorClasses(withField('Message', 'this.Message = opts.Message;'))?.classes).toBe(1);
+    const second = generated.split('\n').slice(1).join('\n').replaceAll('NotFoundException', 'DisabledException');
 
-    for (const source of [withMethod, otherShapeName, fieldNotCopied, extraStatement]) expect(compactErrorClasses(source)).toBeNull();
+    const notGenerated = {
+      'a method': generated.replace('    constructor(opts) {', '    get code() { return 1; }\n    constructor(opts) {'),
+      'a shape of another name': generated.replace('kms#NotFoundException', 'kms#Missing'),
+      'a shape id with two #': generated.replace('kms#NotFoundException', 'kms#NotFoundException#x'),
+      'another name field': generated.replace('    name = "NotFoundException";', '    name = "Other";'),
+      'the prototype of another class': generated.replace('setPrototypeOf(this, NotFoundException.prototype)', 'setPrototypeOf(this, Other.prototype)'),
+      'a field declared, not copied': withField('Message', ''),
+      'a field copied from another option': withField('Message', 'this.Message = opts.Other;'),
+      'any other $retryable': generated.replace('    $fault = "client";\n', '    $fault = "client";\n    $retryable = { x: this.name };\n'),
+      'two namespaces': `${generated}${second.replace('com.amazonaws.kms#', 'com.amazonaws.other#')}`,
+      'another statement': `${generated}export const other = 1;\n`,
+    };
+    expect(compactErrorClasses(`${generated}${second}`)?.classes).toBe(2);
+    for (const [what, source] of Object.entries(notGenerated)) expect({ what, compact: compactErrorClasses(source) }).toEqual({ what, compact: null });
   });
 });
