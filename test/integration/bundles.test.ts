@@ -59,11 +59,11 @@ describe('the Lambda bundles', () => {
   });
 
   it("carry the clients' versions and modeled errors in their compact form", () => {
-    // grantKeyAccess sends KMS, IAM and STS requests: the three clients' errors, each named once.
+    // grantKeyAccess sends KMS, IAM and STS requests: their 98 error classes are made by three
+    // factories, not declared one by one (each generated class sets its prototype; 104 did before).
     const grant = text('grantKeyAccess');
-    for (const error of ['NotFoundException', 'NoSuchEntityException', 'ExpiredTokenException']) expect({ error, named: grant.includes(`"${error}"`) }).toEqual({ error, named: true });
+    expect(grant.split('setPrototypeOf(this,').length - 1).toBeLessThan(15);
     expect(grant).not.toContain('com.amazonaws.kms#NotFoundException');
-    expect(grant).toContain('"com.amazonaws.kms"');
     // A client's package.json: its version, not its scripts or dependencies.
     for (const key of Object.keys(bundles)) expect({ key, packageJson: /"devDependencies"|"@aws-sdk\/types"/.test(text(key)) }).toEqual({ key, packageJson: false });
   });
@@ -79,12 +79,12 @@ describe('the Lambda bundles', () => {
         loader: 'ts',
         contents: `
           import { DescribeKeyCommand, KMSClient, NotFoundException, KMSServiceException } from '@aws-sdk/client-kms';
-          import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
+          import { GetRoleCommand, IAMClient, IAMServiceException, NoSuchEntityException } from '@aws-sdk/client-iam';
           const seen = (e, Ctor, Base) => ({ name: e.name, ctor: e.constructor.name, own: e instanceof Ctor, base: e instanceof Base, fault: e.$fault, status: e.$metadata.httpStatusCode, shapeId: e.constructor.shapeId, message: typeof e.message });
           (async () => {
             const out = {};
             await new KMSClient({}).send(new DescribeKeyCommand({ KeyId: '0f1e2d3c-4b5a-6978-8796-000000000000' })).catch((e) => (out.kms = seen(e, NotFoundException, KMSServiceException)));
-            await new IAMClient({}).send(new GetRoleCommand({ RoleName: 'amiwarden-no-such-role' })).catch((e) => (out.iam = seen(e, NoSuchEntityException, Error)));
+            await new IAMClient({}).send(new GetRoleCommand({ RoleName: 'amiwarden-no-such-role' })).catch((e) => (out.iam = seen(e, NoSuchEntityException, IAMServiceException)));
             process.stdout.write(JSON.stringify(out));
           })();`,
       },
