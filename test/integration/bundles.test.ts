@@ -1,9 +1,9 @@
 /**
  * The functions as Lambda runs them: every handler bundled with bundling/esbuild.config.js (the
  * SDK's schema keys made literal, its versions and errors written compactly, the credential chain
- * cut to the environment, event streams left out), then the workflows run on the emulator with
- * those bundles in place of the sources. What the bundling leaves out must be what Lambda never
- * runs: this is where that is shown.
+ * cut to the environment, event streams and config files left out), then the workflows run on
+ * the emulator with those bundles in place of the sources. What the bundling leaves out must be
+ * what Lambda never runs: this is where that is shown.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,12 +41,15 @@ function bundleOptionsForScripts() {
 const text = (key: string) => readFileSync(bundles[key]!, 'utf8');
 
 describe('the Lambda bundles', () => {
-  it('leave out the credential chain beyond the environment, event streams, and the EC2 schemas no function sends', () => {
+  it('leave out the credential chain beyond the environment, event streams, the config-file reader, and the EC2 schemas no function sends', () => {
     expect(Object.keys(bundles).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.key).sort());
     for (const key of Object.keys(bundles)) {
       // The default chain's own messages: its SSO, ini-file, process and metadata links are gone.
       expect({ key, chain: text(key).includes('AWS_PROFILE is set, skipping fromEnv provider') }).toEqual({ key, chain: false });
       expect({ key, streams: text(key).includes('"initialRequestMarker"') }).toEqual({ key, streams: false });
+      // The SDK's shared config files are not read (no node:fs/promises); the workflows below still
+      // run, their settings from the environment.
+      expect({ key, configFiles: text(key).includes('require("node:fs/promises")') }).toEqual({ key, configFiles: false });
     }
     // Only the functions that read launch templates carry DescribeLaunchTemplateVersions; no
     // function carries a schema of an operation it never sends (AcceptAddressTransfer: before the
