@@ -20,6 +20,5 @@ export async function bundleFunctions(outDir: string): Promise<Record<string, st
       return [fn.key, outfile] as const;
     }),
   );
-  const bundles = Object.fromEntries(built);
-  return bundles;
+  return Object.fromEntries(built);
 }

@@ -30,73 +30,28 @@ export function forgetHandlers(): void {
   }
 }
 
+/** A deployed function: its key in serverless.yml, its handler (as serverless.yml names it), and how to load it. */
+const lambda = (key: string, dir: string) => ({
+  key,
+  handler: `functions/${dir}/handler.handler`,
+  load: () => loadHandler(path.join(ROOT, 'functions', dir, 'handler')),
+});
+
 /** Lambda logical ids (as in `Fn::GetAtt` in the ASL files) → the function key in serverless.yml and its handler module. */
 export const FUNCTIONS: Record<string, { key: string; handler: string; load: () => Promise<{ handler: Handler }> }> = {
-  DiagnoseLaunchFailureLambdaFunction: {
-    key: 'diagnoseLaunchFailure',
-    handler: 'functions/diagnose-launch-failure/handler.handler',
-    load: () => loadHandler('../functions/diagnose-launch-failure/handler'),
-  },
-  GrantKeyAccessLambdaFunction: {
-    key: 'grantKeyAccess',
-    handler: 'functions/grant-key-access/handler.handler',
-    load: () => loadHandler('../functions/grant-key-access/handler'),
-  },
-  VerifyKeyAccessLambdaFunction: {
-    key: 'verifyKeyAccess',
-    handler: 'functions/verify-key-access/handler.handler',
-    load: () => loadHandler('../functions/verify-key-access/handler'),
-  },
-  InspectImageLambdaFunction: {
-    key: 'inspectImage',
-    handler: 'functions/inspect-image/handler.handler',
-    load: () => loadHandler('../functions/inspect-image/handler'),
-  },
-  CopyImageLambdaFunction: {
-    key: 'copyImage',
-    handler: 'functions/copy-image/handler.handler',
-    load: () => loadHandler('../functions/copy-image/handler'),
-  },
-  ShareImageLambdaFunction: {
-    key: 'shareImage',
-    handler: 'functions/share-image/handler.handler',
-    load: () => loadHandler('../functions/share-image/handler'),
-  },
-  GrantTargetAccessLambdaFunction: {
-    key: 'grantTargetAccess',
-    handler: 'functions/grant-target-access/handler.handler',
-    load: () => loadHandler('../functions/grant-target-access/handler'),
-  },
-  ApplyOriginalImagePolicyLambdaFunction: {
-    key: 'applyOriginalImagePolicy',
-    handler: 'functions/apply-original-image-policy/handler.handler',
-    load: () => loadHandler('../functions/apply-original-image-policy/handler'),
-  },
-  PlanSweepLambdaFunction: {
-    key: 'planSweep',
-    handler: 'functions/plan-sweep/handler.handler',
-    load: () => loadHandler('../functions/plan-sweep/handler'),
-  },
-  InspectCentralImagesLambdaFunction: {
-    key: 'inspectCentralImages',
-    handler: 'functions/inspect-central-images/handler.handler',
-    load: () => loadHandler('../functions/inspect-central-images/handler'),
-  },
-  InspectMemberAccountLambdaFunction: {
-    key: 'inspectMemberAccount',
-    handler: 'functions/inspect-member-account/handler.handler',
-    load: () => loadHandler('../functions/inspect-member-account/handler'),
-  },
-  WriteSweepReportLambdaFunction: {
-    key: 'writeSweepReport',
-    handler: 'functions/write-sweep-report/handler.handler',
-    load: () => loadHandler('../functions/write-sweep-report/handler'),
-  },
-  RecordFailureLambdaFunction: {
-    key: 'recordFailure',
-    handler: 'functions/record-failure/handler.handler',
-    load: () => loadHandler('../functions/record-failure/handler'),
-  },
+  DiagnoseLaunchFailureLambdaFunction: lambda('diagnoseLaunchFailure', 'diagnose-launch-failure'),
+  GrantKeyAccessLambdaFunction: lambda('grantKeyAccess', 'grant-key-access'),
+  VerifyKeyAccessLambdaFunction: lambda('verifyKeyAccess', 'verify-key-access'),
+  InspectImageLambdaFunction: lambda('inspectImage', 'inspect-image'),
+  CopyImageLambdaFunction: lambda('copyImage', 'copy-image'),
+  ShareImageLambdaFunction: lambda('shareImage', 'share-image'),
+  GrantTargetAccessLambdaFunction: lambda('grantTargetAccess', 'grant-target-access'),
+  ApplyOriginalImagePolicyLambdaFunction: lambda('applyOriginalImagePolicy', 'apply-original-image-policy'),
+  PlanSweepLambdaFunction: lambda('planSweep', 'plan-sweep'),
+  InspectCentralImagesLambdaFunction: lambda('inspectCentralImages', 'inspect-central-images'),
+  InspectMemberAccountLambdaFunction: lambda('inspectMemberAccount', 'inspect-member-account'),
+  WriteSweepReportLambdaFunction: lambda('writeSweepReport', 'write-sweep-report'),
+  RecordFailureLambdaFunction: lambda('recordFailure', 'record-failure'),
 };
 
 export interface WorkflowSpec {
