@@ -5,7 +5,8 @@
  * machine noise hits all alike; medians are compared.
  */
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import os from 'node:os';
 import { bundleFunctions } from '../local/bundles';
 
@@ -14,6 +15,38 @@ export interface ColdStart {
   bundleBytes: number;
   ratio: number;
   importMs: number;
+  /** With `parts`: where the load goes beyond a bare Node, in the same unit as the ratio. */
+  parts?: ColdStartParts;
+}
+
+/**
+ * A load in three steps, each timed in its own process and interleaved with the rest:
+ * - `builtins`: Node's own modules the bundle requires (https, crypto, stream, …), loaded alone;
+ * - `compile`: reading and compiling the bundle (a `vm.Script` of it, not run);
+ * - `topLevel`: running it, the whole `require` less the two above.
+ * Each is a difference of medians over a bare `node -e 0`'s median, so the three add up to the
+ * ratio less 1; under noise a small part can come out a little below 0.
+ */
+export interface ColdStartParts {
+  builtins: number;
+  compile: number;
+  topLevel: number;
+}
+
+/** The Node built-ins a bundle requires: what it loads before a line of its own runs. */
+export function builtinsOf(bundleSource: string): string[] {
+  const names = [...bundleSource.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!);
+  return [...new Set(names.filter((name) => isBuiltin(name)))].sort();
+}
+
+/** The `node -e` scripts of one bundle's load, whole and in its steps (see ColdStartParts). */
+export function loadScripts(file: string, builtins: string[]): { full: string; builtins: string; compile: string } {
+  const requireBuiltins = `for (const m of ${JSON.stringify(builtins)}) require(m);`;
+  return {
+    full: `require(${JSON.stringify(file)})`,
+    builtins: requireBuiltins,
+    compile: `${requireBuiltins} new (require("node:vm").Script)(require("node:fs").readFileSync(${JSON.stringify(file)}, "utf8"), { filename: ${JSON.stringify(file)} });`,
+  };
 }
 
 /** A configuration the handlers accept, so that loading a bundle runs its real initialisation. */
@@ -59,29 +92,40 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-export async function measureColdStarts(outDir: string, rounds = 25): Promise<{ bareMs: number; cpu: string; functions: ColdStart[] }> {
+export async function measureColdStarts(
+  outDir: string,
+  rounds = 25,
+  { parts = false }: { parts?: boolean } = {},
+): Promise<{ bareMs: number; cpu: string; functions: ColdStart[] }> {
   const bundles = await bundleFunctions(outDir);
+  const scripts = Object.fromEntries(Object.entries(bundles).map(([key, file]) => [key, loadScripts(file, builtinsOf(readFileSync(file, 'utf8')))]));
+  const steps = parts ? (['full', 'builtins', 'compile'] as const) : (['full'] as const);
   const { cpu, restore } = pinToOneCpu();
   const bare: number[] = [];
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(bundles).map((k) => [k, []]));
+  const samples: Record<string, Record<string, number[]>> = Object.fromEntries(Object.keys(bundles).map((k) => [k, { full: [], builtins: [], compile: [] }]));
   try {
     timeNode(['-e', '0']); // warm the file cache
     for (let round = 0; round < rounds; round++) {
       bare.push(timeNode(['-e', '0']));
-      for (const [key, file] of Object.entries(bundles)) samples[key]!.push(timeNode(['-e', `require(${JSON.stringify(file)})`]));
+      for (const key of Object.keys(bundles)) for (const step of steps) samples[key]![step]!.push(timeNode(['-e', scripts[key]![step]]));
     }
   } finally {
     restore(); // the workflows and the sweep (and the emulator they start) use every CPU again
   }
   const bareMs = median(bare);
+  const share = (ms: number) => Math.round((ms / bareMs) * 100) / 100;
   return {
     bareMs,
     cpu,
-    functions: Object.entries(bundles).map(([key, file]) => ({
-      function: key,
-      bundleBytes: statSync(file).size,
-      importMs: Math.round(median(samples[key]!) * 10) / 10,
-      ratio: Math.round((median(samples[key]!) / bareMs) * 100) / 100,
-    })),
+    functions: Object.entries(bundles).map(([key, file]) => {
+      const m = (step: string) => median(samples[key]![step]!);
+      return {
+        function: key,
+        bundleBytes: statSync(file).size,
+        importMs: Math.round(m('full') * 10) / 10,
+        ratio: share(m('full')),
+        ...(parts ? { parts: { builtins: share(m('builtins') - bareMs), compile: share(m('compile') - m('builtins')), topLevel: share(m('full') - m('compile')) } } : {}),
+      };
+    }),
   };
 }

@@ -3,6 +3,7 @@
  * reported as ratios and counts (never as timed assertions in tests). BENCHMARKS.md explains them.
  *   npm run bench               a table
  *   npm run bench -- --json     the same as one JSON object on the last line
+ *   npm run bench -- --parts    also where each function's cold start goes (three times the runs)
  */
 import path from 'node:path';
 import { measureColdStarts } from './cold-start';
@@ -17,8 +18,9 @@ async function main(): Promise<void> {
   // The functions run in this process for the workflows and the sweep: their logs would bury the tables.
   process.env.AMIWARDEN_LOG_LEVEL = 'SILENT';
   const json = process.argv.includes('--json');
+  const parts = process.argv.includes('--parts');
   const rounds = Number(process.env.AMIWARDEN_BENCH_ROUNDS ?? 25);
-  const cold = await measureColdStarts(path.join(ROOT, '.bench/bundles'), rounds);
+  const cold = await measureColdStarts(path.join(ROOT, '.bench/bundles'), rounds, { parts });
   // Each part sets up its own world: nothing of the last part's environment may carry over
   // (the workflows' settings once made the sweep page and judge with the wrong ones).
   const baseline = { ...process.env };
@@ -36,6 +38,11 @@ async function main(): Promise<void> {
   console.log(`\nCold start (bundle load / bare node -e 0, medians of ${rounds} interleaved runs, ${cold.cpu}; bare = ${cold.bareMs.toFixed(0)} ms)`);
   console.log(row(['function', 'bundle KiB', 'ratio', `target ≤ ${TARGETS.coldStartRatio}`]));
   for (const f of cold.functions) console.log(row([f.function, (f.bundleBytes / 1024).toFixed(0), f.ratio.toFixed(2), verdict(f.ratio <= TARGETS.coldStartRatio)]));
+  if (parts) {
+    console.log('\nWhere a cold start goes beyond a bare node (shares of a bare node; they add up to the ratio less 1)');
+    console.log(row(['function', 'Node built-ins', 'compile', 'top level']));
+    for (const f of cold.functions) if (f.parts) console.log(row([f.function, f.parts.builtins.toFixed(2), f.parts.compile.toFixed(2), f.parts.topLevel.toFixed(2)]));
+  }
 
   console.log('\nWorkflows (one execution each, on the emulator, real handlers)');
   console.log(row(['workflow', 'scenario', 'result', 'transitions', 'lambdas', 'lambda wait ms', 'AWS calls']));
@@ -54,7 +61,7 @@ async function main(): Promise<void> {
   if (json) {
     console.log(
       JSON.stringify({
-        coldStart: cold.functions.map(({ function: fn, bundleBytes, ratio }) => ({ function: fn, bundleBytes, ratio })),
+        coldStart: cold.functions.map(({ function: fn, bundleBytes, ratio, parts: p }) => ({ function: fn, bundleBytes, ratio, ...(p ? { parts: p } : {}) })),
         sweep: { amis: sweep.amis, accounts: sweep.accounts, regions: sweep.regions, apiCalls: sweep.apiCalls, lowerBound: sweep.lowerBound, naiveCalls: sweep.naiveCalls },
         workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
       }),

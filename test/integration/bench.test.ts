@@ -5,6 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { measureColdStarts } from '../../bench/cold-start';
 import { FUNCTIONS, ROOT } from '../../local/workflows';
 
 describe('npm run bench -- --json', () => {
@@ -38,4 +41,21 @@ describe('npm run bench -- --json', () => {
     expect(result.sweep.apiCalls).toBeGreaterThanOrEqual(result.sweep.lowerBound);
     expect(result.workflows.map((w) => w.scenario)).toEqual(['launch failure fixed', 'already granted', 'image re-encrypted and shared', 'image already compliant']);
   }, 300_000);
+
+  it('--parts: every function gets its built-ins, compile and top-level shares, which add up to its ratio less 1', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'amiwarden-bench-'));
+    try {
+      const cold = await measureColdStarts(dir, 1, { parts: true });
+      expect(cold.functions.map((f) => f.function).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.key).sort());
+      for (const f of cold.functions) {
+        const p = f.parts!;
+        // Each of the four figures is rounded to 0.01 on its own.
+        const sumOff = Math.abs(p.builtins + p.compile + p.topLevel - (f.ratio - 1));
+        // Compiling 150 KiB or more takes a good share of a bare node's 100 ms, whatever the noise of one round.
+        expect({ fn: f.function, sumOff: sumOff <= 0.021, compiles: p.compile > 0.05 }).toEqual({ fn: f.function, sumOff: true, compiles: true });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
