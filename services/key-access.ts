@@ -78,8 +78,10 @@ export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: P
       if (hasCode(error, 'DisabledException', 'KMSInvalidStateException', 'NotFoundException')) {
         return outcome('key-not-usable', { serviceLinkedRoleCreated, grants: results, finding: `${target.keyArn} cannot take grants now: ${(error as Error).message}` });
       }
-      // A service-linked role created a moment ago may not be visible to KMS yet (IAM is eventually consistent).
-      if (serviceLinkedRoleCreated && hasCode(error, 'InvalidArnException')) throw new TransientAwsError('kms:CreateGrant', 'InvalidArnException', { cause: error });
+      // A service-linked role created a moment ago may not be visible to KMS yet (IAM is eventually
+      // consistent), also on the state machine's retries, which find the role in IAM and so do not
+      // create it again: whenever this step made sure the role exists, that answer is worth a retry.
+      if (input.createServiceLinkedRole && hasCode(error, 'InvalidArnException')) throw new TransientAwsError('kms:CreateGrant', 'InvalidArnException', { cause: error });
       throw error;
     }
   }

@@ -106,6 +106,17 @@ describe('launch-failure state machine', () => {
     expect(calls('CreateGrant')[0]!.input).toMatchObject({ GranteePrincipal: custom });
   });
 
+  it('keeps retrying while KMS does not yet see the service-linked role it created, also on the retries', async () => {
+    // The first attempt creates the role; the retries find it in IAM but KMS may still answer InvalidArnException.
+    const { report, output, calls } = await run({ serviceLinkedRoleExists: false, slrInvisibleToKms: 3 });
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(output).toMatchObject({ status: 'remediated', cause: 'service-linked-role-missing' });
+    expect(calls('CreateServiceLinkedRole')).toHaveLength(1);
+    expect(calls('CreateGrant')).toHaveLength(4);
+    expect(report.retries).toBe(3);
+  });
+
   it('retries throttling with backoff and then succeeds', async () => {
     // The mock replaces send(), so the SDK's own retries are not in play: each throttle fails the Lambda with
     // TransientAwsError and the state machine retries it (the emulator tests cover the SDK's share).
