@@ -24,6 +24,8 @@ export interface GrantView {
   name?: string;
   granteePrincipal: string;
   operations: string[];
+  /** The grant holds only for requests with a given encryption context (Constraints). */
+  constrained: boolean;
 }
 
 export type KeyLookup = { found: true; key: KeyView } | { found: false; reason: 'not-found' | 'access-denied' };
@@ -105,6 +107,7 @@ export function toGrantView(grant: GrantListEntry): GrantView {
     ...(grant.Name ? { name: grant.Name } : {}),
     granteePrincipal: grant.GranteePrincipal ?? '',
     operations: [...(grant.Operations ?? [])],
+    constrained: Object.keys(grant.Constraints?.EncryptionContextSubset ?? {}).length + Object.keys(grant.Constraints?.EncryptionContextEquals ?? {}).length > 0,
   };
 }
 

@@ -38,7 +38,11 @@ export function grantRequest(target: GrantTarget): GrantRequest {
   return { ...target, operations: REQUIRED_GRANT_OPERATIONS, name: grantName(target.granteePrincipal) };
 }
 
-/** Does an existing grant give this grantee at least every operation Auto Scaling needs? */
-export function grantCovers(grant: { granteePrincipal: string; operations: readonly string[] }, granteePrincipal: string): boolean {
-  return grant.granteePrincipal === granteePrincipal && REQUIRED_GRANT_OPERATIONS.every((op) => grant.operations.includes(op));
+/**
+ * Does an existing grant give this grantee at least every operation Auto Scaling needs? Not if it
+ * has encryption-context constraints: Auto Scaling uses the key for every new volume, each with its
+ * own context, so such a grant (someone else's) does not do what the amiwarden grant does.
+ */
+export function grantCovers(grant: { granteePrincipal: string; operations: readonly string[]; constrained?: boolean }, granteePrincipal: string): boolean {
+  return grant.granteePrincipal === granteePrincipal && grant.constrained !== true && REQUIRED_GRANT_OPERATIONS.every((op) => grant.operations.includes(op));
 }

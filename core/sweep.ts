@@ -76,7 +76,8 @@ export interface CentralInventory {
   snapshots: { snapshotId: string; encrypted: boolean; kmsKeyId?: string }[];
   keys: ObservedKey[];
   /** Grants on the region's organization key. */
-  grants: { granteePrincipal: string; operations: string[] }[];
+  /** `constrained`: the grant holds only for a given encryption context (written only when true). */
+  grants: { granteePrincipal: string; operations: string[]; constrained?: true }[];
   /** Can a member create the Auto Scaling grant on the organization key? */
   keyPolicy: PolicyAnalysis | null;
   /** Account ids amiwarden shares with (launch permission checked per image). */

@@ -91,7 +91,7 @@ export async function inspectCentral(runId: string, region: string, sampleMember
         : { keyId, found: false };
     }),
   );
-  const grants = keyArn ? (await keys.listGrants(keyArn)).map((g) => ({ granteePrincipal: g.granteePrincipal, operations: g.operations })) : [];
+  const grants = keyArn ? (await keys.listGrants(keyArn)).map((g) => ({ granteePrincipal: g.granteePrincipal, operations: g.operations, ...(g.constrained ? { constrained: true as const } : {}) })) : [];
   const keyPolicy =
     keyArn && sampleMember
       ? analyzeCreateGrant(await keys.keyPolicy(keyArn), {

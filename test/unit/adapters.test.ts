@@ -1,6 +1,7 @@
 import { errorCode, translate } from '../../adapters/aws';
 import { toGroupView } from '../../adapters/autoscaling';
 import { toImageView } from '../../adapters/ec2';
+import { toGrantView } from '../../adapters/kms';
 import { AwsCallError, TransientAwsError } from '../../core/errors';
 
 const sdkError = (name: string, status: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -54,5 +55,24 @@ describe('response mapping', () => {
       ],
     });
     expect(view.snapshots).toEqual([{ deviceName: '/dev/xvda', snapshotId: 'snap-0b80955e4f7052f72', encrypted: true }]);
+  });
+
+  it('marks a grant that carries encryption-context constraints (ListGrants as AWS answers it), and only such a grant', () => {
+    // samples: kms_listgrants_aws_managed_dynamodb_constraints_awscli.json
+    const constrained = toGrantView({
+      Constraints: { EncryptionContextSubset: { 'aws:dynamodb:subscriberId': '123456789012', 'aws:dynamodb:tableName': 'Services' } },
+      IssuingAccount: 'arn:aws:iam::123456789012:root',
+      Name: '8276b9a6-6cf0-46f1-b2f0-7993a7f8c89a',
+      Operations: ['Decrypt', 'Encrypt', 'GenerateDataKey', 'ReEncryptFrom', 'ReEncryptTo', 'RetireGrant', 'DescribeKey'],
+      GrantId: '1667b97d27cf748cf05b487217dd4179526c949d14fb3903858e25193253fe59',
+      KeyId: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      RetiringPrincipal: 'dynamodb.us-west-2.amazonaws.com',
+      GranteePrincipal: 'dynamodb.us-west-2.amazonaws.com',
+      CreationDate: new Date('2021-05-13T18:32:45.144Z'),
+    });
+    expect(constrained.constrained).toBe(true);
+    expect(toGrantView({ GrantId: 'g', GranteePrincipal: 'p', Operations: ['Decrypt'], Constraints: { EncryptionContextEquals: { a: 'b' } } }).constrained).toBe(true);
+    expect(toGrantView({ GrantId: 'g', GranteePrincipal: 'p', Operations: ['Decrypt'], Constraints: {} }).constrained).toBe(false);
+    expect(toGrantView({ GrantId: 'g', GranteePrincipal: 'p', Operations: ['Decrypt'] }).constrained).toBe(false);
   });
 });

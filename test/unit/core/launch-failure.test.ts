@@ -135,4 +135,9 @@ describe('grants', () => {
     expect(grantCovers({ granteePrincipal: slrArn(), operations: REQUIRED_GRANT_OPERATIONS.filter((o) => o !== 'CreateGrant') }, slrArn())).toBe(false);
     expect(grantCovers({ granteePrincipal: slrArn('222222222222'), operations: [...REQUIRED_GRANT_OPERATIONS] }, slrArn())).toBe(false);
   });
+
+  it('does not count a grant with encryption-context constraints: Auto Scaling uses the key for every new volume, each with its own context', () => {
+    expect(grantCovers({ granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS], constrained: true }, slrArn())).toBe(false);
+    expect(grantCovers({ granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS], constrained: false }, slrArn())).toBe(true);
+  });
 });

@@ -117,6 +117,12 @@ describe('findings', () => {
     expect(memberFindings(m, [inv], config)).toEqual([]);
   });
 
+  it('is not satisfied by a grant limited to an encryption context', () => {
+    const inv = central();
+    inv.grants = [{ granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS], constrained: true }];
+    expect(memberFindings(member(), [inv], config).map((f) => f.finding)).toEqual(['asg-missing-grant', 'default-ebs-key-aws-managed']);
+  });
+
   it('reports recent KMS launch failures once per group, and a missing member role as its own finding', () => {
     const m = member();
     m.activities = [
