@@ -4,7 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidInputError } from '../core/errors';
-import { describe, isRegion, parseKeyArn, requireAccountId, requireAsgName, requireImageId, requireRegion, type KeyArn } from '../core/identifiers';
+import { describe, isRegion, parseKeyArn, requireAccountId, requireAsgName, requireImageId, requireRegion, PARTITIONS, type KeyArn, type Partition } from '../core/identifiers';
 import { UsageError } from './errors';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -120,6 +120,11 @@ export function keyArn(option: string, value: unknown): KeyArn {
 export function organizationId(option: string, value: unknown): string {
   if (typeof value !== 'string' || !ORGANIZATION_ID.test(value)) throw new UsageError(`invalid --${option}: expected an organization id such as o-a1b2c3d4e5, got ${describe(value)}`);
   return value;
+}
+
+export function partition(option: string, value: unknown): Partition {
+  if (typeof value !== 'string' || !(PARTITIONS as readonly string[]).includes(value)) throw new UsageError(`invalid --${option}: expected one of ${PARTITIONS.join(', ')}, got ${describe(value)}`);
+  return value as Partition;
 }
 
 export function stackName(option: string, value: unknown): string {

@@ -2,7 +2,7 @@
 import { GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { auditKeyPolicy, recommendedKeyPolicyStatements, type KeyPolicyAudit } from '../core/key-policy';
 import { isRoleName, type KeyArn } from '../core/identifiers';
-import { accountId, flag, keyArn, organizationId, parse, profileName, str, strList } from './args';
+import { accountId, flag, keyArn, organizationId, parse, partition, profileName, str, strList } from './args';
 import { COMMON_HELP, helpText, type Command } from './command';
 import type { CliContext } from './context';
 import { aws, EXIT, UsageError } from './errors';
@@ -12,13 +12,17 @@ export const keyPolicyCommand: Command = {
   name: 'key-policy',
   summary: 'print the key-policy statements the central CMK needs, as JSON ready to merge into its Statement list',
   usage: 'amiwarden key-policy [options]',
-  options: [['--organization-id o-…', 'scope the statements to this organization (default: the placeholder o-EXAMPLE)'], ...COMMON_HELP],
+  options: [
+    ['--organization-id o-…', 'scope the statements to this organization (default: the placeholder o-EXAMPLE)'],
+    ['--partition NAME', 'the partition of the member accounts: aws (default), aws-cn or aws-us-gov'],
+    ...COMMON_HELP,
+  ],
   examples: ['amiwarden key-policy --organization-id o-a1b2c3d4e5 > statements.json'],
   async run(argv, ctx) {
-    const { values } = parse(argv, { 'organization-id': { type: 'string' } });
+    const { values } = parse(argv, { 'organization-id': { type: 'string' }, partition: { type: 'string' } });
     if (flag(values, 'help')) return help(this, ctx);
     const org = str(values, 'organization-id') !== undefined ? organizationId('organization-id', str(values, 'organization-id')) : undefined;
-    const fragment = { Statement: recommendedKeyPolicyStatements(org) };
+    const fragment = { Statement: recommendedKeyPolicyStatements(org, partition('partition', str(values, 'partition') ?? 'aws')) };
     ctx.io.out(flag(values, 'json') ? JSON.stringify(fragment) : json(fragment));
     if (!org) ctx.io.err('note: o-EXAMPLE is a placeholder: pass --organization-id with your organization (aws organizations describe-organization)');
     return EXIT.ok;

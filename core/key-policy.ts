@@ -50,25 +50,39 @@ export function analyzeCreateGrant(policyDocument: string | undefined, call: Gra
   }
 
   const reasons: string[] = [];
+  const uncertain: string[] = [];
+  const fix = keyPolicyFix(call.organizationId, partitionOf(call.granteePrincipal));
   let allowed = false;
   for (const [index, st] of statements.entries()) {
     const label = st.Sid ? `statement "${st.Sid}"` : `statement ${index + 1}`;
     if (!actionMatches(st, 'kms:CreateGrant') || !principalMatches(st.Principal, call)) continue;
-    const unmet = unmetConditions(st.Condition ?? {}, call);
-    if (st.Effect === 'Deny' && unmet.length === 0) {
-      return { verdict: 'blocked', reasons: [`${label} denies kms:CreateGrant to ${call.callerAccount}`], fix: keyPolicyFix(call.organizationId) };
+    const { unmet, unknown } = evaluateConditions(st.Condition ?? {}, call);
+    if (st.Effect === 'Deny') {
+      if (unmet.length > 0) continue;
+      if (unknown.length === 0) return { verdict: 'blocked', reasons: [`${label} denies kms:CreateGrant to ${call.callerAccount}`], fix };
+      uncertain.push(`${label} denies kms:CreateGrant to ${call.callerAccount} when ${unknown.join('; ')}, which amiwarden cannot evaluate`);
+      continue;
     }
     if (st.Effect !== 'Allow') continue;
-    if (unmet.length === 0) allowed = true;
-    else reasons.push(`${label} allows kms:CreateGrant to ${call.callerAccount} only when ${unmet.join('; ')}`);
+    if (unmet.length > 0) reasons.push(`${label} allows kms:CreateGrant to ${call.callerAccount} only when ${unmet.join('; ')}`);
+    else if (unknown.length > 0) uncertain.push(`${label} allows kms:CreateGrant to ${call.callerAccount} when ${unknown.join('; ')}, which amiwarden cannot evaluate`);
+    else allowed = true;
   }
+  // KMS decides what amiwarden cannot: "unknown" lets the grant step try, and AccessDenied then becomes the finding.
+  if (uncertain.some((r) => r.includes(' denies '))) return { verdict: 'unknown', reasons: uncertain };
   if (allowed) return { verdict: 'allowed', reasons: [] };
+  if (uncertain.length > 0) return { verdict: 'unknown', reasons: [...uncertain, ...reasons] };
   if (reasons.length === 0) reasons.push(`no statement allows kms:CreateGrant to account ${call.callerAccount}`);
-  return { verdict: 'blocked', reasons, fix: keyPolicyFix(call.organizationId) };
+  return { verdict: 'blocked', reasons, fix };
+}
+
+/** The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`, …); `aws` when it is not one. */
+function partitionOf(arn: string): string {
+  return /^arn:([\w-]+):/.exec(arn)?.[1] ?? 'aws';
 }
 
 /** The key-policy statement amiwarden recommends: members may create exactly the Auto Scaling grant, for their own role. */
-export function recommendedCreateGrantStatement(organizationId?: string): Json {
+export function recommendedCreateGrantStatement(organizationId?: string, partition = 'aws'): Json {
   return {
     Sid: 'AllowOrganizationAccountsToGrantAutoScaling',
     Effect: 'Allow',
@@ -78,7 +92,7 @@ export function recommendedCreateGrantStatement(organizationId?: string): Json {
     Condition: {
       StringEquals: { 'aws:PrincipalOrgID': organizationId ?? 'o-EXAMPLE' },
       StringLike: {
-        'kms:GranteePrincipal': 'arn:aws:iam::${aws:PrincipalAccount}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*',
+        'kms:GranteePrincipal': `arn:${partition}:iam::\${aws:PrincipalAccount}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*`,
       },
       'ForAllValues:StringEquals': { 'kms:GrantOperations': [...REQUIRED_GRANT_OPERATIONS] },
     },
@@ -86,10 +100,10 @@ export function recommendedCreateGrantStatement(organizationId?: string): Json {
 }
 
 /** The fix for a key policy that keeps members from creating the Auto Scaling grant, in words and JSON. */
-export function keyPolicyFix(organizationId?: string): string {
+export function keyPolicyFix(organizationId?: string, partition = 'aws'): string {
   return (
     'Add this statement to the central key policy (and keep any kms:GrantIsForAWSResource condition off it): ' +
-    JSON.stringify(recommendedCreateGrantStatement(organizationId))
+    JSON.stringify(recommendedCreateGrantStatement(organizationId, partition))
   );
 }
 
@@ -119,32 +133,45 @@ function principalMatches(principal: unknown, call: GrantCall): boolean {
   });
 }
 
-/** Conditions of a statement that do not hold for this call, in words. Unknown keys do not hold (fail closed). */
-function unmetConditions(conditions: Record<string, Record<string, unknown>>, call: GrantCall, action = 'kms:CreateGrant'): string[] {
+/**
+ * The conditions of a statement for this call, in words: `unmet`, those that do not hold;
+ * `unknown`, those on a key this reading does not model (aws:SourceIp, aws:PrincipalOrgPaths,
+ * tags, …), which may or may not hold. A modeled key the call does not carry (kms:ViaService of a
+ * direct call) is absent: an `…IfExists` condition on it holds, any other does not.
+ */
+function evaluateConditions(conditions: Record<string, Record<string, unknown>>, call: GrantCall, action = 'kms:CreateGrant'): { unmet: string[]; unknown: string[] } {
   const grantCall = action === 'kms:CreateGrant';
+  const absent: string[] = [];
   const context: Record<string, string[] | undefined> = {
     'aws:principalaccount': [call.callerAccount],
     'kms:calleraccount': [call.callerAccount],
     'aws:principalarn': [call.callerArn],
     'aws:principalorgid': call.organizationId ? [call.organizationId] : undefined,
-    'kms:granteeprincipal': grantCall ? [call.granteePrincipal] : undefined,
-    'kms:grantoperations': grantCall ? [...call.operations] : undefined,
-    'kms:grantisforawsresource': grantCall ? ['false'] : undefined,
-    'kms:viaservice': call.viaService ? [call.viaService] : [],
+    'kms:granteeprincipal': grantCall ? [call.granteePrincipal] : absent,
+    'kms:grantoperations': grantCall ? [...call.operations] : absent,
+    'kms:grantisforawsresource': grantCall ? ['false'] : absent,
+    'kms:viaservice': call.viaService ? [call.viaService] : absent,
   };
   const unmet: string[] = [];
+  const unknown: string[] = [];
   for (const [operator, entries] of Object.entries(conditions)) {
     for (const [rawKey, rawValues] of Object.entries(entries ?? {})) {
       const key = rawKey.toLowerCase();
       const expected = list(rawValues).map((v) => v.replace(/\$\{aws:PrincipalAccount\}/g, call.callerAccount));
+      const words = `${operator} ${rawKey} ${JSON.stringify(expected)}`;
+      if (!(key in context)) {
+        unknown.push(words);
+        continue;
+      }
       const actual = context[key];
-      if (key === 'aws:principalorgid' && actual === undefined) continue; // organization unknown here: not held against it
-      if (actual === undefined || !holds(operator, actual, expected)) {
-        unmet.push(grantCall && key === 'kms:grantisforawsresource' ? `${rawKey} is true (it is false for a member's own CreateGrant call)` : `${operator} ${rawKey} ${JSON.stringify(expected)}`);
+      if (actual === undefined) continue; // aws:PrincipalOrgID when the organization is unknown here: not held against it
+      if (actual.length === 0 && operator.endsWith('IfExists')) continue;
+      if (!holds(operator, actual, expected)) {
+        unmet.push(grantCall && key === 'kms:grantisforawsresource' ? `${rawKey} is true (it is false for a member's own CreateGrant call)` : words);
       }
     }
   }
-  return unmet;
+  return { unmet, unknown };
 }
 
 function holds(operator: string, actual: string[], expected: string[]): boolean {
@@ -192,8 +219,8 @@ export function recommendedKeyUseStatement(organizationId?: string): Json {
 }
 
 /** Both statements amiwarden needs in the central key policy, ready to merge into its Statement list. */
-export function recommendedKeyPolicyStatements(organizationId?: string): Json[] {
-  return [recommendedKeyUseStatement(organizationId), recommendedCreateGrantStatement(organizationId)];
+export function recommendedKeyPolicyStatements(organizationId?: string, partition = 'aws'): Json[] {
+  return [recommendedKeyUseStatement(organizationId), recommendedCreateGrantStatement(organizationId, partition)];
 }
 
 export type FindingCode =
@@ -355,7 +382,7 @@ export function auditKeyPolicy(policyDocument: string | undefined, options: Audi
     verdict,
     members,
     findings,
-    ...(verdict === 'allowed' ? {} : { fix: recommendedKeyPolicyStatements(options.organizationId) }),
+    ...(verdict === 'allowed' ? {} : { fix: recommendedKeyPolicyStatements(options.organizationId, partition) }),
   };
 }
 
@@ -386,7 +413,9 @@ function allowsAction(statements: Statement[], action: string, call: GrantCall):
   let allowed = false;
   for (const st of statements) {
     if (!actionMatches(st, action) || !principalMatches(st.Principal, call)) continue;
-    const unmet = unmetConditions(st.Condition ?? {}, call, action);
+    // Fail closed: a condition on a key this reading does not model counts as not holding.
+    const { unmet: failing, unknown } = evaluateConditions(st.Condition ?? {}, call, action);
+    const unmet = [...failing, ...unknown];
     if (st.Effect === 'Deny' && unmet.length === 0) return false;
     if (st.Effect === 'Allow' && unmet.length === 0) allowed = true;
   }

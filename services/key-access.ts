@@ -72,7 +72,7 @@ export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: P
           serviceLinkedRoleCreated,
           grants: results,
           finding: `Account ${input.account} may not create grants on ${target.keyArn}: ${(error as Error).message}`,
-          fix: keyPolicyFix(config.organizationId),
+          fix: keyPolicyFix(config.organizationId, slr.partition),
         });
       }
       if (hasCode(error, 'DisabledException', 'KMSInvalidStateException', 'NotFoundException')) {

@@ -99,6 +99,17 @@ describe('key-policy', () => {
     expect(await runCli(['check-key-policy', '--policy-file', 'p.json', '--organization-id', 'o-a1b2c3d4e5', '--account', MEMBER], ctx)).toBe(0);
   });
 
+  it('writes the Auto Scaling role ARN in the partition asked for, and refuses one that does not exist', async () => {
+    const cn = testContext();
+    expect(await runCli(['key-policy', '--organization-id', 'o-a1b2c3d4e5', '--partition', 'aws-cn', '--json'], cn.ctx)).toBe(0);
+    expect(JSON.parse(cn.io.stdout[0]!).Statement[1].Condition.StringLike['kms:GranteePrincipal']).toMatch(/^arn:aws-cn:iam::\$\{aws:PrincipalAccount\}:role\/aws-service-role\//);
+
+    const bad = testContext();
+    expect(await runCli(['key-policy', '--partition', 'aws-mars'], bad.ctx)).toBe(2);
+    expect(bad.io.stderr.join('\n')).toMatch(/invalid --partition: expected one of aws, aws-cn, aws-us-gov/);
+    expect(bad.io.stdout).toEqual([]);
+  });
+
   it('warns on stderr that o-EXAMPLE is a placeholder', async () => {
     const { ctx, io } = testContext();
     expect(await runCli(['key-policy'], ctx)).toBe(0);

@@ -49,6 +49,50 @@ describe('analyzeCreateGrant', () => {
     expect(analyzeCreateGrant(JSON.stringify(denied), call)).toMatchObject({ verdict: 'blocked', reasons: ['statement "NoGrants" denies kms:CreateGrant to 111111111111'] });
   });
 
+  it('recommends a statement for the partition the member is in, which then allows it', () => {
+    const cn = { ...call, callerArn: 'arn:aws-cn:iam::111111111111:role/amiwarden-member', granteePrincipal: slrArn().replace('arn:aws:', 'arn:aws-cn:') };
+    const statement = recommendedCreateGrantStatement('o-a1b2c3d4e5', 'aws-cn');
+    expect(JSON.stringify(statement)).toContain('arn:aws-cn:iam::${aws:PrincipalAccount}:role/aws-service-role/autoscaling.amazonaws.com/');
+    expect(analyzeCreateGrant(policy(statement), cn).verdict).toBe('allowed');
+    expect(analyzeCreateGrant(GRANT_FOR_AWS_RESOURCE_ONLY_POLICY, cn).fix).toContain('arn:aws-cn:iam::');
+    expect(analyzeCreateGrant(GRANT_FOR_AWS_RESOURCE_ONLY_POLICY, call).fix).toContain('"arn:aws:iam::');
+  });
+
+  it('holds an …IfExists condition whose key the member’s own CreateGrant call does not carry', () => {
+    const viaEc2IfExists = policy({
+      Sid: 'GrantsThroughEc2OrDirect',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: { StringEqualsIfExists: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } },
+    });
+    expect(analyzeCreateGrant(viaEc2IfExists, call)).toEqual({ verdict: 'allowed', reasons: [] });
+    expect(analyzeCreateGrant(viaEc2IfExists, { ...call, viaService: 's3.us-east-1.amazonaws.com' }).verdict).toBe('blocked');
+  });
+
+  it('says unknown, not blocked, when the only allowing statement rests on a condition key it cannot evaluate', () => {
+    const byOrgPath = policy({
+      Sid: 'GrantsForOurOu',
+      Effect: 'Allow',
+      Principal: { AWS: '*' },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'] } },
+    });
+    const analysis = analyzeCreateGrant(byOrgPath, call);
+    expect(analysis.verdict).toBe('unknown');
+    expect(analysis.reasons.join()).toMatch(/GrantsForOurOu.*aws:PrincipalOrgPaths/);
+  });
+
+  it('says unknown when a Deny may apply under a condition it cannot evaluate', () => {
+    const denied = JSON.parse(CROSS_ACCOUNT_POLICY);
+    denied.Statement.push({ Sid: 'OnlyFromOurNetwork', Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } });
+    const analysis = analyzeCreateGrant(JSON.stringify(denied), call);
+    expect(analysis.verdict).toBe('unknown');
+    expect(analysis.reasons.join()).toMatch(/OnlyFromOurNetwork.*aws:SourceIp/);
+  });
+
   it('says unknown rather than guessing when the policy cannot be read', () => {
     expect(analyzeCreateGrant(undefined, call).verdict).toBe('unknown');
     expect(analyzeCreateGrant('not json', call).verdict).toBe('unknown');
