@@ -110,6 +110,8 @@ export interface ImageFacts {
 export interface KeyFacts {
   keyArn: string;
   found: boolean;
+  /** Why a key was not found: it does not exist, or amiwarden's role may not describe it (a key of another account). */
+  reason?: 'not-found' | 'access-denied';
   keyManager?: 'AWS' | 'CUSTOMER';
   keyState?: string;
   /** One of the configured central keys. */
@@ -222,6 +224,19 @@ export function diagnose(facts: LaunchFailureFacts): Diagnosis {
         : 'Re-encrypt the AMI with the organization key (CopyImage with KmsKeyId) in the account that owns it, and launch from the copy.',
       handOver: central && !request.dryRun ? { imageId: central.imageId, region: request.region, trigger: 'launch-failure' } : null,
     });
+  }
+  const hidden = usedKeys.filter((k): k is KeyFacts => !k.found && 'reason' in k && k.reason === 'access-denied');
+  if (hidden.length > 0) {
+    return result(
+      'unmanaged-key',
+      'finding',
+      `The key behind the AMI of ${where} could not be described from amiwarden's roles (access denied): ${hidden.map((k) => k.keyArn).join(', ')}`,
+      {
+        fix: hidden.some((k) => k.managed)
+          ? "amiwarden's own role may not describe a configured central key: check its kms:DescribeKey permission."
+          : "amiwarden manages only the configured central keys. Let this key's policy allow the group's Auto Scaling role (or re-encrypt the AMI with the organization key).",
+      },
+    );
   }
   const unusable = usedKeys.filter((k) => !k.found || (k.keyState !== undefined && UNUSABLE_STATES.has(k.keyState)));
   if (unusable.length > 0) {

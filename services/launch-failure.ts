@@ -121,7 +121,7 @@ async function describeKeys(
       const arn = parseKeyArn(keyId);
       const kms = arn && arn.account !== config.centralAccountId ? member.kms : central.kms;
       const lookup = await kms.describeKey(keyId);
-      if (!lookup.found) return { keyArn: keyId, found: false, managed: false };
+      if (!lookup.found) return { keyArn: keyId, found: false, reason: lookup.reason, managed: Object.values(config.keys).some((k) => k.arn === keyId) };
       const key = lookup.key;
       const managed = Object.values(config.keys).some((k) => k.arn === key.keyArn);
       const facts: KeyFacts = { keyArn: key.keyArn, found: true, keyManager: key.keyManager, keyState: key.keyState, managed };

@@ -114,6 +114,25 @@ describe('diagnose', () => {
     expect(diagnose(facts).handOver).toBeNull();
   });
 
+  it('does not call a member-owned key it may not describe disabled: it names it as a key amiwarden does not manage', () => {
+    const memberKey = `arn:aws:kms:${REGION}:${MEMBER}:key/798bc4bb-3079-4a9a-bc27-2c7f2b6c91d0`;
+    const facts = healthy();
+    facts.images[0]!.ownerId = MEMBER;
+    facts.images[0]!.snapshots[0]!.kmsKeyId = memberKey;
+    facts.keys[0] = { keyArn: memberKey, found: false, reason: 'access-denied', managed: false };
+    const d = diagnose(facts);
+    expect([d.cause, d.status]).toEqual(['unmanaged-key', 'finding']);
+    expect(d.finding).toContain(memberKey);
+    expect(d.finding).toMatch(/could not be described/);
+    expect(d.fix).not.toMatch(/EnableKey/);
+  });
+
+  it('still calls a key that does not exist not usable', () => {
+    const facts = healthy();
+    facts.keys[0] = { keyArn: CMK_ARN, found: false, reason: 'not-found', managed: true };
+    expect(diagnose(facts).cause).toBe('key-disabled-or-pending-deletion');
+  });
+
   it('does not blame aws/ebs on an AMI the member owns itself', () => {
     const facts = healthy();
     facts.images[0]!.ownerId = MEMBER;
