@@ -4,6 +4,7 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeLaunchConfigurationsCommand,
   type AutoScalingGroup,
+  type LaunchConfiguration,
 } from '@aws-sdk/client-auto-scaling';
 import { call, type ClientSettings } from './aws';
 
@@ -20,6 +21,19 @@ export interface GroupView {
   launchConfigurationName?: string;
 }
 
+/**
+ * What a launch configuration launches. `spot`: it requests Spot Instances (SpotPrice), which
+ * launch as the EC2 Spot service-linked role, not the group's Auto Scaling role.
+ */
+export interface LaunchConfigurationView {
+  imageId?: string;
+  spot: boolean;
+}
+
+export function toLaunchConfigurationView(config: LaunchConfiguration): LaunchConfigurationView {
+  return { ...(config.ImageId ? { imageId: config.ImageId } : {}), spot: config.SpotPrice !== undefined && config.SpotPrice !== '' };
+}
+
 export class AutoScalingAdapter {
   constructor(private readonly client: AutoScalingClient) {}
 
@@ -31,11 +45,12 @@ export class AutoScalingAdapter {
     return group ? toGroupView(group) : undefined;
   }
 
-  async launchConfigurationImage(name: string): Promise<string | undefined> {
+  async launchConfiguration(name: string): Promise<LaunchConfigurationView | undefined> {
     const out = await call('autoscaling:DescribeLaunchConfigurations', () =>
       this.client.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [name] })),
     );
-    return out.LaunchConfigurations?.[0]?.ImageId;
+    const config = out.LaunchConfigurations?.[0];
+    return config ? toLaunchConfigurationView(config) : undefined;
   }
 
   /** The service-linked roles the account's groups use (default or custom suffix), over all pages. */

@@ -94,6 +94,7 @@ export const CAUSES = [
   'unmanaged-key',
   'asg-not-found',
   'image-not-found',
+  'spot-launch-configuration',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
 
@@ -124,7 +125,8 @@ export interface KeyFacts {
 export interface LaunchFailureFacts {
   request: LaunchFailureRequest;
   memberRole: { available: true } | { available: false; detail: string };
-  group?: { found: boolean; serviceLinkedRoleArn?: string; serviceLinkedRoleExists?: boolean };
+  /** `spotLaunchConfiguration`: the launch configuration the group uses, when it requests Spot Instances. */
+  group?: { found: boolean; serviceLinkedRoleArn?: string; serviceLinkedRoleExists?: boolean; spotLaunchConfiguration?: string };
   images: ImageFacts[];
   keys: KeyFacts[];
   createServiceLinkedRole: boolean;
@@ -250,6 +252,20 @@ export function diagnose(facts: LaunchFailureFacts): Diagnosis {
     return result('unmanaged-key', 'finding', `The AMI of ${where} is encrypted with a customer key amiwarden does not manage: ${unmanaged.map((k) => k.keyArn).join(', ')}`, {
       fix: 'Re-encrypt the AMI with the organization key, or add this key to AMIWARDEN_KMS_KEY_ARNS if it is the organization key of its region.',
     });
+  }
+
+  const spotConfig = facts.group.spotLaunchConfiguration;
+  if (spotConfig !== undefined) {
+    // Spot requested by a launch configuration launches as the EC2 Spot role, which amiwarden does not grant to.
+    const spotRole = `arn:${facts.partition}:iam::${request.account}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`;
+    return result(
+      'spot-launch-configuration',
+      'finding',
+      `${where} requests Spot Instances from launch configuration ${spotConfig}: they launch as ${spotRole}, not as the group's Auto Scaling role, and amiwarden grants only to the Auto Scaling role`,
+      {
+        fix: `Move the group to a launch template (Spot through a launch template launches as the Auto Scaling role, which amiwarden grants to), or let ${spotRole} use ${usedKeys.map((k) => k.keyArn).join(', ')} yourself.`,
+      },
+    );
   }
 
   const managedKeys = usedKeys.filter((k) => k.managed);

@@ -17,6 +17,7 @@ import {
   type LaunchFailureFacts,
   type LaunchFailureRequest,
 } from '../core/launch-failure';
+import type { LaunchConfigurationView } from '../adapters/autoscaling';
 import type { AwsContext, MemberAws } from './aws-context';
 import { grantAutoScalingKeyAccess, type GrantOutcome } from './key-access';
 
@@ -50,8 +51,9 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   const slrArn = group.serviceLinkedRoleArn ?? serviceLinkedRoleArn(config.partition, request.account);
   const slr = parseServiceLinkedRoleArn(slrArn);
 
+  const launchConfiguration = group.launchConfigurationName ? await member.autoscaling.launchConfiguration(group.launchConfigurationName) : undefined;
   const [imageIds, slrExists] = await Promise.all([
-    resolveImageIds(member, group),
+    resolveImageIds(member, group, launchConfiguration),
     slr && slr.account === request.account ? member.iam.roleExists(slr.roleName) : Promise.resolve(undefined),
   ]);
   const central = aws.central(request.region);
@@ -59,15 +61,24 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   const keys = await describeKeys(images, request, config, aws, member, slrArn);
   return {
     ...facts,
-    group: { found: true, serviceLinkedRoleArn: slrArn, ...(slrExists === undefined ? {} : { serviceLinkedRoleExists: slrExists }) },
+    group: {
+      found: true,
+      serviceLinkedRoleArn: slrArn,
+      ...(slrExists === undefined ? {} : { serviceLinkedRoleExists: slrExists }),
+      ...(launchConfiguration?.spot ? { spotLaunchConfiguration: group.launchConfigurationName } : {}),
+    },
     images,
     keys,
   };
 }
 
-async function resolveImageIds(member: MemberAws, group: NonNullable<Awaited<ReturnType<MemberAws['autoscaling']['describeGroup']>>>): Promise<string[]> {
+async function resolveImageIds(
+  member: MemberAws,
+  group: NonNullable<Awaited<ReturnType<MemberAws['autoscaling']['describeGroup']>>>,
+  launchConfiguration: LaunchConfigurationView | undefined,
+): Promise<string[]> {
   const lookups = group.launchTemplates.map((ref) => member.launchTemplates.launchTemplateImage(ref));
-  if (group.launchConfigurationName) lookups.push(member.autoscaling.launchConfigurationImage(group.launchConfigurationName));
+  if (launchConfiguration) lookups.push(Promise.resolve(launchConfiguration.imageId));
   const ids = await Promise.all(lookups);
   return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id.startsWith('ami-')))];
 }

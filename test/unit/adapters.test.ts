@@ -1,5 +1,5 @@
 import { errorCode, translate } from '../../adapters/aws';
-import { toGroupView } from '../../adapters/autoscaling';
+import { toGroupView, toLaunchConfigurationView } from '../../adapters/autoscaling';
 import { toImageView } from '../../adapters/ec2';
 import { toGrantView } from '../../adapters/kms';
 import { AwsCallError, TransientAwsError } from '../../core/errors';
@@ -74,5 +74,11 @@ describe('response mapping', () => {
     expect(toGrantView({ GrantId: 'g', GranteePrincipal: 'p', Operations: ['Decrypt'], Constraints: { EncryptionContextEquals: { a: 'b' } } }).constrained).toBe(true);
     expect(toGrantView({ GrantId: 'g', GranteePrincipal: 'p', Operations: ['Decrypt'], Constraints: {} }).constrained).toBe(false);
     expect(toGrantView({ GrantId: 'g', GranteePrincipal: 'p', Operations: ['Decrypt'] }).constrained).toBe(false);
+  });
+
+  it('tells a launch configuration that requests Spot Instances (SpotPrice) from one that does not', () => {
+    const base = { LaunchConfigurationName: 'web-lc', ImageId: 'ami-0a1b2c3d4e5f60718', InstanceType: 't3.micro', CreatedTime: new Date('2026-11-01T10:00:00Z') };
+    expect(toLaunchConfigurationView({ ...base, SpotPrice: '0.05' })).toEqual({ imageId: 'ami-0a1b2c3d4e5f60718', spot: true });
+    expect(toLaunchConfigurationView(base)).toEqual({ imageId: 'ami-0a1b2c3d4e5f60718', spot: false });
   });
 });

@@ -92,6 +92,13 @@ describe('diagnose', () => {
     ['the role is missing and may be created', (f) => ((f.group!.serviceLinkedRoleExists = false), (f.createServiceLinkedRole = true)), 'service-linked-role-missing', 'remediable'],
     ['the key policy blocks members', (f) => (f.keys[0]!.policy = { verdict: 'blocked', reasons: ['no statement'], fix: 'add it' }), 'key-policy-blocks-grant', 'finding'],
     ['the key policy cannot be read', (f) => (f.keys[0]!.policy = { verdict: 'unknown', reasons: [] }), 'missing-grant', 'remediable'],
+    ['the group requests Spot from a launch configuration', (f) => (f.group!.spotLaunchConfiguration = 'legacy-spot'), 'spot-launch-configuration', 'finding'],
+    [
+      'the group requests Spot from a launch configuration and the Auto Scaling role has its grant',
+      (f) => ((f.group!.spotLaunchConfiguration = 'legacy-spot'), (f.keys[0]!.grantPresent = true)),
+      'spot-launch-configuration',
+      'finding',
+    ],
     [
       'the status message is not about KMS',
       (f) => (f.request.statusMessage = 'Server.InternalError: Internal error on launch'),
