@@ -159,7 +159,9 @@ export function centralFindings(inv: CentralInventory, config: Pick<Config, 'cen
   const account = config.centralAccountId;
   const findings: Finding[] = [];
   const row = rowsFor(account, inv.region);
-  const copies = new Set(inv.images.map((i) => i.imageId));
+  // A copy hides its source only while it is, or may still become, usable: after a failed copy the
+  // source is reported again, and its re-encryption starts a new copy (core/image.ts copyRequest).
+  const copies = new Set(inv.images.filter((i) => i.state === 'available' || i.state === 'pending').map((i) => i.imageId));
   for (const image of inv.images) {
     const inspection = classify({
       request: { imageId: image.imageId, region: inv.region, trigger: 'sweep', eventId: null, dryRun: false },

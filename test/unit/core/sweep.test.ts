@@ -96,6 +96,18 @@ describe('findings', () => {
     ]);
   });
 
+  it('reports a source again when its re-encrypted copy failed, but not while the copy is pending', () => {
+    const inv = central();
+    inv.images[1]!.tags = { 'amiwarden:copy-image-id': 'ami-0000000000000000a' };
+    inv.images[0]!.state = 'failed';
+    expect(centralFindings(inv, config).map((f) => [f.resource, f.finding])).toEqual([
+      ['ami-0000000000000000b', 'ami-aws-managed-key'],
+      ['ami-0000000000000000c', 'ami-unencrypted'],
+    ]);
+    inv.images[0]!.state = 'pending';
+    expect(centralFindings(inv, config).map((f) => [f.resource, f.finding])).toEqual([['ami-0000000000000000c', 'ami-unencrypted']]);
+  });
+
   it('reports a key policy that blocks member grants', () => {
     const inv = central();
     inv.keyPolicy = { verdict: 'blocked', reasons: ['statement "x" allows kms:CreateGrant only when kms:GrantIsForAWSResource is true'], fix: 'add it' };
