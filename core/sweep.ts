@@ -200,6 +200,25 @@ export function centralFindings(inv: CentralInventory, config: Pick<Config, 'cen
   return findings;
 }
 
+/**
+ * The planned member inspections that left no inventory: the Map item failed (within its tolerated
+ * share), timed out, or never ran. Without this row such an account would vanish from the report.
+ */
+export function missingInspectionFindings(targets: { account: string; region: string }[], inventoried: { account: string; region: string }[]): Finding[] {
+  const done = new Set(inventoried.map((i) => `${i.account}/${i.region}`));
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  for (const t of targets) {
+    const key = `${t.account}/${t.region}`;
+    if (done.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    findings.push(
+      rowsFor(t.account, t.region)(t.account, 'member-inspection-failed', `no inventory of ${t.account} in ${t.region}: its inspection failed or did not finish, so its groups were not checked`, 'see the sweep execution for the failed item, then sweep again'),
+    );
+  }
+  return findings;
+}
+
 export function memberFindings(inv: MemberInventory, centrals: CentralInventory[], config: Pick<Config, 'centralAccountId' | 'partition' | 'createServiceLinkedRole'>): Finding[] {
   const findings: Finding[] = [];
   const row = rowsFor(inv.account, inv.region);

@@ -28,6 +28,7 @@ import {
 } from '../core/image';
 import type { AwsContext } from './aws-context';
 import { grantAutoScalingKeyAccess, type GrantOutcome } from './key-access';
+import { cachedRead } from './promise-cache';
 
 export interface InspectionResult extends Inspection {
   originalImagePolicy: Config['originalImagePolicy'];
@@ -192,11 +193,7 @@ async function withinOrganization(plan: ReturnType<typeof planSharing>, config: 
   const org = aws.centralAdapter(organizations, region);
   const outside: string[] = [];
   for (const account of plan.accounts) {
-    if (!memberships.has(account)) memberships.set(account, org.isActiveMember(account));
-    const member = await memberships.get(account)!.catch((error: unknown) => {
-      memberships.delete(account);
-      throw error;
-    });
+    const member = await cachedRead(memberships, account, () => org.isActiveMember(account));
     if (!member) outside.push(account);
   }
   if (outside.length === 0) return plan;

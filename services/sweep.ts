@@ -6,11 +6,12 @@
 import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsCallError, InvalidInputError } from '../core/errors';
 import type { Config } from '../core/config';
 import { REQUIRED_GRANT_OPERATIONS } from '../core/grants';
-import { serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
+import { isAccountId, serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
 import { analyzeCreateGrant } from '../core/key-policy';
 import {
   centralFindings,
   memberFindings,
+  missingInspectionFindings,
   planRemediations,
   summarize,
   toCsv,
@@ -23,6 +24,7 @@ import {
   type SweepSummary,
 } from '../core/sweep';
 import { autoScalingInventory, ec2Inventory, templateKey } from '../adapters/inventory';
+import { cachedRead } from './promise-cache';
 import { iam } from '../adapters/iam';
 import { kms } from '../adapters/kms';
 import { organizations } from '../adapters/organizations';
@@ -122,9 +124,7 @@ const centralCache = new Map<string, Promise<CentralInventory>>();
 export async function inspectMember(runId: string, account: string, region: string, config: Config, aws: AwsContext) {
   const inventory = await gatherMember(account, region, aws, config.partition);
   const reports = store(config, aws, homeRegion(config));
-  const key = `${runId}/${region}`;
-  if (!centralCache.has(key)) centralCache.set(key, reports.getJson<CentralInventory>(`${prefix(runId)}central/${region}.json`));
-  const central = await centralCache.get(key)!;
+  const central = await cachedRead(centralCache, `${runId}/${region}`, () => reports.getJson<CentralInventory>(`${prefix(runId)}central/${region}.json`));
   await reports.put(`${prefix(runId)}members/${account}/${region}.json`, JSON.stringify(inventory));
   return { account, region, status: inventory.status, findings: memberFindings(inventory, [central], config).length };
 }
@@ -170,7 +170,7 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
 }
 
 /** The plan the state machine passes on is the one "Plan sweep" made: configured regions, a count, a time. */
-function checkPlan(plan: Pick<SweepPlan, 'startedAt' | 'accounts' | 'regions'>, config: Config): void {
+function checkPlan(plan: Pick<SweepPlan, 'startedAt' | 'accounts' | 'regions' | 'targets'>, config: Config): void {
   const regions: unknown = plan.regions;
   if (!Array.isArray(regions) || regions.length > config.regions.length || new Set(regions).size !== regions.length || regions.some((r) => !config.regions.includes(r as string))) {
     throw new InvalidInputError('plan.regions', `expected distinct configured regions (${config.regions.join(', ')})`);
@@ -178,6 +178,10 @@ function checkPlan(plan: Pick<SweepPlan, 'startedAt' | 'accounts' | 'regions'>, 
   if (!Number.isSafeInteger(plan.accounts) || plan.accounts < 0) throw new InvalidInputError('plan.accounts', 'expected the number of accounts swept');
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(plan.startedAt) || !Number.isFinite(Date.parse(plan.startedAt))) {
     throw new InvalidInputError('plan.startedAt', 'expected the time the sweep started (ISO 8601, UTC)');
+  }
+  const targets: unknown = plan.targets;
+  if (!Array.isArray(targets) || targets.some((t) => !t || typeof t !== 'object' || !isAccountId((t as { account?: unknown }).account) || !plan.regions.includes((t as { region?: unknown }).region as string))) {
+    throw new InvalidInputError('plan.targets', 'expected the member accounts and regions the sweep inspected');
   }
 }
 
@@ -190,7 +194,7 @@ export interface SweepReport {
   skippedRemediations: number;
 }
 
-export async function writeReport(plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions'>, config: Config, aws: AwsContext): Promise<SweepReport> {
+export async function writeReport(plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions' | 'targets'>, config: Config, aws: AwsContext): Promise<SweepReport> {
   checkPlan(plan, config);
   const reports = store(config, aws, homeRegion(config));
   const keys = await reports.list(prefix(plan.runId));
@@ -201,6 +205,7 @@ export async function writeReport(plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryR
   const findings: Finding[] = [
     ...centrals.flatMap((c) => centralFindings(c, config)),
     ...members.sort((a, b) => `${a.account}${a.region}`.localeCompare(`${b.account}${b.region}`)).flatMap((m) => memberFindings(m, centrals, config)),
+    ...missingInspectionFindings(plan.targets, members),
   ];
   const summary = summarize(findings, plan.accounts, plan.regions.length);
   const at = prefix(plan.runId);

@@ -104,6 +104,27 @@ describe('compliance sweep: faults mid-run', () => {
     rows.push({ fault: 'sweep: member role missing', execution: execution.status, result: 'finding member-role-unavailable (×2 regions)', 'mutating calls': 'S3 report writes only' });
   }, 60_000);
 
+  it('a member inspection that left no inventory (a tolerated Map failure, a timeout): a member-inspection-failed row, not a silent gap', async () => {
+    const w = await world.build();
+    const [, lost] = w.org.members;
+    const inspectMember = await realHandler('inspect-member-account');
+    // The Map tolerates some failed items; the item of one account and region ends without its inventory.
+    const execution = await runWorkflow('compliance-sweep', sweepRequest(w), {
+      handlers: {
+        InspectMemberAccountLambdaFunction: async (payload) => {
+          const item = payload as { account?: string; region?: string };
+          if (item.account === lost!.account && item.region === HOME_REGION) return { account: item.account, region: item.region, status: 'failed', findings: 0 };
+          return inspectMember(payload);
+        },
+      },
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const byFinding = (execution.output as SweepOutput).summary.byFinding;
+    expect(byFinding['member-inspection-failed']).toBe(1);
+    rows.push({ fault: 'sweep: one member inspection left no inventory', execution: execution.status, result: 'finding member-inspection-failed for that account and region', 'mutating calls': '-' });
+  }, 60_000);
+
   it('the emulator restarts mid-sweep: the execution fails with a named error; after the restart a re-run converges', async () => {
     let emulator = await startEmulator();
     try {

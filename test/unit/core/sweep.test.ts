@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../../core/errors';
 import { REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
-import { centralFindings, memberFindings, parseSweepRequest, planRemediations, summarize, toCsv, toMarkdown, type CentralInventory, type Finding, type MemberInventory } from '../../../core/sweep';
+import { centralFindings, memberFindings, missingInspectionFindings, parseSweepRequest, planRemediations, summarize, toCsv, toMarkdown, type CentralInventory, type Finding, type MemberInventory } from '../../../core/sweep';
 import { AWS_EBS_KEY_ARN, CENTRAL, CMK_ARN, MEMBER, REGION, slrArn } from '../../fixtures/aws';
 
 const config = { centralAccountId: CENTRAL, partition: 'aws' as const, createServiceLinkedRole: false, mode: 'report' as const, regions: [REGION, 'eu-west-1'] };
@@ -133,6 +133,22 @@ describe('findings', () => {
     const inv = central();
     inv.grants = [{ granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS], constrained: true }];
     expect(memberFindings(member(), [inv], config).map((f) => f.finding)).toEqual(['asg-missing-grant', 'default-ebs-key-aws-managed']);
+  });
+
+  it('names every planned account and region that left no inventory (its inspection failed or timed out), once each', () => {
+    const targets = [
+      { account: MEMBER, region: REGION },
+      { account: '222222222222', region: REGION },
+      { account: '222222222222', region: 'eu-west-1' },
+      { account: '222222222222', region: 'eu-west-1' },
+    ];
+    const rows = missingInspectionFindings(targets, [{ account: MEMBER, region: REGION }]);
+    expect(rows.map((f) => [f.account, f.region, f.resource, f.finding, f.severity])).toEqual([
+      ['222222222222', REGION, '222222222222', 'member-inspection-failed', 'medium'],
+      ['222222222222', 'eu-west-1', '222222222222', 'member-inspection-failed', 'medium'],
+    ]);
+    expect(rows[0]!.detail).toMatch(/no inventory/);
+    expect(missingInspectionFindings(targets.slice(0, 1), [{ account: MEMBER, region: REGION }])).toEqual([]);
   });
 
   it('reports recent KMS launch failures once per group, and a missing member role as its own finding', () => {
