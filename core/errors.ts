@@ -55,6 +55,21 @@ export class GrantNotVisibleError extends AmiwardenError {
   }
 }
 
+/**
+ * CopyImage was refused for the Region's quota of concurrent snapshot copies (ResourceLimitExceeded:
+ * "Too many snapshot copies in progress"). It clears as other copies finish, minutes later: the
+ * state machine retries the copy step on a longer back-off than for throttling.
+ */
+export class CopyLimitExceededError extends AmiwardenError {
+  override readonly name = 'CopyLimitExceededError';
+  constructor(
+    readonly region: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`CopyImage in ${region} was refused: too many snapshot copies in progress there; retry when some have finished`, options);
+  }
+}
+
 /** An AWS call failed in a way that is neither transient nor an expected outcome. */
 export class AwsCallError extends AmiwardenError {
   override readonly name = 'AwsCallError';
@@ -74,6 +89,7 @@ export const ERROR_NAMES = [
   'InvalidInputError',
   'TransientAwsError',
   'GrantNotVisibleError',
+  'CopyLimitExceededError',
   'AwsCallError',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];

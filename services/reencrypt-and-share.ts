@@ -4,11 +4,12 @@
  * original. Each step re-reads live state right before it acts, so that a retry, a duplicate event
  * or a parallel execution converges on the same copy, the same permissions and the same grants.
  */
+import { hasCode } from '../adapters/aws';
 import { organizations } from '../adapters/organizations';
 import type { LaunchPermission as Ec2LaunchPermission } from '@aws-sdk/client-ec2';
 import type { DryRunResult } from '../adapters/ec2';
 import type { Config } from '../core/config';
-import { InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
+import { CopyLimitExceededError, InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
 import { grantCovers } from '../core/grants';
 import { describe, isImageId, requireAccountId, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
 import {
@@ -139,7 +140,9 @@ export async function copyWithOrganizationKey(input: CopyInput, config: Config, 
     const check: DryRunResult = await ec2.canCopyImage(request);
     return outcome('planned', { ...planned, permitted: check.permitted });
   }
-  const imageId = await ec2.copyImage(request);
+  const imageId = await ec2.copyImage(request).catch((error: unknown) => {
+    throw hasCode(error, 'ResourceLimitExceeded') ? new CopyLimitExceededError(input.region, { cause: error }) : error;
+  });
   await ec2.tagImage(input.sourceImageId, { [COPY_TAG]: imageId });
   return outcome('started', { ...planned, imageId });
 }

@@ -27,6 +27,8 @@ interface Scenario {
   copyStates?: string[];
   copyExists?: boolean;
   sharedWith?: string[];
+  /** CopyImage answers the region's snapshot-copy quota error this many times first. */
+  copyLimitExceeded?: number;
 }
 
 interface Run {
@@ -49,6 +51,7 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
     const orgm = await import('@aws-sdk/client-organizations');
     const { runWorkflow } = await import('../../local/state-machine');
     const s = { sourceKey: AWS_EBS, sourceStates: ['available'], copyStates: ['available'], copyExists: false, sharedWith: [], ...scenario };
+    let limitedCopies = s.copyLimitExceeded ?? 0;
 
     const ec2 = mockClient(ec2m.EC2Client);
     const kms = mockClient(kmsm.KMSClient);
@@ -107,6 +110,10 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
     }));
     ec2.on(ec2m.CopyImageCommand).callsFake((input: { DryRun?: boolean }) => {
       if (input.DryRun) throw Object.assign(new Error('Request would have succeeded, but DryRun flag is set.'), { name: 'DryRunOperation', $metadata: { httpStatusCode: 412 } });
+      if (limitedCopies > 0) {
+        limitedCopies -= 1;
+        throw Object.assign(new Error('Too many snapshot copies in progress. The limit is 20 for this destination region.'), { name: 'ResourceLimitExceeded', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+      }
       copyExists = true;
       return { $metadata: meta, ImageId: COPY };
     });
@@ -235,6 +242,15 @@ describe('reencrypt-and-share state machine', () => {
     expect(output).toMatchObject({ status: 'finding', copyState: 'failed', copyClassification: 'failed', finding: expect.stringContaining('Snapshot copy failed') });
     expect(calls('ModifyImageAttribute')).toHaveLength(0);
     expect(calls('CreateGrant')).toHaveLength(0);
+  });
+
+  it('waits out the region’s snapshot-copy quota (ResourceLimitExceeded) in the state machine, then copies', async () => {
+    const { report, output, calls } = await run({ copyLimitExceeded: 2 });
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(output).toMatchObject({ status: 'reencrypted-and-shared' });
+    expect(calls('CopyImage').filter((c) => !c.DryRun)).toHaveLength(3);
+    expect(report.retries).toBe(2);
   });
 
   it('converges a duplicate event on the one copy: no second CopyImage, share or grant (duplicate event)', async () => {
