@@ -126,7 +126,14 @@ export interface LaunchFailureFacts {
   request: LaunchFailureRequest;
   memberRole: { available: true } | { available: false; detail: string };
   /** `spotLaunchConfiguration`: the launch configuration the group uses, when it requests Spot Instances. */
-  group?: { found: boolean; serviceLinkedRoleArn?: string; serviceLinkedRoleExists?: boolean; spotLaunchConfiguration?: string };
+  group?: {
+    found: boolean;
+    serviceLinkedRoleArn?: string;
+    serviceLinkedRoleExists?: boolean;
+    spotLaunchConfiguration?: string;
+    /** `resolve:ssm:…` image ids of its launch templates: Systems Manager parameters, resolved only at launch. */
+    imageParameters?: string[];
+  };
   images: ImageFacts[];
   keys: KeyFacts[];
   createServiceLinkedRole: boolean;
@@ -201,6 +208,18 @@ export function diagnose(facts: LaunchFailureFacts): Diagnosis {
   }
   const launched = facts.images.filter((i) => i.found);
   if (launched.length === 0) {
+    const parameters = facts.group.imageParameters ?? [];
+    if (parameters.length > 0 && facts.images.length === 0) {
+      // Resolving one needs ssm:GetParameters in the member account, which could read any parameter, secrets included.
+      return result(
+        'image-not-found',
+        'finding',
+        `The launch template of ${where} names its AMI through the Systems Manager parameter ${parameters.join(', ')}, which amiwarden does not resolve`,
+        {
+          fix: `Look the AMI up (aws ssm get-parameter --name ${parameters[0]!.replace(/^resolve:ssm:/, '')}); if it is on the organization key, name that AMI id in the launch template (then amiwarden creates the grant), or create the grant from the member account yourself (docs/launch-failure.md).`,
+        },
+      );
+    }
     return result('image-not-found', 'finding', `The AMI that ${where} launches (${facts.images.map((i) => i.imageId).join(', ') || 'none resolved'}) cannot be found`);
   }
   if (!launched.some((i) => i.snapshots.some((s) => s.encrypted))) {

@@ -52,7 +52,7 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   const slr = parseServiceLinkedRoleArn(slrArn);
 
   const launchConfiguration = group.launchConfigurationName ? await member.autoscaling.launchConfiguration(group.launchConfigurationName) : undefined;
-  const [imageIds, slrExists] = await Promise.all([
+  const [{ imageIds, imageParameters }, slrExists] = await Promise.all([
     resolveImageIds(member, group, launchConfiguration),
     slr && slr.account === request.account ? member.iam.roleExists(slr.roleName) : Promise.resolve(undefined),
   ]);
@@ -66,6 +66,7 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
       serviceLinkedRoleArn: slrArn,
       ...(slrExists === undefined ? {} : { serviceLinkedRoleExists: slrExists }),
       ...(launchConfiguration?.spot ? { spotLaunchConfiguration: group.launchConfigurationName } : {}),
+      ...(imageParameters.length > 0 ? { imageParameters } : {}),
     },
     images,
     keys,
@@ -76,11 +77,14 @@ async function resolveImageIds(
   member: MemberAws,
   group: NonNullable<Awaited<ReturnType<MemberAws['autoscaling']['describeGroup']>>>,
   launchConfiguration: LaunchConfigurationView | undefined,
-): Promise<string[]> {
+): Promise<{ imageIds: string[]; imageParameters: string[] }> {
   const lookups = group.launchTemplates.map((ref) => member.launchTemplates.launchTemplateImage(ref));
   if (launchConfiguration) lookups.push(Promise.resolve(launchConfiguration.imageId));
-  const ids = await Promise.all(lookups);
-  return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id.startsWith('ami-')))];
+  const ids = (await Promise.all(lookups)).filter((id): id is string => typeof id === 'string');
+  return {
+    imageIds: [...new Set(ids.filter((id) => id.startsWith('ami-')))],
+    imageParameters: [...new Set(ids.filter((id) => id.startsWith('resolve:ssm:')))],
+  };
 }
 
 /** The central account looks at its own images; anything else is looked up from the member. */

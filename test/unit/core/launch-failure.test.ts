@@ -134,6 +134,17 @@ describe('diagnose', () => {
     expect(d.fix).not.toMatch(/EnableKey/);
   });
 
+  it('says so when the launch template names its AMI through a Systems Manager parameter it does not resolve', () => {
+    const facts = healthy();
+    facts.images = [];
+    facts.group!.imageParameters = ['resolve:ssm:/golden/web/ami'];
+    const d = diagnose(facts);
+    expect([d.cause, d.status]).toEqual(['image-not-found', 'finding']);
+    expect(d.finding).toContain('resolve:ssm:/golden/web/ami');
+    expect(d.finding).toMatch(/Systems Manager parameter/);
+    expect(d.fix).toMatch(/ssm get-parameter/);
+  });
+
   it('still calls a key that does not exist not usable', () => {
     const facts = healthy();
     facts.keys[0] = { keyArn: CMK_ARN, found: false, reason: 'not-found', managed: true };
