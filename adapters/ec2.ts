@@ -177,6 +177,8 @@ export function toSnapshotView(snapshot: Snapshot): SnapshotView {
 export interface ImageDetail extends ImageView {
   description?: string;
   stateReason?: string;
+  /** When the image was created (for a copy: when CopyImage started it), ISO 8601. */
+  creationDate?: string;
   tags: Record<string, string>;
 }
 
@@ -185,6 +187,7 @@ export function toImageDetail(image: Image): ImageDetail {
     ...toImageView(image),
     ...(image.Description ? { description: image.Description } : {}),
     ...(image.StateReason?.Message ? { stateReason: image.StateReason.Message } : {}),
+    ...(image.CreationDate ? { creationDate: image.CreationDate } : {}),
     tags: Object.fromEntries((image.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
   };
 }

@@ -35,12 +35,19 @@ export interface InspectionResult extends Inspection {
   originalImagePolicy: Config['originalImagePolicy'];
 }
 
-/** Step "Inspect image": owner, state, tags, every snapshot's key; then core classifies. */
-export async function inspectImage(request: ImageRequest, elapsedMinutes: number, config: Config, aws: AwsContext): Promise<InspectionResult> {
+/**
+ * Step "Inspect image": owner, state, tags, every snapshot's key; then core classifies.
+ * `elapsedMinutes`: how long the execution has waited. A copy's wait counts from when the copy
+ * started (its CreationDate), so that time first spent waiting for a pending source is not taken
+ * from it.
+ */
+export async function inspectImage(request: ImageRequest, executionMinutes: number, config: Config, aws: AwsContext): Promise<InspectionResult> {
   const ec2 = aws.central(request.region).ec2;
   const kms = aws.central(request.region).kms;
   const keyArn = config.keys[request.region]?.arn;
   const image = await ec2.describeImage(request.imageId);
+  const copyStarted = request.trigger === 'copy' && image?.creationDate ? Date.parse(image.creationDate) : NaN;
+  const elapsedMinutes = Number.isFinite(copyStarted) ? Math.max(0, (Date.now() - copyStarted) / 60_000) : executionMinutes;
 
   // Snapshots and keys are read only for an available image of ours: a pending one may have none yet.
   const ready = image && image.ownerId === config.centralAccountId && image.state === 'available';

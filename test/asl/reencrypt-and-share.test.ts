@@ -52,6 +52,7 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
     const { runWorkflow } = await import('../../local/state-machine');
     const s = { sourceKey: AWS_EBS, sourceStates: ['available'], copyStates: ['available'], copyExists: false, sharedWith: [], ...scenario };
     let limitedCopies = s.copyLimitExceeded ?? 0;
+    let copyCreated = new Date();
 
     const ec2 = mockClient(ec2m.EC2Client);
     const kms = mockClient(kmsm.KMSClient);
@@ -77,7 +78,8 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
       const encrypted = isCopy || s.sourceKey !== undefined;
       return {
         Architecture: 'x86_64',
-        CreationDate: '2026-11-02T10:05:17.000Z',
+        // A copy's CreationDate is when CopyImage started it (the copy check counts its wait from there).
+        CreationDate: isCopy ? copyCreated.toISOString() : '2026-11-02T10:05:17.000Z',
         ImageId: id,
         ImageLocation: `${CENTRAL}/golden-2026-11-02`,
         ImageType: 'machine',
@@ -115,6 +117,7 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
         throw Object.assign(new Error('Too many snapshot copies in progress. The limit is 20 for this destination region.'), { name: 'ResourceLimitExceeded', $fault: 'client', $metadata: { httpStatusCode: 400 } });
       }
       copyExists = true;
+      copyCreated = new Date();
       return { $metadata: meta, ImageId: COPY };
     });
     ec2.on(ec2m.CreateTagsCommand).callsFake((input: { Tags: { Key: string; Value: string }[] }) => {
