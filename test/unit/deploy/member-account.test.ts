@@ -76,7 +76,9 @@ describe('member/member-account.yml', () => {
     const [create] = memberStatements.filter((s) => asArray(s.Action).includes('iam:CreateServiceLinkedRole'));
     expect(create!.Condition).toEqual({ StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } });
     const [getRole] = memberStatements.filter((s) => asArray(s.Action).includes('iam:GetRole'));
-    expect(getRole!.Resource).toEqual({ 'Fn::Sub': SLR_ARN });
+    // The role's own ARN, and the path-less one IAM may check GetRole against while the role does not exist yet
+    // (the answer must be NoSuchEntity, which the diagnosis reads as "missing", not AccessDenied).
+    expect(getRole!.Resource).toEqual([{ 'Fn::Sub': SLR_ARN }, { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/AWSServiceRoleForAutoScaling*' }]);
   });
 
   it('is trusted only by the central principals, with external id and organization conditions', () => {
