@@ -8,7 +8,7 @@ import { hasCode } from '../adapters/aws';
 import { organizations } from '../adapters/organizations';
 import type { LaunchPermission as Ec2LaunchPermission } from '@aws-sdk/client-ec2';
 import type { DryRunResult } from '../adapters/ec2';
-import type { Config } from '../core/config';
+import { MAX_IMAGE_WAIT_MINUTES, type Config } from '../core/config';
 import { CopyLimitExceededError, InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
 import { grantCovers } from '../core/grants';
 import { describe, isImageId, requireAccountId, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
@@ -37,7 +37,7 @@ export interface InspectionResult extends Inspection {
 
 /**
  * Step "Inspect image": owner, state, tags, every snapshot's key; then core classifies.
- * `elapsedMinutes`: how long the execution has waited. A copy's wait counts from when the copy
+ * `executionMinutes`: how long the execution has run. A copy's wait counts from when the copy
  * started (its CreationDate), so that time first spent waiting for a pending source is not taken
  * from it.
  */
@@ -47,7 +47,11 @@ export async function inspectImage(request: ImageRequest, executionMinutes: numb
   const keyArn = config.keys[request.region]?.arn;
   const image = await ec2.describeImage(request.imageId);
   const copyStarted = request.trigger === 'copy' && image?.creationDate ? Date.parse(image.creationDate) : NaN;
-  const elapsedMinutes = Number.isFinite(copyStarted) ? Math.max(0, (Date.now() - copyStarted) / 60_000) : executionMinutes;
+  // The copy's own wait, but never past the point where the execution has waited the longest any
+  // wait may last (MAX_IMAGE_WAIT_MINUTES, well before the state machine's 24-hour timeout).
+  const elapsedMinutes = Number.isFinite(copyStarted)
+    ? Math.max((Date.now() - copyStarted) / 60_000, executionMinutes - MAX_IMAGE_WAIT_MINUTES + config.imageWaitMinutes, 0)
+    : executionMinutes;
 
   // Snapshots and keys are read only for an available image of ours: a pending one may have none yet.
   const ready = image && image.ownerId === config.centralAccountId && image.state === 'available';

@@ -48,6 +48,12 @@ describe('Check copy: how long it waits', () => {
     expect([inspection.classification, inspection.status]).toEqual(['pending', 'wait']);
   });
 
+  it('stops waiting for a young copy when the execution has waited as long as any may (its 24-hour timeout must not strike)', async () => {
+    // The source took 1,380 minutes (the longest wait there is); the copy started 5 minutes ago.
+    const inspection = await checkCopy(minutesAgo(5), minutesAgo(1380 + 5));
+    expect([inspection.classification, inspection.status, inspection.timedOut]).toEqual(['pending', 'finding', true]);
+  });
+
   it('stops waiting for a copy still pending after the wait time (180 minutes by default)', async () => {
     const inspection = await checkCopy(minutesAgo(181), minutesAgo(190));
     expect([inspection.classification, inspection.status, inspection.timedOut]).toEqual(['pending', 'finding', true]);
