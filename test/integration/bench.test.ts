@@ -49,10 +49,12 @@ describe('npm run bench -- --json', () => {
       expect(cold.functions.map((f) => f.function).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.key).sort());
       for (const f of cold.functions) {
         const p = f.parts!;
-        // Each of the four figures is rounded to 0.01 on its own.
+        // The parts are differences of the steps' medians in order (bare, built-ins, compile, whole load), so
+        // they add up to the ratio less 1 (each of the four figures rounded to 0.01 on its own); a part taken
+        // from the wrong step would not. Their sizes are not checked: one round on a busy machine can even
+        // give a negative part (the unit test checks what each step runs).
         const sumOff = Math.abs(p.builtins + p.compile + p.topLevel - (f.ratio - 1));
-        // Compiling 150 KiB or more takes a good share of a bare node's 100 ms, whatever the noise of one round.
-        expect({ fn: f.function, sumOff: sumOff <= 0.021, compiles: p.compile > 0.05 }).toEqual({ fn: f.function, sumOff: true, compiles: true });
+        expect({ fn: f.function, finite: [p.builtins, p.compile, p.topLevel].every(Number.isFinite), sumOff: sumOff <= 0.021 }).toEqual({ fn: f.function, finite: true, sumOff: true });
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
