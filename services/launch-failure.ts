@@ -17,7 +17,6 @@ import {
   type LaunchFailureFacts,
   type LaunchFailureRequest,
 } from '../core/launch-failure';
-import type { LaunchConfigurationView } from '../adapters/autoscaling';
 import type { AwsContext, MemberAws } from './aws-context';
 import { grantAutoScalingKeyAccess, type GrantOutcome } from './key-access';
 
@@ -51,9 +50,8 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   const slrArn = group.serviceLinkedRoleArn ?? serviceLinkedRoleArn(config.partition, request.account);
   const slr = parseServiceLinkedRoleArn(slrArn);
 
-  const launchConfiguration = group.launchConfigurationName ? await member.autoscaling.launchConfiguration(group.launchConfigurationName) : undefined;
-  const [{ imageIds, imageParameters }, slrExists] = await Promise.all([
-    resolveImageIds(member, group, launchConfiguration),
+  const [{ imageIds, imageParameters, spotLaunchConfiguration }, slrExists] = await Promise.all([
+    resolveLaunchSources(member, group),
     slr && slr.account === request.account ? member.iam.roleExists(slr.roleName) : Promise.resolve(undefined),
   ]);
   const central = aws.central(request.region);
@@ -65,7 +63,7 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
       found: true,
       serviceLinkedRoleArn: slrArn,
       ...(slrExists === undefined ? {} : { serviceLinkedRoleExists: slrExists }),
-      ...(launchConfiguration?.spot ? { spotLaunchConfiguration: group.launchConfigurationName } : {}),
+      ...(spotLaunchConfiguration ? { spotLaunchConfiguration } : {}),
       ...(imageParameters.length > 0 ? { imageParameters } : {}),
     },
     images,
@@ -73,17 +71,21 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   };
 }
 
-async function resolveImageIds(
+/** What the group launches from: its templates' and launch configuration's image ids, read in parallel. */
+async function resolveLaunchSources(
   member: MemberAws,
   group: NonNullable<Awaited<ReturnType<MemberAws['autoscaling']['describeGroup']>>>,
-  launchConfiguration: LaunchConfigurationView | undefined,
-): Promise<{ imageIds: string[]; imageParameters: string[] }> {
-  const lookups = group.launchTemplates.map((ref) => member.launchTemplates.launchTemplateImage(ref));
-  if (launchConfiguration) lookups.push(Promise.resolve(launchConfiguration.imageId));
-  const ids = (await Promise.all(lookups)).filter((id): id is string => typeof id === 'string');
+): Promise<{ imageIds: string[]; imageParameters: string[]; spotLaunchConfiguration?: string }> {
+  const name = group.launchConfigurationName;
+  const [templateIds, configuration] = await Promise.all([
+    Promise.all(group.launchTemplates.map((ref) => member.launchTemplates.launchTemplateImage(ref))),
+    name ? member.autoscaling.launchConfiguration(name) : Promise.resolve(undefined),
+  ]);
+  const ids = [...templateIds, configuration?.imageId].filter((id): id is string => typeof id === 'string');
   return {
     imageIds: [...new Set(ids.filter((id) => id.startsWith('ami-')))],
     imageParameters: [...new Set(ids.filter((id) => id.startsWith('resolve:ssm:')))],
+    ...(name && configuration?.spot ? { spotLaunchConfiguration: name } : {}),
   };
 }
 

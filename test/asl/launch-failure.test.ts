@@ -117,6 +117,16 @@ describe('launch-failure state machine', () => {
     expect(report.retries).toBe(3);
   });
 
+  it('leaves a group that requests Spot from a launch configuration as a finding, and grants nothing', async () => {
+    const { report, output, calls } = await run({ spotLaunchConfiguration: true });
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(output).toMatchObject({ status: 'finding', cause: 'spot-launch-configuration' });
+    expect(String(output.finding)).toContain('AWSServiceRoleForEC2Spot');
+    expect(calls('DescribeLaunchConfigurations')[0]!.input).toEqual({ LaunchConfigurationNames: ['web-spot'] });
+    expect(calls('CreateGrant')).toHaveLength(0);
+  });
+
   it('retries throttling with backoff and then succeeds', async () => {
     // The mock replaces send(), so the SDK's own retries are not in play: each throttle fails the Lambda with
     // TransientAwsError and the state machine retries it (the emulator tests cover the SDK's share).
