@@ -136,7 +136,8 @@ function principalMatches(principal: unknown, call: GrantCall): boolean {
 /**
  * The conditions of a statement for this call, in words: `unmet`, those that do not hold;
  * `unknown`, those on a key this reading does not model (aws:SourceIp, aws:PrincipalOrgPaths,
- * tags, …), which may or may not hold. A modeled key the call does not carry (kms:ViaService of a
+ * tags, …) or with an operator it does not evaluate (Numeric…, Date…, IpAddress, …), which may or
+ * may not hold. A modeled key the call does not carry (kms:ViaService of a
  * direct call) is absent: an `…IfExists` condition on it holds, any other does not.
  */
 function evaluateConditions(conditions: Record<string, Record<string, unknown>>, call: GrantCall, action = 'kms:CreateGrant'): { unmet: string[]; unknown: string[] } {
@@ -159,7 +160,7 @@ function evaluateConditions(conditions: Record<string, Record<string, unknown>>,
       const key = rawKey.toLowerCase();
       const expected = list(rawValues).map((v) => v.replace(/\$\{aws:PrincipalAccount\}/g, call.callerAccount));
       const words = `${operator} ${rawKey} ${JSON.stringify(expected)}`;
-      if (!(key in context)) {
+      if (!(key in context) || !evaluates(operator)) {
         unknown.push(words);
         continue;
       }
@@ -172,6 +173,27 @@ function evaluateConditions(conditions: Record<string, Record<string, unknown>>,
     }
   }
   return { unmet, unknown };
+}
+
+/** The condition operators `holds` evaluates (with or without IfExists and a ForAllValues / ForAnyValue qualifier). */
+const EVALUATED_OPERATORS = new Set([
+  'StringEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEquals',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+  'ArnEquals',
+  'ArnLike',
+  'ArnNotEquals',
+  'ArnNotLike',
+  'Bool',
+  'Null',
+]);
+
+function evaluates(operator: string): boolean {
+  const base = operator.includes(':') ? operator.split(':')[1]! : operator;
+  return EVALUATED_OPERATORS.has(base.replace(/IfExists$/, ''));
 }
 
 function holds(operator: string, actual: string[], expected: string[]): boolean {
@@ -187,8 +209,12 @@ function holds(operator: string, actual: string[], expected: string[]): boolean 
       case 'ArnLike':
         return expected.some((e) => wildcard(e, value));
       case 'StringNotEquals':
+      case 'ArnNotEquals':
         return !expected.includes(value);
+      case 'StringNotEqualsIgnoreCase':
+        return !expected.some((e) => e.toLowerCase() === value.toLowerCase());
       case 'StringNotLike':
+      case 'ArnNotLike':
         return !expected.some((e) => wildcard(e, value));
       case 'Bool':
         return expected.some((e) => e.toLowerCase() === value.toLowerCase());

@@ -93,6 +93,16 @@ describe('analyzeCreateGrant', () => {
     expect(analysis.reasons.join()).toMatch(/OnlyFromOurNetwork.*aws:SourceIp/);
   });
 
+  it('reads ArnNotEquals / ArnNotLike, and says unknown for an operator it does not evaluate', () => {
+    const statement = (condition: object) =>
+      policy({ Sid: 'Grants', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'kms:CreateGrant', Resource: '*', Condition: condition });
+    expect(analyzeCreateGrant(statement({ ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/intern-*' } }), call).verdict).toBe('allowed');
+    expect(analyzeCreateGrant(statement({ ArnNotEquals: { 'aws:PrincipalArn': call.callerArn } }), call).verdict).toBe('blocked');
+    const numeric = analyzeCreateGrant(statement({ NumericLessThanEquals: { 'kms:GrantOperations': '8' } }), call);
+    expect(numeric.verdict).toBe('unknown');
+    expect(numeric.reasons.join()).toMatch(/NumericLessThanEquals/);
+  });
+
   it('says unknown rather than guessing when the policy cannot be read', () => {
     expect(analyzeCreateGrant(undefined, call).verdict).toBe('unknown');
     expect(analyzeCreateGrant('not json', call).verdict).toBe('unknown');
