@@ -49,7 +49,6 @@ describe('member/member-account.yml', () => {
         'iam:CreateServiceLinkedRole',
         'kms:DescribeKey',
         'kms:ListGrants',
-        'kms:RetireGrant',
         'kms:CreateGrant',
       ].sort(),
     );

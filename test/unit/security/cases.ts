@@ -668,4 +668,13 @@ export const MATRIX: MatrixCase[] = [
     expect: 'deny',
     why: 'aws:PrincipalOrgID',
   },
+  {
+    name: 'member role cannot retire grants on the central key, even where the key policy trusts its account',
+    principal: `member/${MEMBER_A}`,
+    action: 'kms:RetireGrant',
+    resource: KEY,
+    resourcePolicy: 'trusts-caller-account',
+    expect: 'deny',
+    why: 'nothing in amiwarden retires a grant: a member role that could would let a compromised central function break the account’s launches',
+  },
 ];
