@@ -101,9 +101,10 @@ export const WORKFLOW_COMMANDS: WorkflowCommand[] = [
     workflow: 'compliance-sweep',
     outputKey: 'ComplianceSweepStateMachineArn',
     summary: 'run the compliance sweep over the organization now',
-    options: { mode: { type: 'string' }, accounts: { type: 'string', multiple: true }, regions: { type: 'string', multiple: true }, report: { type: 'string' } },
+    options: { mode: { type: 'string' }, accounts: { type: 'string', multiple: true }, regions: { type: 'string', multiple: true }, report: { type: 'string' }, 'dry-run': { type: 'boolean' } },
     help: [
       ['--mode MODE', 'report (default: only find) or enforce (also start remediations)'],
+      ['--dry-run', 'find and plan only: no remediation is started, even with --mode enforce'],
       ['--accounts IDS', 'only these accounts (comma-separated or repeated; with --local: default both sandbox members)'],
       ['--regions REGIONS', 'only these regions (comma-separated or repeated)'],
       ['--report md|csv|json', 'when the sweep has succeeded, print its report (read from the report bucket)'],
@@ -126,6 +127,7 @@ export const WORKFLOW_COMMANDS: WorkflowCommand[] = [
         mode: oneOf('mode', str(values, 'mode') ?? 'report', ['report', 'enforce'] as const),
         ...(accounts.length ? { accounts } : {}),
         ...(regions.length ? { regions } : {}),
+        ...(flag(values, 'dry-run') ? { dryRun: true } : {}),
       };
     },
     extras: (values) => {

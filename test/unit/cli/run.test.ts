@@ -168,6 +168,16 @@ describe('workflows not deployed and AWS errors', () => {
     });
   });
 
+  it('starts a dry-run sweep: it finds and plans, and starts no remediation', async () => {
+    cfn.on(DescribeStacksCommand).resolves(stackWith({ ComplianceSweepStateMachineArn: STATE_MACHINE_ARN.replace('launch-failure', 'compliance-sweep') }));
+    sfn.on(StartExecutionCommand).resolves(STARTED);
+    const { ctx } = testContext({ env: { AMIWARDEN_STACK: 'amiwarden-prod' } });
+
+    expect(await runCli(['sweep', '--mode', 'enforce', '--dry-run', '--no-wait'], ctx)).toBe(0);
+
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!)).toEqual({ mode: 'enforce', dryRun: true });
+  });
+
   it.each([
     ['a missing state machine', new StateMachineDoesNotExist({ message: `State Machine Does Not Exist: '${STATE_MACHINE_ARN}'`, $metadata: {} }), /the state machine does not exist/],
     ['access denied', Object.assign(new Error('User: arn:aws:sts::999999999999:assumed-role/dev/me is not authorized to perform: states:StartExecution'), { name: 'AccessDeniedException' }), /access denied: User: .* states:StartExecution/],
