@@ -39,6 +39,7 @@ export const checkKeyPolicyCommand: Command = {
     ['--account ID', 'a member account to check (repeat, or comma-separate)'],
     ['--organization-id o-…', 'the organization: checks aws:PrincipalOrgID conditions, and any new account when no --account is given'],
     ['--member-role-name NAME', 'the member role that creates the grant (default amiwarden-member)'],
+    ['--partition NAME', "with --policy-file: the members' partition, aws (default), aws-cn or aws-us-gov (with --key: the key's)"],
     ['--profile NAME', 'the AWS profile to use'],
     ...COMMON_HELP,
   ],
@@ -53,6 +54,7 @@ export const checkKeyPolicyCommand: Command = {
       account: { type: 'string', multiple: true },
       'organization-id': { type: 'string' },
       'member-role-name': { type: 'string' },
+      partition: { type: 'string' },
       profile: { type: 'string' },
     });
     if (flag(values, 'help')) return help(this, ctx);
@@ -60,6 +62,9 @@ export const checkKeyPolicyCommand: Command = {
     const file = str(values, 'policy-file');
     if ((keyValue === undefined) === (file === undefined)) throw new UsageError('give exactly one of --key ARN or --policy-file FILE');
     const key = keyValue !== undefined ? keyArn('key', keyValue) : undefined;
+    const partitionValue = str(values, 'partition');
+    const memberPartition = partitionValue !== undefined ? partition('partition', partitionValue) : (key?.partition ?? 'aws');
+    if (key && memberPartition !== key.partition) throw new UsageError(`invalid --partition: the key is in ${key.partition}, and so are the members that use it`);
     const accounts = strList(values, 'account').map((a) => accountId('account', a));
     const org = str(values, 'organization-id') !== undefined ? organizationId('organization-id', str(values, 'organization-id')) : undefined;
     if (accounts.length === 0 && !org) throw new UsageError('name the members to check with --account, or the organization with --organization-id');
@@ -71,7 +76,8 @@ export const checkKeyPolicyCommand: Command = {
     const audit = auditKeyPolicy(policy, {
       accounts,
       ...(org ? { organizationId: org } : {}),
-      ...(key ? { keyAccount: key.account, partition: key.partition } : {}),
+      ...(key ? { keyAccount: key.account } : {}),
+      partition: memberPartition,
       memberRoleName: roleName,
     });
     const source = key ? key.arn : file!;

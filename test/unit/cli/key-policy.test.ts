@@ -110,6 +110,17 @@ describe('key-policy', () => {
     expect(bad.io.stdout).toEqual([]);
   });
 
+  it('checks a policy file for members of another partition with --partition', async () => {
+    const made = testContext();
+    await runCli(['key-policy', '--organization-id', 'o-a1b2c3d4e5', '--partition', 'aws-cn', '--json'], made.ctx);
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: JSON.parse(made.io.stdout[0]!).Statement });
+
+    const cn = testContext({ readFile: async () => policy });
+    expect(await runCli(['check-key-policy', '--policy-file', 'p.json', '--organization-id', 'o-a1b2c3d4e5', '--account', MEMBER, '--partition', 'aws-cn'], cn.ctx)).toBe(0);
+    const commercial = testContext({ readFile: async () => policy });
+    expect(await runCli(['check-key-policy', '--policy-file', 'p.json', '--organization-id', 'o-a1b2c3d4e5', '--account', MEMBER], commercial.ctx)).toBe(1);
+  });
+
   it('warns on stderr that o-EXAMPLE is a placeholder', async () => {
     const { ctx, io } = testContext();
     expect(await runCli(['key-policy'], ctx)).toBe(0);
