@@ -40,6 +40,12 @@ export const SANDBOX_DEFAULTS = { account: '111111111111', region: 'us-east-1', 
 export const SANDBOX_MEMBERS = ['111111111111', '222222222222'] as const;
 export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1'] as const;
 
+/** With --local, a region must be one of the sandbox's (it configures amiwarden for those only). */
+function sandboxRegion(option: string, value: string): string {
+  if (!(SANDBOX_REGIONS as readonly string[]).includes(value)) throw new UsageError(`invalid --${option}: the sandbox has ${SANDBOX_REGIONS.join(' and ')}, not ${value}`);
+  return value;
+}
+
 export const WORKFLOW_COMMANDS: WorkflowCommand[] = [
   {
     command: 'remediate-asg',
@@ -60,9 +66,10 @@ export const WORKFLOW_COMMANDS: WorkflowCommand[] = [
     ],
     input(values, { local }) {
       const pick = (name: 'account' | 'region' | 'asg') => (local ? (str(values, name) ?? SANDBOX_DEFAULTS[name]) : required(values, name));
+      const where = region('region', pick('region'));
       return {
         account: accountId('account', pick('account')),
-        region: region('region', pick('region')),
+        region: local ? sandboxRegion('region', where) : where,
         autoScalingGroupName: asgName('asg', pick('asg')),
         dryRun: flag(values, 'dry-run'),
       };
@@ -88,7 +95,7 @@ export const WORKFLOW_COMMANDS: WorkflowCommand[] = [
         return { imageId: imageId('image', required(values, 'image')), region: region('region', required(values, 'region')), dryRun: flag(values, 'dry-run') };
       }
       const image = str(values, 'image');
-      const where = region('region', str(values, 'region') ?? SANDBOX_DEFAULTS.region);
+      const where = sandboxRegion('region', region('region', str(values, 'region') ?? SANDBOX_DEFAULTS.region));
       if (image === undefined && where !== SANDBOX_DEFAULTS.region) {
         throw new UsageError(`invalid --region: the sandbox plants its image in ${SANDBOX_DEFAULTS.region}; leave --region out or give --image`);
       }
@@ -120,8 +127,7 @@ export const WORKFLOW_COMMANDS: WorkflowCommand[] = [
       if (local) {
         // The sandbox has no AWS Organization to list: sweep its members unless told otherwise.
         if (accounts.length === 0) accounts = [...SANDBOX_MEMBERS];
-        const outside = regions.find((r) => !(SANDBOX_REGIONS as readonly string[]).includes(r));
-        if (outside) throw new UsageError(`invalid --regions: the sandbox has ${SANDBOX_REGIONS.join(' and ')}, not ${outside}`);
+        for (const r of regions) sandboxRegion('regions', r);
       }
       return {
         mode: oneOf('mode', str(values, 'mode') ?? 'report', ['report', 'enforce'] as const),

@@ -87,6 +87,16 @@ describe('sweep --local', () => {
     expect(ctx.local.run).not.toHaveBeenCalled();
   });
 
+  it.each([
+    ['remediate-asg', ['remediate-asg', '--local', '--region', 'ap-south-1']],
+    ['remediate-image', ['remediate-image', '--local', '--image', 'ami-0123456789abcdef0', '--region', 'ap-south-1']],
+  ])('%s refuses a region the sandbox does not have (exit 2, nothing started)', async (_name, argv) => {
+    const { ctx, io } = testContext();
+    expect(await runCli(argv, ctx)).toBe(2);
+    expect(io.stderr).toEqual(['amiwarden: invalid --region: the sandbox has us-east-1 and eu-west-1, not ap-south-1']);
+    expect(ctx.local.run).not.toHaveBeenCalled();
+  });
+
   it('keeps its sandbox members and regions in step with local/organization.ts', () => {
     expect([...SANDBOX_MEMBERS]).toEqual(MEMBERS.map((m) => m.account));
     expect([...SANDBOX_REGIONS]).toEqual([...REGIONS]);
