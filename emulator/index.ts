@@ -59,7 +59,8 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn('python3', [SERVER_SCRIPT, '-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: 'false', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+    // AMIWARDEN_EMULATOR_PARENT_PID: the server exits when this process is gone, even if no exit hook of ours ran.
+    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: 'false', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', AMIWARDEN_EMULATOR_PARENT_PID: String(process.pid) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 

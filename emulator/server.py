@@ -6,6 +6,8 @@ Same arguments as `moto_server`. The patches are applied to moto's classes first
 
 import os
 import sys
+import threading
+import time
 
 # Importable whether started as a script (emulator/server.py) or from elsewhere.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -18,7 +20,22 @@ from amiwarden_emulator import apply_patches  # noqa: E402
 from amiwarden_emulator.middleware import AmiwardenMiddleware  # noqa: E402
 
 
+def exit_with_parent(parent_pid: int) -> None:
+    """Exit as soon as the process that started us is gone, however it ended (SIGKILL, a signal
+    before its handlers were installed): no exit hook of the parent can be relied on then."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def main() -> None:
+    parent = os.environ.get("AMIWARDEN_EMULATOR_PARENT_PID")
+    if parent and parent.isdigit():
+        exit_with_parent(int(parent))
     apply_patches()
     run_simple = moto.server.run_simple
 
