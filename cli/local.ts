@@ -76,7 +76,9 @@ export const localRunner: LocalRunner = {
   async run(workflow, requested, options) {
     const scenario = SCENARIOS[workflow];
     if (!WORKFLOWS[workflow] || !scenario) throw new CliError(`the ${workflow} workflow cannot run locally yet (local/workflows.ts or cli/local.ts does not list it)`);
-    if (!options.verbose) process.env.AMIWARDEN_LOG_LEVEL = 'SILENT';
+    // The handlers' logs, when asked for, go to stderr: stdout is the CLI's (one JSON object with --json).
+    if (options.verbose) process.env.AMIWARDEN_LOG_TO_STDERR = 'true';
+    else process.env.AMIWARDEN_LOG_LEVEL = 'SILENT';
 
     let emulator: Emulator;
     try {

@@ -27,7 +27,7 @@ export interface LoggerOptions {
   persistentKeys?: Fields;
   /** Defaults to the environment's level (see above). */
   level?: LogLevel;
-  /** Where lines go; stdout by default. */
+  /** Where lines go; stdout by default (stderr when AMIWARDEN_LOG_TO_STDERR is true: the CLI's --local --verbose). */
   write?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
 }
@@ -52,7 +52,8 @@ export class Logger {
     this.env = options.env ?? process.env;
     this.level = options.level ?? logLevelFrom(this.env);
     this.base = { service: options.service, ...options.persistentKeys };
-    this.write = options.write ?? ((line) => void process.stdout.write(line));
+    const stream = this.env.AMIWARDEN_LOG_TO_STDERR === 'true' ? process.stderr : process.stdout;
+    this.write = options.write ?? ((line) => void stream.write(line));
   }
 
   /** Keys every following line carries, until resetKeys. */

@@ -60,3 +60,29 @@ describe('amiwarden sweep --local', () => {
     expect(text).toMatch(/emulator stopped \(pid \d+\)/);
   }, 180_000);
 });
+
+describe('amiwarden remediate-asg --local', () => {
+  it('--json --verbose: the handlers\' logs go to stderr, and stdout stays the one JSON object', async () => {
+    const io = memoryOutput();
+    const written: string[] = [];
+    const logged: string[] = [];
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (logged.push(String(chunk)), true));
+    const env = { ...process.env };
+    delete process.env.AMIWARDEN_LOG_LEVEL; // as a user runs it: the tests silence the handlers
+    let code: number;
+    try {
+      code = await runCli(['remediate-asg', '--local', '--json', '--verbose'], { io, local: localRunner, onInterrupt: () => () => undefined });
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      process.env = env;
+    }
+
+    expect(code).toBe(0);
+    expect(written).toEqual([]);
+    expect(io.stdout).toHaveLength(1);
+    expect(JSON.parse(io.stdout[0]!)).toMatchObject({ command: 'remediate-asg', status: 'SUCCEEDED' });
+    expect(logged.some((line) => JSON.parse(line).message === 'Launch failure diagnosed')).toBe(true);
+  }, 120_000);
+});

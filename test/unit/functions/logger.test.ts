@@ -13,6 +13,21 @@ function capture(options: Partial<LoggerOptions> = {}) {
 }
 
 describe('Logger', () => {
+  it('writes to stderr when AMIWARDEN_LOG_TO_STDERR is true (the CLI\'s --verbose keeps stdout for its own output), else to stdout', () => {
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      new Logger({ service: 'amiwarden', env: { AMIWARDEN_LOG_TO_STDERR: 'true' } }).info('to stderr');
+      new Logger({ service: 'amiwarden', env: {} }).info('to stdout');
+      expect(err.mock.calls.map((c) => JSON.parse(String(c[0])).message)).toEqual(['to stderr']);
+      expect(out.mock.calls.map((c) => JSON.parse(String(c[0])).message)).toEqual(['to stdout']);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  });
+
+
   it('writes one JSON object per line with level, message, timestamp, service, persistent and appended keys, and the fields', () => {
     const { logger, lines, records } = capture();
 
