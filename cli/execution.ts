@@ -39,20 +39,24 @@ export interface ExecutionResult {
 /** Folds progress events into one line per state visit (in order). */
 export class StateTracker {
   readonly states: StateSummary[] = [];
-  private open = new Map<string, StateSummary>();
+  /** The entries of each state name not exited yet, oldest first: a Map runs one state for several items at once. */
+  private open = new Map<string, StateSummary[]>();
 
   add(p: StateProgress): void {
+    const open = this.open.get(p.state) ?? [];
     if (p.type === 'entered') {
       const s: StateSummary = { name: p.state, startedAtMs: p.elapsedMs, failedAttempts: 0 };
       this.states.push(s);
-      this.open.set(p.state, s);
+      this.open.set(p.state, [...open, s]);
       return;
     }
-    const s = this.open.get(p.state);
+    // History events do not say which of several open iterations they belong to: the oldest.
+    const s = open[0];
     if (!s) return;
     if (p.type === 'exited') {
       s.durationMs = p.elapsedMs - s.startedAtMs;
-      this.open.delete(p.state);
+      if (open.length > 1) this.open.set(p.state, open.slice(1));
+      else this.open.delete(p.state);
     } else if (p.type === 'failed') {
       s.failedAttempts += 1;
       if (p.error) s.lastError = p.error;
