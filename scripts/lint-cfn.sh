@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lints the packaged central template and every member template with cfn-lint.
+# Lints the packaged central template, every member template and the central account's per-Region
+# templates (central-regions/) with cfn-lint.
 # Fails on any error; warnings are printed. Packages first when .serverless/ has no template.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ elif [[ -n $(find serverless.yml resources statemachines events -newer "$central
 fi
 
 shopt -s nullglob
-members=(member/*.yml member/*.yaml member/*.json)
+members=(member/*.yml member/*.yaml member/*.json central-regions/*.yml)
 if (( ${#members[@]} == 0 )); then
   echo "lint:cfn: no template under member/" >&2
   exit 1
