@@ -6,6 +6,7 @@
  * condition: it is false for a principal's own CreateGrant call, so that statement never applies.
  */
 import { REQUIRED_GRANT_OPERATIONS } from './grants';
+import { parseServiceLinkedRoleArn, type Partition } from './identifiers';
 
 export interface GrantCall {
   /** The account making the call (the member) and the principal it calls as. */
@@ -51,7 +52,7 @@ export function analyzeCreateGrant(policyDocument: string | undefined, call: Gra
 
   const reasons: string[] = [];
   const uncertain: string[] = [];
-  const fix = keyPolicyFix(call.organizationId, partitionOf(call.granteePrincipal));
+  const fix = keyPolicyFix(call.organizationId, parseServiceLinkedRoleArn(call.granteePrincipal)?.partition);
   let allowed = false;
   for (const [index, st] of statements.entries()) {
     const label = st.Sid ? `statement "${st.Sid}"` : `statement ${index + 1}`;
@@ -76,13 +77,8 @@ export function analyzeCreateGrant(policyDocument: string | undefined, call: Gra
   return { verdict: 'blocked', reasons, fix };
 }
 
-/** The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`, …); `aws` when it is not one. */
-function partitionOf(arn: string): string {
-  return /^arn:([\w-]+):/.exec(arn)?.[1] ?? 'aws';
-}
-
 /** The key-policy statement amiwarden recommends: members may create exactly the Auto Scaling grant, for their own role. */
-export function recommendedCreateGrantStatement(organizationId?: string, partition = 'aws'): Json {
+export function recommendedCreateGrantStatement(organizationId?: string, partition: Partition = 'aws'): Json {
   return {
     Sid: 'AllowOrganizationAccountsToGrantAutoScaling',
     Effect: 'Allow',
@@ -100,7 +96,7 @@ export function recommendedCreateGrantStatement(organizationId?: string, partiti
 }
 
 /** The fix for a key policy that keeps members from creating the Auto Scaling grant, in words and JSON. */
-export function keyPolicyFix(organizationId?: string, partition = 'aws'): string {
+export function keyPolicyFix(organizationId?: string, partition: Partition = 'aws'): string {
   return (
     'Add this statement to the central key policy (and keep any kms:GrantIsForAWSResource condition off it): ' +
     JSON.stringify(recommendedCreateGrantStatement(organizationId, partition))
@@ -245,7 +241,7 @@ export function recommendedKeyUseStatement(organizationId?: string): Json {
 }
 
 /** Both statements amiwarden needs in the central key policy, ready to merge into its Statement list. */
-export function recommendedKeyPolicyStatements(organizationId?: string, partition = 'aws'): Json[] {
+export function recommendedKeyPolicyStatements(organizationId?: string, partition: Partition = 'aws'): Json[] {
   return [recommendedKeyUseStatement(organizationId), recommendedCreateGrantStatement(organizationId, partition)];
 }
 
@@ -284,7 +280,7 @@ export interface AuditOptions {
   keyAccount?: string;
   /** The member role that calls CreateGrant (amiwarden's member role by default). */
   memberRoleName?: string;
-  partition?: string;
+  partition?: Partition;
 }
 
 /** Stands for "an account of the organization that the policy does not name" when no account is given. */

@@ -132,15 +132,16 @@ async function describeKeys(
   slrArn: string,
 ): Promise<KeyFacts[]> {
   const central = aws.central(request.region);
+  const isConfiguredKey = (arn: string) => Object.values(config.keys).some((k) => k.arn === arn);
   const keyIds = [...new Set(images.flatMap((i) => i.snapshots.flatMap((s) => (s.kmsKeyId ? [s.kmsKeyId] : []))))];
   return Promise.all(
     keyIds.map(async (keyId): Promise<KeyFacts> => {
       const arn = parseKeyArn(keyId);
       const kms = arn && arn.account !== config.centralAccountId ? member.kms : central.kms;
       const lookup = await kms.describeKey(keyId);
-      if (!lookup.found) return { keyArn: keyId, found: false, reason: lookup.reason, managed: Object.values(config.keys).some((k) => k.arn === keyId) };
+      if (!lookup.found) return { keyArn: keyId, found: false, reason: lookup.reason, managed: isConfiguredKey(keyId) };
       const key = lookup.key;
-      const managed = Object.values(config.keys).some((k) => k.arn === key.keyArn);
+      const managed = isConfiguredKey(key.keyArn);
       const facts: KeyFacts = { keyArn: key.keyArn, found: true, keyManager: key.keyManager, keyState: key.keyState, managed };
       if (!managed || key.keyState !== 'Enabled') return facts;
       const grants = await central.kms.listGrants(key.keyArn, slrArn);

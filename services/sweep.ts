@@ -24,12 +24,12 @@ import {
   type SweepSummary,
 } from '../core/sweep';
 import { autoScalingInventory, ec2Inventory, templateKey } from '../adapters/inventory';
-import { cachedRead } from './promise-cache';
 import { iam } from '../adapters/iam';
 import { kms } from '../adapters/kms';
 import { organizations } from '../adapters/organizations';
 import { reportStore, type ReportStore } from '../adapters/s3';
 import type { AdapterFactory, AwsContext } from './aws-context';
+import { cachedRead } from './promise-cache';
 
 export interface SweepPlan {
   runId: string;

@@ -10,6 +10,10 @@ const call = {
   organizationId: 'o-a1b2c3d4e5',
 };
 const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+/** A key policy whose one statement allows `principal` kms:CreateGrant under `condition`. */
+const createGrantUnder = (sid: string, principal: object, condition: object) =>
+  policy({ Sid: sid, Effect: 'Allow', Principal: principal, Action: 'kms:CreateGrant', Resource: '*', Condition: condition });
+const MEMBER_ROOT = { AWS: 'arn:aws:iam::111111111111:root' };
 
 describe('analyzeCreateGrant', () => {
   it('allows the Auto Scaling guide’s cross-account example', () => {
@@ -59,27 +63,13 @@ describe('analyzeCreateGrant', () => {
   });
 
   it('holds an …IfExists condition whose key the member’s own CreateGrant call does not carry', () => {
-    const viaEc2IfExists = policy({
-      Sid: 'GrantsThroughEc2OrDirect',
-      Effect: 'Allow',
-      Principal: { AWS: 'arn:aws:iam::111111111111:root' },
-      Action: 'kms:CreateGrant',
-      Resource: '*',
-      Condition: { StringEqualsIfExists: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } },
-    });
+    const viaEc2IfExists = createGrantUnder('GrantsThroughEc2OrDirect', MEMBER_ROOT, { StringEqualsIfExists: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } });
     expect(analyzeCreateGrant(viaEc2IfExists, call)).toEqual({ verdict: 'allowed', reasons: [] });
     expect(analyzeCreateGrant(viaEc2IfExists, { ...call, viaService: 's3.us-east-1.amazonaws.com' }).verdict).toBe('blocked');
   });
 
   it('says unknown, not blocked, when the only allowing statement rests on a condition key it cannot evaluate', () => {
-    const byOrgPath = policy({
-      Sid: 'GrantsForOurOu',
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: 'kms:CreateGrant',
-      Resource: '*',
-      Condition: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'] } },
-    });
+    const byOrgPath = createGrantUnder('GrantsForOurOu', { AWS: '*' }, { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'] } });
     const analysis = analyzeCreateGrant(byOrgPath, call);
     expect(analysis.verdict).toBe('unknown');
     expect(analysis.reasons.join()).toMatch(/GrantsForOurOu.*aws:PrincipalOrgPaths/);
@@ -94,8 +84,7 @@ describe('analyzeCreateGrant', () => {
   });
 
   it('reads ArnNotEquals / ArnNotLike, and says unknown for an operator it does not evaluate', () => {
-    const statement = (condition: object) =>
-      policy({ Sid: 'Grants', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'kms:CreateGrant', Resource: '*', Condition: condition });
+    const statement = (condition: object) => createGrantUnder('Grants', MEMBER_ROOT, condition);
     expect(analyzeCreateGrant(statement({ ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/intern-*' } }), call).verdict).toBe('allowed');
     expect(analyzeCreateGrant(statement({ ArnNotEquals: { 'aws:PrincipalArn': call.callerArn } }), call).verdict).toBe('blocked');
     const numeric = analyzeCreateGrant(statement({ NumericLessThanEquals: { 'kms:GrantOperations': '8' } }), call);
