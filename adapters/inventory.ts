@@ -10,7 +10,6 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeImagesCommand,
-  DescribeLaunchTemplateVersionsCommand,
   DescribeSnapshotsCommand,
   EC2Client,
   GetEbsDefaultKmsKeyIdCommand,
@@ -80,46 +79,6 @@ export class Ec2Inventory {
       token = out.NextToken;
     } while (token);
     return snapshots;
-  }
-
-  /**
-   * The image of every launch template version the groups use. `$Default` and `$Latest` of all
-   * templates come in one paged call each; only pinned version numbers cost a call per template.
-   */
-  async launchTemplateImages(refs: LaunchTemplateRef[]): Promise<Map<string, string>> {
-    const images = new Map<string, string>();
-    const keyOf = (idOrName: string, version: string) => `${idOrName}@${version}`;
-    const record = (v: { LaunchTemplateId?: string; LaunchTemplateName?: string; LaunchTemplateData?: { ImageId?: string } }, version: string) => {
-      const image = v.LaunchTemplateData?.ImageId;
-      if (!image) return;
-      if (v.LaunchTemplateId) images.set(keyOf(v.LaunchTemplateId, version), image);
-      if (v.LaunchTemplateName) images.set(keyOf(v.LaunchTemplateName, version), image);
-    };
-    for (const version of ['$Default', '$Latest']) {
-      if (!refs.some((r) => (r.version ?? '$Default') === version)) continue;
-      let token: string | undefined;
-      do {
-        const out = await call('ec2:DescribeLaunchTemplateVersions', () =>
-          this.client.send(new DescribeLaunchTemplateVersionsCommand({ Versions: [version], MaxResults: 200, ...(token ? { NextToken: token } : {}) })),
-        );
-        for (const v of out.LaunchTemplateVersions ?? []) record(v, version);
-        token = out.NextToken;
-      } while (token);
-    }
-    for (const ref of refs) {
-      const version = ref.version ?? '$Default';
-      if (version.startsWith('$') || images.has(keyOf(ref.launchTemplateId ?? ref.launchTemplateName ?? '', version))) continue;
-      const out = await call('ec2:DescribeLaunchTemplateVersions', () =>
-        this.client.send(
-          new DescribeLaunchTemplateVersionsCommand({
-            ...(ref.launchTemplateId ? { LaunchTemplateId: ref.launchTemplateId } : { LaunchTemplateName: ref.launchTemplateName }),
-            Versions: [version],
-          }),
-        ),
-      );
-      for (const v of out.LaunchTemplateVersions ?? []) record(v, version);
-    }
-    return new Map([...images].map(([k, v]) => [k, v]));
   }
 
   async defaultEbsKey(): Promise<string | undefined> {

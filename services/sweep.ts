@@ -25,6 +25,7 @@ import {
 } from '../core/sweep';
 import { autoScalingInventory, ec2Inventory, templateKey } from '../adapters/inventory';
 import { iam } from '../adapters/iam';
+import { launchTemplates } from '../adapters/launch-templates';
 import { kms } from '../adapters/kms';
 import { organizations } from '../adapters/organizations';
 import { reportStore, type ReportStore } from '../adapters/s3';
@@ -134,11 +135,12 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
   try {
     const scaling = await aws.memberAdapter(autoScalingInventory, account, region);
     const ec2 = await aws.memberAdapter(ec2Inventory, account, region);
+    const templates = await aws.memberAdapter(launchTemplates, account, region);
     const roles = await aws.memberAdapter(iam, account, region);
     const groups = await scaling.groups();
     const refs = groups.flatMap((g) => g.launchTemplates);
     const [templateImages, configImages, activities, defaultKey] = await Promise.all([
-      refs.length ? ec2.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
+      refs.length ? templates.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
       groups.some((g) => g.launchConfigurationName) ? scaling.launchConfigurationImages() : Promise.resolve(new Map<string, string>()),
       scaling.recentActivities(),
       ec2.defaultEbsKey(),
