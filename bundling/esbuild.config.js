@@ -4,6 +4,7 @@
  * (serverless.yml: custom.esbuild.config), and so does the cold-start benchmark, so that what is
  * measured is what deploys.
  */
+const { awsLite } = require('./aws-lite');
 const { lambdaOnly } = require('./lambda-only');
 const { sdkCompact } = require('./sdk-compact');
 const { sdkSchemaKeys } = require('./sdk-schema-keys');
@@ -21,7 +22,7 @@ function bundleOptions() {
     mainFields: ['module', 'main'],
     // The Lambda runtime's bundled SDK version is not ours: bundle the pinned clients.
     exclude: [],
-    plugins: [sdkSchemaKeys(), sdkCompact(), lambdaOnly()],
+    plugins: [awsLite(), sdkSchemaKeys(), sdkCompact(), lambdaOnly()],
   };
 }
 

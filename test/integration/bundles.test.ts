@@ -1,7 +1,8 @@
 /**
  * The functions as Lambda runs them: every handler bundled with bundling/esbuild.config.js (the
  * SDK's schema keys made literal, its versions and errors written compactly, the credential chain
- * cut to the environment, event streams and config files left out), then the workflows run on
+ * cut to the environment, event streams and config files left out, the lite KMS, STS, IAM, S3 and
+ * launch-template clients in place of the SDK's), then the workflows run on
  * the emulator with those bundles in place of the sources. What the bundling leaves out must be
  * what Lambda never runs: this is where that is shown.
  */
@@ -61,19 +62,32 @@ describe('the Lambda bundles', () => {
     for (const key of Object.keys(bundles)) expect({ key, unused: text(key).includes('"AcceptAddressTransferRequest"') }).toEqual({ key, unused: false });
   });
 
+  it('send KMS, STS, IAM, S3 and launch-template requests with the lite clients, not the SDK clients', () => {
+    // The SDK clients' protocol settings name their namespaces; the lite clients do not.
+    for (const key of Object.keys(bundles)) {
+      for (const service of ['kms', 'sts', 'iam', 's3']) {
+        expect({ key, sdkClient: text(key).includes(`"com.amazonaws.${service}"`) }).toEqual({ key, sdkClient: false });
+      }
+      expect({ key, templateSchema: text(key).includes('"ResponseLaunchTemplateData"') }).toEqual({ key, templateSchema: false });
+    }
+    expect(text('grantKeyAccess')).toContain('TrentService.');
+    expect(text('writeSweepReport')).toContain('list-type');
+  });
+
   it("carry the clients' versions and modeled errors in their compact form", () => {
-    // grantKeyAccess sends KMS, IAM and STS requests: their 98 error classes are made by three
-    // factories, not declared one by one (each generated class sets its prototype; 104 did before).
-    const grant = text('grantKeyAccess');
-    expect(grant.split('setPrototypeOf(this,').length - 1).toBeLessThan(15);
-    expect(grant).not.toContain('com.amazonaws.kms#NotFoundException');
+    // planSweep sends Organizations requests: its 50 error classes are made by a factory, not
+    // declared one by one (each generated class sets its prototype).
+    const plan = text('planSweep');
+    expect(plan).toContain('"com.amazonaws.organizations"');
+    expect(plan.split('setPrototypeOf(this,').length - 1).toBeLessThan(10);
+    expect(plan).not.toContain('com.amazonaws.organizations#AccountNotFoundException');
     // A client's package.json: its version, not its scripts or dependencies.
     for (const key of Object.keys(bundles)) expect({ key, packageJson: /"devDependencies"|"@aws-sdk\/types"/.test(text(key)) }).toEqual({ key, packageJson: false });
   });
 
   it("raise the service's modeled errors as the SDK's own classes, from compact classes", async () => {
     await world.build();
-    // The same bundling, for a script that provokes a KMS and an IAM modeled error on the emulator.
+    // The same bundling, for a script that provokes an Organizations modeled error on the emulator.
     const probe = path.join(dir, 'modeled-errors.js');
     await build({
       ...bundleOptionsForScripts(),
@@ -81,13 +95,11 @@ describe('the Lambda bundles', () => {
         resolveDir: ROOT,
         loader: 'ts',
         contents: `
-          import { DescribeKeyCommand, KMSClient, NotFoundException, KMSServiceException } from '@aws-sdk/client-kms';
-          import { GetRoleCommand, IAMClient, IAMServiceException, NoSuchEntityException } from '@aws-sdk/client-iam';
+          import { DescribeAccountCommand, OrganizationsClient, AccountNotFoundException, OrganizationsServiceException } from '@aws-sdk/client-organizations';
           const seen = (e, Ctor, Base) => ({ name: e.name, ctor: e.constructor.name, own: e instanceof Ctor, base: e instanceof Base, fault: e.$fault, status: e.$metadata.httpStatusCode, shapeId: e.constructor.shapeId, message: typeof e.message });
           (async () => {
             const out = {};
-            await new KMSClient({}).send(new DescribeKeyCommand({ KeyId: '0f1e2d3c-4b5a-6978-8796-000000000000' })).catch((e) => (out.kms = seen(e, NotFoundException, KMSServiceException)));
-            await new IAMClient({}).send(new GetRoleCommand({ RoleName: 'amiwarden-no-such-role' })).catch((e) => (out.iam = seen(e, NoSuchEntityException, IAMServiceException)));
+            await new OrganizationsClient({}).send(new DescribeAccountCommand({ AccountId: '121212121212' })).catch((e) => (out.organizations = seen(e, AccountNotFoundException, OrganizationsServiceException)));
             process.stdout.write(JSON.stringify(out));
           })();`,
       },
@@ -96,10 +108,18 @@ describe('the Lambda bundles', () => {
     const run = spawnSync(process.execPath, [probe], { env: process.env, encoding: 'utf8' });
 
     expect(JSON.parse(run.stdout)).toEqual({
-      kms: { name: 'NotFoundException', ctor: 'NotFoundException', own: true, base: true, fault: 'client', status: 400, shapeId: 'com.amazonaws.kms#NotFoundException', message: 'string' },
-      iam: { name: 'NoSuchEntityException', ctor: 'NoSuchEntityException', own: true, base: true, fault: 'client', status: 404, shapeId: 'com.amazonaws.iam#NoSuchEntityException', message: 'string' },
+      organizations: {
+        name: 'AccountNotFoundException',
+        ctor: 'AccountNotFoundException',
+        own: true,
+        base: true,
+        fault: 'client',
+        status: 400,
+        shapeId: 'com.amazonaws.organizations#AccountNotFoundException',
+        message: 'string',
+      },
     });
-    expect(readFileSync(probe, 'utf8')).not.toContain('com.amazonaws.kms#NotFoundException');
+    expect(readFileSync(probe, 'utf8')).not.toContain('com.amazonaws.organizations#AccountNotFoundException');
   });
 
   it('run an enforcing sweep that fixes every grant and re-encrypts the aws/ebs AMI; a second sweep finds neither again', async () => {
