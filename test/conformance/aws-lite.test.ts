@@ -1,6 +1,6 @@
 /**
- * The Lambda bundles' KMS, STS, IAM, S3 and launch-template clients (bundling/aws-lite) against the
- * SDK's, on the emulator: each adapter is given one and then the other, sends the same requests,
+ * The Lambda bundles' KMS, STS, IAM, S3, Organizations and launch-template clients
+ * (bundling/aws-lite) against the SDK's, on the emulator: each adapter is given one and then the other, sends the same requests,
  * and must come back with the same results and the same errors. The lite clients are bundled here
  * as the functions bundle them (they read the SDK's endpoint rules from its ES modules).
  */
@@ -10,6 +10,15 @@ import path from 'node:path';
 import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import {
+  AcceptHandshakeCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  InviteAccountToOrganizationCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { build } from 'esbuild';
@@ -17,6 +26,7 @@ import { clientSettings } from '../../adapters/aws';
 import { IamAdapter } from '../../adapters/iam';
 import { KmsAdapter } from '../../adapters/kms';
 import { LaunchTemplatesAdapter } from '../../adapters/launch-templates';
+import { OrganizationsAdapter } from '../../adapters/organizations';
 import { ReportStore } from '../../adapters/s3';
 import { MemberSessions } from '../../adapters/sts';
 import bundling from '../../bundling/esbuild.config';
@@ -31,7 +41,9 @@ interface Lite {
   IAMClient: new (c: object) => IAMClient;
   S3Client: new (c: object) => S3Client;
   EC2Client: new (c: object) => EC2Client;
+  OrganizationsClient: new (c: object) => OrganizationsClient;
   KmsAdapter: typeof KmsAdapter;
+  OrganizationsAdapter: typeof OrganizationsAdapter;
   IamAdapter: typeof IamAdapter;
   ReportStore: typeof ReportStore;
   MemberSessions: typeof MemberSessions;
@@ -60,6 +72,8 @@ beforeAll(async () => {
         export { STSClient } from '@aws-sdk/client-sts';
         export { IAMClient } from '@aws-sdk/client-iam';
         export { S3Client } from '@aws-sdk/client-s3';
+        export { OrganizationsClient } from '@aws-sdk/client-organizations';
+        export { OrganizationsAdapter } from './adapters/organizations';
         export { KmsAdapter } from './adapters/kms';
         export { IamAdapter } from './adapters/iam';
         export { ReportStore } from './adapters/s3';
@@ -219,6 +233,29 @@ describe('the Lambda bundles\u2019 lite clients, beside the SDK on the emulator'
     for (const ref of [...refs, { launchTemplateName: 'no-such-template' }, { launchTemplateName: 'lite-web', version: '9' }]) {
       expect({ ref, image: await lt!.launchTemplateImage(ref) }).toEqual({ ref, image: await sdk!.launchTemplateImage(ref) });
     }
+  });
+
+  it('Organizations: the active accounts of the organization and of an OU, and membership, as the SDK', async () => {
+    const management = '888888888888';
+    const org = new OrganizationsClient(emulator.config(management));
+    await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    for (const account of ['121212121212', '131313131313']) {
+      const { Handshake } = await org.send(new InviteAccountToOrganizationCommand({ Target: { Id: account, Type: 'ACCOUNT' } }));
+      await new OrganizationsClient(emulator.config(account)).send(new AcceptHandshakeCommand({ HandshakeId: Handshake!.Id! }));
+    }
+    const root = (await org.send(new ListRootsCommand({}))).Roots![0]!;
+    const ou = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: root.Id!, Name: 'workloads' }))).OrganizationalUnit!;
+    await org.send(new MoveAccountCommand({ AccountId: '131313131313', SourceParentId: root.Id!, DestinationParentId: ou.Id! }));
+    const [sdk, lt] = both(OrganizationsClient, OrganizationsAdapter, lite.OrganizationsClient, lite.OrganizationsAdapter, management);
+
+    expect((await lt!.activeAccounts()).sort()).toEqual((await sdk!.activeAccounts()).sort());
+    expect((await lt!.activeAccounts()).sort()).toEqual(['121212121212', '131313131313', management]);
+    expect(await lt!.activeAccounts([ou.Id!])).toEqual(['131313131313']);
+    expect(await sdk!.activeAccounts([ou.Id!])).toEqual(['131313131313']);
+    for (const account of ['121212121212', '141414141414']) {
+      expect({ account, member: await lt!.isActiveMember(account) }).toEqual({ account, member: await sdk!.isActiveMember(account) });
+    }
+    expect(await lt!.isActiveMember('141414141414')).toBe(false);
   });
 
   it('retries throttling up to maxAttempts with back-off, then fails with the code, as the SDK does', async () => {

@@ -1,8 +1,8 @@
 /**
  * The functions as Lambda runs them: every handler bundled with bundling/esbuild.config.js (the
  * SDK's schema keys made literal, its versions and errors written compactly, the credential chain
- * cut to the environment, event streams and config files left out, the lite KMS, STS, IAM, S3 and
- * launch-template clients in place of the SDK's), then the workflows run on
+ * cut to the environment, event streams and config files left out, the lite KMS, STS, IAM, S3,
+ * Organizations and launch-template clients in place of the SDK's), then the workflows run on
  * the emulator with those bundles in place of the sources. What the bundling leaves out must be
  * what Lambda never runs: this is where that is shown.
  */
@@ -62,10 +62,10 @@ describe('the Lambda bundles', () => {
     for (const key of Object.keys(bundles)) expect({ key, unused: text(key).includes('"AcceptAddressTransferRequest"') }).toEqual({ key, unused: false });
   });
 
-  it('send KMS, STS, IAM, S3 and launch-template requests with the lite clients, not the SDK clients', () => {
+  it('send KMS, STS, IAM, S3, Organizations and launch-template requests with the lite clients, not the SDK clients', () => {
     // The SDK clients' protocol settings name their namespaces; the lite clients do not.
     for (const key of Object.keys(bundles)) {
-      for (const service of ['kms', 'sts', 'iam', 's3']) {
+      for (const service of ['kms', 'sts', 'iam', 's3', 'organizations']) {
         expect({ key, sdkClient: text(key).includes(`"com.amazonaws.${service}"`) }).toEqual({ key, sdkClient: false });
       }
       expect({ key, templateSchema: text(key).includes('"ResponseLaunchTemplateData"') }).toEqual({ key, templateSchema: false });
@@ -75,19 +75,19 @@ describe('the Lambda bundles', () => {
   });
 
   it("carry the clients' versions and modeled errors in their compact form", () => {
-    // planSweep sends Organizations requests: its 50 error classes are made by a factory, not
-    // declared one by one (each generated class sets its prototype).
-    const plan = text('planSweep');
-    expect(plan).toContain('"com.amazonaws.organizations"');
-    expect(plan.split('setPrototypeOf(this,').length - 1).toBeLessThan(10);
-    expect(plan).not.toContain('com.amazonaws.organizations#AccountNotFoundException');
+    // recordFailure sends SQS requests: its 28 modeled error classes are made by a factory, not
+    // declared one by one (each generated class sets its prototype; 5 calls are the SDK's own).
+    const record = text('recordFailure');
+    expect(record).toContain('"com.amazonaws.sqs"');
+    expect(record.split('setPrototypeOf(this,').length - 1).toBeLessThan(10);
+    expect(record).not.toContain('com.amazonaws.sqs#QueueDoesNotExist');
     // A client's package.json: its version, not its scripts or dependencies.
     for (const key of Object.keys(bundles)) expect({ key, packageJson: /"devDependencies"|"@aws-sdk\/types"/.test(text(key)) }).toEqual({ key, packageJson: false });
   });
 
   it("raise the service's modeled errors as the SDK's own classes, from compact classes", async () => {
     await world.build();
-    // The same bundling, for a script that provokes an Organizations modeled error on the emulator.
+    // The same bundling, for a script that provokes an SQS modeled error on the emulator.
     const probe = path.join(dir, 'modeled-errors.js');
     await build({
       ...bundleOptionsForScripts(),
@@ -95,11 +95,11 @@ describe('the Lambda bundles', () => {
         resolveDir: ROOT,
         loader: 'ts',
         contents: `
-          import { DescribeAccountCommand, OrganizationsClient, AccountNotFoundException, OrganizationsServiceException } from '@aws-sdk/client-organizations';
+          import { GetQueueUrlCommand, SQSClient, QueueDoesNotExist, SQSServiceException } from '@aws-sdk/client-sqs';
           const seen = (e, Ctor, Base) => ({ name: e.name, ctor: e.constructor.name, own: e instanceof Ctor, base: e instanceof Base, fault: e.$fault, status: e.$metadata.httpStatusCode, shapeId: e.constructor.shapeId, message: typeof e.message });
           (async () => {
             const out = {};
-            await new OrganizationsClient({}).send(new DescribeAccountCommand({ AccountId: '121212121212' })).catch((e) => (out.organizations = seen(e, AccountNotFoundException, OrganizationsServiceException)));
+            await new SQSClient({}).send(new GetQueueUrlCommand({ QueueName: 'amiwarden-no-such-queue' })).catch((e) => (out.sqs = seen(e, QueueDoesNotExist, SQSServiceException)));
             process.stdout.write(JSON.stringify(out));
           })();`,
       },
@@ -108,18 +108,9 @@ describe('the Lambda bundles', () => {
     const run = spawnSync(process.execPath, [probe], { env: process.env, encoding: 'utf8' });
 
     expect(JSON.parse(run.stdout)).toEqual({
-      organizations: {
-        name: 'AccountNotFoundException',
-        ctor: 'AccountNotFoundException',
-        own: true,
-        base: true,
-        fault: 'client',
-        status: 400,
-        shapeId: 'com.amazonaws.organizations#AccountNotFoundException',
-        message: 'string',
-      },
+      sqs: { name: 'QueueDoesNotExist', ctor: 'QueueDoesNotExist', own: true, base: true, fault: 'client', status: 400, shapeId: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'string' },
     });
-    expect(readFileSync(probe, 'utf8')).not.toContain('com.amazonaws.organizations#AccountNotFoundException');
+    expect(readFileSync(probe, 'utf8')).not.toContain('com.amazonaws.sqs#QueueDoesNotExist');
   });
 
   it('run an enforcing sweep that fixes every grant and re-encrypts the aws/ebs AMI; a second sweep finds neither again', async () => {
