@@ -1,13 +1,13 @@
 // @ts-check
 /**
- * An esbuild plugin: in the Lambda bundles, amiwarden's adapters import the KMS, STS, IAM, S3 and
- * Organizations clients, and adapters/launch-templates.ts its EC2 client, from ./aws-lite (see
+ * An esbuild plugin: in the Lambda bundles, amiwarden's adapters import the KMS, STS, IAM, S3,
+ * Organizations and Auto Scaling clients, and adapters/launch-templates.ts its EC2 client, from ./aws-lite (see
  * ./aws-lite/client.ts) instead of the SDK packages. Only the project's own imports are
  * redirected; the CLI, the sandbox and the tests run the SDK.
  */
 const path = require('node:path');
 
-const LITE = /^@aws-sdk\/client-(kms|sts|iam|s3|organizations)$/;
+const LITE = /^@aws-sdk\/client-(kms|sts|iam|s3|organizations|auto-scaling)$/;
 /** Adapters that import a client for one operation whose response the SDK models at length. */
 const LITE_FOR_IMPORTER = { [path.join('adapters', 'launch-templates.ts')]: { '@aws-sdk/client-ec2': 'ec2-launch-templates.ts' } };
 

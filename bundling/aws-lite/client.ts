@@ -1,6 +1,6 @@
 /**
- * What the Lambda bundles use in place of the SDK clients of KMS, STS, IAM, S3 and Organizations,
- * and of EC2 for launch templates (../aws-lite.js): the calls amiwarden makes to those services,
+ * What the Lambda bundles use in place of the SDK clients of KMS, STS, IAM, S3, Organizations and
+ * Auto Scaling, and of EC2 for launch templates (../aws-lite.js): the calls amiwarden makes to those services,
  * each a request whose shape is fixed and a response read for a few fields, sent with the SDK's own signer
  * (@smithy/signature-v4), HTTP handler (@smithy/node-http-handler), credential chain and each
  * client's own endpoint rules. What it leaves out is the generated client — its schemas, protocol

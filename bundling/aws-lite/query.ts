@@ -4,12 +4,20 @@ import { child, parseXml, xmlError, type XmlElement } from './xml';
 
 type Scalar = string | number | boolean;
 
+/**
+ * The form body of a query request: scalars as they are, lists of scalars as `Name.member.1`,
+ * `Name.member.2`, … (the awsQuery protocol; EC2's commands flatten their own lists).
+ */
 export function queryBody(action: string, version: string, input: Record<string, unknown>): string {
   const params: string[] = [`Action=${encode(action)}`, `Version=${encode(version)}`];
+  const add = (name: string, value: unknown) => {
+    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new TypeError(`${action}: ${name} is not a parameter this client can send`);
+    params.push(`${encode(name)}=${encode(String(value as Scalar))}`);
+  };
   for (const [name, value] of Object.entries(input)) {
     if (value === undefined) continue;
-    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new TypeError(`${action}: ${name} is not a flat parameter this client can send`);
-    params.push(`${encode(name)}=${encode(String(value as Scalar))}`);
+    if (Array.isArray(value)) value.forEach((member, i) => add(`${name}.member.${i + 1}`, member));
+    else add(name, value);
   }
   return params.join('&');
 }

@@ -1,5 +1,5 @@
 /**
- * The Lambda bundles' KMS, STS, IAM, S3, Organizations and launch-template clients
+ * The Lambda bundles' KMS, STS, IAM, S3, Organizations, Auto Scaling and launch-template clients
  * (bundling/aws-lite) against the SDK's, on the emulator: each adapter is given one and then the other, sends the same requests,
  * and must come back with the same results and the same errors. The lite clients are bundled here
  * as the functions bundle them (they read the SDK's endpoint rules from its ES modules).
@@ -7,6 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
@@ -23,6 +28,8 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { build } from 'esbuild';
 import { clientSettings } from '../../adapters/aws';
+import { AutoScalingAdapter } from '../../adapters/autoscaling';
+import { AutoScalingInventory } from '../../adapters/inventory';
 import { IamAdapter } from '../../adapters/iam';
 import { KmsAdapter } from '../../adapters/kms';
 import { LaunchTemplatesAdapter } from '../../adapters/launch-templates';
@@ -42,7 +49,10 @@ interface Lite {
   S3Client: new (c: object) => S3Client;
   EC2Client: new (c: object) => EC2Client;
   OrganizationsClient: new (c: object) => OrganizationsClient;
+  AutoScalingClient: new (c: object) => AutoScalingClient;
   KmsAdapter: typeof KmsAdapter;
+  AutoScalingAdapter: typeof AutoScalingAdapter;
+  AutoScalingInventory: typeof AutoScalingInventory;
   OrganizationsAdapter: typeof OrganizationsAdapter;
   IamAdapter: typeof IamAdapter;
   ReportStore: typeof ReportStore;
@@ -74,6 +84,9 @@ beforeAll(async () => {
         export { S3Client } from '@aws-sdk/client-s3';
         export { OrganizationsClient } from '@aws-sdk/client-organizations';
         export { OrganizationsAdapter } from './adapters/organizations';
+        export { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+        export { AutoScalingAdapter } from './adapters/autoscaling';
+        export { AutoScalingInventory } from './adapters/inventory';
         export { KmsAdapter } from './adapters/kms';
         export { IamAdapter } from './adapters/iam';
         export { ReportStore } from './adapters/s3';
@@ -256,6 +269,67 @@ describe('the Lambda bundles\u2019 lite clients, beside the SDK on the emulator'
       expect({ account, member: await lt!.isActiveMember(account) }).toEqual({ account, member: await sdk!.isActiveMember(account) });
     }
     expect(await lt!.isActiveMember('141414141414')).toBe(false);
+  });
+
+  it('Auto Scaling: groups, launch templates and configurations, roles and activities, as the SDK reads them', async () => {
+    const ec2 = new EC2Client(emulator.config(MEMBER));
+    const asg = new AutoScalingClient(emulator.config(MEMBER));
+    await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'asg-web', LaunchTemplateData: { ImageId: 'ami-0bbbbbbbbbbbbbbb1', InstanceType: 't3.micro' } }));
+    await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'asg-mixed', LaunchTemplateData: { ImageId: 'ami-0bbbbbbbbbbbbbbb2', InstanceType: 't3.micro' } }));
+    await asg.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-spot', ImageId: 'ami-0bbbbbbbbbbbbbbb3', InstanceType: 't3.micro', SpotPrice: '0.05' }));
+    await asg.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc-plain', ImageId: 'ami-0bbbbbbbbbbbbbbb4', InstanceType: 't3.micro' }));
+    const sizes = { MinSize: 0, MaxSize: 1, AvailabilityZones: [`${REGION}a`] };
+    await asg.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'g-template',
+        LaunchTemplate: { LaunchTemplateName: 'asg-web', Version: '$Latest' },
+        ServiceLinkedRoleARN: `arn:aws:iam::${MEMBER}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_web`,
+        ...sizes,
+      }),
+    );
+    await asg.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'g-mixed',
+        MixedInstancesPolicy: {
+          LaunchTemplate: {
+            LaunchTemplateSpecification: { LaunchTemplateName: 'asg-mixed', Version: '$Default' },
+            Overrides: [{ InstanceType: 't3.small', LaunchTemplateSpecification: { LaunchTemplateName: 'asg-web', Version: '1' } }, { InstanceType: 't3.large' }],
+          },
+        },
+        ...sizes,
+      }),
+    );
+    await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'g-spot', LaunchConfigurationName: 'lc-spot', ...sizes }));
+    await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'g-plain', LaunchConfigurationName: 'lc-plain', ...sizes }));
+    // A failed launch, as the emulator's extension records one (moto records no activities).
+    const statusMessage = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
+    const fed = await fetch(`${emulator.get().endpoint}/amiwarden/autoscaling/activities`, {
+      method: 'POST',
+      body: JSON.stringify({
+        account: MEMBER,
+        region: REGION,
+        autoScalingGroupName: 'g-template',
+        activities: [{ StatusCode: 'Cancelled', StatusMessage: statusMessage, Description: 'Launching a new EC2 instance: i-0123 & <more>', Cause: 'capacity' }],
+      }),
+    });
+    expect(fed.status).toBe(200);
+    const [sdk, lt] = both(AutoScalingClient, AutoScalingAdapter, lite.AutoScalingClient, lite.AutoScalingAdapter, MEMBER);
+    const [sdkInventory, ltInventory] = both(AutoScalingClient, AutoScalingInventory, lite.AutoScalingClient, lite.AutoScalingInventory, MEMBER);
+
+    for (const name of ['g-template', 'g-mixed', 'g-spot', 'g-plain', 'g-none']) {
+      expect({ name, group: await lt!.describeGroup(name) }).toEqual({ name, group: await sdk!.describeGroup(name) });
+    }
+    expect((await lt!.describeGroup('g-mixed'))!.launchTemplates.map((r) => `${r.launchTemplateName}@${r.version}`)).toEqual(['asg-mixed@$Default', 'asg-web@1']);
+    for (const name of ['lc-spot', 'lc-plain', 'lc-none']) {
+      expect({ name, config: await lt!.launchConfiguration(name) }).toEqual({ name, config: await sdk!.launchConfiguration(name) });
+    }
+    expect(await lt!.launchConfiguration('lc-spot')).toEqual({ imageId: 'ami-0bbbbbbbbbbbbbbb3', spot: true });
+    expect((await lt!.serviceLinkedRoleArns()).sort()).toEqual((await sdk!.serviceLinkedRoleArns()).sort());
+    expect(await ltInventory!.groups()).toEqual(await sdkInventory!.groups());
+    expect([...(await ltInventory!.launchConfigurationImages())].sort()).toEqual([...(await sdkInventory!.launchConfigurationImages())].sort());
+    const activities = await ltInventory!.recentActivities();
+    expect(activities).toEqual(await sdkInventory!.recentActivities());
+    expect(activities).toEqual([{ autoScalingGroupName: 'g-template', statusCode: 'Cancelled', statusMessage, time: expect.stringMatching(/^\d{4}-/) }]);
   });
 
   it('retries throttling up to maxAttempts with back-off, then fails with the code, as the SDK does', async () => {

@@ -2,7 +2,7 @@
  * The functions as Lambda runs them: every handler bundled with bundling/esbuild.config.js (the
  * SDK's schema keys made literal, its versions and errors written compactly, the credential chain
  * cut to the environment, event streams and config files left out, the lite KMS, STS, IAM, S3,
- * Organizations and launch-template clients in place of the SDK's), then the workflows run on
+ * Organizations, Auto Scaling and launch-template clients in place of the SDK's), then the workflows run on
  * the emulator with those bundles in place of the sources. What the bundling leaves out must be
  * what Lambda never runs: this is where that is shown.
  */
@@ -62,10 +62,10 @@ describe('the Lambda bundles', () => {
     for (const key of Object.keys(bundles)) expect({ key, unused: text(key).includes('"AcceptAddressTransferRequest"') }).toEqual({ key, unused: false });
   });
 
-  it('send KMS, STS, IAM, S3, Organizations and launch-template requests with the lite clients, not the SDK clients', () => {
+  it('send KMS, STS, IAM, S3, Organizations, Auto Scaling and launch-template requests with the lite clients, not the SDK clients', () => {
     // The SDK clients' protocol settings name their namespaces; the lite clients do not.
     for (const key of Object.keys(bundles)) {
-      for (const service of ['kms', 'sts', 'iam', 's3', 'organizations']) {
+      for (const service of ['kms', 'sts', 'iam', 's3', 'organizations', 'autoscaling']) {
         expect({ key, sdkClient: text(key).includes(`"com.amazonaws.${service}"`) }).toEqual({ key, sdkClient: false });
       }
       expect({ key, templateSchema: text(key).includes('"ResponseLaunchTemplateData"') }).toEqual({ key, templateSchema: false });

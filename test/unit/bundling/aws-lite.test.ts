@@ -66,11 +66,15 @@ describe('XML, as AWS answers', () => {
 });
 
 describe('query requests', () => {
-  it('encode every value as AWS does, and refuse what is not a flat parameter', () => {
+  it('encode every value and list as AWS does, and refuse what is not a scalar or a list of scalars', () => {
     expect(queryBody('AssumeRole', '2011-06-15', { RoleArn: 'arn:aws:iam::1:role/a b', RoleSessionName: "x!'()*", DurationSeconds: 900, ExternalId: undefined })).toBe(
       'Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa%20b&RoleSessionName=x%21%27%28%29%2A&DurationSeconds=900',
     );
+    expect(queryBody('DescribeAutoScalingGroups', '2011-01-01', { AutoScalingGroupNames: ['web', 'api'], MaxRecords: 100, IncludeDeletedGroups: false })).toBe(
+      'Action=DescribeAutoScalingGroups&Version=2011-01-01&AutoScalingGroupNames.member.1=web&AutoScalingGroupNames.member.2=api&MaxRecords=100&IncludeDeletedGroups=false',
+    );
     expect(() => queryBody('GetRole', '2010-05-08', { Tags: [{ Key: 'a' }] })).toThrow(TypeError);
+    expect(() => queryBody('GetRole', '2010-05-08', { Filter: { Name: 'a' } })).toThrow(TypeError);
   });
 });
 
