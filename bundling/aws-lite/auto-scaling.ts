@@ -8,7 +8,7 @@
 import { defaultEndpointResolver } from '@aws-sdk/client-auto-scaling/dist-es/endpoint/endpointResolver';
 import { LiteServiceClient, type LiteClientConfig } from './client';
 import { QueryCommand } from './query';
-import { child, children, fields, value, type XmlElement } from './xml';
+import { child, children, fields, value, xmlDate, type XmlElement } from './xml';
 
 const AUTO_SCALING = { serviceId: 'Auto Scaling', signingName: 'autoscaling', endpoint: defaultEndpointResolver, uriEscapePath: true };
 const VERSION = '2011-01-01';
@@ -112,7 +112,7 @@ export class DescribeScalingActivitiesCommand extends QueryCommand<Record<string
       Activities: members(child(result, 'Activities')).map((a): Activity => {
         const f = fields(a, ['ActivityId', 'AutoScalingGroupName', 'StatusCode', 'StatusMessage', 'Description', 'Cause', 'StartTime', 'EndTime'] as const);
         const { StartTime, EndTime, ...rest } = f;
-        return { ...rest, ...(StartTime ? { StartTime: new Date(StartTime) } : {}), ...(EndTime ? { EndTime: new Date(EndTime) } : {}) };
+        return { ...rest, ...(StartTime ? { StartTime: xmlDate(StartTime) } : {}), ...(EndTime ? { EndTime: xmlDate(EndTime) } : {}) };
       }),
       ...nextToken(result),
     };

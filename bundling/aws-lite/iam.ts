@@ -2,7 +2,7 @@
 import { defaultEndpointResolver } from '@aws-sdk/client-iam/dist-es/endpoint/endpointResolver';
 import { LiteServiceClient, type LiteClientConfig } from './client';
 import { QueryCommand } from './query';
-import { child, fields, type XmlElement } from './xml';
+import { child, fields, xmlDate, type XmlElement } from './xml';
 
 const IAM = { serviceId: 'IAM', signingName: 'iam', endpoint: defaultEndpointResolver, uriEscapePath: true };
 
@@ -26,7 +26,7 @@ function role(result: XmlElement | undefined): { Role?: Role } {
   const xml = child(result, 'Role');
   if (!xml) return {};
   const r = fields(xml, ['Path', 'RoleName', 'RoleId', 'Arn', 'CreateDate', 'Description'] as const);
-  return { Role: { ...r, ...(r.CreateDate ? { CreateDate: new Date(r.CreateDate) } : {}) } as Role };
+  return { Role: { ...r, ...(r.CreateDate ? { CreateDate: xmlDate(r.CreateDate) } : {}) } as Role };
 }
 
 export class GetRoleCommand extends QueryCommand<Record<string, unknown>, { Role?: Role }> {

@@ -1,5 +1,6 @@
 /** The awsJson1_1 protocol of KMS and Organizations: a JSON POST naming its operation, a JSON answer. */
 import { LiteCommand, utf8, type LiteClient, type LiteResponse, type ResponseMetadata } from './client';
+import { parseEpochTimestamp } from '@smithy/core/serde';
 import { httpErrorCode } from './xml';
 
 /** An awsJson1_1 error: `{"__type": "[namespace#]Code[:…]", "message": …}`, or the type in a header. */
@@ -15,11 +16,11 @@ export function jsonError(response: LiteResponse): { code: string; message: stri
   return { code, message: body.message ?? body.Message ?? code };
 }
 
-/** Timestamps come as epoch seconds; the SDK gives them as Dates. */
+/** Timestamps come as epoch seconds; the SDK gives them as Dates (milliseconds rounded). */
 export function withDates<T extends Record<string, unknown>>(record: T | undefined, fields: readonly string[]): T | undefined {
   if (!record) return record;
   const copy: Record<string, unknown> = { ...record };
-  for (const f of fields) if (typeof copy[f] === 'number') copy[f] = new Date((copy[f] as number) * 1000);
+  for (const f of fields) if (typeof copy[f] === 'number') copy[f] = parseEpochTimestamp(copy[f]);
   return copy as T;
 }
 

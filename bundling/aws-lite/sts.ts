@@ -2,7 +2,7 @@
 import { defaultEndpointResolver } from '@aws-sdk/client-sts/dist-es/endpoint/endpointResolver';
 import { LiteServiceClient, type LiteClientConfig } from './client';
 import { QueryCommand } from './query';
-import { child, fields, value, type XmlElement } from './xml';
+import { child, fields, value, xmlDate, type XmlElement } from './xml';
 
 const STS = { serviceId: 'STS', signingName: 'sts', endpoint: defaultEndpointResolver, uriEscapePath: true };
 
@@ -29,7 +29,7 @@ export class AssumeRoleCommand extends QueryCommand<Record<string, unknown>, Ass
     const source = value(result, 'SourceIdentity');
     const c = credentials && fields(credentials, ['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'] as const);
     return {
-      ...(c ? { Credentials: { ...c, ...(c.Expiration ? { Expiration: new Date(c.Expiration) } : {}) } as AssumeRoleOutput['Credentials'] } : {}),
+      ...(c ? { Credentials: { ...c, ...(c.Expiration ? { Expiration: xmlDate(c.Expiration) } : {}) } as AssumeRoleOutput['Credentials'] } : {}),
       ...(user ? { AssumedRoleUser: fields(user, ['AssumedRoleId', 'Arn'] as const) } : {}),
       ...(packed !== undefined ? { PackedPolicySize: Number(packed) } : {}),
       ...(source !== undefined ? { SourceIdentity: source } : {}),

@@ -3,6 +3,11 @@
  * own element-only documents, read into a tree of elements and their text. Attributes, comments
  * and processing instructions are skipped; CDATA and entities are decoded.
  */
+import { _parseRfc3339DateTimeWithOffset } from '@smithy/core/serde';
+
+/** An XML timestamp (RFC 3339) as the SDK reads one (fractions of a millisecond rounded). */
+export const xmlDate = (text: string): Date => _parseRfc3339DateTimeWithOffset(text) as Date;
+
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 export function decodeXml(text: string): string {
