@@ -1,17 +1,19 @@
 /**
  * What the Lambda bundles use in place of the SDK clients of KMS, STS, IAM, S3, Organizations and
- * Auto Scaling, and of EC2 for launch templates (../aws-lite.js): the calls amiwarden makes to those services,
- * each a request whose shape is fixed and a response read for a few fields, sent with the SDK's own signer
- * (@smithy/signature-v4), HTTP handler (@smithy/node-http-handler), credential chain and each
- * client's own endpoint rules. What it leaves out is the generated client — its schemas, protocol
- * serde, middleware stack and runtime configuration — which was 60–100 KiB of a bundle per client
- * and most of the cold start of the functions that use four or five of them (BENCHMARKS.md).
+ * Auto Scaling, and of EC2 for launch templates (../aws-lite.js): the calls amiwarden makes to
+ * those services, each a request whose shape is fixed and a response read for a few fields, sent
+ * with the SDK's own signer (@smithy/signature-v4), HTTP handler (@smithy/node-http-handler),
+ * credential chain and each client's own endpoint rules (S3: ./s3.ts `s3Endpoint`). What it leaves
+ * out is the generated client — its schemas, protocol serde, middleware stack and runtime
+ * configuration — which was 60–100 KiB of a bundle per client and most of the cold start of the
+ * functions that use four or five of them (BENCHMARKS.md).
  *
  * The interface is the SDK's (`new XClient(settings).send(new XCommand(input))`), so the adapters
  * do not know which one they run with; the CLI, the sandbox and the tests run the SDK.
  * test/conformance/aws-lite.test.ts sends every operation through both on the emulator and
- * compares what the adapters read, and their errors; test/unit/bundling/aws-lite-endpoints.test.ts
- * compares the endpoints with the SDK's in every partition.
+ * compares what the adapters read, and their errors; test/unit/bundling/aws-lite.test.ts checks
+ * signing, retries and error names against a local server, and aws-lite-s3-endpoint.test.ts the
+ * S3 endpoints against the SDK's rules in every partition.
  *
  * Kept from the SDK's behaviour: signing (SigV4, with the session token), the endpoint rules
  * (FIPS, dual-stack and AWS_ENDPOINT_URL[_<SERVICE>] from the environment), retries of throttling,
