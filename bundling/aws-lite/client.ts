@@ -16,20 +16,21 @@
  * S3 endpoints against the SDK's rules in every partition.
  *
  * Kept from the SDK's behaviour: signing (SigV4, with the session token), the endpoint rules
- * (FIPS, dual-stack and AWS_ENDPOINT_URL[_<SERVICE>] from the environment), retries of throttling,
- * server faults and broken connections (at most `maxAttempts`, exponential back-off with full
- * jitter), and errors named by their AWS error code with `$metadata.httpStatusCode`. Not kept:
- * clock-skew correction, adaptive retry, the SDK's user agent and invocation ids, and request
+ * (FIPS, dual-stack and AWS_ENDPOINT_URL[_<SERVICE>] from the environment), the standard retry
+ * strategy's decisions and delays (see `retryable`; at most `maxAttempts`), and errors named by
+ * their AWS error code with `$metadata.httpStatusCode`. Added: connection and request timeouts,
+ * which the SDK leaves off by default. Not kept: clock-skew correction, the retry token bucket,
+ * adaptive retry, the SDK's user agent (ours names amiwarden) and invocation ids, and request
  * checksums beyond SigV4's payload hash.
  */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';
 import { extendedEncodeURIComponent } from '@smithy/core/protocols';
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { streamCollector } from '@smithy/core/serde';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, EndpointV2, HttpRequest } from '@smithy/types';
-import { isTransient } from '../../adapters/aws';
+import type { AwsCredentialIdentity, EndpointV2, HttpRequest, HttpResponse } from '@smithy/types';
 
 export type Credentials = AwsCredentialIdentity;
 
@@ -37,6 +38,8 @@ export interface LiteClientConfig {
   region: string;
   credentials?: Credentials | (() => Promise<Credentials>);
   maxAttempts?: number;
+  /** Sends the signed request; by default the SDK's NodeHttpHandler, shared by every lite client (tests give their own). */
+  requestHandler?: { handle(request: HttpRequest): Promise<{ response: HttpResponse }> };
 }
 
 export interface ResponseMetadata {
@@ -94,7 +97,13 @@ export interface LiteRequest {
   endpointParams?: Record<string, unknown>;
 }
 
-const envFlag = (name: string) => process.env[name]?.toLowerCase() === 'true';
+/** A boolean setting as the SDK reads it from the environment: unset, "true" or "false"; anything else is refused. */
+function envFlag(name: string): boolean {
+  const value = process.env[name];
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new Error(`Cannot load env ${name}. Expected "true" or "false", got ${value}.`);
+}
 
 /** The endpoint parameters the SDK reads from the environment (a Lambda function has no config file). */
 export function environmentEndpointParams(serviceId: string, region: string): EndpointParams {
@@ -109,21 +118,47 @@ export function environmentEndpointParams(serviceId: string, region: string): En
   };
 }
 
-const NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout']);
-const isNetworkError = (error: unknown) => {
-  const e = error as { code?: string; name?: string } | null;
-  return NETWORK_ERRORS.has(e?.code ?? '') || NETWORK_ERRORS.has(e?.name ?? '');
-};
-const THROTTLING = /throttl|RequestLimitExceeded|TooManyRequests|SlowDown/i;
-const BASE_DELAY_MS = 100;
-const THROTTLING_BASE_DELAY_MS = 500;
+/**
+ * Retries as the SDK's standard strategy makes them: throttling (its codes, HTTP 429) and transient
+ * failures (HTTP 500, 502, 503, 504, timeouts, broken or refused connections, DNS), classified by
+ * the SDK's own functions; a delay of full jitter over 50 ms × 2^n (1 s × 2^n for throttling), at
+ * most 20 s, and no shorter than a Retry-After the service sends (by at most 5 s more).
+ */
+const retryable = (error: unknown) => typeof error === 'object' && error !== null && (isThrottlingError(error as never) || isTransientError(error as never));
+const BASE_DELAY_MS = 50;
+const THROTTLING_BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 20_000;
+
+function retryDelay(error: unknown, attempt: number, response?: LiteResponse): number {
+  const base = isThrottlingError(error as never) ? THROTTLING_BASE_DELAY_MS : BASE_DELAY_MS;
+  const delay = Math.floor(Math.random() * Math.min(base * 2 ** (attempt - 1), MAX_DELAY_MS));
+  const hint = response ? retryAfterMs(response.headers) : undefined;
+  return hint === undefined ? delay : Math.max(delay, Math.min(hint, delay + 5_000));
+}
+
+/** `x-amz-retry-after` (milliseconds) or `Retry-After` (seconds, or an HTTP date). */
+export function retryAfterMs(headers: Record<string, string>): number | undefined {
+  const amz = headers['x-amz-retry-after'];
+  if (amz !== undefined && /^\d+$/.test(amz)) return Number(amz);
+  const after = headers['retry-after'];
+  if (after === undefined) return undefined;
+  if (/^\d+(\.\d+)?$/.test(after)) return Number(after) * 1000;
+  const at = Date.parse(after);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** Connections and requests give up (and are retried) well before a function's own timeout. */
+const CONNECTION_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** What CloudTrail records as the caller's user agent. */
+const USER_AGENT = `amiwarden (aws-lite) node/${process.versions.node}${process.env.AWS_EXECUTION_ENV ? ` exec-env/${process.env.AWS_EXECUTION_ENV}` : ''}`;
 
 let sharedHandler: NodeHttpHandler | undefined;
 
 export class LiteClient {
   readonly config: { region: string; maxAttempts: number };
   private readonly credentials: () => Promise<Credentials>;
+  private readonly handler: NonNullable<LiteClientConfig['requestHandler']> | undefined;
 
   constructor(
     private readonly service: ServiceModel,
@@ -133,12 +168,14 @@ export class LiteClient {
     this.config = { region: config.region, maxAttempts: Math.max(1, config.maxAttempts ?? 3) };
     const given = config.credentials;
     this.credentials = typeof given === 'function' ? given : given ? async () => given : defaultProvider();
+    this.handler = config.requestHandler;
   }
 
   /** Sends one request, retrying what is transient; resolves with a 2xx response, or rejects with AwsServiceError. */
   async request(request: LiteRequest, errorOf: (response: LiteResponse) => { code: string; message: string; requestId?: string }): Promise<{ response: LiteResponse; $metadata: ResponseMetadata }> {
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
+      let failed: LiteResponse | undefined;
       try {
         const response = await this.once(request);
         const requestId = response.headers['x-amzn-requestid'] ?? response.headers['x-amz-request-id'];
@@ -146,13 +183,12 @@ export class LiteClient {
         if (response.status < 300) return { response, $metadata };
         const { code, message, requestId: bodyRequestId } = errorOf(response);
         failure = new AwsServiceError(code, message, { ...$metadata, ...(bodyRequestId && !requestId ? { requestId: bodyRequestId } : {}) });
+        failed = response;
       } catch (error) {
-        if (!isNetworkError(error)) throw error;
         failure = error;
       }
-      if (attempt >= this.config.maxAttempts || (failure instanceof AwsServiceError && !isTransient(failure))) throw failure;
-      const base = failure instanceof AwsServiceError && THROTTLING.test(failure.code) ? THROTTLING_BASE_DELAY_MS : BASE_DELAY_MS;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_DELAY_MS, base * 2 ** (attempt - 1))));
+      if (attempt >= this.config.maxAttempts || !retryable(failure)) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(failure, attempt, failed)));
     }
   }
 
@@ -174,6 +210,7 @@ export class LiteClient {
       query: { ...Object.fromEntries(url.searchParams), ...request.query },
       headers: {
         host: url.host,
+        'user-agent': USER_AGENT,
         ...Object.fromEntries(Object.entries(endpoint.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v.join(',')])),
         ...request.headers,
         ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
@@ -186,11 +223,11 @@ export class LiteClient {
       credentials: this.credentials,
       sha256: Sha256,
       uriEscapePath: this.service.uriEscapePath,
-      applyChecksum: !this.service.uriEscapePath,
+      applyChecksum: true,
     });
     const signed = (await signer.sign(unsigned)) as HttpRequest;
-    sharedHandler ??= new NodeHttpHandler({ requestTimeout: 300_000 });
-    const { response } = await sharedHandler.handle(signed as never);
+    const handler = this.handler ?? (sharedHandler ??= new NodeHttpHandler({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }));
+    const { response } = await handler.handle(signed as never);
     const bytes = await streamCollector(response.body);
     return { status: response.statusCode, headers: response.headers, body: bytes };
   }

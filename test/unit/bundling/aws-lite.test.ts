@@ -25,7 +25,7 @@ describe('endpoint parameters, read from the environment as the SDK reads them',
     expect(environmentEndpointParams('KMS', 'eu-west-1')).toEqual({ Region: 'eu-west-1', UseFIPS: false, UseDualStack: false });
 
     process.env.AWS_USE_FIPS_ENDPOINT = 'true';
-    process.env.AWS_USE_DUALSTACK_ENDPOINT = 'TRUE';
+    process.env.AWS_USE_DUALSTACK_ENDPOINT = 'true';
     process.env.AWS_ENDPOINT_URL = 'http://general:1';
     process.env.AWS_ENDPOINT_URL_KMS = 'http://kms-only:2';
     expect(environmentEndpointParams('KMS', 'us-gov-west-1')).toEqual({ Region: 'us-gov-west-1', UseFIPS: true, UseDualStack: true, Endpoint: 'http://kms-only:2' });
@@ -33,6 +33,14 @@ describe('endpoint parameters, read from the environment as the SDK reads them',
 
     process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = 'true';
     expect(environmentEndpointParams('KMS', 'us-gov-west-1').Endpoint).toBeUndefined();
+  });
+
+  it('refuses a flag that is not "true" or "false", as the SDK does', () => {
+    clearEnv();
+    process.env.AWS_USE_FIPS_ENDPOINT = 'TRUE';
+    expect(() => environmentEndpointParams('KMS', 'eu-west-1')).toThrow('Cannot load env AWS_USE_FIPS_ENDPOINT. Expected "true" or "false", got TRUE.');
+    process.env.AWS_USE_FIPS_ENDPOINT = 'false';
+    expect(environmentEndpointParams('KMS', 'eu-west-1').UseFIPS).toBe(false);
   });
 });
 
@@ -125,6 +133,9 @@ describe('sending, signing and retrying', () => {
     expect($metadata).toEqual({ httpStatusCode: 200, attempts: 1, requestId: 'req-1' });
     expect(seen[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/eu-west-1\/kms\/aws4_request, SignedHeaders=.*x-amz-target.*, Signature=[0-9a-f]{64}$/);
     expect(seen[0]!.headers['x-amz-security-token']).toBe('token');
+    // CloudTrail's userAgent names amiwarden; the header is not signed.
+    expect(seen[0]!.headers['user-agent']).toMatch(/^amiwarden \(aws-lite\) node\/\d+/);
+    expect(seen[0]!.headers.authorization).not.toMatch(/user-agent/);
     expect(seen[0]!.body).toBe('{"KeyId":"k"}');
   });
 
@@ -140,6 +151,32 @@ describe('sending, signing and retrying', () => {
     const error = await client().request({ method: 'POST', body: '{}' }, jsonError).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AwsServiceError);
     expect(error).toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded', $fault: 'client', $metadata: { httpStatusCode: 400, attempts: 3 } });
+  });
+
+  it('retries what the SDK retries (429 without a code, S3 RequestTimeout, 504) and not what it does not (501, a quota)', async () => {
+    const attempts = async (answer: { status: number; body: string }) => {
+      answers = Array(3).fill(answer);
+      seen.length = 0;
+      const error = await client().request({ method: 'POST', body: '{}' }, (r) => xmlOrJson(r)).catch((e: unknown) => e);
+      return { status: answer.status, name: (error as Error).name, attempts: seen.length };
+    };
+    const xmlOrJson = (r: { status: number; body: Uint8Array }) => xmlError(Buffer.from(r.body).toString(), r.status);
+
+    expect(await attempts({ status: 429, body: '' })).toEqual({ status: 429, name: 'Http429', attempts: 3 });
+    expect(await attempts({ status: 400, body: '<Error><Code>RequestTimeout</Code><Message>idle</Message></Error>' })).toEqual({ status: 400, name: 'RequestTimeout', attempts: 3 });
+    expect(await attempts({ status: 504, body: '' })).toEqual({ status: 504, name: 'Http504', attempts: 3 });
+    expect(await attempts({ status: 501, body: '' })).toEqual({ status: 501, name: 'Http501', attempts: 1 });
+    expect(await attempts({ status: 400, body: '<Error><Code>ValidationError</Code><Message>no</Message></Error>' })).toEqual({ status: 400, name: 'ValidationError', attempts: 1 });
+  });
+
+  it('waits at least what x-amz-retry-after asks before retrying', async () => {
+    answers = [{ status: 503, body: JSON.stringify({ __type: 'ServiceUnavailableException', message: 'later' }), headers: { 'x-amz-retry-after': '400' } }, { status: 200, body: '{}' }];
+    const started = Date.now();
+
+    await client().request({ method: 'POST', body: '{}' }, jsonError);
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(seen).toHaveLength(2);
   });
 
   it('does not retry what is not transient, and answers the first failure', async () => {
