@@ -40,7 +40,7 @@ export abstract class QueryCommand<I extends Record<string, unknown>, O> extends
   }
   async sendWith(client: LiteClient) {
     const { response, $metadata } = await client.request(
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: queryBody(this.action, this.version, this.params()) },
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: queryBody(this.action, this.version, this.params()) },
       (r) => xmlError(utf8(r.body), r.status),
     );
     return { ...this.shape(this.resultOf(parseXml(utf8(response.body)))), $metadata };

@@ -100,6 +100,7 @@ export class PutObjectCommand extends S3Command<PutObjectInput, { ETag?: string;
     return {
       method: 'PUT',
       path: objectPath(Key),
+      query: { 'x-id': 'PutObject' },
       headers: {
         ...(ContentType ? { 'content-type': ContentType } : {}),
         ...(ServerSideEncryption ? { 'x-amz-server-side-encryption': ServerSideEncryption } : {}),
@@ -122,7 +123,7 @@ export interface ObjectBody {
 
 export class GetObjectCommand extends S3Command<{ Bucket: string; Key: string }, { Body: ObjectBody; ContentType?: string; ContentLength?: number; ETag?: string }> {
   protected request(): LiteRequest {
-    return { method: 'GET', path: objectPath(this.input.Key) };
+    return { method: 'GET', path: objectPath(this.input.Key), query: { 'x-id': 'GetObject' } };
   }
   protected shape(body: Uint8Array, headers: Record<string, string>) {
     return {
