@@ -18,8 +18,8 @@
  * Kept from the SDK's behaviour: signing (SigV4, with the session token), the endpoint rules
  * (FIPS, dual-stack and AWS_ENDPOINT_URL[_<SERVICE>] from the environment), the standard retry
  * strategy's decisions and delays (see `retryable`; at most `maxAttempts`), and errors named by
- * their AWS error code with `$metadata.httpStatusCode`. Added: connection and request timeouts,
- * which the SDK leaves off by default. Not kept: clock-skew correction, the retry token bucket,
+ * their AWS error code with `$metadata.httpStatusCode`. Added: a socket idle timeout, which the
+ * SDK leaves off by default. Not kept: clock-skew correction, the retry token bucket,
  * adaptive retry, the SDK's user agent (ours names amiwarden) and invocation ids, and request
  * checksums beyond SigV4's payload hash.
  */
@@ -147,9 +147,13 @@ export function retryAfterMs(headers: Record<string, string>): number | undefine
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-/** Connections and requests give up (and are retried) well before a function's own timeout. */
-const CONNECTION_TIMEOUT_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * A request whose connection is silent for this long (a half-open keep-alive socket, a stalled
+ * answer) is abandoned as a TimeoutError, and retried, well before a function's own timeout. Time
+ * spent waiting for a free socket does not count (the handler's connection and request timeouts
+ * would count it, and the sweep reads many objects at once).
+ */
+const SOCKET_IDLE_TIMEOUT_MS = 30_000;
 /** What CloudTrail records as the caller's user agent. */
 const USER_AGENT = `amiwarden (aws-lite) node/${process.versions.node}${process.env.AWS_EXECUTION_ENV ? ` exec-env/${process.env.AWS_EXECUTION_ENV}` : ''}`;
 
@@ -226,7 +230,7 @@ export class LiteClient {
       applyChecksum: true,
     });
     const signed = (await signer.sign(unsigned)) as HttpRequest;
-    const handler = this.handler ?? (sharedHandler ??= new NodeHttpHandler({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }));
+    const handler = this.handler ?? (sharedHandler ??= new NodeHttpHandler({ socketTimeout: SOCKET_IDLE_TIMEOUT_MS }));
     const { response } = await handler.handle(signed as never);
     const bytes = await streamCollector(response.body);
     return { status: response.statusCode, headers: response.headers, body: bytes };
