@@ -34,10 +34,6 @@ export interface AutoScalingGroup {
 }
 
 const members = (list: XmlElement | undefined) => children(list, 'member');
-const nextToken = (result: XmlElement | undefined) => {
-  const token = value(result, 'NextToken');
-  return token ? { NextToken: token } : {};
-};
 const specification = (e: XmlElement | undefined): LaunchTemplateSpecification | undefined => (e ? fields(e, ['LaunchTemplateId', 'LaunchTemplateName', 'Version'] as const) : undefined);
 
 function group(e: XmlElement): AutoScalingGroup {
@@ -68,11 +64,22 @@ function group(e: XmlElement): AutoScalingGroup {
   };
 }
 
-export class DescribeAutoScalingGroupsCommand extends QueryCommand<Record<string, unknown>, { AutoScalingGroups?: AutoScalingGroup[]; NextToken?: string }> {
-  protected readonly action = 'DescribeAutoScalingGroups';
+/** A Describe operation: one page of a list, and the token of the next. */
+abstract class DescribeCommand<K extends string, T> extends QueryCommand<Record<string, unknown>, { [list in K]?: T[] } & { NextToken?: string }> {
   protected readonly version = VERSION;
+  protected abstract readonly list: K;
+  protected abstract item(e: XmlElement): T;
   protected shape(result: XmlElement | undefined) {
-    return { AutoScalingGroups: members(child(result, 'AutoScalingGroups')).map(group), ...nextToken(result) };
+    const token = value(result, 'NextToken');
+    return { [this.list]: members(child(result, this.list)).map((e) => this.item(e)), ...(token ? { NextToken: token } : {}) } as { [list in K]?: T[] } & { NextToken?: string };
+  }
+}
+
+export class DescribeAutoScalingGroupsCommand extends DescribeCommand<'AutoScalingGroups', AutoScalingGroup> {
+  protected readonly action = 'DescribeAutoScalingGroups';
+  protected readonly list = 'AutoScalingGroups';
+  protected item(e: XmlElement): AutoScalingGroup {
+    return group(e);
   }
 }
 
@@ -82,14 +89,11 @@ export interface LaunchConfiguration {
   SpotPrice?: string;
 }
 
-export class DescribeLaunchConfigurationsCommand extends QueryCommand<Record<string, unknown>, { LaunchConfigurations?: LaunchConfiguration[]; NextToken?: string }> {
+export class DescribeLaunchConfigurationsCommand extends DescribeCommand<'LaunchConfigurations', LaunchConfiguration> {
   protected readonly action = 'DescribeLaunchConfigurations';
-  protected readonly version = VERSION;
-  protected shape(result: XmlElement | undefined) {
-    return {
-      LaunchConfigurations: members(child(result, 'LaunchConfigurations')).map((c) => fields(c, ['LaunchConfigurationName', 'ImageId', 'SpotPrice'] as const)),
-      ...nextToken(result),
-    };
+  protected readonly list = 'LaunchConfigurations';
+  protected item(e: XmlElement): LaunchConfiguration {
+    return fields(e, ['LaunchConfigurationName', 'ImageId', 'SpotPrice'] as const);
   }
 }
 
@@ -104,17 +108,11 @@ export interface Activity {
   EndTime?: Date;
 }
 
-export class DescribeScalingActivitiesCommand extends QueryCommand<Record<string, unknown>, { Activities?: Activity[]; NextToken?: string }> {
+export class DescribeScalingActivitiesCommand extends DescribeCommand<'Activities', Activity> {
   protected readonly action = 'DescribeScalingActivities';
-  protected readonly version = VERSION;
-  protected shape(result: XmlElement | undefined) {
-    return {
-      Activities: members(child(result, 'Activities')).map((a): Activity => {
-        const f = fields(a, ['ActivityId', 'AutoScalingGroupName', 'StatusCode', 'StatusMessage', 'Description', 'Cause', 'StartTime', 'EndTime'] as const);
-        const { StartTime, EndTime, ...rest } = f;
-        return { ...rest, ...(StartTime ? { StartTime: xmlDate(StartTime) } : {}), ...(EndTime ? { EndTime: xmlDate(EndTime) } : {}) };
-      }),
-      ...nextToken(result),
-    };
+  protected readonly list = 'Activities';
+  protected item(e: XmlElement): Activity {
+    const { StartTime, EndTime, ...rest } = fields(e, ['ActivityId', 'AutoScalingGroupName', 'StatusCode', 'StatusMessage', 'Description', 'Cause', 'StartTime', 'EndTime'] as const);
+    return { ...rest, ...(StartTime ? { StartTime: xmlDate(StartTime) } : {}), ...(EndTime ? { EndTime: xmlDate(EndTime) } : {}) };
   }
 }

@@ -5,7 +5,7 @@ import {
   DescribeScalingActivitiesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { MEMBER, REGION, slrArn, useEmulator } from './support';
+import { feedScalingActivities, MEMBER, REGION, slrArn, useEmulator } from './support';
 
 describe('Auto Scaling: the group service-linked role and its scaling activities', () => {
   const emulator = useEmulator();
@@ -51,16 +51,10 @@ describe('Auto Scaling: the group service-linked role and its scaling activities
   it('DescribeScalingActivities returns activities fed through /amiwarden/autoscaling/activities, in AWS shape', async () => {
     const statusMessage =
       'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
-    const response = await fetch(`${emulator.get().endpoint}/amiwarden/autoscaling/activities`, {
-      method: 'POST',
-      body: JSON.stringify({
-        account: MEMBER,
-        region: REGION,
-        autoScalingGroupName: 'custom-slr',
-        activities: [{ StatusCode: 'Cancelled', StatusMessage: statusMessage, Description: 'Launching a new EC2 instance: i-0123', Cause: 'capacity' }],
-      }),
-    });
-    expect(response.status).toBe(200);
+    const status = await feedScalingActivities(emulator.get(), { account: MEMBER, region: REGION, autoScalingGroupName: 'custom-slr' }, [
+      { StatusCode: 'Cancelled', StatusMessage: statusMessage, Description: 'Launching a new EC2 instance: i-0123', Cause: 'capacity' },
+    ]);
+    expect(status).toBe(200);
 
     const { Activities } = await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'custom-slr' }));
     const other = await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'default-slr' }));

@@ -1,12 +1,9 @@
 /**
  * The Lambda bundles' KMS, STS, IAM, S3, Organizations, Auto Scaling and launch-template clients
- * (bundling/aws-lite) against the SDK's, on the emulator: each adapter is given one and then the other, sends the same requests,
- * and must come back with the same results and the same errors. The lite clients are bundled here
- * as the functions bundle them (they read the SDK's endpoint rules from its ES modules).
+ * (bundling/aws-lite) against the SDK's, on the emulator: each adapter is given one and then the
+ * other, sends the same requests, and must come back with the same results and the same errors. The lite clients are bundled here
+ * as the functions bundle them (test/support/bundle-in-process.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
@@ -26,7 +23,6 @@ import {
 } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import { build } from 'esbuild';
 import { clientSettings } from '../../adapters/aws';
 import { AutoScalingAdapter } from '../../adapters/autoscaling';
 import { AutoScalingInventory } from '../../adapters/inventory';
@@ -36,9 +32,8 @@ import { LaunchTemplatesAdapter } from '../../adapters/launch-templates';
 import { OrganizationsAdapter } from '../../adapters/organizations';
 import { ReportStore } from '../../adapters/s3';
 import { MemberSessions } from '../../adapters/sts';
-import bundling from '../../bundling/esbuild.config';
-import { ROOT } from '../../local/workflows';
-import { CENTRAL, failure, MEMBER, REGION, useEmulator } from './support';
+import { useBundleInProcess } from '../support/bundle-in-process';
+import { CENTRAL, failure, feedScalingActivities, MEMBER, REGION, useEmulator } from './support';
 
 /** The adapters as the functions bundle them, with the lite clients and commands. */
 interface Lite {
@@ -61,50 +56,35 @@ interface Lite {
 }
 
 const emulator = useEmulator();
-let dir: string;
+const bundle = useBundleInProcess<Lite>(`
+  export { KMSClient, DescribeKeyCommand } from '@aws-sdk/client-kms';
+  export { STSClient } from '@aws-sdk/client-sts';
+  export { IAMClient } from '@aws-sdk/client-iam';
+  export { S3Client } from '@aws-sdk/client-s3';
+  export { OrganizationsClient } from '@aws-sdk/client-organizations';
+  export { OrganizationsAdapter } from './adapters/organizations';
+  export { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+  export { AutoScalingAdapter } from './adapters/autoscaling';
+  export { AutoScalingInventory } from './adapters/inventory';
+  export { KmsAdapter } from './adapters/kms';
+  export { IamAdapter } from './adapters/iam';
+  export { ReportStore } from './adapters/s3';
+  export { MemberSessions } from './adapters/sts';
+  export { LaunchTemplatesAdapter } from './adapters/launch-templates';
+  export { EC2Client } from './bundling/aws-lite/ec2-launch-templates';
+`);
 let lite: Lite;
 const endpointBefore = process.env.AWS_ENDPOINT_URL;
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'amiwarden-aws-lite-'));
-  const { exclude: _packagingOnly, ...options } = bundling.bundleOptions();
-  await build({
-    ...options,
-    sourcemap: false,
-    logLevel: 'error',
-    // Jest's module sandbox has no dynamic import(); the HTTP handler imports node:http that way.
-    supported: { 'dynamic-import': false },
-    stdin: {
-      resolveDir: ROOT,
-      loader: 'ts',
-      contents: `
-        export { KMSClient, DescribeKeyCommand } from '@aws-sdk/client-kms';
-        export { STSClient } from '@aws-sdk/client-sts';
-        export { IAMClient } from '@aws-sdk/client-iam';
-        export { S3Client } from '@aws-sdk/client-s3';
-        export { OrganizationsClient } from '@aws-sdk/client-organizations';
-        export { OrganizationsAdapter } from './adapters/organizations';
-        export { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-        export { AutoScalingAdapter } from './adapters/autoscaling';
-        export { AutoScalingInventory } from './adapters/inventory';
-        export { KmsAdapter } from './adapters/kms';
-        export { IamAdapter } from './adapters/iam';
-        export { ReportStore } from './adapters/s3';
-        export { MemberSessions } from './adapters/sts';
-        export { LaunchTemplatesAdapter } from './adapters/launch-templates';
-        export { EC2Client } from './bundling/aws-lite/ec2-launch-templates';`,
-    },
-    outfile: path.join(dir, 'lite.js'),
-  });
-  lite = require(path.join(dir, 'lite.js')) as Lite; // eslint-disable-line @typescript-eslint/no-require-imports
+beforeAll(() => {
+  lite = bundle();
   // The lite clients take their endpoint from the environment, as in Lambda.
   process.env.AWS_ENDPOINT_URL = emulator.get().endpoint;
-}, 60_000);
+});
 
 afterAll(() => {
   if (endpointBefore === undefined) delete process.env.AWS_ENDPOINT_URL;
   else process.env.AWS_ENDPOINT_URL = endpointBefore;
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Client settings as the adapters get them (maxAttempts 1: the emulator's answer, not a retried one). */
@@ -303,16 +283,10 @@ describe('the Lambda bundles\u2019 lite clients, beside the SDK on the emulator'
     await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'g-plain', LaunchConfigurationName: 'lc-plain', ...sizes }));
     // A failed launch, as the emulator's extension records one (moto records no activities).
     const statusMessage = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
-    const fed = await fetch(`${emulator.get().endpoint}/amiwarden/autoscaling/activities`, {
-      method: 'POST',
-      body: JSON.stringify({
-        account: MEMBER,
-        region: REGION,
-        autoScalingGroupName: 'g-template',
-        activities: [{ StatusCode: 'Cancelled', StatusMessage: statusMessage, Description: 'Launching a new EC2 instance: i-0123 & <more>', Cause: 'capacity' }],
-      }),
-    });
-    expect(fed.status).toBe(200);
+    const fed = await feedScalingActivities(emulator.get(), { account: MEMBER, region: REGION, autoScalingGroupName: 'g-template' }, [
+      { StatusCode: 'Cancelled', StatusMessage: statusMessage, Description: 'Launching a new EC2 instance: i-0123 & <more>', Cause: 'capacity' },
+    ]);
+    expect(fed).toBe(200);
     const [sdk, lt] = both(AutoScalingClient, AutoScalingAdapter, lite.AutoScalingClient, lite.AutoScalingAdapter, MEMBER);
     const [sdkInventory, ltInventory] = both(AutoScalingClient, AutoScalingInventory, lite.AutoScalingClient, lite.AutoScalingInventory, MEMBER);
 

@@ -36,3 +36,13 @@ export async function failure(promise: Promise<unknown>): Promise<Error & { $met
   }
   throw new Error('expected the call to fail, it succeeded');
 }
+
+/** Records scaling activities for a group, through the emulator extension's feed (moto records none). */
+export async function feedScalingActivities(
+  emulator: Emulator,
+  at: { account: string; region: string; autoScalingGroupName: string },
+  activities: Array<{ StatusCode: string; StatusMessage: string; Description: string; Cause: string }>,
+): Promise<number> {
+  const response = await fetch(`${emulator.endpoint}/amiwarden/autoscaling/activities`, { method: 'POST', body: JSON.stringify({ ...at, activities }) });
+  return response.status;
+}

@@ -7,9 +7,6 @@
  * and signing scopes are compared; test/conformance/aws-lite.test.ts compares the answers.)
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as autoScaling from '@aws-sdk/client-auto-scaling';
 import * as ec2 from '@aws-sdk/client-ec2';
@@ -19,35 +16,19 @@ import * as organizations from '@aws-sdk/client-organizations';
 import * as s3 from '@aws-sdk/client-s3';
 import * as sts from '@aws-sdk/client-sts';
 import type { HttpRequest } from '@smithy/types';
-import { build } from 'esbuild';
-import bundling from '../../../bundling/esbuild.config';
-import { ROOT } from '../../../local/workflows';
+import { useBundleInProcess } from '../../support/bundle-in-process';
 
 type Module = Record<string, new (input: object) => object>;
 type Client = { send(command: object): Promise<unknown> };
-let dir: string;
+const bundle = useBundleInProcess<Record<string, Module>>(
+  ['kms', 'sts', 'iam', 's3', 'organizations', 'auto-scaling', 'ec2-launch-templates']
+    .map((m) => `export * as ${m.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())} from './bundling/aws-lite/${m}';`)
+    .join('\n'),
+);
 let lite: Record<string, Module>;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'amiwarden-lite-requests-'));
-  const { exclude: _packagingOnly, ...options } = bundling.bundleOptions();
-  await build({
-    ...options,
-    sourcemap: false,
-    logLevel: 'error',
-    supported: { 'dynamic-import': false },
-    stdin: {
-      resolveDir: ROOT,
-      loader: 'ts',
-      contents: ['kms', 'sts', 'iam', 's3', 'organizations', 'auto-scaling', 'ec2-launch-templates']
-        .map((m) => `export * as ${m.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())} from './bundling/aws-lite/${m}';`)
-        .join('\n'),
-    },
-    outfile: path.join(dir, 'lite.js'),
-  });
-  lite = require(path.join(dir, 'lite.js')) as Record<string, Module>; // eslint-disable-line @typescript-eslint/no-require-imports
-}, 60_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => {
+  lite = bundle();
+});
 
 const ENV = ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT', 'AWS_ENDPOINT_URL'];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));

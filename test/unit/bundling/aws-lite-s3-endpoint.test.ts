@@ -4,37 +4,18 @@
  * off, bucket names that are and are not virtual-hostable, and configured endpoints (IP, host,
  * path, default port, http and https). Both are bundled here (the SDK's rules are ES modules).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { build } from 'esbuild';
-import { ROOT } from '../../../local/workflows';
+import { useBundleInProcess } from '../../support/bundle-in-process';
 
 type Resolve = (params: Record<string, unknown>) => { url: URL; properties?: { authSchemes?: Array<{ name: string; signingName?: string; signingRegion?: string }> } };
-let dir: string;
+const bundle = useBundleInProcess<{ sdk: Resolve; lite: Resolve }>(`
+  export { defaultEndpointResolver as sdk } from '@aws-sdk/client-s3/dist-es/endpoint/endpointResolver';
+  export { s3Endpoint as lite } from './bundling/aws-lite/s3';
+`);
 let sdk: Resolve;
 let lite: Resolve;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'amiwarden-s3-endpoint-'));
-  await build({
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    logLevel: 'error',
-    stdin: {
-      resolveDir: ROOT,
-      loader: 'ts',
-      contents: `
-        export { defaultEndpointResolver as sdk } from '@aws-sdk/client-s3/dist-es/endpoint/endpointResolver';
-        export { s3Endpoint as lite } from './bundling/aws-lite/s3';`,
-    },
-    outfile: path.join(dir, 'endpoints.js'),
-  });
-  ({ sdk, lite } = require(path.join(dir, 'endpoints.js')) as { sdk: Resolve; lite: Resolve }); // eslint-disable-line @typescript-eslint/no-require-imports
-}, 60_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => {
+  ({ sdk, lite } = bundle());
+});
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-5', 'ca-west-1', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1', 'us-gov-east-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1', 'eusc-de-east-1', 'xx-future-1'];
 const BUCKETS = ['amiwarden-reports-111111111111-us-east-1', 'reports.with.dots', 'ab', 'Upper-Case', '192.168.1.1'];
