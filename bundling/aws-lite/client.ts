@@ -20,8 +20,9 @@
  * strategy's decisions and delays (see `retryable`; at most `maxAttempts`), and errors named by
  * their AWS error code with `$metadata.httpStatusCode`. Added: a socket idle timeout, which the
  * SDK leaves off by default. Not kept: clock-skew correction, the retry token bucket,
- * adaptive retry, the SDK's user agent (ours names amiwarden) and invocation ids, and request
- * checksums beyond SigV4's payload hash.
+ * adaptive retry, the SDK's user agent (ours names amiwarden) and invocation ids, request
+ * checksums beyond SigV4's payload hash, and S3's redirect to a bucket's Region (amiwarden's
+ * bucket is in the Region its functions run in).
  */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';

@@ -1,8 +1,8 @@
 /**
  * EC2 launch templates in the Lambda bundles (./client.ts): DescribeLaunchTemplateVersions, read
- * for what amiwarden uses: which template and version, and the image it launches. The SDK's response schema for it
- * (every field of an instance's configuration) is 24 KiB of a bundle; adapters/launch-templates.ts
- * is the one importer redirected here, the other EC2 calls keep the SDK.
+ * for what amiwarden uses: which template and version, and the image it launches. The SDK's
+ * response schema for it (every field of an instance's configuration) is 24 KiB of a bundle;
+ * adapters/launch-templates.ts is the one importer redirected here, the other EC2 calls keep the SDK.
  */
 import { defaultEndpointResolver } from '@aws-sdk/client-ec2/dist-es/endpoint/endpointResolver';
 import { LiteServiceClient, type LiteClientConfig } from './client';
