@@ -5,8 +5,8 @@
  * with the SDK's own signer (@smithy/signature-v4), HTTP handler (@smithy/node-http-handler),
  * credential chain and each client's own endpoint rules (S3: ./s3.ts `s3Endpoint`). What it leaves
  * out is the generated client — its schemas, protocol serde, middleware stack and runtime
- * configuration — which was 60–100 KiB of a bundle per client and most of the cold start of the
- * functions that use four or five of them (BENCHMARKS.md).
+ * configuration — 25–30 KiB of a bundle per client where a function keeps the SDK for EC2, and
+ * 85–166 KiB where it was the last SDK client, since the SDK's core goes with it (BENCHMARKS.md).
  *
  * The interface is the SDK's (`new XClient(settings).send(new XCommand(input))`), so the adapters
  * do not know which one they run with; the CLI, the sandbox and the tests run the SDK.
@@ -150,7 +150,7 @@ export function retryAfterMs(headers: Record<string, string>): number | undefine
 
 /**
  * A request whose connection is silent for this long (a half-open keep-alive socket, a stalled
- * answer) is abandoned as a TimeoutError, and retried, well before a function's own timeout. Time
+ * answer) is abandoned as a TimeoutError, and retried, before a function's own timeout. Time
  * spent waiting for a free socket does not count (the handler's connection and request timeouts
  * would count it, and the sweep reads many objects at once).
  */

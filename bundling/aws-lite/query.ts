@@ -1,4 +1,4 @@
-/** The query protocol of STS and IAM (and EC2's variant of it): a form-encoded POST of flat parameters, an XML answer. */
+/** The query protocol of STS, IAM and Auto Scaling (and EC2's variant of it): a form-encoded POST of flat parameters, an XML answer. */
 import { encode, LiteCommand, utf8, type LiteClient, type ResponseMetadata } from './client';
 import { child, parseXml, xmlError, type XmlElement } from './xml';
 

@@ -1,7 +1,7 @@
 /**
- * Reading the XML responses the lite clients parse (STS, IAM, EC2's launch templates, S3): AWS's
- * own element-only documents, read into a tree of elements and their text. Attributes, comments
- * and processing instructions are skipped; CDATA and entities are decoded.
+ * Reading the XML responses the lite clients parse (STS, IAM, Auto Scaling, EC2's launch templates,
+ * S3): AWS's own element-only documents, read into a tree of elements and their text. Attributes,
+ * comments and processing instructions are skipped; CDATA and entities are decoded.
  */
 import { _parseRfc3339DateTimeWithOffset } from '@smithy/core/serde';
 

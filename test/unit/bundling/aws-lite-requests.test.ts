@@ -1,7 +1,7 @@
 /**
  * Every request the lite clients make (bundling/aws-lite) against the request the SDK client makes
  * for the same input: method, URL, query, body, the headers that carry meaning, and the signing
- * Region and service, in Regions of four partitions with FIPS, dual-stack and a configured
+ * Region and service, in four Regions of three partitions, with FIPS, dual-stack and a configured
  * endpoint. Both hand their signed request to a handler that keeps it and sends nothing. (The
  * emulator checks no signature and serves every service at one URL, so this is where endpoints
  * and signing scopes are compared; test/conformance/aws-lite.test.ts compares the answers.)
