@@ -164,6 +164,8 @@ export class LiteClient {
   readonly config: { region: string; maxAttempts: number };
   private readonly credentials: () => Promise<Credentials>;
   private readonly handler: NonNullable<LiteClientConfig['requestHandler']> | undefined;
+  /** One signer per signing scope, so that its signing-key cache serves every request of the scope. */
+  private readonly signers = new Map<string, SignatureV4>();
 
   constructor(
     private readonly service: ServiceModel,
@@ -178,11 +180,12 @@ export class LiteClient {
 
   /** Sends one request, retrying what is transient; resolves with a 2xx response, or rejects with AwsServiceError. */
   async request(request: LiteRequest, errorOf: (response: LiteResponse) => { code: string; message: string; requestId?: string }): Promise<{ response: LiteResponse; $metadata: ResponseMetadata }> {
+    const { unsigned, signer } = this.prepare(request);
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       let failed: LiteResponse | undefined;
       try {
-        const response = await this.once(request);
+        const response = await this.send(unsigned, signer);
         const requestId = response.headers['x-amzn-requestid'] ?? response.headers['x-amz-request-id'];
         const $metadata: ResponseMetadata = { httpStatusCode: response.status, attempts: attempt, ...(requestId ? { requestId } : {}) };
         if (response.status < 300) return { response, $metadata };
@@ -197,7 +200,8 @@ export class LiteClient {
     }
   }
 
-  private async once(request: LiteRequest): Promise<LiteResponse> {
+  /** The request to send, and its signer: resolved once per call, signed again for each attempt. */
+  private prepare(request: LiteRequest): { unsigned: HttpRequest; signer: SignatureV4 } {
     const endpoint = this.service.endpoint({ ...environmentEndpointParams(this.service.serviceId, this.config.region), ...request.endpointParams });
     const scheme = (endpoint.properties?.authSchemes as Array<{ name: string; signingName?: string; signingRegion?: string }> | undefined)?.find(
       (s) => s.name === 'sigv4',
@@ -222,14 +226,17 @@ export class LiteClient {
       },
       ...(body !== undefined ? { body } : {}),
     };
-    const signer = new SignatureV4({
-      service: scheme?.signingName ?? this.service.signingName,
-      region: scheme?.signingRegion ?? this.config.region,
-      credentials: this.credentials,
-      sha256: Sha256,
-      uriEscapePath: this.service.uriEscapePath,
-      applyChecksum: true,
-    });
+    const service = scheme?.signingName ?? this.service.signingName;
+    const region = scheme?.signingRegion ?? this.config.region;
+    let signer = this.signers.get(`${service}/${region}`);
+    if (!signer) {
+      signer = new SignatureV4({ service, region, credentials: this.credentials, sha256: Sha256, uriEscapePath: this.service.uriEscapePath, applyChecksum: true });
+      this.signers.set(`${service}/${region}`, signer);
+    }
+    return { unsigned, signer };
+  }
+
+  private async send(unsigned: HttpRequest, signer: SignatureV4): Promise<LiteResponse> {
     const signed = (await signer.sign(unsigned)) as HttpRequest;
     const handler = this.handler ?? (sharedHandler ??= new NodeHttpHandler({ socketTimeout: SOCKET_IDLE_TIMEOUT_MS }));
     const { response } = await handler.handle(signed as never);
@@ -255,7 +262,6 @@ export abstract class LiteServiceClient {
   send<O>(command: LiteCommand<O>): Promise<O> {
     return command.sendWith(this.lite);
   }
-  destroy(): void {}
 }
 
 export abstract class LiteCommand<O> {

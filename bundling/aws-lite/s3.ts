@@ -118,7 +118,6 @@ export class PutObjectCommand extends S3Command<PutObjectInput, { ETag?: string;
 
 export interface ObjectBody {
   transformToString(encoding?: BufferEncoding): Promise<string>;
-  transformToByteArray(): Promise<Uint8Array>;
 }
 
 export class GetObjectCommand extends S3Command<{ Bucket: string; Key: string }, { Body: ObjectBody; ContentType?: string; ContentLength?: number; ETag?: string }> {
@@ -129,7 +128,6 @@ export class GetObjectCommand extends S3Command<{ Bucket: string; Key: string },
     return {
       Body: {
         transformToString: async (encoding: BufferEncoding = 'utf8') => Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString(encoding),
-        transformToByteArray: async () => body,
       },
       ...(headers['content-type'] ? { ContentType: headers['content-type'] } : {}),
       ...(headers['content-length'] ? { ContentLength: Number(headers['content-length']) } : {}),
