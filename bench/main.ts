@@ -16,7 +16,7 @@ const TARGETS = { coldStartRatio: 1.5, fixTransitions: 10, fixLambdaInvocations:
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   // The functions run in this process for the workflows and the sweep: their logs would bury the tables.
-  process.env.AMIWARDEN_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   const json = process.argv.includes('--json');
   const parts = process.argv.includes('--parts');
   const rounds = Number(process.env.AMIWARDEN_BENCH_ROUNDS ?? 25);

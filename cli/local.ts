@@ -8,7 +8,7 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig } from '../emulator/accounts';
 import { startEmulator, type Emulator } from '../emulator/index';
-import { applyEnvironment, lambdaEnvironment } from '../local/environment';
+import { applyEnvironment, handlerLogging, lambdaEnvironment } from '../local/environment';
 import { buildOrganization, HOME_REGION, registerImage, type Organization } from '../local/organization';
 import type { ExecutionReport } from '../local/state-machine';
 import { WORKFLOWS } from '../local/workflows';
@@ -77,8 +77,7 @@ export const localRunner: LocalRunner = {
     const scenario = SCENARIOS[workflow];
     if (!WORKFLOWS[workflow] || !scenario) throw new CliError(`the ${workflow} workflow cannot run locally yet (local/workflows.ts or cli/local.ts does not list it)`);
     // The handlers' logs, when asked for, go to stderr: stdout is the CLI's (one JSON object with --json).
-    if (options.verbose) process.env.AMIWARDEN_LOG_TO_STDERR = 'true';
-    else process.env.AMIWARDEN_LOG_LEVEL = 'SILENT';
+    handlerLogging(options.verbose);
 
     let emulator: Emulator;
     try {

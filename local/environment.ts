@@ -56,3 +56,23 @@ export function applyEnvironment(env: Record<string, string>): void {
   Object.assign(process.env, env);
   forgetHandlers();
 }
+
+/**
+ * The handlers' logs and metrics when the local tools run them: silent unless `verbose`, and then
+ * on stderr, so that stdout stays the tool's own (one JSON object with --json). Powertools writes
+ * through the process's console in its dev mode (POWERTOOLS_DEV, which also indents each line);
+ * its DEBUG and INFO lines, which would go to stdout, are sent to stderr here. The metrics
+ * (embedded metric format, for CloudWatch) are not written locally.
+ */
+export function handlerLogging(verbose: boolean): void {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  if (!verbose) {
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    return;
+  }
+  delete process.env.POWERTOOLS_LOG_LEVEL;
+  process.env.POWERTOOLS_DEV = 'true';
+  const toStderr = (...args: unknown[]) => console.error(...args);
+  console.info = toStderr;
+  console.debug = toStderr;
+}

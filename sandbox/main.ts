@@ -9,7 +9,7 @@
  *   npm start -- --verbose  also the handlers' structured logs
  */
 import { startEmulator, type Emulator } from '../emulator/index';
-import { applyEnvironment, lambdaEnvironment } from '../local/environment';
+import { applyEnvironment, handlerLogging, lambdaEnvironment } from '../local/environment';
 import { drainQueues, type RoutedExecution } from '../local/event-router';
 import { buildOrganization, createReportBucket, emitImageEvent, emitLaunchFailure, HOME_REGION, MEMBERS, registerImage, type Organization } from '../local/organization';
 import { runWorkflow, type ExecutionReport } from '../local/state-machine';
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
     console.log('usage: npm start [-- --json] [-- --verbose]');
     return 0;
   }
-  if (!args.has('--verbose')) process.env.AMIWARDEN_LOG_LEVEL = 'SILENT';
+  handlerLogging(args.has('--verbose'));
   out.title('amiwarden sandbox: new AMIs re-encrypted and shared, launch failures fixed, a sweep as the backstop');
 
   const emulator = await out.step('Starting the emulator (moto + amiwarden’s extension)', () => startEmulator());

@@ -1,21 +1,24 @@
 /**
  * What every Lambda starts with: the configuration, parsed and validated once at cold start (a bad
- * setting fails initialisation with a message naming it), a structured logger, and AWS access.
+ * setting fails initialisation with a message naming it), the Powertools logger and outcome
+ * metrics, and AWS access.
  */
+import type { Context } from 'aws-lambda';
 import { loadConfig, type Config } from '../../core/config';
 import { AmiwardenError } from '../../core/errors';
-import { awsContext, type AdapterFactories, type AwsContext } from '../../services/aws-context';
-import { Logger } from './logger';
+import { awsContext, type AwsContext } from '../../services/aws-context';
+import { functionLogger, type Logger } from './logger';
+import { outcomeMetrics, type OutcomeMetrics } from './metrics';
 
 export interface Runtime {
   config: Config;
   aws: AwsContext;
   logger: Logger;
+  metrics: OutcomeMetrics;
 }
 
-/** `adapters`: the AWS adapters this function uses, and only those (they decide what its bundle loads). */
-export function startRuntime(functionName: string, adapters: AdapterFactories = {}): Runtime {
-  const logger = new Logger({ service: 'amiwarden', persistentKeys: { function: functionName } });
+export function startRuntime(functionName: string): Runtime {
+  const logger = functionLogger(functionName);
   let config: Config;
   try {
     config = loadConfig();
@@ -23,7 +26,7 @@ export function startRuntime(functionName: string, adapters: AdapterFactories = 
     logger.critical('amiwarden cannot start: bad configuration', { error: error as Error });
     throw error;
   }
-  return { config, aws: awsContext(config, `amiwarden-${functionName}`, adapters), logger };
+  return { config, aws: awsContext(config, `amiwarden-${functionName}`), logger, metrics: outcomeMetrics() };
 }
 
 /** Keys every log line of one invocation carries. */
@@ -36,19 +39,23 @@ export interface LogContext {
 }
 
 /**
- * Runs one invocation with its log context, and logs how it failed: expected failures (bad input,
- * throttling) as warnings with their names, anything else as an error. The error is re-thrown
- * unchanged: its name is what the state machine's Retry and Catch match.
+ * Runs one invocation: the Lambda context and the invocation's keys on every log line, the keys
+ * cleared afterwards (Powertools' resetKeys), and how it failed logged: expected failures (bad
+ * input, throttling) as warnings with their names, anything else as an error. The error is
+ * re-thrown unchanged: its name is what the state machine's Retry and Catch match.
  */
-export async function invoke<T>(rt: Runtime, context: LogContext, work: () => Promise<T>): Promise<T> {
-  rt.logger.resetKeys();
-  rt.logger.appendKeys(Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)));
+export async function invoke<T>(rt: Runtime, lambdaContext: Context | undefined, keys: LogContext, work: () => Promise<T>): Promise<T> {
+  if (lambdaContext) rt.logger.addContext(lambdaContext);
+  rt.logger.appendKeys(Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined)));
   try {
     return await work();
   } catch (error) {
     const known = error instanceof AmiwardenError;
-    (known ? rt.logger.warn : rt.logger.error).call(rt.logger, known ? (error as Error).name : 'Unexpected failure', { error: error as Error });
+    if (known) rt.logger.warn((error as Error).name, { error: error as Error });
+    else rt.logger.error('Unexpected failure', { error: error as Error });
     throw error;
+  } finally {
+    rt.logger.resetKeys();
   }
 }
 

@@ -1,18 +1,13 @@
 /** Step "Diagnose launch failure": the forwarded event (or a manual request) in, one cause out. */
-import { memberSessions } from '../../adapters/sts';
-import { autoscaling } from '../../adapters/autoscaling';
-import { ec2 } from '../../adapters/ec2';
-import { iam } from '../../adapters/iam';
-import { kms } from '../../adapters/kms';
-import { launchTemplates } from '../../adapters/launch-templates';
+import type { Context } from 'aws-lambda';
 import { parseLaunchFailureInput, type Diagnosis } from '../../core/launch-failure';
 import { diagnoseLaunchFailure } from '../../services/launch-failure';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 
-const rt = startRuntime('diagnose-launch-failure', { ec2, launchTemplates, kms, autoscaling, iam, sessions: memberSessions });
+const rt = startRuntime('diagnose-launch-failure');
 
-export const handler = async (payload: { event?: unknown; execution?: string }): Promise<Diagnosis> =>
-  invoke(rt, { execution: executionOf(payload) }, async () => {
+export const handler = async (payload: { event?: unknown; execution?: string }, context?: Context): Promise<Diagnosis> =>
+  invoke(rt, context, { execution: executionOf(payload) }, async () => {
     const request = parseLaunchFailureInput(payload?.event, rt.config);
     rt.logger.appendKeys({
       eventId: request.eventId,
@@ -23,5 +18,7 @@ export const handler = async (payload: { event?: unknown; execution?: string }):
     });
     const diagnosis = await diagnoseLaunchFailure(request, rt.config, rt.aws);
     rt.logger.info('Launch failure diagnosed', { cause: diagnosis.cause, status: diagnosis.status, finding: diagnosis.finding });
+    // A diagnosis the grant step acts on gets its outcome there; any other ends the workflow here.
+    if (!(diagnosis.remediable && !diagnosis.dryRun)) rt.metrics.record('launch-failure', diagnosis.status === 'no-action' ? 'no-action' : 'finding');
     return diagnosis;
   });

@@ -1,15 +1,12 @@
 /** Step "Grant key access to target account": the Auto Scaling grants a target account needs to launch the image. */
-import { memberSessions } from '../../adapters/sts';
-import { autoscaling } from '../../adapters/autoscaling';
-import { iam } from '../../adapters/iam';
-import { kms } from '../../adapters/kms';
+import type { Context } from 'aws-lambda';
 import { makeLaunchable, parseTargetAccessInput, type TargetAccessOutcome } from '../../services/reencrypt-and-share';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 
-const rt = startRuntime('grant-target-access', { autoscaling, iam, kms, sessions: memberSessions });
+const rt = startRuntime('grant-target-access');
 
-export const handler = async (payload: unknown): Promise<TargetAccessOutcome> =>
-  invoke(rt, { execution: executionOf(payload) }, async () => {
+export const handler = async (payload: unknown, context?: Context): Promise<TargetAccessOutcome> =>
+  invoke(rt, context, { execution: executionOf(payload) }, async () => {
     const input = parseTargetAccessInput(payload, rt.config);
     rt.logger.appendKeys({ account: input.account, region: input.region });
     const outcome = await makeLaunchable(input, rt.config, rt.aws);

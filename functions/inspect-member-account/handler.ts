@@ -1,14 +1,14 @@
 /** Step "Inspect member account": one account and region, through the member role. A broken account is a finding. */
-import { memberSessions } from '../../adapters/sts';
+import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../../core/errors';
 import { requireAccountId, requireRegion } from '../../core/identifiers';
 import { inspectMember } from '../../services/sweep';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 
-const rt = startRuntime('inspect-member-account', { sessions: memberSessions });
+const rt = startRuntime('inspect-member-account');
 
-export const handler = async (payload: { runId?: unknown; account?: unknown; region?: unknown; execution?: string }) =>
-  invoke(rt, { execution: executionOf(payload) }, async () => {
+export const handler = async (payload: { runId?: unknown; account?: unknown; region?: unknown; execution?: string }, context?: Context) =>
+  invoke(rt, context, { execution: executionOf(payload) }, async () => {
     const account = requireAccountId('account', payload?.account);
     const region = requireRegion('region', payload?.region);
     if (!rt.config.regions.includes(region)) throw new InvalidInputError('region', `${region} is not a configured region`);

@@ -4,10 +4,13 @@
  * Needs no other configuration, so that it works even when the others cannot start.
  */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
 import { call, clientSettings } from '../../adapters/aws';
-import { Logger } from '../common/logger';
+import { functionLogger } from '../common/logger';
+import { outcomeMetrics } from '../common/metrics';
 
-const logger = new Logger({ service: 'amiwarden', persistentKeys: { function: 'record-failure' } });
+const logger = functionLogger('record-failure');
+const metrics = outcomeMetrics();
 const queueUrl = process.env.AMIWARDEN_FAILURE_QUEUE_URL?.trim() || undefined;
 const sqs = queueUrl ? new SQSClient(clientSettings(process.env.AWS_REGION ?? 'us-east-1')) : undefined;
 
@@ -22,7 +25,11 @@ export interface FailureRecord {
   recordedAt: string;
 }
 
-export const handler = async (payload: { workflow?: unknown; execution?: unknown; input?: unknown; error?: unknown }): Promise<{ recorded: true; queued: boolean }> => {
+export const handler = async (
+  payload: { workflow?: unknown; execution?: unknown; input?: unknown; error?: unknown },
+  context?: Context,
+): Promise<{ recorded: true; queued: boolean }> => {
+  if (context) logger.addContext(context);
   const err = (payload?.error ?? {}) as { Error?: unknown; Cause?: unknown };
   const record: FailureRecord = {
     workflow: typeof payload?.workflow === 'string' ? payload.workflow : 'unknown',
@@ -36,6 +43,7 @@ export const handler = async (payload: { workflow?: unknown; execution?: unknown
   const bytes = Buffer.byteLength(whole);
   const kept = bytes > MAX_BODY ? { ...record, input: `(cut: ${bytes} bytes)`, truncated: true } : record;
   logger.error('Workflow step failed', { record: kept });
+  metrics.record(record.workflow, 'failed');
   if (!sqs || !queueUrl) return { recorded: true, queued: false };
   const body = kept === record ? whole : JSON.stringify(kept);
   await call('sqs:SendMessage', () => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body })));

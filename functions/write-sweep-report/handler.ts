@@ -1,12 +1,13 @@
 /** Step "Write sweep report": findings from every inventory, as JSON, CSV and Markdown in S3; in enforce mode, what to fix. */
+import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../../core/errors';
 import { writeReport, type SweepPlan, type SweepReport } from '../../services/sweep';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('write-sweep-report');
 
-export const handler = async (payload: { plan?: Partial<SweepPlan>; execution?: string }): Promise<SweepReport> =>
-  invoke(rt, { execution: executionOf(payload) }, async () => {
+export const handler = async (payload: { plan?: Partial<SweepPlan>; execution?: string }, context?: Context): Promise<SweepReport> =>
+  invoke(rt, context, { execution: executionOf(payload) }, async () => {
     const plan = payload?.plan;
     if (!plan || typeof plan.runId !== 'string' || !/^[\w.-]{1,80}$/.test(plan.runId)) throw new InvalidInputError('plan.runId', 'expected the plan of this sweep');
     if (plan.mode !== 'report' && plan.mode !== 'enforce') throw new InvalidInputError('plan.mode', 'expected "report" or "enforce"');
@@ -15,6 +16,7 @@ export const handler = async (payload: { plan?: Partial<SweepPlan>; execution?: 
       rt.config,
       rt.aws,
     );
+    rt.metrics.record('compliance-sweep', report.summary.findings > 0 ? 'finding' : 'no-action');
     rt.logger.info('Sweep report written', { summary: report.summary, reports: report.reports, remediations: report.remediations.length, skipped: report.skippedRemediations });
     return report;
   });

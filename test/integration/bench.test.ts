@@ -13,7 +13,7 @@ import { FUNCTIONS, ROOT } from '../../local/workflows';
 describe('npm run bench -- --json', () => {
   it('prints the tables, no log line of the functions, and the results as one JSON object on the last line', () => {
     // As a user runs it: not with the tests' silenced logs.
-    const { AMIWARDEN_LOG_LEVEL: _silenced, ...env } = process.env;
+    const { POWERTOOLS_LOG_LEVEL: _silenced, ...env } = process.env;
     const run = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), ['bench/main.ts', '--json'], {
       cwd: ROOT,
       encoding: 'utf8',

@@ -69,7 +69,7 @@ describe('amiwarden remediate-asg --local', () => {
     const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
     const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (logged.push(String(chunk)), true));
     const env = { ...process.env };
-    delete process.env.AMIWARDEN_LOG_LEVEL; // as a user runs it: the tests silence the handlers
+    delete process.env.POWERTOOLS_LOG_LEVEL; // as a user runs it: the tests silence the handlers
     let code: number;
     try {
       code = await runCli(['remediate-asg', '--local', '--json', '--verbose'], { io, local: localRunner, onInterrupt: () => () => undefined });

@@ -102,7 +102,7 @@ describe('central stack (packaged serverless template)', () => {
     const roles = new Set<string>();
     for (const [id, fn] of functions) {
       const p = fn.Properties!;
-      expect(p.Runtime).toBe('nodejs22.x');
+      expect(p.Runtime).toBe('nodejs24.x');
       expect(p.Architectures).toEqual(['arm64']);
       const role = (p.Role as JsonObject)['Fn::GetAtt'] as string[];
       roles.add(role[0]!);
@@ -112,7 +112,7 @@ describe('central stack (packaged serverless template)', () => {
       // Logs are JSON lines whose level Lambda filters: the level is the function's, set in Lambda
       // (AWS_LAMBDA_LOG_LEVEL), not an environment variable that would override a change there.
       expect(p.LoggingConfig).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
-      expect(variables.AMIWARDEN_LOG_LEVEL).toBeUndefined();
+      expect(variables.POWERTOOLS_LOG_LEVEL).toBeUndefined();
       const logGroup = template.Resources[id.replace(/LambdaFunction$/, 'LogGroup')]!;
       expect(logGroup.Properties!.RetentionInDays).toEqual(expect.any(Number));
     }

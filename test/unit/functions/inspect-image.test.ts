@@ -10,7 +10,7 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 async function checkCopy(copyCreated: Date, executionStarted: Date) {
   const env = { ...process.env };
-  Object.assign(process.env, TEST_ENV, { AMIWARDEN_LOG_LEVEL: 'SILENT', AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+  Object.assign(process.env, TEST_ENV, { POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
   let restore = () => {};
   try {
     let handler!: (payload: unknown) => Promise<{ status: string; classification: string; timedOut?: boolean }>;

@@ -6,14 +6,14 @@ const CLOUDWATCH_EVENT_LIMIT = 256 * 1024;
 
 async function recordFailure(input: unknown): Promise<string[]> {
   const lines: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
     return true;
   });
   const env = { ...process.env };
   try {
     delete process.env.AMIWARDEN_FAILURE_QUEUE_URL;
-    process.env.AMIWARDEN_LOG_LEVEL = 'INFO';
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
     let handler!: (payload: unknown) => Promise<unknown>;
     jest.isolateModules(() => {
       ({ handler } = require('../../../functions/record-failure/handler') as { handler: typeof handler });

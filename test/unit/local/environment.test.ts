@@ -15,7 +15,7 @@ const env = (account) => ({
   AMIWARDEN_CENTRAL_ACCOUNT_ID: account,
   AMIWARDEN_KMS_KEY_ARNS: 'us-east-1=arn:aws:kms:us-east-1:' + account + ':key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
   AWS_REGION: 'us-east-1',
-  AMIWARDEN_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
 });
 (async () => {
   const fn = FUNCTIONS.PlanSweepLambdaFunction;
