@@ -1,8 +1,9 @@
-/** Auto Scaling, read-only: the group, what it launches from, and which service-linked role it uses. */
+/** Auto Scaling, read-only: the groups, what they launch from, which service-linked role each uses, recent activities. */
 import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   DescribeLaunchConfigurationsCommand,
+  DescribeScalingActivitiesCommand,
   type AutoScalingGroup,
   type LaunchConfiguration,
 } from '@aws-sdk/client-auto-scaling';
@@ -66,6 +67,58 @@ export class AutoScalingAdapter {
     } while (token);
     return [...arns];
   }
+
+  // The whole account, for the compliance sweep (all pages).
+
+  async groups(): Promise<GroupView[]> {
+    const groups: GroupView[] = [];
+    let token: string | undefined;
+    do {
+      const out = await call('autoscaling:DescribeAutoScalingGroups', () =>
+        this.client.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, ...(token ? { NextToken: token } : {}) })),
+      );
+      groups.push(...(out.AutoScalingGroups ?? []).map(toGroupView));
+      token = out.NextToken;
+    } while (token);
+    return groups;
+  }
+
+  /** Launch configuration name → image (all pages). */
+  async launchConfigurationImages(): Promise<Map<string, string>> {
+    const images = new Map<string, string>();
+    let token: string | undefined;
+    do {
+      const out = await call('autoscaling:DescribeLaunchConfigurations', () =>
+        this.client.send(new DescribeLaunchConfigurationsCommand({ MaxRecords: 100, ...(token ? { NextToken: token } : {}) })),
+      );
+      for (const lc of out.LaunchConfigurations ?? []) if (lc.LaunchConfigurationName && lc.ImageId) images.set(lc.LaunchConfigurationName, lc.ImageId);
+      token = out.NextToken;
+    } while (token);
+    return images;
+  }
+
+  /** The most recent scaling activities of every group (Auto Scaling keeps six weeks), at most `pages` pages. */
+  async recentActivities(pages = 2): Promise<{ autoScalingGroupName: string; statusCode: string; statusMessage: string; time: string | null }[]> {
+    const activities: { autoScalingGroupName: string; statusCode: string; statusMessage: string; time: string | null }[] = [];
+    let token: string | undefined;
+    let page = 0;
+    do {
+      const out = await call('autoscaling:DescribeScalingActivities', () =>
+        this.client.send(new DescribeScalingActivitiesCommand({ MaxRecords: 100, IncludeDeletedGroups: false, ...(token ? { NextToken: token } : {}) })),
+      );
+      for (const a of out.Activities ?? []) {
+        activities.push({
+          autoScalingGroupName: a.AutoScalingGroupName ?? '',
+          statusCode: a.StatusCode ?? '',
+          statusMessage: a.StatusMessage ?? a.Description ?? '',
+          time: a.EndTime ? new Date(a.EndTime).toISOString() : a.StartTime ? new Date(a.StartTime).toISOString() : null,
+        });
+      }
+      token = out.NextToken;
+      page += 1;
+    } while (token && page < pages);
+    return activities;
+  }
 }
 
 /** Every launch template a group may launch from: its own, or the mixed-instances policy's and each override's. */
@@ -94,4 +147,9 @@ export function toGroupView(group: AutoScalingGroup): GroupView {
   };
 }
 
-export const autoscaling = (settings: ClientSettings) => new AutoScalingAdapter(new AutoScalingClient(settings));
+export const AutoScaling = (settings: ClientSettings) => new AutoScalingAdapter(new AutoScalingClient(settings));
+
+/** One key per launch template version a group names (the sweep's map of template images). */
+export function templateKey(ref: LaunchTemplateRef): string {
+  return `${ref.launchTemplateId ?? ref.launchTemplateName ?? ''}@${ref.version ?? '$Default'}`;
+}

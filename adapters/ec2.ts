@@ -1,10 +1,10 @@
 /**
- * EC2: images and the snapshots (and keys) behind them; and, for re-encryption, copying, tagging,
- * sharing, deprecating and deregistering the central account's own images. Launch templates are
- * in ./launch-templates.ts: their response schema alone is 24 KiB of every bundle that sends
- * DescribeLaunchTemplateVersions, so only the functions that read them carry it.
+ * EC2: images and the snapshots (and keys) behind them, whole accounts for the sweep, the image
+ * each launch template version launches; and, for re-encryption, copying, tagging, sharing,
+ * deprecating and deregistering the central account's own images.
  */
-import type { CopyRequest } from '../core/image';
+import { CopyLimitExceededError } from '../core/errors';
+import type { CopyRequest, LaunchPermission, ObservedImage } from '../core/image';
 import {
   CopyImageCommand,
   CreateTagsCommand,
@@ -12,15 +12,22 @@ import {
   DeregisterImageCommand,
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   DescribeSnapshotsCommand,
   EC2Client,
   EnableImageDeprecationCommand,
+  GetEbsDefaultKmsKeyIdCommand,
   ModifyImageAttributeCommand,
   type Image,
-  type LaunchPermission as Ec2LaunchPermission,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import { call, hasCode, type ClientSettings } from './aws';
+import type { LaunchTemplateRef } from './autoscaling';
+
+/** An image as the sweep sees it (the shape core/image.ts classifies). */
+export type OwnedImage = ObservedImage;
+
+const PAGE = 1000;
 
 export interface ImageView {
   imageId: string;
@@ -95,8 +102,11 @@ export class Ec2Adapter {
   }
 
   /** CopyImage in this region, encrypted with `kmsKeyId`, tags copied and the copy tagged. Same ClientToken, same copy. */
+  /** Starts the copy. Throws CopyLimitExceededError while too many snapshot copies are in progress in the Region. */
   async copyImage(request: CopyImageRequest): Promise<string> {
-    const out = await call('ec2:CopyImage', () => this.client.send(new CopyImageCommand(copyImageInput(request, false))));
+    const out = await call('ec2:CopyImage', () => this.client.send(new CopyImageCommand(copyImageInput(request, false)))).catch((error: unknown) => {
+      throw hasCode(error, 'ResourceLimitExceeded') ? new CopyLimitExceededError(request.region, { cause: error }) : error;
+    });
     if (!out.ImageId) throw new Error('CopyImage returned no ImageId');
     return out.ImageId;
   }
@@ -112,20 +122,21 @@ export class Ec2Adapter {
     );
   }
 
-  async launchPermissions(imageId: string): Promise<Ec2LaunchPermission[]> {
+  /** The image's launch permissions; a public one (`Group: all`) shows as `{ Group }`. */
+  async launchPermissions(imageId: string): Promise<(LaunchPermission | { Group: string })[]> {
     const out = await call('ec2:DescribeImageAttribute', () =>
       this.client.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' })),
     );
     return (out.LaunchPermissions ?? []).map((p) =>
-      p.UserId ? { UserId: p.UserId } : p.OrganizationArn ? { OrganizationArn: p.OrganizationArn } : p.OrganizationalUnitArn ? { OrganizationalUnitArn: p.OrganizationalUnitArn } : { Group: p.Group },
+      p.UserId ? { UserId: p.UserId } : p.OrganizationArn ? { OrganizationArn: p.OrganizationArn } : p.OrganizationalUnitArn ? { OrganizationalUnitArn: p.OrganizationalUnitArn } : { Group: p.Group ?? '' },
     );
   }
 
-  async addLaunchPermissions(imageId: string, permissions: Ec2LaunchPermission[]): Promise<void> {
+  async addLaunchPermissions(imageId: string, permissions: LaunchPermission[]): Promise<void> {
     await call('ec2:ModifyImageAttribute', () => this.client.send(new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: permissions } })));
   }
 
-  async canAddLaunchPermissions(imageId: string, permissions: Ec2LaunchPermission[]): Promise<DryRunResult> {
+  async canAddLaunchPermissions(imageId: string, permissions: LaunchPermission[]): Promise<DryRunResult> {
     return dryRun('ec2:ModifyImageAttribute', () =>
       this.client.send(new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: permissions }, DryRun: true })),
     );
@@ -150,6 +161,130 @@ export class Ec2Adapter {
     } catch (error) {
       if (!hasCode(error, 'InvalidSnapshot.NotFound')) throw error;
     }
+  }
+
+  // The whole account, for the compliance sweep: every call pages at the API's maximum, so the
+  // number of calls grows with pages, never with the number of images.
+
+  /** Every image this account owns (all pages). */
+  async ownedImages(): Promise<OwnedImage[]> {
+    const images: OwnedImage[] = [];
+    let token: string | undefined;
+    do {
+      const out = await call('ec2:DescribeImages', () =>
+        this.client.send(new DescribeImagesCommand({ Owners: ['self'], MaxResults: PAGE, ...(token ? { NextToken: token } : {}) })),
+      );
+      for (const image of out.Images ?? []) {
+        images.push({
+          imageId: image.ImageId ?? '',
+          ownerId: image.OwnerId ?? '',
+          state: image.State ?? 'unknown',
+          ...(image.Name ? { name: image.Name } : {}),
+          ...(image.StateReason?.Message ? { stateReason: image.StateReason.Message } : {}),
+          tags: Object.fromEntries((image.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+          snapshots: (image.BlockDeviceMappings ?? []).flatMap((m) =>
+            m.Ebs?.SnapshotId ? [{ deviceName: m.DeviceName ?? '', snapshotId: m.Ebs.SnapshotId, encrypted: m.Ebs.Encrypted === true }] : [],
+          ),
+        });
+      }
+      token = out.NextToken;
+    } while (token);
+    return images;
+  }
+
+  /** Ids of this account's images that `account` may launch (explicit launch permission). */
+  async imagesLaunchableBy(account: string): Promise<string[]> {
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await call('ec2:DescribeImages', () =>
+        this.client.send(new DescribeImagesCommand({ Owners: ['self'], ExecutableUsers: [account], MaxResults: PAGE, ...(token ? { NextToken: token } : {}) })),
+      );
+      ids.push(...(out.Images ?? []).map((i) => i.ImageId ?? ''));
+      token = out.NextToken;
+    } while (token);
+    return ids;
+  }
+
+  /** Every snapshot this account owns, with its key (all pages). */
+  async ownedSnapshots(): Promise<SnapshotView[]> {
+    const snapshots: SnapshotView[] = [];
+    let token: string | undefined;
+    do {
+      const out = await call('ec2:DescribeSnapshots', () =>
+        this.client.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: PAGE, ...(token ? { NextToken: token } : {}) })),
+      );
+      snapshots.push(...(out.Snapshots ?? []).map(toSnapshotView));
+      token = out.NextToken;
+    } while (token);
+    return snapshots;
+  }
+
+  async defaultEbsKey(): Promise<string | undefined> {
+    const out = await call('ec2:GetEbsDefaultKmsKeyId', () => this.client.send(new GetEbsDefaultKmsKeyIdCommand({})));
+    return out.KmsKeyId;
+  }
+
+  // Launch templates: which image a version launches, for one group (the diagnosis) or all (the sweep).
+
+  /** The image a launch template version launches. `$Default` unless the group pins a version. */
+  async launchTemplateImage(ref: LaunchTemplateRef): Promise<string | undefined> {
+    try {
+      const out = await call('ec2:DescribeLaunchTemplateVersions', () =>
+        this.client.send(
+          new DescribeLaunchTemplateVersionsCommand({
+            ...(ref.launchTemplateId ? { LaunchTemplateId: ref.launchTemplateId } : { LaunchTemplateName: ref.launchTemplateName }),
+            Versions: [ref.version ?? '$Default'],
+          }),
+        ),
+      );
+      return out.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.ImageId;
+    } catch (error) {
+      if (hasCode(error, 'InvalidLaunchTemplateId.NotFound', 'InvalidLaunchTemplateName.NotFoundException', 'InvalidLaunchTemplateId.VersionNotFound')) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The image of every launch template version the groups use. `$Default` and `$Latest` of all
+   * templates come in one paged call each; only pinned version numbers cost a call per template.
+   */
+  async launchTemplateImages(refs: LaunchTemplateRef[]): Promise<Map<string, string>> {
+    const images = new Map<string, string>();
+    const keyOf = (idOrName: string, version: string) => `${idOrName}@${version}`;
+    const record = (v: { LaunchTemplateId?: string; LaunchTemplateName?: string; LaunchTemplateData?: { ImageId?: string } }, version: string) => {
+      const image = v.LaunchTemplateData?.ImageId;
+      if (!image) return;
+      if (v.LaunchTemplateId) images.set(keyOf(v.LaunchTemplateId, version), image);
+      if (v.LaunchTemplateName) images.set(keyOf(v.LaunchTemplateName, version), image);
+    };
+    for (const version of ['$Default', '$Latest']) {
+      if (!refs.some((r) => (r.version ?? '$Default') === version)) continue;
+      let token: string | undefined;
+      do {
+        const out = await call('ec2:DescribeLaunchTemplateVersions', () =>
+          this.client.send(new DescribeLaunchTemplateVersionsCommand({ Versions: [version], MaxResults: 200, ...(token ? { NextToken: token } : {}) })),
+        );
+        for (const v of out.LaunchTemplateVersions ?? []) record(v, version);
+        token = out.NextToken;
+      } while (token);
+    }
+    for (const ref of refs) {
+      const version = ref.version ?? '$Default';
+      if (version.startsWith('$') || images.has(keyOf(ref.launchTemplateId ?? ref.launchTemplateName ?? '', version))) continue;
+      const out = await call('ec2:DescribeLaunchTemplateVersions', () =>
+        this.client.send(
+          new DescribeLaunchTemplateVersionsCommand({
+            ...(ref.launchTemplateId ? { LaunchTemplateId: ref.launchTemplateId } : { LaunchTemplateName: ref.launchTemplateName }),
+            Versions: [version],
+          }),
+        ),
+      );
+      for (const v of out.LaunchTemplateVersions ?? []) record(v, version);
+    }
+    return new Map([...images].map(([k, v]) => [k, v]));
   }
 }
 
@@ -231,4 +366,4 @@ async function dryRun(operation: string, fn: () => Promise<unknown>): Promise<Dr
   }
 }
 
-export const ec2 = (settings: ClientSettings) => new Ec2Adapter(new EC2Client(settings));
+export const EC2 = (settings: ClientSettings) => new Ec2Adapter(new EC2Client(settings));

@@ -34,4 +34,4 @@ export class IamAdapter {
   }
 }
 
-export const iam = (settings: ClientSettings) => new IamAdapter(new IAMClient(settings));
+export const IAM = (settings: ClientSettings) => new IamAdapter(new IAMClient(settings));

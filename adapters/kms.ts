@@ -8,6 +8,7 @@ import {
   type GrantListEntry,
   type GrantOperation,
 } from '@aws-sdk/client-kms';
+import type { AwsCallError } from '../core/errors';
 import { ACCESS_DENIED_CODES, call, hasCode, type ClientSettings } from './aws';
 
 export type KeyManager = 'AWS' | 'CUSTOMER';
@@ -29,6 +30,15 @@ export interface GrantView {
 }
 
 export type KeyLookup = { found: true; key: KeyView } | { found: false; reason: 'not-found' | 'access-denied' };
+
+/**
+ * Why KMS refused a CreateGrant: `access-denied` (a key policy, IAM policy, SCP or RCP),
+ * `key-not-usable` (disabled, pending deletion or gone), `grantee-not-found` (KMS does not know
+ * the grantee principal, e.g. a role created a moment ago).
+ */
+export type GrantRefusal = 'access-denied' | 'key-not-usable' | 'grantee-not-found';
+
+export type CreateGrantResult = { created: true; grantId: string } | { created: false; refusal: GrantRefusal; error: AwsCallError };
 
 export class KmsAdapter {
   constructor(private readonly client: KMSClient) {}
@@ -74,19 +84,34 @@ export class KmsAdapter {
     return granteePrincipal ? grants.filter((g) => g.granteePrincipal === granteePrincipal) : grants;
   }
 
-  /** Creates a grant. With the same Name and parameters AWS returns the original grant (no duplicate). */
-  async createGrant(request: { keyArn: string; granteePrincipal: string; operations: readonly string[]; name: string }): Promise<string> {
-    const out = await call('kms:CreateGrant', () =>
-      this.client.send(
-        new CreateGrantCommand({
-          KeyId: request.keyArn,
-          GranteePrincipal: request.granteePrincipal,
-          Operations: [...request.operations] as GrantOperation[],
-          Name: request.name,
-        }),
-      ),
-    );
-    return out.GrantId ?? '';
+  /**
+   * Creates a grant. With the same Name and parameters AWS returns the original grant (no
+   * duplicate). KMS's refusals come back as a `refusal`; anything else throws.
+   */
+  async createGrant(request: { keyArn: string; granteePrincipal: string; operations: readonly string[]; name: string }): Promise<CreateGrantResult> {
+    try {
+      const out = await call('kms:CreateGrant', () =>
+        this.client.send(
+          new CreateGrantCommand({
+            KeyId: request.keyArn,
+            GranteePrincipal: request.granteePrincipal,
+            Operations: [...request.operations] as GrantOperation[],
+            Name: request.name,
+          }),
+        ),
+      );
+      return { created: true, grantId: out.GrantId ?? '' };
+    } catch (error) {
+      const refusal: GrantRefusal | undefined = hasCode(error, ...ACCESS_DENIED_CODES)
+        ? 'access-denied'
+        : hasCode(error, 'DisabledException', 'KMSInvalidStateException', 'NotFoundException')
+          ? 'key-not-usable'
+          : hasCode(error, 'InvalidArnException')
+            ? 'grantee-not-found'
+            : undefined;
+      if (!refusal) throw error;
+      return { created: false, refusal, error: error as AwsCallError };
+    }
   }
 
   /** The key policy document, or undefined when this principal may not read it. */
@@ -111,4 +136,4 @@ export function toGrantView(grant: GrantListEntry): GrantView {
   };
 }
 
-export const kms = (settings: ClientSettings) => new KmsAdapter(new KMSClient(settings));
+export const KMS = (settings: ClientSettings) => new KmsAdapter(new KMSClient(settings));

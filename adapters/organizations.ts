@@ -40,4 +40,4 @@ export class OrganizationsAdapter {
   }
 }
 
-export const organizations = (settings: ClientSettings) => new OrganizationsAdapter(new OrganizationsClient(settings));
+export const Organizations = (settings: ClientSettings) => new OrganizationsAdapter(new OrganizationsClient(settings));

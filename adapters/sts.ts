@@ -75,7 +75,6 @@ function fresh(creds: Credentials): boolean {
 }
 
 /** For functions that act in member accounts: their sessions. */
-export const memberSessions = (config: ConstructorParameters<typeof MemberSessions>[0], sessionName: string) => new MemberSessions(config, sessionName);
 
 /** One STS client per region for the life of the Lambda, not one per AssumeRole. */
 function stsClientPerRegion(): (region: string) => STSClient {

@@ -3,13 +3,14 @@
  * from inside the member account through its amiwarden role. Shared by the launch-failure workflow
  * (one group's role) and re-encrypt-and-share (every target account's roles).
  */
-import { ACCESS_DENIED_CODES, hasCode } from '../adapters/aws';
+import { IAM } from '../adapters/iam';
+import { KMS } from '../adapters/kms';
 import type { Config } from '../core/config';
 import { MemberRoleUnavailableError, TransientAwsError } from '../core/errors';
 import { grantCovers, grantRequest, type GrantTarget } from '../core/grants';
 import { keyPolicyFix } from '../core/key-policy';
 import { parseServiceLinkedRoleArn } from '../core/identifiers';
-import type { AwsContext, MemberAws } from './aws-context';
+import type { AwsContext } from './aws-context';
 
 export interface KeyAccessInput {
   account: string;
@@ -38,9 +39,9 @@ export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: P
     fix: null,
     ...rest,
   });
-  let member: MemberAws;
+  let member: { iam: ReturnType<typeof IAM>; kms: ReturnType<typeof KMS> };
   try {
-    member = await aws.member(input.account, input.region);
+    member = { iam: await aws.member(IAM, input.account, input.region), kms: await aws.member(KMS, input.account, input.region) };
   } catch (error) {
     if (error instanceof MemberRoleUnavailableError) return outcome('member-role-unavailable', { finding: error.message });
     throw error;
@@ -53,37 +54,37 @@ export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: P
     serviceLinkedRoleCreated = true;
   }
 
-  const central = aws.central(input.region);
+  const centralKms = aws.central(KMS, input.region);
   const results: GrantOutcome['grants'] = [];
   for (const target of input.grants) {
     const request = grantRequest(target);
     // Re-read live state right before acting: a duplicate event or a parallel execution may have granted already.
-    const existing = (await central.kms.listGrants(target.keyArn, target.granteePrincipal)).find((g) => grantCovers(g, target.granteePrincipal));
+    const existing = (await centralKms.listGrants(target.keyArn, target.granteePrincipal)).find((g) => grantCovers(g, target.granteePrincipal));
     if (existing) {
       results.push({ ...target, name: existing.name ?? request.name, grantId: existing.grantId, created: false });
       continue;
     }
-    try {
-      const grantId = await member.kms.createGrant(request);
-      results.push({ ...target, name: request.name, grantId, created: true });
-    } catch (error) {
-      if (hasCode(error, ...ACCESS_DENIED_CODES)) {
-        return outcome('key-policy-blocks-grant', {
-          serviceLinkedRoleCreated,
-          grants: results,
-          finding: `Account ${input.account} may not create grants on ${target.keyArn}: ${(error as Error).message}`,
-          fix: keyPolicyFix(config.organizationId, slr.partition),
-        });
-      }
-      if (hasCode(error, 'DisabledException', 'KMSInvalidStateException', 'NotFoundException')) {
-        return outcome('key-not-usable', { serviceLinkedRoleCreated, grants: results, finding: `${target.keyArn} cannot take grants now: ${(error as Error).message}` });
-      }
-      // A service-linked role created a moment ago may not be visible to KMS yet (IAM is eventually
-      // consistent), also on the state machine's retries, which find the role in IAM and so do not
-      // create it again: whenever this step made sure the role exists, that answer is worth a retry.
-      if (input.createServiceLinkedRole && hasCode(error, 'InvalidArnException')) throw new TransientAwsError('kms:CreateGrant', 'InvalidArnException', { cause: error });
-      throw error;
+    const result = await member.kms.createGrant(request);
+    if (result.created) {
+      results.push({ ...target, name: request.name, grantId: result.grantId, created: true });
+      continue;
     }
+    if (result.refusal === 'access-denied') {
+      return outcome('key-policy-blocks-grant', {
+        serviceLinkedRoleCreated,
+        grants: results,
+        finding: `Account ${input.account} may not create grants on ${target.keyArn}: ${result.error.message}`,
+        fix: keyPolicyFix(config.organizationId, slr.partition),
+      });
+    }
+    if (result.refusal === 'key-not-usable') {
+      return outcome('key-not-usable', { serviceLinkedRoleCreated, grants: results, finding: `${target.keyArn} cannot take grants now: ${result.error.message}` });
+    }
+    // A service-linked role created a moment ago may not be visible to KMS yet (IAM is eventually
+    // consistent), also on the state machine's retries, which find the role in IAM and so do not
+    // create it again: whenever this step made sure the role exists, that answer is worth a retry.
+    if (input.createServiceLinkedRole) throw new TransientAwsError('kms:CreateGrant', 'InvalidArnException', { cause: result.error });
+    throw result.error;
   }
   const created = results.some((r) => r.created);
   return outcome(created ? 'granted' : 'already-granted', { serviceLinkedRoleCreated, grants: results });

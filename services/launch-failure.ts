@@ -17,8 +17,34 @@ import {
   type LaunchFailureFacts,
   type LaunchFailureRequest,
 } from '../core/launch-failure';
-import type { AwsContext, MemberAws } from './aws-context';
+import { AutoScaling, type AutoScalingAdapter } from '../adapters/autoscaling';
+import { EC2, type Ec2Adapter } from '../adapters/ec2';
+import { IAM, type IamAdapter } from '../adapters/iam';
+import { KMS, type KmsAdapter } from '../adapters/kms';
+import type { AwsContext } from './aws-context';
 import { grantAutoScalingKeyAccess, type GrantOutcome } from './key-access';
+
+/** What the diagnosis reads in the member account, through the member role. */
+interface MemberAccount {
+  roleArn: string;
+  autoscaling: AutoScalingAdapter;
+  ec2: Ec2Adapter;
+  iam: IamAdapter;
+  kms: KmsAdapter;
+}
+
+/** Throws MemberRoleUnavailableError when the member role cannot be assumed. */
+async function memberAdapters(aws: AwsContext, account: string, region: string): Promise<MemberAccount> {
+  const [autoscaling, ec2, iam, kms] = await Promise.all([
+    aws.member(AutoScaling, account, region),
+    aws.member(EC2, account, region),
+    aws.member(IAM, account, region),
+    aws.member(KMS, account, region),
+  ]);
+  return { roleArn: aws.memberRoleArn(account), autoscaling, ec2, iam, kms };
+}
+
+const centralAdapters = (aws: AwsContext, region: string) => ({ ec2: aws.central(EC2, region), kms: aws.central(KMS, region) });
 
 export async function diagnoseLaunchFailure(request: LaunchFailureRequest, config: Config, aws: AwsContext): Promise<Diagnosis> {
   return diagnose(await gatherFacts(request, config, aws));
@@ -37,9 +63,9 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   // A failure that is not about KMS costs no AWS call at all.
   if (request.statusMessage !== undefined && !looksLikeKmsFailure(request.statusMessage)) return facts;
 
-  let member: MemberAws;
+  let member: MemberAccount;
   try {
-    member = await aws.member(request.account, request.region);
+    member = await memberAdapters(aws, request.account, request.region);
   } catch (error) {
     if (error instanceof MemberRoleUnavailableError) return { ...facts, memberRole: { available: false, detail: error.message } };
     throw error;
@@ -54,7 +80,7 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
     resolveLaunchSources(member, group),
     slr && slr.account === request.account ? member.iam.roleExists(slr.roleName) : Promise.resolve(undefined),
   ]);
-  const central = aws.central(request.region);
+  const central = centralAdapters(aws, request.region);
   const images = await describeImages(imageIds, central, member, config.centralAccountId, request.account);
   const keys = await describeKeys(images, request, config, aws, member, slrArn);
   return {
@@ -73,12 +99,12 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
 
 /** What the group launches from: its templates' and launch configuration's image ids, read in parallel. */
 async function resolveLaunchSources(
-  member: MemberAws,
-  group: NonNullable<Awaited<ReturnType<MemberAws['autoscaling']['describeGroup']>>>,
+  member: MemberAccount,
+  group: NonNullable<Awaited<ReturnType<MemberAccount['autoscaling']['describeGroup']>>>,
 ): Promise<{ imageIds: string[]; imageParameters: string[]; spotLaunchConfiguration?: string }> {
   const name = group.launchConfigurationName;
   const [templateIds, configuration] = await Promise.all([
-    Promise.all(group.launchTemplates.map((ref) => member.launchTemplates.launchTemplateImage(ref))),
+    Promise.all(group.launchTemplates.map((ref) => member.ec2.launchTemplateImage(ref))),
     name ? member.autoscaling.launchConfiguration(name) : Promise.resolve(undefined),
   ]);
   const ids = [...templateIds, configuration?.imageId].filter((id): id is string => typeof id === 'string');
@@ -92,8 +118,8 @@ async function resolveLaunchSources(
 /** The central account looks at its own images; anything else is looked up from the member. */
 async function describeImages(
   imageIds: string[],
-  central: ReturnType<AwsContext['central']>,
-  member: MemberAws,
+  central: ReturnType<typeof centralAdapters>,
+  member: MemberAccount,
   centralAccount: string,
   memberAccount: string,
 ): Promise<ImageFacts[]> {
@@ -128,10 +154,10 @@ async function describeKeys(
   request: LaunchFailureRequest,
   config: Config,
   aws: AwsContext,
-  member: MemberAws,
+  member: MemberAccount,
   slrArn: string,
 ): Promise<KeyFacts[]> {
-  const central = aws.central(request.region);
+  const central = centralAdapters(aws, request.region);
   const isConfiguredKey = (arn: string) => Object.values(config.keys).some((k) => k.arn === arn);
   const keyIds = [...new Set(images.flatMap((i) => i.snapshots.flatMap((s) => (s.kmsKeyId ? [s.kmsKeyId] : []))))];
   return Promise.all(
@@ -252,10 +278,10 @@ export function parseVerifyInput(input: unknown, config: Config): { account: str
 
 /** Reads the grants back from the key's own account; not there yet → GrantNotVisibleError (the state machine waits and retries). */
 export async function verifyKeyAccess(input: { region: string; grants: GrantTarget[] }, aws: AwsContext): Promise<{ verified: true; grants: VerifiedGrant[] }> {
-  const central = aws.central(input.region);
+  const kms = aws.central(KMS, input.region);
   const verified: VerifiedGrant[] = [];
   for (const target of input.grants) {
-    const grant = (await central.kms.listGrants(target.keyArn, target.granteePrincipal)).find((g) => grantCovers(g, target.granteePrincipal));
+    const grant = (await kms.listGrants(target.keyArn, target.granteePrincipal)).find((g) => grantCovers(g, target.granteePrincipal));
     if (!grant) throw new GrantNotVisibleError(target.keyArn, target.granteePrincipal);
     verified.push({ ...target, grantId: grant.grantId, name: grant.name ?? null, operations: grant.operations });
   }

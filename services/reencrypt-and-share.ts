@@ -4,12 +4,13 @@
  * original. Each step re-reads live state right before it acts, so that a retry, a duplicate event
  * or a parallel execution converges on the same copy, the same permissions and the same grants.
  */
-import { hasCode } from '../adapters/aws';
-import { organizations } from '../adapters/organizations';
-import type { LaunchPermission as Ec2LaunchPermission } from '@aws-sdk/client-ec2';
-import type { DryRunResult } from '../adapters/ec2';
+import { AutoScaling } from '../adapters/autoscaling';
+import { EC2, type DryRunResult } from '../adapters/ec2';
+import { IAM } from '../adapters/iam';
+import { KMS } from '../adapters/kms';
+import { Organizations } from '../adapters/organizations';
 import { MAX_IMAGE_WAIT_MINUTES, type Config } from '../core/config';
-import { CopyLimitExceededError, InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
+import { InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
 import { grantCovers } from '../core/grants';
 import { describe, isImageId, requireAccountId, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
 import {
@@ -42,8 +43,8 @@ export interface InspectionResult extends Inspection {
  * from it.
  */
 export async function inspectImage(request: ImageRequest, executionMinutes: number, config: Config, aws: AwsContext): Promise<InspectionResult> {
-  const ec2 = aws.central(request.region).ec2;
-  const kms = aws.central(request.region).kms;
+  const ec2 = aws.central(EC2, request.region);
+  const kms = aws.central(KMS, request.region);
   const keyArn = config.keys[request.region]?.arn;
   const image = await ec2.describeImage(request.imageId);
   const copyStarted = request.trigger === 'copy' && image?.creationDate ? Date.parse(image.creationDate) : NaN;
@@ -120,7 +121,7 @@ export function parseCopyInput(input: unknown): CopyInput {
 
 /** Step "Copy image with organization key": reuse a copy found by tag, else CopyImage with a deterministic ClientToken. */
 export async function copyWithOrganizationKey(input: CopyInput, config: Config, aws: AwsContext): Promise<CopyOutcome> {
-  const ec2 = aws.central(input.region).ec2;
+  const ec2 = aws.central(EC2, input.region);
   const keyArn = config.keys[input.region]?.arn;
   const outcome = (name: CopyOutcomeName, rest: Partial<CopyOutcome>): CopyOutcome => ({
     outcome: name,
@@ -151,9 +152,7 @@ export async function copyWithOrganizationKey(input: CopyInput, config: Config, 
     const check: DryRunResult = await ec2.canCopyImage(request);
     return outcome('planned', { ...planned, permitted: check.permitted });
   }
-  const imageId = await ec2.copyImage(request).catch((error: unknown) => {
-    throw hasCode(error, 'ResourceLimitExceeded') ? new CopyLimitExceededError(input.region, { cause: error }) : error;
-  });
+  const imageId = await ec2.copyImage(request);
   await ec2.tagImage(input.sourceImageId, { [COPY_TAG]: imageId });
   return outcome('started', { ...planned, imageId });
 }
@@ -204,7 +203,7 @@ const memberships = new Map<string, Promise<boolean>>();
  */
 async function withinOrganization(plan: ReturnType<typeof planSharing>, config: Config, aws: AwsContext, region: string): Promise<ReturnType<typeof planSharing>> {
   if (!config.organizationId || plan.accounts.length === 0) return plan;
-  const org = aws.centralAdapter(organizations, region);
+  const org = aws.central(Organizations, region);
   const outside: string[] = [];
   for (const account of plan.accounts) {
     const member = await cachedRead(memberships, account, () => org.isActiveMember(account));
@@ -227,7 +226,7 @@ export async function shareImage(input: ShareInput, config: Config, aws: AwsCont
   if (plan.permissions.length === 0) {
     return { ...base, outcome: 'no-targets', added: [], alreadyShared: [], finding: 'No share target is configured (AMIWARDEN_SHARE_TARGETS)' };
   }
-  const ec2 = aws.central(input.region).ec2;
+  const ec2 = aws.central(EC2, input.region);
   const current = input.imageExists ? ((await ec2.launchPermissions(input.imageId)).filter((p) => !('Group' in p && p.Group)) as LaunchPermission[]) : [];
   const { missing, withinLimit } = missingPermissions(plan.permissions, current);
   const alreadyShared = plan.permissions.filter((p) => !missing.includes(p));
@@ -241,10 +240,10 @@ export async function shareImage(input: ShareInput, config: Config, aws: AwsCont
     };
   }
   if (input.dryRun) {
-    const check = input.imageExists && missing.length > 0 ? await ec2.canAddLaunchPermissions(input.imageId, missing as Ec2LaunchPermission[]) : undefined;
+    const check = input.imageExists && missing.length > 0 ? await ec2.canAddLaunchPermissions(input.imageId, missing) : undefined;
     return { ...base, outcome: 'planned', added: missing, alreadyShared, permitted: check?.permitted ?? null };
   }
-  if (missing.length > 0) await ec2.addLaunchPermissions(input.imageId, missing as Ec2LaunchPermission[]);
+  if (missing.length > 0) await ec2.addLaunchPermissions(input.imageId, missing);
   return { ...base, outcome: missing.length > 0 ? 'shared' : 'already-shared', added: missing, alreadyShared };
 }
 
@@ -302,7 +301,7 @@ export async function makeLaunchable(input: TargetAccessInput, config: Config, a
   });
   let member;
   try {
-    member = await aws.member(input.account, input.region);
+    member = { autoscaling: await aws.member(AutoScaling, input.account, input.region), iam: await aws.member(IAM, input.account, input.region) };
   } catch (error) {
     if (error instanceof MemberRoleUnavailableError) return result('member-role-unavailable', { finding: error.message });
     throw error;
@@ -319,10 +318,10 @@ export async function makeLaunchable(input: TargetAccessInput, config: Config, a
   const grantees = roles.length > 0 ? roles : [defaultRole];
 
   if (input.dryRun) {
-    const central = aws.central(input.region);
+    const centralKms = aws.central(KMS, input.region);
     const grants = await Promise.all(
       grantees.map(async (granteePrincipal) => {
-        const existing = (await central.kms.listGrants(keyArn, granteePrincipal)).find((g) => grantCovers(g, granteePrincipal));
+        const existing = (await centralKms.listGrants(keyArn, granteePrincipal)).find((g) => grantCovers(g, granteePrincipal));
         return { keyArn, granteePrincipal, name: existing?.name ?? '', grantId: existing?.grantId ?? null, created: false, planned: !existing };
       }),
     );
@@ -391,7 +390,7 @@ export async function applyOriginalImagePolicy(input: OriginalInput, config: Con
     ...rest,
   });
   if (action === 'keep') return result('kept');
-  const ec2 = aws.central(input.region).ec2;
+  const ec2 = aws.central(EC2, input.region);
   const source = await ec2.describeImage(input.sourceImageId);
   if (!source) return result('refused', { finding: `The original ${input.sourceImageId} no longer exists` });
   if (source.ownerId !== config.centralAccountId) return result('refused', { finding: `The original ${input.sourceImageId} is not the central account's` });

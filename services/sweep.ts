@@ -23,11 +23,11 @@ import {
   type SweepRequest,
   type SweepSummary,
 } from '../core/sweep';
-import { autoScalingInventory, ec2Inventory, templateKey } from '../adapters/inventory';
-import { iam } from '../adapters/iam';
-import { launchTemplates } from '../adapters/launch-templates';
-import { kms } from '../adapters/kms';
-import { organizations } from '../adapters/organizations';
+import { AutoScaling, templateKey } from '../adapters/autoscaling';
+import { EC2 } from '../adapters/ec2';
+import { IAM } from '../adapters/iam';
+import { KMS } from '../adapters/kms';
+import { Organizations } from '../adapters/organizations';
 import { reportStore, type ReportStore } from '../adapters/s3';
 import type { AdapterFactory, AwsContext } from './aws-context';
 import { cachedRead } from './promise-cache';
@@ -50,7 +50,7 @@ function store(config: Config, aws: AwsContext, region: string): ReportStore {
   if (!config.reportBucket) throw new ConfigurationError('AMIWARDEN_REPORT_BUCKET', 'is required by the compliance sweep');
   let factory = stores.get(config.reportBucket);
   if (!factory) stores.set(config.reportBucket, (factory = reportStore(config.reportBucket)));
-  return aws.centralAdapter(factory, region);
+  return aws.central(factory, region);
 }
 
 const homeRegion = (config: Config) => process.env.AWS_REGION ?? config.regions[0]!;
@@ -58,7 +58,7 @@ const prefix = (runId: string) => `sweeps/${runId}/`;
 
 export async function planSweep(request: SweepRequest, runId: string, config: Config, aws: AwsContext): Promise<SweepPlan> {
   const accounts = (
-    request.accounts.length > 0 ? request.accounts : await aws.centralAdapter(organizations, homeRegion(config)).activeAccounts(config.sweepOrganizationalUnits)
+    request.accounts.length > 0 ? request.accounts : await aws.central(Organizations, homeRegion(config)).activeAccounts(config.sweepOrganizationalUnits)
   ).filter((a) => a !== config.centralAccountId);
   return {
     runId,
@@ -74,8 +74,8 @@ export async function planSweep(request: SweepRequest, runId: string, config: Co
 }
 
 export async function inspectCentral(runId: string, region: string, sampleMember: string | null, config: Config, aws: AwsContext) {
-  const inventory = aws.centralAdapter(ec2Inventory, region);
-  const keys = aws.centralAdapter(kms, region);
+  const inventory = aws.central(EC2, region);
+  const keys = aws.central(KMS, region);
   const keyArn = config.keys[region]?.arn ?? null;
   const shareAccounts = config.shareTargets.filter((t) => /^\d{12}$/.test(t) && t !== config.centralAccountId);
 
@@ -133,14 +133,13 @@ export async function inspectMember(runId: string, account: string, region: stri
 async function gatherMember(account: string, region: string, aws: AwsContext, partition: Config['partition']): Promise<MemberInventory> {
   const empty: MemberInventory = { account, region, status: 'inspected', detail: null, groups: [], activities: [], defaultEbsKey: null };
   try {
-    const scaling = await aws.memberAdapter(autoScalingInventory, account, region);
-    const ec2 = await aws.memberAdapter(ec2Inventory, account, region);
-    const templates = await aws.memberAdapter(launchTemplates, account, region);
-    const roles = await aws.memberAdapter(iam, account, region);
+    const scaling = await aws.member(AutoScaling, account, region);
+    const ec2 = await aws.member(EC2, account, region);
+    const roles = await aws.member(IAM, account, region);
     const groups = await scaling.groups();
     const refs = groups.flatMap((g) => g.launchTemplates);
     const [templateImages, configImages, activities, defaultKey] = await Promise.all([
-      refs.length ? templates.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
+      refs.length ? ec2.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
       groups.some((g) => g.launchConfigurationName) ? scaling.launchConfigurationImages() : Promise.resolve(new Map<string, string>()),
       scaling.recentActivities(),
       ec2.defaultEbsKey(),

@@ -1,11 +1,25 @@
 /**
  * Bundled handlers, each invocation in a fresh Node process as Lambda would load it (a cold start
- * every time), with the test's environment. Jest's module sandbox cannot run a bundle: the SDK's
- * lazy `import("node:http")` needs Node's own loader. The result, or the error's name and message
- * (what the state machine's Retry and Catch match), come back over the IPC channel; the logs go to
- * the test's output.
+ * every time), on the Node.js of the deployed runtime (serverless.yml `provider.runtime`; the
+ * npm package `node` brings that binary, whatever the machine's own Node is), with the test's
+ * environment. Jest's module sandbox cannot run a bundle: the SDK's lazy `import("node:http")`
+ * needs Node's own loader. The result, or the error's name and message (what the state machine's
+ * Retry and Catch match), come back over the IPC channel; the logs go to the test's output.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../../local/workflows';
+
+/** The major Node.js version of the deployed Lambda runtime (`nodejs24.x` → 24). */
+export function lambdaNodeMajor(): number {
+  const runtime = /^\s+runtime:\s*nodejs(\d+)\.x\s*$/m.exec(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'));
+  if (!runtime) throw new Error('serverless.yml names no nodejsNN.x runtime');
+  return Number(runtime[1]);
+}
+
+/** The Node.js binary the bundles run on: the `node` package's (a devDependency), the runtime's version. */
+export const lambdaNode = (): string => path.join(ROOT, 'node_modules', 'node', 'bin', 'node');
 
 const HOST = `
 const { handler } = require(process.argv[1]);
@@ -17,7 +31,7 @@ process.once('message', (payload) => handler(payload).then(
 export function bundledHandler(bundle: string): (payload: unknown) => Promise<unknown> {
   return (payload) =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['-e', HOST, bundle], { env: process.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const child = spawn(lambdaNode(), ['-e', HOST, bundle], { env: process.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       let output = '';
       child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
