@@ -1,20 +1,28 @@
 /**
  * Cold start of every deployed function: each handler bundled as serverless-esbuild bundles it
- * (the same bundling/esbuild.config.js), then the time to load the bundle in a fresh Node process as
- * a ratio to a bare `node -e 0`. Runs are interleaved (bare, f1, f2, …, bare, f1, …) so that
- * machine noise hits all alike; medians are compared.
+ * (the same bundling/esbuild.config.js), then the time to load the bundle in a fresh Node process,
+ * on the Node.js of the deployed runtime, as a ratio to a bare `node -e 0`. Beside each, the same
+ * handler bundled as a serverless-esbuild setup with no esbuild configuration bundles it (the
+ * peer). Runs are interleaved (bare, f1, f1's peer, f2, …, bare, f1, …) so that machine noise hits
+ * all alike; medians are compared.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import os from 'node:os';
-import { bundleFunctions } from '../local/bundles';
+import path from 'node:path';
+import { bundleFunctions, DEFAULT_SERVERLESS_ESBUILD, lambdaNode } from '../local/bundles';
 
 export interface ColdStart {
   function: string;
   bundleBytes: number;
   ratio: number;
   importMs: number;
+  /** The same handler bundled as a default serverless-esbuild setup bundles it. */
+  peerBundleBytes: number;
+  peerRatio: number;
+  /** ratio / peerRatio: below 1 is ahead of the default setup. */
+  overPeer: number;
   /** With `parts`: where the load goes beyond a bare Node, in the same unit as the ratio. */
   parts?: ColdStartParts;
 }
@@ -80,7 +88,7 @@ function pinToOneCpu(): { cpu: string; restore: () => void } {
 
 function timeNode(args: string[]): number {
   const t0 = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, { env: { ...process.env, ...ENV }, encoding: 'utf8' });
+  const run = spawnSync(lambdaNode(), args, { env: { ...process.env, ...ENV }, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (run.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${run.stderr}`);
   return ms;
@@ -96,18 +104,23 @@ export async function measureColdStarts(
   outDir: string,
   rounds = 25,
   { parts = false }: { parts?: boolean } = {},
-): Promise<{ bareMs: number; cpu: string; functions: ColdStart[] }> {
+): Promise<{ bareMs: number; cpu: string; node: string; functions: ColdStart[] }> {
   const bundles = await bundleFunctions(outDir);
+  const peers = await bundleFunctions(path.join(outDir, 'default-serverless-esbuild'), DEFAULT_SERVERLESS_ESBUILD);
   const scripts = Object.fromEntries(Object.entries(bundles).map(([key, file]) => [key, loadScripts(file, builtinsOf(readFileSync(file, 'utf8')))]));
+  const peerScripts = Object.fromEntries(Object.entries(peers).map(([key, file]) => [key, loadScripts(file, []).full]));
   const steps = parts ? (['full', 'builtins', 'compile'] as const) : (['full'] as const);
   const { cpu, restore } = pinToOneCpu();
   const bare: number[] = [];
-  const samples: Record<string, Record<string, number[]>> = Object.fromEntries(Object.keys(bundles).map((k) => [k, { full: [], builtins: [], compile: [] }]));
+  const samples: Record<string, Record<string, number[]>> = Object.fromEntries(Object.keys(bundles).map((k) => [k, { full: [], builtins: [], compile: [], peer: [] }]));
   try {
     timeNode(['-e', '0']); // warm the file cache
     for (let round = 0; round < rounds; round++) {
       bare.push(timeNode(['-e', '0']));
-      for (const key of Object.keys(bundles)) for (const step of steps) samples[key]![step]!.push(timeNode(['-e', scripts[key]![step]]));
+      for (const key of Object.keys(bundles)) {
+        for (const step of steps) samples[key]![step]!.push(timeNode(['-e', scripts[key]![step]]));
+        samples[key]!.peer!.push(timeNode(['-e', peerScripts[key]!]));
+      }
     }
   } finally {
     restore(); // the workflows and the sweep (and the emulator they start) use every CPU again
@@ -117,6 +130,7 @@ export async function measureColdStarts(
   return {
     bareMs,
     cpu,
+    node: spawnSync(lambdaNode(), ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim(),
     functions: Object.entries(bundles).map(([key, file]) => {
       const m = (step: string) => median(samples[key]![step]!);
       return {
@@ -124,6 +138,9 @@ export async function measureColdStarts(
         bundleBytes: statSync(file).size,
         importMs: Math.round(m('full') * 10) / 10,
         ratio: share(m('full')),
+        peerBundleBytes: statSync(peers[key]!).size,
+        peerRatio: share(m('peer')),
+        overPeer: Math.round((m('full') / m('peer')) * 100) / 100,
         ...(parts ? { parts: { builtins: share(m('builtins') - bareMs), compile: share(m('compile') - m('builtins')), topLevel: share(m('full') - m('compile')) } } : {}),
       };
     }),

@@ -9,7 +9,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { lambdaNode } from '../../local/bundles';
 import { ROOT } from '../../local/workflows';
+
+export { lambdaNode };
 
 /** The major Node.js version of the deployed Lambda runtime (`nodejs24.x` → 24). */
 export function lambdaNodeMajor(): number {
@@ -18,8 +21,6 @@ export function lambdaNodeMajor(): number {
   return Number(runtime[1]);
 }
 
-/** The Node.js binary the bundles run on: the `node` package's (a devDependency), the runtime's version. */
-export const lambdaNode = (): string => path.join(ROOT, 'node_modules', 'node', 'bin', 'node');
 
 const HOST = `
 const { handler } = require(process.argv[1]);
