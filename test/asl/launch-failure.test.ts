@@ -194,6 +194,49 @@ describe('launch-failure state machine', () => {
   });
 });
 
+/** The EMF documents the handlers write during one execution, with metrics on (the tests' default is off). */
+async function outcomesOf(scenario: Scenario, input?: unknown): Promise<{ status: unknown; outcomes: string[] }> {
+  const written: string[] = [];
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  const saved = process.env.POWERTOOLS_METRICS_DISABLED;
+  delete process.env.POWERTOOLS_METRICS_DISABLED;
+  try {
+    const { output } = await run(scenario, input);
+    const outcomes = written
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"CloudWatchMetrics"'))
+      .map((line) => JSON.parse(line) as { workflow: string; _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } })
+      .map((doc) => `${doc.workflow}:${doc._aws.CloudWatchMetrics[0]!.Metrics[0]!.Name}`);
+    return { status: output.status, outcomes };
+  } finally {
+    out.mockRestore();
+    process.env.POWERTOOLS_METRICS_DISABLED = saved;
+  }
+}
+
+describe('launch-failure outcome metrics', () => {
+  it.each([
+    ['the grant is made', {}, undefined, 'remediated', 'remediated'],
+    ['the grant already exists', { grants: [{ granteePrincipal: slrArn(), operations: REQUIRED, name: `amiwarden:${MEMBER}:AWSServiceRoleForAutoScaling` }] }, undefined, 'no-action', 'no-action'],
+    ['KMS refuses the grant', { createGrant: 'access-denied' as const }, undefined, 'finding', 'finding'],
+    ['the key is disabled', { keyState: 'Disabled' }, event('launch-unsuccessful-kms-invalid-state'), 'finding', 'finding'],
+    ['a dry run', {}, { account: MEMBER, region: REGION, autoScalingGroupName: ASG, dryRun: true }, 'planned', 'finding'],
+  ] as [string, Scenario, unknown, string, string][])('records exactly one outcome when %s', async (_case, scenario, input, status, outcome) => {
+    const result = await outcomesOf(scenario, input);
+
+    expect(result).toEqual({ status, outcomes: [`launch-failure:${outcome}`] });
+  });
+
+  it('records failed when the workflow fails', async () => {
+    const result = await outcomesOf({}, { ...event('launch-unsuccessful-kms-cancelled'), source: 'my.app' });
+
+    expect(result.outcomes).toEqual(['launch-failure:failed']);
+  });
+});
+
 describe('launch-failure state machine contract', () => {
   const definition = JSON.parse(readFileSync(path.join(__dirname, '../../statemachines/launch-failure.asl.json'), 'utf8'));
   const states = Object.entries(definition.States as Record<string, Record<string, unknown>>);
