@@ -2,6 +2,7 @@
  * The Lambda environment, on this machine: the handlers read the same variables they read in AWS,
  * and the SDK reaches the emulator through AWS_ENDPOINT_URL, as the central account.
  */
+import { format } from 'node:util';
 import { accessKeyFor } from '../emulator/accounts';
 import type { Emulator } from '../emulator/index';
 import { forgetHandlers } from './workflows';
@@ -72,7 +73,7 @@ export function handlerLogging(verbose: boolean): void {
   }
   delete process.env.POWERTOOLS_LOG_LEVEL;
   process.env.POWERTOOLS_DEV = 'true';
-  const toStderr = (...args: unknown[]) => console.error(...args);
+  const toStderr = (...args: unknown[]) => void process.stderr.write(`${format(...args)}\n`);
   console.info = toStderr;
   console.debug = toStderr;
 }
