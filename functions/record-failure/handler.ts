@@ -3,16 +3,16 @@
  * input and keeps both on the failure queue, so nothing a workflow could not finish is lost.
  * Needs no other configuration, so that it works even when the others cannot start.
  */
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { call, clientSettings } from '../../adapters/aws';
+import { clientSettings } from '../../adapters/aws';
+import { failureQueue } from '../../adapters/sqs';
 import { functionLogger } from '../common/logger';
 import { outcomeMetrics } from '../common/metrics';
 
 const logger = functionLogger('record-failure');
 const metrics = outcomeMetrics();
 const queueUrl = process.env.AMIWARDEN_FAILURE_QUEUE_URL?.trim() || undefined;
-const sqs = queueUrl ? new SQSClient(clientSettings(process.env.AWS_REGION ?? 'us-east-1')) : undefined;
+const queue = queueUrl ? failureQueue(queueUrl)(clientSettings(process.env.AWS_REGION ?? 'us-east-1')) : undefined;
 
 /** SQS takes at most 256 KiB a message, CloudWatch Logs 256 KiB an event; a larger record is cut, with a note. */
 const MAX_BODY = 250_000;
@@ -44,8 +44,7 @@ export const handler = async (
   const kept = bytes > MAX_BODY ? { ...record, input: `(cut: ${bytes} bytes)`, truncated: true } : record;
   logger.error('Workflow step failed', { record: kept });
   metrics.record(record.workflow, 'failed');
-  if (!sqs || !queueUrl) return { recorded: true, queued: false };
-  const body = kept === record ? whole : JSON.stringify(kept);
-  await call('sqs:SendMessage', () => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body })));
+  if (!queue) return { recorded: true, queued: false };
+  await queue.send(kept === record ? whole : JSON.stringify(kept));
   return { recorded: true, queued: true };
 };
