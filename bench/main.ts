@@ -15,8 +15,9 @@ const TARGETS = { coldStartRatio: 2.0, overPeer: 1, fixTransitions: 10, fixLambd
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  // The functions run in this process for the workflows and the sweep: their logs would bury the tables.
+  // The functions run in this process for the workflows and the sweep: their logs and metrics would bury the tables.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const json = process.argv.includes('--json');
   const parts = process.argv.includes('--parts');
   const rounds = Number(process.env.AMIWARDEN_BENCH_ROUNDS ?? 25);
