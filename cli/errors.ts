@@ -1,8 +1,11 @@
 /**
- * What can go wrong in the CLI, as exit codes: 2 for input refused before anything started, 1 for
- * AWS (or the emulator) saying no. Every AWS error becomes one line a person can act on.
+ * The CLI's exit codes, one scheme for every command (docs/cli.md "Exit codes"):
+ * 0 done, or nothing to do; 1 failed (AWS, the emulator or the workflow said no); 2 bad input,
+ * refused before anything started; 3 done, and found something that needs a person (a finding, a
+ * blocked or unknown key-policy verdict); 130 interrupted (Ctrl-C). Every AWS error becomes one
+ * line a person can act on.
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, attention: 3, interrupted: 130 } as const;
 
 export class CliError extends Error {
   override readonly name: string = 'CliError';

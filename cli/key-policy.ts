@@ -83,7 +83,7 @@ export const checkKeyPolicyCommand: Command = {
     const source = key ? key.arn : file!;
     if (flag(values, 'json')) ctx.io.out(JSON.stringify({ source, ...audit }));
     else printAudit(ctx, source, audit);
-    return audit.verdict === 'allowed' ? EXIT.ok : EXIT.failed;
+    return audit.verdict === 'allowed' ? EXIT.ok : EXIT.attention;
   },
 };
 
@@ -132,6 +132,7 @@ function printAudit(ctx: CliContext, source: string, audit: KeyPolicyAudit): voi
   if (audit.verdict === 'allowed') ctx.io.out(s.green('Members can create the Auto Scaling grant.'));
   else {
     ctx.io.out(s.red(audit.verdict === 'blocked' ? 'Members are blocked.' : 'Could not tell whether members can create the grant.'));
+    if (audit.findings.some((f) => f.code === 'explicit-deny')) ctx.io.out('An explicit Deny blocks them: change the statement named above (adding an Allow does not lift a Deny).');
     if (audit.fix) {
       ctx.io.out('Merge these statements into the key policy (and keep kms:GrantIsForAWSResource off the cross-account CreateGrant statement):');
       ctx.io.out(json(audit.fix));

@@ -17,6 +17,8 @@ export interface GrantCall {
   organizationId?: string;
   /** The AWS service the call comes through (kms:ViaService), if any: a member's launch uses the key through EC2. */
   viaService?: string;
+  /** How reasons name the caller (default: its account id), e.g. "any account of o-… not named in the policy". */
+  callerLabel?: string;
 }
 
 export type Verdict = 'allowed' | 'blocked' | 'unknown';
@@ -25,8 +27,33 @@ export interface PolicyAnalysis {
   verdict: Verdict;
   /** Why members are blocked, statement by statement (empty when allowed). */
   reasons: string[];
-  /** The statement to merge into the key policy, when blocked. */
+  /** The statement to merge into the key policy, when blocked (absent when a Deny blocks: no Allow lifts it). */
   fix?: string;
+  /** The statement whose explicit Deny blocks the call, if one does. */
+  deniedBy?: string;
+  /** What the verdict took for granted, in words (e.g. the caller's organization). */
+  assumptions?: string[];
+}
+
+/**
+ * aws:PrincipalOrgID when the caller's organization is not known here. One assumption, the same for
+ * Allow and Deny statements: the caller is in the organization the policy names. A policy that
+ * names several organizations (or a pattern) gives no single assumption: those conditions stay unknown.
+ */
+export function organizationAssumption(policyDocument: string | undefined): { organizationId?: string; statement?: string } {
+  const statements = parseStatements(policyDocument) ?? [];
+  const named = new Set<string>();
+  for (const st of statements) {
+    for (const entries of Object.values(st.Condition ?? {})) {
+      for (const [key, values] of Object.entries(entries ?? {})) if (key.toLowerCase() === 'aws:principalorgid') list(values).forEach((v) => named.add(v));
+    }
+  }
+  if (named.size === 0) return {};
+  const [only] = [...named];
+  if (named.size === 1 && !/[*?$]/.test(only!)) {
+    return { organizationId: only!, statement: `aws:PrincipalOrgID was not checked: the members were taken to be in ${only}, the organization the policy names (pass the organization id to check it)` };
+  }
+  return { statement: `aws:PrincipalOrgID was not checked: the policy names ${[...named].join(', ')}, so its conditions on it are unknown (pass the organization id to check them)` };
 }
 
 type Json = Record<string, unknown>;
@@ -39,20 +66,23 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-export function analyzeCreateGrant(policyDocument: string | undefined, call: GrantCall): PolicyAnalysis {
+export function analyzeCreateGrant(policyDocument: string | undefined, given: GrantCall): PolicyAnalysis {
   if (!policyDocument) return { verdict: 'unknown', reasons: ['the key policy could not be read'] };
-  let statements: Statement[];
-  try {
-    const doc = JSON.parse(policyDocument) as Json;
-    const raw = doc.Statement;
-    statements = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Statement[];
-  } catch {
-    return { verdict: 'unknown', reasons: ['the key policy is not valid JSON'] };
+  const statements = parseStatements(policyDocument);
+  if (!statements) return { verdict: 'unknown', reasons: ['the key policy is not valid JSON'] };
+  let call = given;
+  const assumptions: string[] = [];
+  if (!given.organizationId) {
+    const assumed = organizationAssumption(policyDocument);
+    if (assumed.statement) assumptions.push(assumed.statement);
+    if (assumed.organizationId) call = { ...given, organizationId: assumed.organizationId };
   }
+  const stated = assumptions.length ? { assumptions } : {};
+  const who = call.callerLabel ?? call.callerAccount;
 
   const reasons: string[] = [];
   const uncertain: string[] = [];
-  const fix = keyPolicyFix(call.organizationId, parseServiceLinkedRoleArn(call.granteePrincipal)?.partition);
+  const fix = keyPolicyFix(given.organizationId, parseServiceLinkedRoleArn(call.granteePrincipal)?.partition);
   let allowed = false;
   for (const [index, st] of statements.entries()) {
     const label = st.Sid ? `statement "${st.Sid}"` : `statement ${index + 1}`;
@@ -60,21 +90,23 @@ export function analyzeCreateGrant(policyDocument: string | undefined, call: Gra
     const { unmet, unknown } = evaluateConditions(st.Condition ?? {}, call);
     if (st.Effect === 'Deny') {
       if (unmet.length > 0) continue;
-      if (unknown.length === 0) return { verdict: 'blocked', reasons: [`${label} denies kms:CreateGrant to ${call.callerAccount}`], fix };
-      uncertain.push(`${label} denies kms:CreateGrant to ${call.callerAccount} when ${unknown.join('; ')}, which amiwarden cannot evaluate`);
+      if (unknown.length === 0) {
+        return { verdict: 'blocked', reasons: [`${label} denies kms:CreateGrant to ${who} (an explicit Deny: no Allow statement lifts it; change that statement)`], deniedBy: label, ...stated };
+      }
+      uncertain.push(`${label} denies kms:CreateGrant to ${who} when ${unknown.join('; ')}, which amiwarden cannot evaluate`);
       continue;
     }
     if (st.Effect !== 'Allow') continue;
-    if (unmet.length > 0) reasons.push(`${label} allows kms:CreateGrant to ${call.callerAccount} only when ${unmet.join('; ')}`);
-    else if (unknown.length > 0) uncertain.push(`${label} allows kms:CreateGrant to ${call.callerAccount} when ${unknown.join('; ')}, which amiwarden cannot evaluate`);
+    if (unmet.length > 0) reasons.push(`${label} allows kms:CreateGrant to ${who} only when ${unmet.join('; ')}`);
+    else if (unknown.length > 0) uncertain.push(`${label} allows kms:CreateGrant to ${who} when ${unknown.join('; ')}, which amiwarden cannot evaluate`);
     else allowed = true;
   }
   // KMS decides what amiwarden cannot: "unknown" lets the grant step try, and AccessDenied then becomes the finding.
-  if (uncertain.some((r) => r.includes(' denies '))) return { verdict: 'unknown', reasons: uncertain };
-  if (allowed) return { verdict: 'allowed', reasons: [] };
-  if (uncertain.length > 0) return { verdict: 'unknown', reasons: [...uncertain, ...reasons] };
-  if (reasons.length === 0) reasons.push(`no statement allows kms:CreateGrant to account ${call.callerAccount}`);
-  return { verdict: 'blocked', reasons, fix };
+  if (uncertain.some((r) => r.includes(' denies '))) return { verdict: 'unknown', reasons: uncertain, ...stated };
+  if (allowed) return { verdict: 'allowed', reasons: [], ...stated };
+  if (uncertain.length > 0) return { verdict: 'unknown', reasons: [...uncertain, ...reasons], ...stated };
+  if (reasons.length === 0) reasons.push(`no statement allows kms:CreateGrant to ${call.callerLabel ?? `account ${call.callerAccount}`}`);
+  return { verdict: 'blocked', reasons, fix, ...stated };
 }
 
 /** The key-policy statement amiwarden recommends: members may create exactly the Auto Scaling grant, for their own role. */
@@ -155,13 +187,18 @@ function evaluateConditions(conditions: Record<string, Record<string, unknown>>,
     for (const [rawKey, rawValues] of Object.entries(entries ?? {})) {
       const key = rawKey.toLowerCase();
       const expected = list(rawValues).map((v) => v.replace(/\$\{aws:PrincipalAccount\}/g, call.callerAccount));
-      const words = `${operator} ${rawKey} ${JSON.stringify(expected)}`;
+      // In words as the policy has them (not with this caller's account filled in).
+      const words = `${operator} ${rawKey} ${JSON.stringify(list(rawValues))}`;
       if (!(key in context) || !evaluates(operator)) {
         unknown.push(words);
         continue;
       }
       const actual = context[key];
-      if (actual === undefined) continue; // aws:PrincipalOrgID when the organization is unknown here: not held against it
+      if (actual === undefined) {
+        // aws:PrincipalOrgID with no organization known or assumed (organizationAssumption): it may or may not hold.
+        unknown.push(words);
+        continue;
+      }
       if (actual.length === 0 && operator.endsWith('IfExists')) continue;
       if (!holds(operator, actual, expected)) {
         unmet.push(grantCall && key === 'kms:grantisforawsresource' ? `${rawKey} is true (it is false for a member's own CreateGrant call)` : words);
@@ -251,7 +288,8 @@ export type FindingCode =
   | 'grant-is-for-aws-resource'
   | 'principal-too-broad'
   | 'key-use-not-allowed'
-  | 'organization-assumed';
+  | 'organization-assumed'
+  | 'explicit-deny';
 
 export interface KeyPolicyFinding {
   code: FindingCode;
@@ -307,16 +345,20 @@ const PRINCIPAL_SCOPING_KEYS = [
 export function auditKeyPolicy(policyDocument: string | undefined, options: AuditOptions): KeyPolicyAudit {
   const accounts = options.accounts?.length ? [...new Set(options.accounts)] : [ANY_ORGANIZATION_ACCOUNT];
   const partition = options.partition ?? 'aws';
+  // One assumption for every statement, Allow and Deny alike, stated as a finding (organizationAssumption).
+  const assumed = options.organizationId ? {} : organizationAssumption(policyDocument);
+  const organizationId = options.organizationId ?? assumed.organizationId;
   const roleName = options.memberRoleName ?? 'amiwarden-member';
+  const label = (account: string) =>
+    account === ANY_ORGANIZATION_ACCOUNT ? `any account of ${options.organizationId ?? 'the organization'} not named in the policy` : account;
   const callOf = (account: string): GrantCall => ({
     callerAccount: account,
+    ...(account === ANY_ORGANIZATION_ACCOUNT ? { callerLabel: label(account) } : {}),
     callerArn: `arn:${partition}:iam::${account}:role/${roleName}`,
     granteePrincipal: `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
     operations: REQUIRED_GRANT_OPERATIONS,
-    ...(options.organizationId ? { organizationId: options.organizationId } : {}),
+    ...(organizationId ? { organizationId } : {}),
   });
-  const label = (account: string) =>
-    account === ANY_ORGANIZATION_ACCOUNT ? `any account of ${options.organizationId ?? 'the organization'} not named in the policy` : account;
 
   const statements = parseStatements(policyDocument);
   if (!statements) {
@@ -330,8 +372,9 @@ export function auditKeyPolicy(policyDocument: string | undefined, options: Audi
   const findings: KeyPolicyFinding[] = [];
   const members = accounts.map((account) => {
     const analysis = analyzeCreateGrant(policyDocument, callOf(account));
-    return { account: label(account), verdict: analysis.verdict, reasons: analysis.reasons };
+    return { account: label(account), verdict: analysis.verdict, reasons: analysis.reasons, deniedBy: analysis.deniedBy };
   });
+  if (assumed.statement) findings.push({ code: 'organization-assumed', severity: 'note', message: assumed.statement });
   for (const member of members.filter((m) => m.verdict === 'blocked')) {
     findings.push({
       code: 'create-grant-blocked',
@@ -377,14 +420,6 @@ export function auditKeyPolicy(policyDocument: string | undefined, options: Audi
       });
     }
 
-    if (!options.organizationId && anyone && conditionKeys.includes('aws:principalorgid')) {
-      findings.push({
-        code: 'organization-assumed',
-        severity: 'note',
-        statement: name,
-        message: `statement ${name} requires aws:PrincipalOrgID; the members were assumed to be in that organization (pass the organization id to check it)`,
-      });
-    }
   }
 
   // Members also need to use the key (AWS's org-sharing example); a gap here does not stop the grant.
@@ -399,12 +434,25 @@ export function auditKeyPolicy(policyDocument: string | undefined, options: Audi
     });
   }
 
+  // An explicit Deny is lifted only by changing it: say so, and offer the Allow statements only to members it does not deny.
+  const denials = new Map<string, string[]>();
+  for (const m of members) if (m.deniedBy) denials.set(m.deniedBy, [...(denials.get(m.deniedBy) ?? []), m.account]);
+  for (const [statement, denied] of denials) {
+    findings.push({
+      code: 'explicit-deny',
+      severity: 'blocker',
+      statement,
+      accounts: denied,
+      message: `${statement} explicitly denies kms:CreateGrant to ${denied.join(', ')}: no Allow statement lifts an explicit Deny; change or scope that statement`,
+    });
+  }
   const verdict: Verdict = members.some((m) => m.verdict === 'blocked') ? 'blocked' : members.every((m) => m.verdict === 'allowed') ? 'allowed' : 'unknown';
+  const needsAllow = members.some((m) => m.verdict !== 'allowed' && !m.deniedBy);
   return {
     verdict,
-    members,
+    members: members.map(({ deniedBy: _, ...m }) => m),
     findings,
-    ...(verdict === 'allowed' ? {} : { fix: recommendedKeyPolicyStatements(options.organizationId, partition) }),
+    ...(needsAllow ? { fix: recommendedKeyPolicyStatements(options.organizationId, partition) } : {}),
   };
 }
 

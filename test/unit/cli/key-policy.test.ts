@@ -30,7 +30,7 @@ describe('check-key-policy', () => {
     kms.on(GetKeyPolicyCommand).resolves({ Policy: TRAP_WITH_USE, PolicyName: 'default' });
     const { ctx, io } = testContext();
 
-    expect(await runCli(['check-key-policy', '--key', CMK_ARN, '--account', MEMBER, '--organization-id', 'o-a1b2c3d4e5'], ctx)).toBe(1);
+    expect(await runCli(['check-key-policy', '--key', CMK_ARN, '--account', MEMBER, '--organization-id', 'o-a1b2c3d4e5'], ctx)).toBe(3);
 
     const text = io.text();
     expect(text).toMatch(new RegExp(`${MEMBER}\\s+✗ blocked`));
@@ -42,7 +42,7 @@ describe('check-key-policy', () => {
   it('reports findings as one JSON object for --json', async () => {
     const { ctx, io } = testContext({ readFile: async () => JSON.stringify({ Policy: GRANT_FOR_AWS_RESOURCE_ONLY_POLICY, PolicyName: 'default' }) });
 
-    expect(await runCli(['check-key-policy', '--policy-file', 'get-key-policy.json', '--account', `${MEMBER},222222222222`, '--json'], ctx)).toBe(1);
+    expect(await runCli(['check-key-policy', '--policy-file', 'get-key-policy.json', '--account', `${MEMBER},222222222222`, '--json'], ctx)).toBe(3);
 
     expect(io.stdout).toHaveLength(1);
     const audit = JSON.parse(io.stdout[0]!);
@@ -118,7 +118,7 @@ describe('key-policy', () => {
     const cn = testContext({ readFile: async () => policy });
     expect(await runCli(['check-key-policy', '--policy-file', 'p.json', '--organization-id', 'o-a1b2c3d4e5', '--account', MEMBER, '--partition', 'aws-cn'], cn.ctx)).toBe(0);
     const commercial = testContext({ readFile: async () => policy });
-    expect(await runCli(['check-key-policy', '--policy-file', 'p.json', '--organization-id', 'o-a1b2c3d4e5', '--account', MEMBER], commercial.ctx)).toBe(1);
+    expect(await runCli(['check-key-policy', '--policy-file', 'p.json', '--organization-id', 'o-a1b2c3d4e5', '--account', MEMBER], commercial.ctx)).toBe(3);
   });
 
   it('warns on stderr that o-EXAMPLE is a placeholder', async () => {

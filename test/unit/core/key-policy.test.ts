@@ -50,7 +50,8 @@ describe('analyzeCreateGrant', () => {
   it('lets an explicit Deny win', () => {
     const denied = JSON.parse(CROSS_ACCOUNT_POLICY);
     denied.Statement.push({ Sid: 'NoGrants', Effect: 'Deny', Principal: '*', Action: 'kms:Create*', Resource: '*' });
-    expect(analyzeCreateGrant(JSON.stringify(denied), call)).toMatchObject({ verdict: 'blocked', reasons: ['statement "NoGrants" denies kms:CreateGrant to 111111111111'] });
+    expect(analyzeCreateGrant(JSON.stringify(denied), call)).toMatchObject({ verdict: 'blocked', reasons: ['statement "NoGrants" denies kms:CreateGrant to 111111111111 (an explicit Deny: no Allow statement lifts it; change that statement)'], deniedBy: 'statement "NoGrants"' });
+    expect(analyzeCreateGrant(JSON.stringify(denied), call).fix).toBeUndefined();
   });
 
   it('recommends a statement for the partition the member is in, which then allows it', () => {
