@@ -19,7 +19,42 @@ export interface Parsed {
 export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' },
+  output: { type: 'string' },
+  local: { type: 'boolean' },
+  'local-dir': { type: 'string' },
 } as const satisfies OptionSpec;
+
+export const OUTPUT_FORMATS = ['table', 'json'] as const;
+
+/** `--json`, or `--output json` (the AWS CLI's spelling); `--output table` is the default for people. */
+export function jsonOutput(values: Values): boolean {
+  const output = str(values, 'output');
+  if (output !== undefined) oneOf('output', output, OUTPUT_FORMATS);
+  if (output === 'table' && flag(values, 'json')) throw new UsageError('--output table cannot be used with --json');
+  return flag(values, 'json') || output === 'json';
+}
+
+/** The closest of `candidates` to a mistyped `word` (edit distance at most 2, or a unique prefix), if any. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = current;
+      }
+    }
+    return row[b.length]!;
+  };
+  const prefixed = candidates.filter((c) => word.length >= 3 && c.startsWith(word));
+  if (prefixed.length === 1) return prefixed[0];
+  const scored = candidates.map((c) => ({ c, d: distance(word, c) })).sort((a, b) => a.d - b.d);
+  const best = scored[0];
+  return best && best.d <= Math.min(2, Math.max(1, Math.floor(word.length / 3))) ? best.c : undefined;
+}
 
 /** Options of the commands that reach the deployed stack. */
 export const STACK_OPTIONS = {
@@ -28,13 +63,17 @@ export const STACK_OPTIONS = {
   profile: { type: 'string' },
 } as const satisfies OptionSpec;
 
-export function parse(argv: string[], options: OptionSpec, maxPositionals = 0): Parsed {
+export function parse(argv: string[], options: OptionSpec, maxPositionals = 0, command?: { name: string }): Parsed {
   let parsed: { values: Values; positionals: string[] };
+  const all = { ...COMMON_OPTIONS, ...options };
   try {
-    parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: true }) as typeof parsed;
+    parsed = parseArgs({ args: argv, options: all, strict: true, allowPositionals: true }) as typeof parsed;
   } catch (error) {
     const message = (error as Error).message.split('. To specify a positional')[0]!;
-    throw new UsageError(message);
+    const unknown = /^Unknown option '--?([^']+)'/.exec(message)?.[1];
+    const suggestion = unknown !== undefined ? closest(unknown, Object.keys(all)) : undefined;
+    const help = command ? `; \`amiwarden ${command.name} --help\` lists the options` : '';
+    throw new UsageError(`${message}${suggestion ? `: did you mean --${suggestion}?` : ''}${help}`);
   }
   if (parsed.positionals.length > maxPositionals && !parsed.values.help) {
     throw new UsageError(`unexpected argument ${describe(parsed.positionals[maxPositionals])}`);

@@ -18,8 +18,14 @@ export const STACK_HELP: [string, string][] = [
   ['--profile NAME', 'the AWS profile to use'],
 ];
 
+export const LOCAL_HELP: [string, string][] = [
+  ['--local', 'the local sandbox instead of AWS (docs/cli.md "--local")'],
+  ['--local-dir DIR', 'with --local: where local runs keep their records and reports (default ./amiwarden-local, or $AMIWARDEN_LOCAL_DIR)'],
+];
+
 export const COMMON_HELP: [string, string][] = [
-  ['--json', 'print one JSON object (for scripts)'],
+  ['--json', 'print one JSON object on stdout (for scripts); progress stays on stderr'],
+  ['--output table|json', 'table (default, for people) or json (the same as --json)'],
   ['-h, --help', 'this help'],
 ];
 

@@ -10,6 +10,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionResult, StateProgress } from './execution';
 import { processOutput, type Output } from './output';
 import type { FetchedReport, ReportFormat } from './report';
+import type { SweepResults } from './sweep-results';
 
 export interface ClientOptions {
   region?: string;
@@ -31,12 +32,15 @@ export interface LocalRunOptions {
   onInterrupt: CliContext['onInterrupt'];
   /** compliance-sweep: read this report back from the emulator's bucket before it stops. */
   report?: ReportFormat;
+  /** compliance-sweep: keep the reports in this folder (cli/local-store.ts), for `report --local`. */
+  localDir?: string;
 }
 
 /** An execution this one started (states:startExecution); locally it ran to completion. */
 export interface ChildExecution {
   workflow: string;
   executionArn: string;
+  input?: unknown;
   status: ExecutionResult['status'];
   output?: unknown;
   error?: { name: string; cause: string };
@@ -51,11 +55,24 @@ export interface LocalExecutionResult extends ExecutionResult {
   children: ChildExecution[];
   /** The sweep report, read from the emulator before it stopped (options.report). */
   report?: FetchedReport;
+  /** compliance-sweep: its findings, read from its JSON report before the emulator stopped. */
+  sweepResults?: SweepResults;
+  /** compliance-sweep: the files its reports were saved to (options.localDir). */
+  savedReports?: Record<ReportFormat, string>;
 }
 
 /** Runs a workflow in this process against the emulator (cli/local.ts). */
 export interface LocalRunner {
   run(workflow: string, input: Record<string, unknown>, options: LocalRunOptions): Promise<LocalExecutionResult>;
+  /** The sandbox's central key in us-east-1 and its policy, read from the emulator (check-key-policy --local). */
+  sandboxKeyPolicy(options: Pick<LocalRunOptions, 'onNote' | 'onInterrupt'>): Promise<SandboxKeyPolicy>;
+}
+
+export interface SandboxKeyPolicy {
+  keyArn: string;
+  policy: string;
+  members: string[];
+  organizationId?: string;
 }
 
 export interface CliContext {
@@ -93,19 +110,41 @@ export function defaultContext(): CliContext {
     local: {
       // Loaded on demand: the emulator and the local state machine runner are heavy and only --local needs them.
       run: async (...args) => (await import('./local')).localRunner.run(...args),
+      sandboxKeyPolicy: async (...args) => (await import('./local')).localRunner.sandboxKeyPolicy(...args),
     },
-    onInterrupt: (handler) => {
-      // A listener replaces Node's default exit on the signal: clean up, then exit as a signal would.
-      const listener = (signal: NodeJS.Signals) => {
+    onInterrupt: interruptHandlers(),
+  };
+}
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM: the handlers registered, newest first (the emulator is stopped
+ * before the command says what it stopped), then the process exits as a signal would (130, 143).
+ */
+export function interruptHandlers(proc: Pick<NodeJS.Process, 'on' | 'removeListener' | 'exit'> = process): CliContext['onInterrupt'] {
+  const handlers: (() => void)[] = [];
+  const listener = (signal: NodeJS.Signals) => {
+    for (const handler of [...handlers].reverse()) {
+      try {
         handler();
-        process.exit(signal === 'SIGINT' ? 130 : 143);
-      };
-      process.once('SIGINT', listener);
-      process.once('SIGTERM', listener);
-      return () => {
-        process.removeListener('SIGINT', listener);
-        process.removeListener('SIGTERM', listener);
-      };
-    },
+      } catch {
+        // keep going: the others must run
+      }
+    }
+    proc.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  return (handler) => {
+    if (handlers.length === 0) {
+      proc.on('SIGINT', listener);
+      proc.on('SIGTERM', listener);
+    }
+    handlers.push(handler);
+    return () => {
+      const i = handlers.lastIndexOf(handler);
+      if (i >= 0) handlers.splice(i, 1);
+      if (handlers.length === 0) {
+        proc.removeListener('SIGINT', listener);
+        proc.removeListener('SIGTERM', listener);
+      }
+    };
   };
 }

@@ -5,6 +5,7 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { aws } from './errors';
 import { json, seconds, type Output, type Style } from './output';
+import { targetOf } from './targets';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 export const TERMINAL: readonly ExecutionStatus[] = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
@@ -17,6 +18,8 @@ export interface StateProgress {
   error?: string;
   /** A state of an execution this one started (locally, children run inside the parent). */
   child?: boolean;
+  /** What the state is about (cli/targets.ts), e.g. `111111111111 us-east-1 web`. */
+  target?: string;
 }
 
 export interface StateSummary {
@@ -74,7 +77,11 @@ const ATTEMPT_SCHEDULED = new Set(['LambdaFunctionScheduled', 'TaskScheduled', '
  * Keeps what it needs across polls (start time, the state in progress, retries).
  */
 export class HistoryReader {
+  /** @param target what the execution is about (cli/targets.ts): the label of states whose input names nothing more precise. */
+  constructor(private readonly target?: string) {}
   private startedAt?: number;
+  /** The targets of the entries of each state not exited yet, oldest first. */
+  private openTargets = new Map<string, (string | undefined)[]>();
   private current?: string;
   private failedInCurrent = false;
   lastEventId = 0;
@@ -90,21 +97,26 @@ export class HistoryReader {
     if (ENTERED.test(type) && event.stateEnteredEventDetails?.name) {
       this.current = event.stateEnteredEventDetails.name;
       this.failedInCurrent = false;
-      return [{ type: 'entered', state: this.current, elapsedMs }];
+      const target = targetOf(parseOutput(event.stateEnteredEventDetails.input)) ?? this.target;
+      this.openTargets.set(this.current, [...(this.openTargets.get(this.current) ?? []), target]);
+      return [{ type: 'entered', state: this.current, elapsedMs, ...labelled(target) }];
     }
     if (EXITED.test(type) && event.stateExitedEventDetails?.name) {
       const state = event.stateExitedEventDetails.name;
       if (state === this.current) this.current = undefined;
-      return [{ type: 'exited', state, elapsedMs }];
+      const [target, ...rest] = this.openTargets.get(state) ?? [this.target];
+      if (rest.length) this.openTargets.set(state, rest);
+      else this.openTargets.delete(state);
+      return [{ type: 'exited', state, elapsedMs, ...labelled(target ?? this.target) }];
     }
     if (ATTEMPT_FAILED.has(type) && this.current) {
       this.failedInCurrent = true;
       const d = failureDetails(event);
-      return [{ type: 'failed', state: this.current, elapsedMs, ...(d ? { error: d.name } : {}) }];
+      return [{ type: 'failed', state: this.current, elapsedMs, ...(d ? { error: d.name } : {}), ...labelled(this.openTargets.get(this.current)?.[0] ?? this.target) }];
     }
     if (ATTEMPT_SCHEDULED.has(type) && this.current && this.failedInCurrent) {
       this.failedInCurrent = false;
-      return [{ type: 'retried', state: this.current, elapsedMs }];
+      return [{ type: 'retried', state: this.current, elapsedMs, ...labelled(this.openTargets.get(this.current)?.[0] ?? this.target) }];
     }
     const durationMs = this.startedAt !== undefined && at !== undefined ? at - this.startedAt : undefined;
     const withDuration = durationMs !== undefined ? { durationMs } : {};
@@ -125,6 +137,8 @@ export class HistoryReader {
     return [];
   }
 }
+
+const labelled = (target: string | undefined) => (target !== undefined ? { target } : {});
 
 function failureDetails(event: HistoryEvent): { name: string; cause: string } | undefined {
   const d =
@@ -176,12 +190,14 @@ export interface FollowOptions {
   pollIntervalMs: number;
   /** Stop following (not the execution) after this long; undefined = until it ends. */
   timeoutMs?: number;
+  /** What the execution is about (cli/targets.ts), for the progress lines. */
+  target?: string;
   now: () => number;
 }
 
 /** Polls the history until the execution ends, reporting each state as it starts and ends. */
 export async function followExecution(sfn: SFNClient, executionArn: string, options: FollowOptions): Promise<ExecutionResult> {
-  const reader = new HistoryReader();
+  const reader = new HistoryReader(options.target);
   const tracker = new StateTracker();
   const deadline = options.timeoutMs !== undefined ? options.now() + options.timeoutMs : undefined;
   for (;;) {
@@ -229,19 +245,36 @@ export async function readExecution(sfn: SFNClient, executionArn: string): Promi
   };
 }
 
-/** One line per state event, for people. */
+/**
+ * One line per state event, for people, on stderr (stdout is for the result): when, which target
+ * (`[111111111111 us-east-1 web]`), and the state started (→), finished (✓ and how long it took),
+ * failed (✗, its error and time) or retried (↻).
+ */
 export function progressPrinter(io: Output, s: Style): (p: StateProgress) => void {
+  const open = new Map<string, number[]>();
+  const key = (p: StateProgress) => `${p.target ?? ''}\u0000${p.state}`;
+  const took = (p: StateProgress, close: boolean) => {
+    const starts = open.get(key(p));
+    const start = starts?.[0];
+    if (close && starts) {
+      if (starts.length > 1) open.set(key(p), starts.slice(1));
+      else open.delete(key(p));
+    }
+    return start !== undefined ? s.dim(`  ${seconds(Math.max(0, p.elapsedMs - start))}`) : '';
+  };
   return (p) => {
-    const at = s.dim(`+${seconds(p.elapsedMs).padStart(6)}`) + (p.child ? s.dim('    ↳') : '');
+    const at = s.dim(`+${seconds(p.elapsedMs).padStart(6)}`);
+    const label = `${at}  ${s.cyan(`[${p.target ?? '?'}]`)}`;
     switch (p.type) {
       case 'entered':
-        return io.out(`${at}  ${s.dim('→')} ${p.state}`);
+        open.set(key(p), [...(open.get(key(p)) ?? []), p.elapsedMs]);
+        return io.err(`${label}  ${s.dim('→')} ${p.state}`);
       case 'exited':
-        return io.out(`${at}  ${s.green('✓')} ${p.state}`);
+        return io.err(`${label}  ${s.green('✓')} ${p.state}${took(p, true)}`);
       case 'failed':
-        return io.out(`${at}  ${s.red('✗')} ${p.state}${p.error ? `: ${p.error}` : ''}`);
+        return io.err(`${label}  ${s.red('✗')} ${p.state}${p.error ? `: ${p.error}` : ''}${took(p, false)}`);
       case 'retried':
-        return io.out(`${at}  ${s.yellow('↻')} ${p.state}: retrying`);
+        return io.err(`${label}  ${s.yellow('↻')} ${p.state}: retrying`);
     }
   };
 }

@@ -1,8 +1,8 @@
 /** key-policy: the statements the central key needs; check-key-policy: what in a live policy blocks members. */
 import { GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { auditKeyPolicy, recommendedKeyPolicyStatements, type KeyPolicyAudit } from '../core/key-policy';
-import { isRoleName, type KeyArn } from '../core/identifiers';
-import { accountId, flag, keyArn, organizationId, parse, partition, profileName, str, strList } from './args';
+import { isRoleName, parseKeyArn, type KeyArn } from '../core/identifiers';
+import { accountId, flag, jsonOutput, keyArn, organizationId, parse, partition, profileName, str, strList, type Values } from './args';
 import { COMMON_HELP, helpText, type Command } from './command';
 import type { CliContext } from './context';
 import { aws, EXIT, UsageError } from './errors';
@@ -15,15 +15,18 @@ export const keyPolicyCommand: Command = {
   options: [
     ['--organization-id o-…', 'scope the statements to this organization (default: the placeholder o-EXAMPLE)'],
     ['--partition NAME', 'the partition of the member accounts: aws (default), aws-cn or aws-us-gov'],
+    ['--local', 'accepted for symmetry: key-policy makes no AWS call, with or without it'],
     ...COMMON_HELP,
   ],
   examples: ['amiwarden key-policy --organization-id o-a1b2c3d4e5 > statements.json'],
   async run(argv, ctx) {
-    const { values } = parse(argv, { 'organization-id': { type: 'string' }, partition: { type: 'string' } });
+    const { values } = parse(argv, { 'organization-id': { type: 'string' }, partition: { type: 'string' } }, 0, this);
     if (flag(values, 'help')) return help(this, ctx);
+    if (values['local-dir'] !== undefined) throw new UsageError('--local-dir does not apply to key-policy (it keeps nothing)');
+    jsonOutput(values);
     const org = str(values, 'organization-id') !== undefined ? organizationId('organization-id', str(values, 'organization-id')) : undefined;
     const fragment = { Statement: recommendedKeyPolicyStatements(org, partition('partition', str(values, 'partition') ?? 'aws')) };
-    ctx.io.out(flag(values, 'json') ? JSON.stringify(fragment) : json(fragment));
+    ctx.io.out(jsonOutput(values) ? JSON.stringify(fragment) : json(fragment));
     if (!org) ctx.io.err('note: o-EXAMPLE is a placeholder: pass --organization-id with your organization (aws organizations describe-organization)');
     return EXIT.ok;
   },
@@ -41,9 +44,11 @@ export const checkKeyPolicyCommand: Command = {
     ['--member-role-name NAME', 'the member role that creates the grant (default amiwarden-member)'],
     ['--partition NAME', "with --policy-file: the members' partition, aws (default), aws-cn or aws-us-gov (with --key: the key's)"],
     ['--profile NAME', 'the AWS profile to use'],
+    ['--local', "check the sandbox's central key (us-east-1) for its members, read from the emulator; no --key or --policy-file"],
     ...COMMON_HELP,
   ],
   examples: [
+    'amiwarden check-key-policy --local',
     'amiwarden check-key-policy --key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --organization-id o-a1b2c3d4e5',
     'amiwarden check-key-policy --policy-file policy.json --account 444455556666 --account 777788889999 --json',
   ],
@@ -56,11 +61,14 @@ export const checkKeyPolicyCommand: Command = {
       'member-role-name': { type: 'string' },
       partition: { type: 'string' },
       profile: { type: 'string' },
-    });
+    }, 0, this);
     if (flag(values, 'help')) return help(this, ctx);
+    const asJson = jsonOutput(values);
+    if (values['local-dir'] !== undefined) throw new UsageError('--local-dir does not apply to check-key-policy (it keeps nothing)');
+    if (flag(values, 'local')) return checkSandbox(ctx, values, asJson);
     const keyValue = str(values, 'key');
     const file = str(values, 'policy-file');
-    if ((keyValue === undefined) === (file === undefined)) throw new UsageError('give exactly one of --key ARN or --policy-file FILE');
+    if ((keyValue === undefined) === (file === undefined)) throw new UsageError('give exactly one of --key ARN or --policy-file FILE (or --local)');
     const key = keyValue !== undefined ? keyArn('key', keyValue) : undefined;
     const partitionValue = str(values, 'partition');
     const memberPartition = partitionValue !== undefined ? partition('partition', partitionValue) : (key?.partition ?? 'aws');
@@ -81,11 +89,34 @@ export const checkKeyPolicyCommand: Command = {
       memberRoleName: roleName,
     });
     const source = key ? key.arn : file!;
-    if (flag(values, 'json')) ctx.io.out(JSON.stringify({ source, ...audit }));
-    else printAudit(ctx, source, audit);
-    return audit.verdict === 'allowed' ? EXIT.ok : EXIT.attention;
+    return report(ctx, asJson, source, audit);
   },
 };
+
+function report(ctx: CliContext, asJson: boolean, source: string, audit: KeyPolicyAudit): number {
+  if (asJson) ctx.io.out(JSON.stringify({ source, ...audit }));
+  else printAudit(ctx, source, audit);
+  return audit.verdict === 'allowed' ? EXIT.ok : EXIT.attention;
+}
+
+/** --local: the sandbox's central key policy, for its members, in its organization. */
+async function checkSandbox(ctx: CliContext, values: Values, asJson: boolean): Promise<number> {
+  for (const option of ['key', 'policy-file', 'profile', 'partition']) if (values[option] !== undefined) throw new UsageError(`--${option} cannot be used with --local`);
+  const accounts = strList(values, 'account').map((a) => accountId('account', a));
+  const org = str(values, 'organization-id') !== undefined ? organizationId('organization-id', str(values, 'organization-id')) : undefined;
+  const roleName = str(values, 'member-role-name') ?? 'amiwarden-member';
+  if (!isRoleName(roleName)) throw new UsageError(`invalid --member-role-name: expected an IAM role name, got ${JSON.stringify(roleName)}`);
+  const e = style(ctx.io.errColor ?? ctx.io.color);
+  const sandbox = await ctx.local.sandboxKeyPolicy({ onNote: (t) => ctx.io.err(e.dim(t)), onInterrupt: ctx.onInterrupt });
+  const key = parseKeyArn(sandbox.keyArn);
+  const audit = auditKeyPolicy(sandbox.policy, {
+    accounts: accounts.length ? accounts : sandbox.members,
+    ...((org ?? sandbox.organizationId) ? { organizationId: org ?? sandbox.organizationId } : {}),
+    ...(key ? { keyAccount: key.account } : {}),
+    memberRoleName: roleName,
+  });
+  return report(ctx, asJson, sandbox.keyArn, audit);
+}
 
 async function livePolicy(ctx: CliContext, key: KeyArn, profile: string | undefined): Promise<string> {
   const kms = ctx.clients.kms({ region: key.region, ...(profile ? { profile } : {}) });

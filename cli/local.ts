@@ -5,17 +5,22 @@
  * sandbox than the organization: an image to re-encrypt, problems for the sweep to find and a bucket
  * for its reports (SCENARIOS). The emulator is stopped by its pid at the end, and on Ctrl-C.
  */
+import path from 'node:path';
+import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig } from '../emulator/accounts';
 import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, handlerLogging, lambdaEnvironment } from '../local/environment';
 import { buildOrganization, HOME_REGION, registerImage, type Organization } from '../local/organization';
-import type { ExecutionReport } from '../local/state-machine';
+import type { ExecutionReport, StateEvent } from '../local/state-machine';
 import { WORKFLOWS } from '../local/workflows';
 import type { ChildExecution, LocalExecutionResult, LocalRunner, LocalRunOptions } from './context';
 import { CliError } from './errors';
 import { StateTracker, type StateProgress } from './execution';
-import { FORMAT_FIELD, readReportAt } from './report';
+import { saveReports } from './local-store';
+import { FORMAT_FIELD, readReportAt, REPORT_FORMATS, type FetchedReport, type ReportFormat } from './report';
+import { sweepResultsFrom } from './sweep-results';
+import { executionTarget, targetOf } from './targets';
 
 /** The report bucket of a local sweep (in the emulator's central account). */
 export const SANDBOX_REPORT_BUCKET = 'amiwarden-reports-sandbox';
@@ -72,23 +77,58 @@ const SCENARIOS: Record<string, (c: ScenarioContext) => Promise<Prepared>> = {
   },
 };
 
+async function startSandboxEmulator(): Promise<Emulator> {
+  try {
+    return await startEmulator();
+  } catch (error) {
+    // One line (what to install), never the Python traceback that may follow it.
+    throw new CliError(`cannot start the emulator: ${(error as Error).message.split('\n')[0]}`, 1, { cause: error });
+  }
+}
+
 export const localRunner: LocalRunner = {
+  async sandboxKeyPolicy(options) {
+    process.env.AMIWARDEN_LOG_LEVEL ??= 'SILENT';
+    const emulator = await startSandboxEmulator();
+    options.onNote(`emulator listening on ${emulator.endpoint} (pid ${emulator.pid})`);
+    const removeInterrupt = options.onInterrupt(() => {
+      try {
+        process.kill(emulator.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      options.onNote(`emulator stopped (pid ${emulator.pid})`);
+    });
+    try {
+      const org = await buildOrganization(emulator, { withOrganization: true });
+      const keyArn = org.keyArns[HOME_REGION]!;
+      const kms = new KMSClient(clientConfig(emulator, org.centralAccount, HOME_REGION));
+      const policy = (await kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }))).Policy ?? '';
+      options.onNote(`sandbox organization ${org.organizationId ?? '(none)'}: central ${org.centralAccount}, members ${org.members.map((m) => m.account).join(', ')}`);
+      return { keyArn, policy, members: org.members.map((m) => m.account), ...(org.organizationId ? { organizationId: org.organizationId } : {}) };
+    } finally {
+      removeInterrupt();
+      await emulator.stop();
+      options.onNote(`emulator stopped (pid ${emulator.pid})`);
+    }
+  },
+
   async run(workflow, requested, options) {
     const scenario = SCENARIOS[workflow];
     if (!WORKFLOWS[workflow] || !scenario) throw new CliError(`the ${workflow} workflow cannot run locally yet (local/workflows.ts or cli/local.ts does not list it)`);
     // The handlers' logs, when asked for, go to stderr: stdout is the CLI's (one JSON object with --json).
     handlerLogging(options.verbose);
 
-    let emulator: Emulator;
-    try {
-      emulator = await startEmulator();
-    } catch (error) {
-      throw new CliError(`cannot start the emulator: ${(error as Error).message.split('\n')[0]}`, 1, { cause: error });
-    }
+    const emulator = await startSandboxEmulator();
     options.onNote(`emulator listening on ${emulator.endpoint} (pid ${emulator.pid})`);
     const removeInterrupt = options.onInterrupt(() => {
-      // Ctrl-C: the emulator must not outlive us; the caller's handler ends the process.
-      process.kill(emulator.pid, 'SIGTERM');
+      // Ctrl-C: the emulator must not outlive us; the caller's handler says what stopped and ends the process.
+      try {
+        process.kill(emulator.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      options.onNote(`emulator stopped (pid ${emulator.pid})`);
     });
     try {
       const org = await buildOrganization(emulator);
@@ -99,7 +139,7 @@ export const localRunner: LocalRunner = {
       const tracker = new StateTracker();
       const classify = childClassifier();
       const report = await runWorkflow(workflow, prepared.input, {
-        onState: (event) => {
+        onState: (event: StateEvent) => {
           const p = classify(event);
           if (!p.child) tracker.add(p);
           options.onState(p);
@@ -116,12 +156,22 @@ export const localRunner: LocalRunner = {
         sandbox: { planted: prepared.planted, ...(prepared.reportBucket ? { reportBucket: prepared.reportBucket } : {}) },
         children: flatten(report.children),
       };
-      if (options.report && report.status === 'SUCCEEDED') {
-        // The bucket goes away with the emulator: read the report now.
+      if (workflow === 'compliance-sweep' && report.status === 'SUCCEEDED') {
+        // The bucket goes away with the emulator: read the reports now, and keep them in the reports folder.
         const output = report.output as { runId?: string; reports?: Record<string, string> } | undefined;
-        const url = output?.reports?.[FORMAT_FIELD[options.report]];
-        if (!url) throw new CliError(`the sweep succeeded but its output names no ${options.report} report`);
-        result.report = await readReportAt(s3For(emulator, org), url, options.report, output?.runId ?? report.executionArn.split(':').pop()!);
+        const run = output?.runId ?? report.executionArn.split(':').pop()!;
+        const fetched: Partial<Record<ReportFormat, FetchedReport>> = {};
+        for (const format of REPORT_FORMATS) {
+          const url = output?.reports?.[FORMAT_FIELD[format]];
+          if (!url) throw new CliError(`the sweep succeeded but its output names no ${format} report`);
+          fetched[format] = await readReportAt(s3For(emulator, org), url, format, run);
+        }
+        result.sweepResults = sweepResultsFrom(fetched.json!);
+        if (options.report) result.report = fetched[options.report]!;
+        if (options.localDir) {
+          result.savedReports = await saveReports(options.localDir, run, fetched as Record<ReportFormat, FetchedReport>);
+          options.onNote(`reports kept in ${path.join(options.localDir, 'sweeps', run)}/ (\`amiwarden report --local\` prints the latest)`);
+        }
       }
       return result;
     } finally {
@@ -138,6 +188,7 @@ function flatten(children: ExecutionReport[]): ChildExecution[] {
     {
       workflow: c.workflow,
       executionArn: c.executionArn,
+      ...(c.input !== undefined ? { input: c.input } : {}),
       status: c.status,
       ...(c.output !== undefined ? { output: c.output } : {}),
       ...(c.error ? { error: c.error } : {}),
@@ -149,18 +200,19 @@ function flatten(children: ExecutionReport[]): ChildExecution[] {
 
 /**
  * Locally, a child execution runs inside the parent's states:startExecution task and its state
- * events reach the same onState, in no reliable order with the parent's (each execution's event log
- * is read on its own). Tell them apart by their clock: runWorkflow reports `elapsedMs = now - start`
- * of the execution that emitted the event, so `now - elapsedMs` is that execution's start. The first
- * event is the parent's; an event from another start is a child's, and is re-timed on the parent's clock.
+ * events reach the same onState, interleaved with the parent's. Each event names the execution
+ * that ran it: the first one's is the parent; any other is a child, re-timed on the parent's
+ * clock. Each event is labelled with its target (cli/targets.ts): what its state's input names
+ * (a Map iteration's account and region), else what its execution's input names.
  */
-export function childClassifier(now: () => number = Date.now): (event: StateProgress) => StateProgress {
-  let parentStart: number | undefined;
+export function childClassifier(now: () => number = Date.now): (event: StateEvent) => StateProgress {
+  let parent: { arn: string; start: number } | undefined;
   return (event) => {
     const at = now();
-    const start = at - event.elapsedMs;
-    parentStart ??= start;
-    if (Math.abs(start - parentStart) <= 2) return event;
-    return { ...event, elapsedMs: at - parentStart, child: true };
+    parent ??= { arn: event.execution.executionArn, start: at - event.elapsedMs };
+    const target = targetOf(event.input) ?? executionTarget(event.execution.workflow, event.execution.input);
+    const progress: StateProgress = { type: event.type, state: event.state, elapsedMs: event.elapsedMs, target, ...(event.error ? { error: event.error } : {}) };
+    if (event.execution.executionArn === parent.arn) return progress;
+    return { ...progress, elapsedMs: at - parent.start, child: true };
   };
 }

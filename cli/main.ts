@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { helpText, type Command } from './command';
 import { defaultContext, type CliContext } from './context';
+import { closest } from './args';
 import { CliError, EXIT } from './errors';
 import { executionsCommand, showCommand } from './executions';
 import { checkKeyPolicyCommand, keyPolicyCommand } from './key-policy';
@@ -26,7 +27,10 @@ export function usage(): string[] {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
-    'Run `amiwarden <command> --help` for its options. Exit codes: 0 done, 1 failed (AWS or the workflow), 2 bad input.',
+    'Every command takes --local (the sandbox emulator instead of AWS), --json (or --output json) and --help.',
+    'Progress goes to stderr; stdout carries only the result.',
+    'Exit codes: 0 done (or nothing to do), 1 failed, 2 bad input, 3 found something that needs a person, 130 interrupted.',
+    'Run `amiwarden <command> --help` for its options.',
     'Docs: docs/cli.md',
   ];
 }
@@ -38,7 +42,8 @@ export async function runCli(argv: string[], context: Partial<CliContext> = {}):
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const topic = name === 'help' ? rest[0] : undefined;
       const command = topic ? find(topic) : undefined;
-      (command ? helpText(command) : usage()).forEach((l) => ctx.io.out(l));
+      // Without a command it is a usage error: the usage goes to stderr, stdout stays empty.
+      (command ? helpText(command) : usage()).forEach((l) => (name === undefined ? ctx.io.err(l) : ctx.io.out(l)));
       if (name === undefined) return EXIT.usage;
       return EXIT.ok;
     }
@@ -53,14 +58,17 @@ export async function runCli(argv: string[], context: Partial<CliContext> = {}):
     const message = cli ? cli.message : `unexpected error: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
     const exitCode = cli ? cli.exitCode : EXIT.failed;
     ctx.io.err(`amiwarden: ${message}`);
-    if (argv.includes('--json')) ctx.io.out(JSON.stringify({ ok: false, error: { message, exitCode } }));
+    if (argv.includes('--json') || argv.some((a, i) => (a === '--output' && argv[i + 1] === 'json') || a === '--output=json')) ctx.io.out(JSON.stringify({ ok: false, error: { message, exitCode } }));
     return exitCode;
   }
 }
 
 function find(name: string): Command {
   const command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new CliError(`unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`, EXIT.usage);
+  if (!command) {
+    const suggestion = closest(name, COMMANDS.map((c) => c.name));
+    throw new CliError(`unknown command ${JSON.stringify(name)}${suggestion ? `: did you mean ${suggestion}?` : ''}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`, EXIT.usage);
+  }
   return command;
 }
 

@@ -9,6 +9,8 @@ export interface Output {
   err(line: string): void;
   /** Whether ANSI colours may be used on stdout. */
   readonly color: boolean;
+  /** Whether ANSI colours may be used on stderr (default: as on stdout). */
+  readonly errColor?: boolean;
 }
 
 export function processOutput(stream: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process, env = process.env): Output {
@@ -16,6 +18,7 @@ export function processOutput(stream: { stdout: NodeJS.WriteStream; stderr: Node
     out: (line) => void stream.stdout.write(`${line}\n`),
     err: (line) => void stream.stderr.write(`${line}\n`),
     color: stream.stdout.isTTY === true && !env.NO_COLOR,
+    errColor: stream.stderr.isTTY === true && !env.NO_COLOR,
   };
 }
 

@@ -5,8 +5,12 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describe } from '../core/identifiers';
-import { flag, oneOf, parse, STACK_OPTIONS, str } from './args';
-import { COMMON_HELP, helpText, STACK_HELP, type Command } from './command';
+import { flag, jsonOutput, oneOf, parse, STACK_OPTIONS, str } from './args';
+import { COMMON_HELP, helpText, LOCAL_HELP, STACK_HELP, type Command } from './command';
+import { localDir, readLocalReport } from './local-store';
+import { style, table } from './output';
+import { paintSeverity } from './sweep-output';
+import { sweepResultsFrom, type SweepFinding } from './sweep-results';
 import { awsErrorLine, CliError, EXIT, UsageError } from './errors';
 import type { Output } from './output';
 import { stackOutputs, stackTarget } from './stack';
@@ -136,32 +140,45 @@ export const reportCommand: Command = {
   options: [
     ['--latest', 'the latest sweep\'s report (the default)'],
     ['<run-id>', 'this sweep\'s report (the execution name, as `executions` lists it)'],
-    ['--format md|csv|json', 'what to print (default md); --json prints the JSON report object'],
+    ['--format md|csv|json|table', 'what to print (default md): a report as stored, or the findings as a table; --json prints the JSON report object'],
     ['--bucket NAME', `the report bucket (default: the stack output ${REPORT_BUCKET_OUTPUT})`],
-    ['--local', 'not offered: see `amiwarden sweep --local --report md`'],
     ...STACK_HELP,
+    ['--local', 'a report a `sweep --local` kept in the local folder (no emulator needed)'],
+    LOCAL_HELP[1]!,
     ...COMMON_HELP,
   ],
   examples: [
     'amiwarden report --latest --stack amiwarden-prod',
     'amiwarden report 2026-11-20-daily --format csv --bucket amiwarden-reports-prod > findings.csv',
     'amiwarden report --json | jq \'.summary.bySeverity\'',
+    'amiwarden report --local --output table',
   ],
   async run(argv, ctx) {
-    const { values, positionals } = parse(argv, { ...STACK_OPTIONS, latest: { type: 'boolean' }, format: { type: 'string' }, bucket: { type: 'string' }, local: { type: 'boolean' } }, 1);
+    const { values, positionals } = parse(argv, { ...STACK_OPTIONS, latest: { type: 'boolean' }, format: { type: 'string' }, bucket: { type: 'string' } }, 1, this);
     if (flag(values, 'help')) {
       helpText(this).forEach((l) => ctx.io.out(l));
       return EXIT.ok;
     }
-    if (flag(values, 'local')) {
-      throw new UsageError('report --local is not offered: the emulator and its report bucket last only as long as one command; print the report of a local sweep with `amiwarden sweep --local --report md|csv|json`');
-    }
     if (flag(values, 'latest') && positionals.length) throw new UsageError('give either --latest or a run id, not both');
     const run = positionals.length ? runId('run id', positionals[0]) : undefined;
-    const asJson = flag(values, 'json');
-    const formatValue = str(values, 'format');
-    const format = formatValue !== undefined ? oneOf('format', formatValue, REPORT_FORMATS) : asJson ? 'json' : 'md';
-    if (asJson && format !== 'json') throw new UsageError(`--json prints the JSON report; --format ${format} cannot be used with it`);
+    const asJson = jsonOutput(values);
+    const formatValue = str(values, 'format') ?? (str(values, 'output') === 'table' ? 'table' : undefined);
+    const chosen = formatValue !== undefined ? oneOf('format', formatValue, [...REPORT_FORMATS, 'table'] as const) : asJson ? 'json' : 'md';
+    if (asJson && chosen !== 'json') throw new UsageError(`--json prints the JSON report; --format ${chosen} cannot be used with it`);
+    // A table is read from the JSON report.
+    const format: ReportFormat = chosen === 'table' ? 'json' : chosen;
+    const print = (report: FetchedReport) => {
+      if (asJson) ctx.io.out(JSON.stringify(reportObject(report)));
+      else if (chosen === 'table') printFindingsTable(ctx.io, sweepResultsFrom(report).findings);
+      else printReportText(ctx.io, report);
+      return EXIT.ok;
+    };
+    const local = flag(values, 'local') ? localDir(str(values, 'local-dir'), ctx.env) : undefined;
+    if (local === undefined && values['local-dir'] !== undefined) throw new UsageError('--local-dir is for --local');
+    if (local !== undefined) {
+      for (const option of ['bucket', 'stack', 'stack-region', 'profile']) if (values[option] !== undefined) throw new UsageError(`--${option} cannot be used with --local`);
+      return print(await readLocalReport(local, run, format));
+    }
     const explicitBucket = str(values, 'bucket') !== undefined ? bucketName('bucket', str(values, 'bucket')) : undefined;
     if (explicitBucket && str(values, 'stack') !== undefined) throw new UsageError('--stack cannot be used with --bucket');
     const target = stackTarget(values, ctx);
@@ -177,9 +194,22 @@ export const reportCommand: Command = {
         throw new CliError(`the ${REPORT_BUCKET_OUTPUT} output of ${target.stack} is not a bucket name: ${JSON.stringify(value)}`);
       }
     }
-    const report = await readReport(ctx.clients.s3(target.client), bucket, run, format);
-    if (asJson) ctx.io.out(JSON.stringify(reportObject(report)));
-    else printReportText(ctx.io, report);
-    return EXIT.ok;
+    return print(await readReport(ctx.clients.s3(target.client), bucket, run, format));
   },
 };
+
+/** The findings, one row each, most severe first. */
+export function printFindingsTable(io: Output, findings: SweepFinding[]): void {
+  const s = style(io.color);
+  const order: Record<string, number> = { high: 0, medium: 1, low: 2 };
+  const rows = [...findings].sort((a, b) => (order[a.severity] ?? 3) - (order[b.severity] ?? 3) || a.account.localeCompare(b.account) || a.region.localeCompare(b.region));
+  if (rows.length === 0) {
+    io.err('no findings');
+    return;
+  }
+  table(
+    ['ACCOUNT', 'REGION', 'RESOURCE', 'FINDING', 'SEVERITY', 'REMEDIATION'],
+    rows.map((f) => [f.account, f.region, f.resource, f.finding, paintSeverity(f.severity, s), f.remediation ? f.remediation.workflow : 'needs a person']),
+    s,
+  ).forEach((l) => io.out(l));
+}

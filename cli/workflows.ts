@@ -114,7 +114,7 @@ export const WORKFLOW_COMMANDS: WorkflowCommand[] = [
       ['--dry-run', 'find and plan only: no remediation is started, even with --mode enforce'],
       ['--accounts IDS', 'only these accounts (comma-separated or repeated; with --local: default both sandbox members)'],
       ['--regions REGIONS', 'only these regions (comma-separated or repeated)'],
-      ['--report md|csv|json', 'when the sweep has succeeded, print its report (read from the report bucket)'],
+      ['--report md|csv|json', 'when the sweep has succeeded, print its report (read from the report bucket); csv: the CSV alone on stdout'],
     ],
     examples: [
       'amiwarden sweep --mode report --regions us-east-1,eu-west-1 --stack amiwarden-prod --json',

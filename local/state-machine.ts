@@ -67,6 +67,7 @@ function resolveStates(machine: JsonObject, tasks: Record<string, string>, servi
 export interface ExecutionReport {
   workflow: string;
   executionArn: string;
+  input?: unknown;
   status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   output?: unknown;
   error?: { name: string; cause: string };
@@ -81,9 +82,22 @@ export interface ExecutionReport {
   children: ExecutionReport[];
 }
 
+/** A state starting or ending, in the execution that ran it (a child's events reach the same onState). */
+export interface StateEvent {
+  type: 'entered' | 'exited' | 'failed' | 'retried';
+  state: string;
+  /** Since the start of the execution that ran the state. */
+  elapsedMs: number;
+  /** The state's input (what it is about: a Map iteration's item, for one). */
+  input?: unknown;
+  /** A failed state's error name. */
+  error?: string;
+  execution: { workflow: string; executionArn: string; input: unknown };
+}
+
 export interface RunOptions {
   /** Called as each state starts and ends (for progress on the console). */
-  onState?: (event: { type: 'entered' | 'exited' | 'failed' | 'retried'; state: string; elapsedMs: number }) => void;
+  onState?: (event: StateEvent) => void;
   /** Replace a Lambda's handler (by logical id); the default is the real one. */
   handlers?: Record<string, (payload: unknown) => Promise<unknown>>;
   /** Retry waits are shortened to this many milliseconds (the default keeps local runs fast). */
@@ -136,19 +150,21 @@ export async function runWorkflow(workflow: string, input: unknown, options: Run
     context: { Execution: { Id: executionArn, Name: name, StartTime: new Date(started).toISOString(), Input: input as never } },
   });
 
-  const report: ExecutionReport = { workflow, executionArn, status: 'SUCCEEDED', transitions: 0, lambdaInvocations: 0, retries: 0, path: [], durationMs: 0, children };
+  const report: ExecutionReport = { workflow, executionArn, input, status: 'SUCCEEDED', transitions: 0, lambdaInvocations: 0, retries: 0, path: [], durationMs: 0, children };
+  const execution = { workflow, executionArn, input };
   const logs = (async () => {
     for await (const event of run.eventLogs) {
       const elapsedMs = Date.now() - started;
+      const at = { elapsedMs, execution };
       if (event.type === 'StateEntered') {
         report.transitions += 1;
         report.path.push(event.state.name);
-        options.onState?.({ type: 'entered', state: event.state.name, elapsedMs });
-      } else if (event.type === 'StateExited') options.onState?.({ type: 'exited', state: event.state.name, elapsedMs });
-      else if (event.type === 'StateFailed') options.onState?.({ type: 'failed', state: event.state.name, elapsedMs });
+        options.onState?.({ type: 'entered', state: event.state.name, input: event.state.input, ...at });
+      } else if (event.type === 'StateExited') options.onState?.({ type: 'exited', state: event.state.name, input: event.state.input, ...at });
+      else if (event.type === 'StateFailed') options.onState?.({ type: 'failed', state: event.state.name, input: event.state.input, error: event.Error, ...at });
       else if (event.type === 'StateRetried') {
         report.retries += 1;
-        options.onState?.({ type: 'retried', state: event.state.name, elapsedMs });
+        options.onState?.({ type: 'retried', state: event.state.name, input: event.state.input, ...at });
       }
     }
   })();

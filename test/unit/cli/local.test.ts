@@ -142,17 +142,29 @@ describe('remediate-image --local', () => {
 });
 
 describe('child executions in the local progress', () => {
-  it('tells a child\'s states from the parent\'s by the start they are timed from, and re-times them on the parent\'s clock', () => {
+  it('tells a child\'s states from the parent\'s by the execution that ran them, labels each with its target, and re-times children on the parent\'s clock', () => {
     let now = 1_000_000;
     const classify = childClassifier(() => now);
+    const sweep = { workflow: 'compliance-sweep', executionArn: 'arn:aws:states:us-east-1:000000000000:execution:amiwarden-compliance-sweep:p', input: { mode: 'enforce' } };
+    const child = { workflow: 'launch-failure', executionArn: 'arn:aws:states:us-east-1:000000000000:execution:amiwarden-launch-failure:c', input: { account: '111111111111', region: 'us-east-1', autoScalingGroupName: 'web' } };
 
-    expect(classify({ type: 'entered', state: 'Take the request', elapsedMs: 0 })).toEqual({ type: 'entered', state: 'Take the request', elapsedMs: 0 });
-    now += 1800;
-    expect(classify({ type: 'entered', state: 'Start remediations', elapsedMs: 1800 })).toEqual({ type: 'entered', state: 'Start remediations', elapsedMs: 1800 });
-    // A child started at +1800 ms: its own clock says 0, and it has a state named like one of the parent's.
+    expect(classify({ type: 'entered', state: 'Take the request', elapsedMs: 0, execution: sweep })).toEqual({ type: 'entered', state: 'Take the request', elapsedMs: 0, target: 'sweep' });
+    now += 200;
+    // A Map iteration's item names its account and region.
+    expect(classify({ type: 'entered', state: 'Inspect member account', elapsedMs: 200, input: { account: '222222222222', region: 'eu-west-1', runId: 'r' }, execution: sweep })).toMatchObject({ target: '222222222222 eu-west-1' });
+    now += 1600;
+    expect(classify({ type: 'entered', state: 'Start remediations', elapsedMs: 1800, execution: sweep })).toEqual({ type: 'entered', state: 'Start remediations', elapsedMs: 1800, target: 'sweep' });
+    // A child started at +1800 ms: its own clock says 5, and it has a state named like one of the parent's.
     now += 5;
-    expect(classify({ type: 'entered', state: 'Take the request', elapsedMs: 5 })).toEqual({ type: 'entered', state: 'Take the request', elapsedMs: 1805, child: true });
+    expect(classify({ type: 'entered', state: 'Take the request', elapsedMs: 5, execution: child })).toEqual({ type: 'entered', state: 'Take the request', elapsedMs: 1805, child: true, target: '111111111111 us-east-1 web' });
     now += 100;
-    expect(classify({ type: 'exited', state: 'Start re-encryption', elapsedMs: 1905 })).toEqual({ type: 'exited', state: 'Start re-encryption', elapsedMs: 1905 });
+    expect(classify({ type: 'failed', state: 'Grant key access in member account', elapsedMs: 105, error: 'TransientAwsError', input: { request: child.input }, execution: child })).toEqual({
+      type: 'failed',
+      state: 'Grant key access in member account',
+      elapsedMs: 1905,
+      error: 'TransientAwsError',
+      child: true,
+      target: '111111111111 us-east-1 web',
+    });
   });
 });

@@ -1,4 +1,7 @@
 /** A CLI context for tests: captured output, real SDK clients (mocked with aws-sdk-client-mock), no waiting. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { sdkStreamMixin } from '@smithy/core/serde';
@@ -16,11 +19,15 @@ export function testContext(overrides: Partial<CliContext> = {}) {
     run: jest.fn(async () => {
       throw new Error('the local runner was not expected to run');
     }),
+    sandboxKeyPolicy: jest.fn(async () => {
+      throw new Error('the local runner was not expected to run');
+    }),
   };
   const ctx: CliContext = {
     io,
     clients: sdkClients,
-    env: {},
+    // --local runs keep their records in a folder of their own per test.
+    env: { AMIWARDEN_LOCAL_DIR: mkdtempSync(path.join(tmpdir(), 'amiwarden-local-')) },
     sleep: async (ms) => {
       sleeps.push(ms);
       clock += ms;
