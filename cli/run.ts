@@ -188,7 +188,8 @@ function printSummary(io: Output, s: Style, spec: WorkflowCommand, result: Execu
   // Not the output field by field: the plan or result below reads it.
   printResult(io, s, result, spec.printOutput ?? (() => undefined));
   let counts = noCounts();
-  if (result.status === 'SUCCEEDED' && result.output && typeof result.output === 'object') {
+  const unread = spec.workflow === 'compliance-sweep' && !pc.sweepResults;
+  if (result.status === 'SUCCEEDED' && result.output && typeof result.output === 'object' && !unread) {
     io.out('');
     io.out(s.bold(pc.plan ? 'Plan (nothing was changed):' : 'What it did:'));
     counts = printPlanOrResult(io, s, spec.workflow, result.output as Record<string, unknown>, pc);
@@ -201,7 +202,11 @@ function printSummary(io: Output, s: Style, spec: WorkflowCommand, result: Execu
   if (localResult?.savedReports) io.out(s.dim(`reports: ${localResult.savedReports.md}, .csv, .json (amiwarden report --local)`));
   if (result.status === 'SUCCEEDED') {
     io.out('');
-    io.out(s.bold(countLine(counts, pc.plan)));
+    if (unread) {
+      // The findings could not be read: the counts the sweep's output gives.
+      const o = result.output as { summary?: { findings?: number }; remediationsStarted?: number } | undefined;
+      io.out(s.bold(`${pc.plan ? 'Plan' : 'Result'}: ${o?.summary?.findings ?? '?'} finding(s), ${o?.remediationsStarted ?? 0} remediation(s) started.`));
+    } else io.out(s.bold(countLine(counts, pc.plan)));
   }
   return counts;
 }

@@ -19,7 +19,7 @@ export function targetOf(input: unknown): string | undefined {
     const account = text(o.account);
     const region = text(o.region);
     const group = text(o.autoScalingGroupName);
-    const image = text(o.imageId) ?? text(o.sourceImageId);
+    const image = text(o.sourceImageId) ?? text(o.imageId);
     if (account && region) return [account, region, group].filter(Boolean).join(' ');
     if (image && region) return `${image} ${region}`;
   }

@@ -94,7 +94,8 @@ describe('argument handling', () => {
   it('exits 2 with the command list when no command is given', async () => {
     const { ctx, io } = testContext();
     expect(await runCli([], ctx)).toBe(2);
-    expect(io.text()).toContain('usage: amiwarden <command>');
+    expect(io.stdout).toEqual([]);
+    expect(io.stderr.join('\n')).toContain('usage: amiwarden <command>');
   });
 
   it('answers a refused input with one JSON object too when --json is given', async () => {

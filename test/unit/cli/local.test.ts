@@ -26,15 +26,15 @@ describe('sweep --local', () => {
   it('sweeps the sandbox members by default, asks for the report, and prints the summary, the remediations and the report', async () => {
     const { ctx, io } = testContext();
     const run = jest.fn(async (_workflow: string, input: Record<string, unknown>, options: LocalRunOptions) => {
-      options.onState({ type: 'entered', state: 'Start remediations', elapsedMs: 1800 });
-      options.onState({ type: 'entered', state: 'Diagnose launch failure', elapsedMs: 1900, child: true });
+      options.onState({ type: 'entered', state: 'Start remediations', elapsedMs: 1800, target: 'sweep' });
+      options.onState({ type: 'entered', state: 'Diagnose launch failure', elapsedMs: 1900, child: true, target: '111111111111 us-east-1 web' });
       return localResult({
         input,
         output: { ...SWEEP_OUTPUT, mode: 'enforce', remediationsStarted: 2 },
         sandbox: { planted: [{ imageId: 'ami-0aaaaaaaaaaaaaaaa', name: 'legacy-on-aws-ebs', encryption: 'aws/ebs' }], reportBucket: 'amiwarden-reports-sandbox' },
         children: [
-          { workflow: 'launch-failure', executionArn: 'c1', status: 'SUCCEEDED', output: { status: 'remediated', cause: 'missing-grant', account: '111111111111', autoScalingGroupName: 'web' }, durationMs: 1000 },
-          { workflow: 'reencrypt-and-share', executionArn: 'c2', status: 'SUCCEEDED', output: { status: 'reencrypted-and-shared', sourceImageId: 'ami-0aaaaaaaaaaaaaaaa', imageId: 'ami-0bbbbbbbbbbbbbbbb' }, durationMs: 1400 },
+          { workflow: 'launch-failure', executionArn: 'c1', status: 'SUCCEEDED', output: { status: 'remediated', cause: 'missing-grant', account: '111111111111', region: 'us-east-1', autoScalingGroupName: 'web' }, durationMs: 1000 },
+          { workflow: 'reencrypt-and-share', executionArn: 'c2', status: 'SUCCEEDED', output: { status: 'reencrypted-and-shared', region: 'us-east-1', sourceImageId: 'ami-0aaaaaaaaaaaaaaaa', imageId: 'ami-0bbbbbbbbbbbbbbbb' }, durationMs: 1400 },
           { workflow: 'reencrypt-and-share', executionArn: 'c3', status: 'FAILED', error: { name: 'AwsCallError', cause: '{"errorMessage":"CopyImage failed: quota"}' }, durationMs: 300 },
         ],
         report: { format: 'md', runId: 'local-1', location: 's3://amiwarden-reports-sandbox/sweeps/local-1/report.md', text: '# amiwarden compliance sweep local-1\n\n**4 finding(s)**\n' },
@@ -42,33 +42,37 @@ describe('sweep --local', () => {
     });
     ctx.local.run = run;
 
-    expect(await runCli(['sweep', '--local', '--mode', 'enforce', '--report', 'md'], ctx)).toBe(0);
+    // A remediation failed: that needs a person.
+    expect(await runCli(['sweep', '--local', '--mode', 'enforce', '--report', 'md'], ctx)).toBe(3);
 
     expect(run).toHaveBeenCalledWith('compliance-sweep', { mode: 'enforce', accounts: [...SANDBOX_MEMBERS] }, expect.objectContaining({ report: 'md' }));
     const text = io.text();
-    expect(text).toMatch(/\+\s+1\.8s\s+→ Start remediations/);
-    expect(text).toMatch(/\+\s+1\.9s\s+↳\s+→ Diagnose launch failure/);
+    const progress = io.stderr.join('\n');
+    expect(progress).toMatch(/\+\s+1\.8s\s+\[sweep\]\s+→ Start remediations/);
+    expect(progress).toMatch(/\+\s+1\.9s\s+\[111111111111 us-east-1 web\]\s+→ Diagnose launch failure/);
+    expect(io.stdout.some((l) => /^\+\s*\d/.test(l))).toBe(false);
     expect(text).toMatch(/asg-missing-grant\s+high\s+2/);
     expect(text).toContain('4 finding(s): 2 high, 1 medium, 1 low');
     expect(text).toContain('Remediations (3, run to completion in this process)');
-    expect(text).toMatch(/launch-failure\s+111111111111\/web\s+SUCCEEDED\s+1\.0s\s+remediated \(missing-grant\)/);
-    expect(text).toMatch(/reencrypt-and-share\s+ami-0aaaaaaaaaaaaaaaa\s+SUCCEEDED\s+1\.4s\s+reencrypted-and-shared → ami-0bbbbbbbbbbbbbbbb/);
+    expect(text).toMatch(/launch-failure\s+111111111111 us-east-1 web\s+SUCCEEDED\s+1\.0s\s+remediated \(missing-grant\)/);
+    expect(text).toMatch(/reencrypt-and-share\s+ami-0aaaaaaaaaaaaaaaa us-east-1\s+SUCCEEDED\s+1\.4s\s+reencrypted-and-shared → ami-0bbbbbbbbbbbbbbbb/);
     expect(text).toMatch(/FAILED\s+0\.3s\s+AwsCallError: CopyImage failed: quota/);
     expect(text.endsWith('# amiwarden compliance sweep local-1\n\n**4 finding(s)**')).toBe(true);
     expect(sfn.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
   });
 
-  it('says where the reports were when no --report is given, and puts sandbox and children in --json', async () => {
+  it('a report-mode sweep that found something exits 3, keeps its record locally, and puts sandbox and children in --json', async () => {
     const text = testContext();
     text.ctx.local.run = jest.fn(async (_w: string, input: Record<string, unknown>) => localResult({ input, output: SWEEP_OUTPUT, sandbox: { planted: [], reportBucket: 'amiwarden-reports-sandbox' } }));
-    expect(await runCli(['sweep', '--local'], text.ctx)).toBe(0);
-    expect(text.io.text()).toContain("the reports were in the emulator's bucket amiwarden-reports-sandbox, gone with it: add --report md|csv|json to print one");
+    expect(await runCli(['sweep', '--local'], text.ctx)).toBe(3);
+    expect(text.io.stdout[text.io.stdout.length - 1]).toMatch(/^Plan: /);
+    expect(text.ctx.local.run).toHaveBeenCalledWith('compliance-sweep', expect.anything(), expect.objectContaining({ localDir: text.ctx.env.AMIWARDEN_LOCAL_DIR }));
     expect(text.ctx.local.run).toHaveBeenCalledWith('compliance-sweep', { mode: 'report', accounts: ['111111111111', '222222222222'] }, expect.not.objectContaining({ report: expect.anything() }));
 
     const json = testContext();
     json.ctx.local.run = jest.fn(async (_w: string, input: Record<string, unknown>) => localResult({ input, output: SWEEP_OUTPUT, sandbox: { planted: [], reportBucket: 'amiwarden-reports-sandbox' } }));
-    expect(await runCli(['sweep', '--local', '--accounts', '222222222222', '--regions', 'eu-west-1', '--json'], json.ctx)).toBe(0);
+    expect(await runCli(['sweep', '--local', '--accounts', '222222222222', '--regions', 'eu-west-1', '--json'], json.ctx)).toBe(3);
     expect(json.io.stdout).toHaveLength(1);
     expect(JSON.parse(json.io.stdout[0]!)).toMatchObject({
       command: 'sweep',

@@ -199,7 +199,8 @@ describe('report', () => {
     ['a bucket that looks like an IP address', ['report', '--bucket', '192.168.5.4'], /--bucket/],
     ['--stack with --bucket', ['report', '--bucket', BUCKET, '--stack', 'amiwarden-prod'], /--stack cannot be used with --bucket/],
     ['a malformed stack name', ['report', '--stack', 'amiwarden prod'], /--stack/],
-    ['--local', ['report', '--local'], /report --local is not offered.*sweep --local --report/],
+    ['--local with --bucket', ['report', '--local', '--bucket', BUCKET], /--bucket cannot be used with --local/],
+    ['--local-dir without --local', ['report', '--local-dir', 'x'], /--local-dir is for --local/],
   ];
 
   it.each(BAD)('refuses %s with exit 2 and no AWS call', async (_what, argv, message) => {
@@ -231,21 +232,24 @@ describe('sweep --report (in AWS)', () => {
   const SWEEP_ARN = 'arn:aws:states:us-east-1:999999999999:stateMachine:amiwarden-compliance-sweep-prod';
   const EXECUTION = `arn:aws:states:us-east-1:999999999999:execution:amiwarden-compliance-sweep-prod:${RUN}`;
 
-  it('prints the summary by finding and severity, where the reports are, then the report read from its location', async () => {
+  it('--report csv: the CSV alone on stdout (`> f.csv` is clean); the summary, the plan and the count line on stderr; exit 3 for the findings', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
     serve(ALL);
     const { ctx, io } = testContext();
 
-    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--report', 'csv'], ctx)).toBe(0);
+    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--report', 'csv'], ctx)).toBe(3);
 
-    const text = io.text();
+    expect(io.stdout.join('\n')).toBe(CSV.trimEnd());
+    const text = io.stderr.join('\n');
+    // The plan per account and region, from the JSON report, and its count line.
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: BUCKET, Key: `sweeps/${RUN}/report.json` });
+    expect(text).toMatch(/^Plan: \d+ to create, 0 to change, 0 left as they are(; \d+ needs? a person)?\.$/m);
     expect(text).toMatch(/FINDING\s+SEVERITY\s+COUNT/);
     expect(text).toMatch(/asg-missing-grant\s+high\s+2\n\s+ami-unencrypted\s+medium\s+1\n\s+default-ebs-key-aws-managed\s+low\s+1/);
     expect(text).toContain('4 finding(s): 2 high, 1 medium, 1 low');
     expect(text).toContain(`s3://${BUCKET}/sweeps/${RUN}/report.md`);
     expect(text).toMatch(/remediations\s+0 started/);
-    expect(text.endsWith(CSV.trimEnd())).toBe(true);
     expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: BUCKET, Key: `sweeps/${RUN}/report.csv` });
     expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
@@ -256,7 +260,7 @@ describe('sweep --report (in AWS)', () => {
     serve(ALL);
     const { ctx, io } = testContext();
 
-    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--report', 'json', '--json'], ctx)).toBe(0);
+    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--report', 'json', '--json'], ctx)).toBe(3);
 
     expect(io.stdout).toHaveLength(1);
     const out = JSON.parse(io.stdout[0]!);

@@ -70,24 +70,28 @@ describe('remediate-asg against AWS', () => {
     expect(sleeps).toEqual([]); // the custom sleep counted instead
     expect(polls).toBe(3); // 19 events, 5 more per poll: seen whole on the 4th read
     const lines = io.stdout.join('\n');
-    expect(lines).toContain(`Started amiwarden-launch-failure-prod ${EXECUTION_ARN}`);
-    // Every state entered and exited once, in order, with its elapsed time from the start.
-    const progress = io.stdout.filter((l) => /^\+\s*\d/.test(l)).map((l) => l.replace(/\s+/g, ' ').trim());
+    expect(io.stderr[0]).toBe(`Started amiwarden-launch-failure-prod [111122223333 eu-west-1 web] ${EXECUTION_ARN}`);
+    // Every state entered and exited once, in order, on stderr, labelled with its target, with its
+    // elapsed time from the start and, once finished, how long it took.
+    const progress = io.stderr.slice(1).map((l) => l.replace(/\s+/g, ' ').trim());
     expect(progress).toEqual([
-      '+ 0.0s → Diagnose launch failure',
-      '+ 1.2s ✓ Diagnose launch failure',
-      '+ 1.2s → What caused the launch failure?',
-      '+ 1.2s ✓ What caused the launch failure?',
-      '+ 1.2s → Grant key access in member account',
-      '+ 1.9s ✗ Grant key access in member account: TransientAwsError',
-      '+ 3.9s ↻ Grant key access in member account: retrying',
-      '+ 4.3s ✓ Grant key access in member account',
-      '+ 4.3s → Record remediation',
-      '+ 4.3s ✓ Record remediation',
+      '+ 0.0s [111122223333 eu-west-1 web] → Diagnose launch failure',
+      '+ 1.2s [111122223333 eu-west-1 web] ✓ Diagnose launch failure 1.2s',
+      '+ 1.2s [111122223333 eu-west-1 web] → What caused the launch failure?',
+      '+ 1.2s [111122223333 eu-west-1 web] ✓ What caused the launch failure? 0.0s',
+      '+ 1.2s [111122223333 eu-west-1 web] → Grant key access in member account',
+      '+ 1.9s [111122223333 eu-west-1 web] ✗ Grant key access in member account: TransientAwsError 0.7s',
+      '+ 3.9s [111122223333 eu-west-1 web] ↻ Grant key access in member account: retrying',
+      '+ 4.3s [111122223333 eu-west-1 web] ✓ Grant key access in member account 3.1s',
+      '+ 4.3s [111122223333 eu-west-1 web] → Record remediation',
+      '+ 4.3s [111122223333 eu-west-1 web] ✓ Record remediation 0.0s',
     ]);
+    // stdout: the result only, what it did with every id, and the count line.
+    expect(io.stdout.some((l) => /^\+\s*\d/.test(l))).toBe(false);
     expect(lines).toMatch(/SUCCEEDED in 4\.3s/);
-    expect(lines).toMatch(/status\s+remediated/);
-    expect(lines).toMatch(/cause\s+missing-grant/);
+    expect(lines).toContain('[111122223333 eu-west-1 web]  remediated (missing-grant)');
+    expect(lines).toContain('+ created grant 4caeb5b67f6256 for AWSServiceRoleForAutoScaling');
+    expect(io.stdout[io.stdout.length - 1]).toBe('Result: 1 created, 0 changed, 0 left as they were.');
     // Each poll asked only for what it had not seen: newest first, two pages of 3, stopping at known events.
     expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(8);
     for (const call of sfn.commandCalls(GetExecutionHistoryCommand)) expect(call.args[0].input).toMatchObject({ executionArn: EXECUTION_ARN, reverseOrder: true });
@@ -111,6 +115,9 @@ describe('remediate-asg against AWS', () => {
       status: 'SUCCEEDED',
       output: REMEDIATED_OUTPUT,
       durationMs: 4313,
+      counts: { create: 1, change: 0, leave: 0, attention: 0 },
+      plan: false,
+      exitCode: 0,
       states: [
         { name: 'Diagnose launch failure', startedAtMs: 30, durationMs: 1180, failedAttempts: 0 },
         { name: 'What caused the launch failure?', startedAtMs: 1211, durationMs: 1, failedAttempts: 0 },
@@ -129,7 +136,7 @@ describe('remediate-asg against AWS', () => {
 
     expect(io.text()).toMatch(/FAILED in 4\.4s/);
     expect(io.text()).toContain('AwsCallError: CreateGrant failed: AccessDeniedException: not authorized');
-    expect(io.text()).toContain('→ Launch-failure remediation failed');
+    expect(io.stderr.join('\n')).toContain('→ Launch-failure remediation failed');
   });
 
   it('--no-wait --json prints the execution ARN in one object', async () => {
@@ -210,8 +217,8 @@ describe('remediate-asg --local', () => {
     const { ctx, io } = testContext();
     ctx.local.run = jest.fn(async (_workflow, _input, options) => {
       options.onNote('emulator listening on http://127.0.0.1:5000 (pid 4242)');
-      options.onState({ type: 'entered', state: 'Diagnose launch failure', elapsedMs: 2 });
-      options.onState({ type: 'exited', state: 'Diagnose launch failure', elapsedMs: 310 });
+      options.onState({ type: 'entered', state: 'Diagnose launch failure', elapsedMs: 2, target: '111111111111 us-east-1 web' });
+      options.onState({ type: 'exited', state: 'Diagnose launch failure', elapsedMs: 310, target: '111111111111 us-east-1 web' });
       options.onNote('emulator stopped (pid 4242)');
       return { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:amiwarden-launch-failure:local-1', status: 'SUCCEEDED' as const, output: REMEDIATED_OUTPUT, durationMs: 320, states: [], input: _input, sandbox: { planted: [] }, children: [] };
     });
@@ -223,11 +230,12 @@ describe('remediate-asg --local', () => {
       { account: '111111111111', region: 'us-east-1', autoScalingGroupName: 'web', dryRun: false },
       expect.objectContaining({ verbose: false }),
     );
-    const text = io.text();
-    expect(text).toMatch(/\+\s+0\.0s\s+→ Diagnose launch failure/);
-    expect(text).toMatch(/\+\s+0\.3s\s+✓ Diagnose launch failure/);
-    expect(text).toContain('emulator stopped (pid 4242)');
-    expect(text).toMatch(/status\s+remediated/);
+    const progress = io.stderr.join('\n');
+    expect(progress).toMatch(/\+\s+0\.0s\s+\[111111111111 us-east-1 web\]\s+→ Diagnose launch failure/);
+    expect(progress).toMatch(/\+\s+0\.3s\s+\[111111111111 us-east-1 web\]\s+✓ Diagnose launch failure\s+0\.3s/);
+    expect(progress).toContain('emulator stopped (pid 4242)');
+    expect(io.text()).toContain('remediated (missing-grant)');
+    expect(io.text()).not.toContain('emulator');
     expect(sfn.calls()).toHaveLength(0);
   });
 
