@@ -1,14 +1,19 @@
-/** The sandbox's voice: sections, steps with timings, states as they run, a table, checks. Colours only on a TTY. */
-const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
-const paint = (code: string) => (text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
-const bold = paint('1');
-const dim = paint('2');
-const green = paint('32');
-const red = paint('31');
-const cyan = paint('36');
-const yellow = paint('33');
+/**
+ * The sandbox's voice: sections, steps with timings, states as they run, a table, checks.
+ * The story (progress) goes to stderr; the results (the before/after tables and the checks) to
+ * stdout, or, with --json, to stderr too so that stdout is the one JSON object. Colours only on a TTY.
+ */
+const colours = (tty: boolean) => {
+  const paint = (code: string) => (text: string) => (tty && !process.env.NO_COLOR ? `\x1b[${code}m${text}\x1b[0m` : text);
+  return { bold: paint('1'), dim: paint('2'), green: paint('32'), red: paint('31'), cyan: paint('36'), yellow: paint('33') };
+};
 
-export function createConsole(_options: { verbose: boolean }) {
+export function createConsole(options: { verbose: boolean; json: boolean }) {
+  const { bold, dim, green, red, cyan, yellow } = colours(process.stderr.isTTY === true);
+  const result = colours(!options.json && process.stdout.isTTY === true);
+  const story = { log: (line: string) => void process.stderr.write(`${line}\n`) };
+  const results = { log: (line: string) => void (options.json ? process.stderr : process.stdout).write(`${line}\n`) };
+  const console = story;
   const started = Date.now();
   const stamp = () => dim(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`);
   return {
@@ -39,12 +44,14 @@ export function createConsole(_options: { verbose: boolean }) {
       console.log(`${stamp()} ${text} ${dim(`(${Date.now() - t0} ms)`)}`);
       return result;
     },
+    /** A heading of the results (stdout). */
+    heading: (text: string) => results.log(`\n${result.bold(result.cyan(text))}`),
     table(headers: string[], rows: string[][]) {
       const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
       const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-      console.log(bold(line(headers)));
-      for (const row of rows) console.log(line(row));
+      results.log(result.bold(line(headers)));
+      for (const row of rows) results.log(line(row));
     },
-    check: (text: string, ok: boolean) => console.log(`${ok ? green('✔') : red('✘')} ${text}`),
+    check: (text: string, ok: boolean) => results.log(`${ok ? result.green('✔') : result.red('✘')} ${text}`),
   };
 }

@@ -4,9 +4,9 @@
  * lets amiwarden — the deployed state machine with the real handlers — diagnose and fix it.
  * Then replays every event to show that nothing changes twice.
  *
- *   npm start               the story, for people
- *   npm start -- --json     the same, plus one JSON object (read back from the emulator) as the last line
- *   npm start -- --verbose  also the handlers' structured logs
+ *   npm start                         the story (stderr), then the results: tables and checks (stdout)
+ *   npm start --silent -- --json      the story (stderr); stdout is one JSON object read back from the emulator
+ *   npm start -- --verbose            also the handlers' structured logs (stderr)
  */
 import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, handlerLogging, lambdaEnvironment } from '../local/environment';
@@ -18,7 +18,7 @@ import { createConsole } from './console';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
-const out = createConsole({ verbose: args.has('--verbose') });
+const out = createConsole({ verbose: args.has('--verbose'), json });
 
 const FAILURES = [
   { member: MEMBERS[0]!, status: 'Cancelled', message: 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch' },
@@ -30,13 +30,21 @@ const NOT_KMS = { member: MEMBERS[0]!, status: 'Failed', message: 'Server.Intern
 
 async function main(): Promise<number> {
   if (args.has('--help')) {
-    console.log('usage: npm start [-- --json] [-- --verbose]');
+    console.log('usage: npm start [--silent -- --json] [-- --verbose]');
     return 0;
   }
   handlerLogging(args.has('--verbose'));
   out.title('amiwarden sandbox: new AMIs re-encrypted and shared, launch failures fixed, a sweep as the backstop');
 
-  const emulator = await out.step('Starting the emulator (moto + amiwarden’s extension)', () => startEmulator());
+  let emulator: Emulator;
+  try {
+    emulator = await out.step('Starting the emulator (moto + amiwarden’s extension)', () => startEmulator());
+  } catch (error) {
+    // One line that says what to install, never the Python traceback after it.
+    console.error(`amiwarden sandbox: cannot start the emulator: ${(error as Error).message.split('\n')[0]}`);
+    if (json) console.log(JSON.stringify({ ok: false, error: `cannot start the emulator: ${(error as Error).message.split('\n')[0]}` }));
+    return 1;
+  }
   const stop = onInterrupt(emulator);
   let result: { ok: boolean; summary: Record<string, unknown> };
   try {
@@ -122,7 +130,7 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   const mutating = (await emulator.calls()).filter((c) => MUTATING.test(c.action) && !['sqs', 'events', 's3'].includes(c.service));
   const after = await readState(emulator, org);
 
-  out.section('Before and after');
+  out.heading('Before and after');
   out.table(
     ['image', 'key before', 'launched as', 'on the CMK', 'shared with'],
     after.images.map((i) => [i.sourceImageId, i.sourceKeyManager, i.remediatedImageId ?? i.sourceImageId, i.snapshotKmsKeyIds.every((k) => k === org.keyArns[i.region]) && i.snapshotKmsKeyIds.length > 0 ? 'yes' : 'no', i.launchPermissions.join(' ') || '-']),
@@ -147,7 +155,7 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     ['the replay ran and changed nothing', replayed.length === images.length + failures.length && middle.images.length === after.images.length && mutating.length === 0],
     ['no execution failed', executions.every((e) => e.status === 'SUCCEEDED')],
   ];
-  out.section('Checks');
+  out.heading('Checks');
   for (const [what, passed] of expectations) out.check(what, passed);
   const ok = expectations.every(([, passed]) => passed);
 
@@ -179,6 +187,9 @@ function describeOrganization(org: Organization): void {
 
 function onInterrupt(emulator: Emulator): () => void {
   const handler = (signal: NodeJS.Signals) => {
+    // Say what stopped; with --json, stdout still gets one JSON object.
+    console.error(`\namiwarden sandbox: interrupted: stopped the story and the emulator (pid ${emulator.pid})`);
+    if (json) console.log(JSON.stringify({ ok: false, interrupted: true, error: 'interrupted: stopped the story and the emulator' }));
     void emulator.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', handler);
@@ -192,7 +203,8 @@ function onInterrupt(emulator: Emulator): () => void {
 main().then(
   (code) => process.exit(code),
   (error: Error) => {
-    console.error(`amiwarden sandbox failed: ${error.name}: ${error.message}`);
+    console.error(`amiwarden sandbox failed: ${error.name}: ${error.message.split('\n')[0]}`);
+    if (json) console.log(JSON.stringify({ ok: false, error: `${error.name}: ${error.message.split('\n')[0]}` }));
     process.exit(1);
   },
 );

@@ -1,23 +1,27 @@
-/** `npm start -- --json`, run as a user runs it: its last line is the state read back from the emulator. */
+/** `npm start --silent -- --json`, run as a user runs it: stdout is one JSON object, the state read back from the emulator; the story is on stderr. */
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 const REQUIRED = ['CreateGrant', 'Decrypt', 'DescribeKey', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo'];
 
-describe('the sandbox (npm start -- --json)', () => {
+describe('the sandbox (npm start --silent -- --json)', () => {
   it('tells the whole story and reports, from the emulator, every AMI on the CMK and shared, one grant per member, a sweep that converges, and a replay that changed nothing', () => {
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'sandbox/main.ts', '--json'], {
+    const run = spawnSync('npm', ['start', '--silent', '--', '--json'], {
       cwd: ROOT,
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: 150_000,
       env: { ...process.env, NO_COLOR: '1' },
     });
 
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('Diagnose launch failure');
-    expect(run.stdout).toMatch(/emulator stopped/);
-    const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    // The story, the tables and the checks are on stderr; stdout is the JSON alone (`| jq .` works).
+    expect(run.stderr).toContain('Diagnose launch failure');
+    expect(run.stderr).toMatch(/emulator stopped/);
+    expect(run.stderr).toMatch(/✔ no execution failed/);
+    const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ ok: true, centralAccount: '999999999999', memberAccounts: ['111111111111', '222222222222'] });
     expect(Object.keys(summary.keyArns)).toEqual(['us-east-1', 'eu-west-1']);
     expect(summary.organizationId).toMatch(/^o-[a-z0-9]{10,32}$/);
@@ -45,5 +49,28 @@ describe('the sandbox (npm start -- --json)', () => {
     expect(summary.sweep.findingsBefore).toBeGreaterThan(summary.sweep.findingsAfter);
     expect(Object.keys(summary.sweep.byFindingAfter).filter((f) => f !== 'default-ebs-key-aws-managed')).toEqual([]);
     expect(summary.replay).toEqual({ newImages: 0, newGrants: 0, failedExecutions: 0, mutatingCalls: 0 });
-  }, 150_000);
+  }, 180_000);
+
+  it('without moto: one line that says what to install, no Python traceback, exit 1 (and one JSON object with --json)', () => {
+    // A python3 that cannot see its site-packages, where moto is installed.
+    const bin = mkdtempSync(path.join(tmpdir(), 'no-moto-'));
+    const real = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();
+    writeFileSync(path.join(bin, 'python3'), `#!/bin/sh\nexec ${real} -S "$@"\n`);
+    chmodSync(path.join(bin, 'python3'), 0o755);
+    const env = { ...process.env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` };
+
+    const sandbox = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'sandbox/main.ts', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
+    expect(sandbox.status).toBe(1);
+    expect(sandbox.stderr).toMatch(/^amiwarden sandbox: cannot start the emulator: moto_server \(moto\[server\]\) is not installed; install it with: pip install 'moto\[server\]==5\.2\.1'/m);
+    expect(sandbox.stderr).not.toMatch(/Traceback|ModuleNotFoundError/);
+    expect(JSON.parse(sandbox.stdout)).toMatchObject({ ok: false });
+
+    const cli = spawnSync(process.execPath, [path.join(ROOT, 'bin/amiwarden.js'), 'remediate-asg', '--local'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr.trim().split('\n').filter((l) => l.startsWith('amiwarden:'))).toEqual([
+      "amiwarden: cannot start the emulator: moto_server (moto[server]) is not installed; install it with: pip install 'moto[server]==5.2.1' (needs python3 on PATH)",
+    ]);
+    expect(cli.stderr).not.toMatch(/Traceback|ModuleNotFoundError/);
+    expect(cli.stdout).toBe('');
+  }, 120_000);
 });
