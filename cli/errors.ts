@@ -79,7 +79,7 @@ export function awsErrorLine(error: unknown, doing: string): string {
     case 'EAI_AGAIN':
       return `${doing}: could not reach AWS (${name}: ${message})`;
     default:
-      if (/Region is missing/i.test(message)) return `${doing}: no AWS region: pass --stack-region (or set AWS_REGION)`;
+      if (/Region is missing/i.test(message)) return `${doing}: no AWS region for the central stack: pass --stack-region REGION, the region it is deployed in (--region is the resource's own), or set AWS_REGION`;
       if (/Could not load credentials/i.test(message)) return `${doing}: no AWS credentials found (set AWS_PROFILE, pass --profile, or sign in with 'aws sso login')`;
       return `${doing}: ${name}: ${message}`;
   }

@@ -238,3 +238,15 @@ describe('Ctrl-C', () => {
 it('keeps SWEEP_OUTPUT a report-mode output (the fixtures the exit codes read)', () => {
   expect(SWEEP_OUTPUT.mode).toBe('report');
 });
+
+describe("the README's first AWS example", () => {
+  it('without a region for the stack says exactly what it needs: --stack-region (not --region)', async () => {
+    const { ctx, io } = testContext();
+    // What the SDK throws when no region is configured anywhere.
+    ctx.clients = { ...ctx.clients, cloudFormation: () => ({ send: async () => Promise.reject(new Error('Region is missing')), config: { region: async () => Promise.reject(new Error('Region is missing')) } }) as never };
+    expect(await runCli(['remediate-asg', '--account', '111111111111', '--region', 'us-east-1', '--asg', 'web', '--dry-run'], ctx)).toBe(1);
+    expect(io.stderr).toEqual([
+      "amiwarden: Reading the outputs of stack amiwarden-dev: no AWS region for the central stack: pass --stack-region REGION, the region it is deployed in (--region is the resource's own), or set AWS_REGION",
+    ]);
+  });
+});
