@@ -117,7 +117,7 @@ export function renderReencrypt(output: Json): Rendered {
     return { target, headline: `${status}${output.classification ? ` (${String(output.classification)})` : ''}`, items };
   }
   for (const snap of arr(output.found)) {
-    items.push({ mark: '=', text: `found ${String(snap.snapshotId ?? '?')} (${String(snap.deviceName ?? '?')}): ${snap.encrypted ? `on ${String(snap.keyManager ?? '?')} key` : 'unencrypted'}`, details: key(snap.kmsKeyId) });
+    items.push({ mark: '=', text: `found ${String(snap.snapshotId ?? '?')} (${String(snap.deviceName ?? '?')}): ${snap.encrypted ? (snap.keyManager === 'AWS' ? 'on the AWS managed key' : snap.keyManager === 'CUSTOMER' ? 'on a customer managed key' : 'encrypted') : 'unencrypted'}`, details: key(snap.kmsKeyId) });
   }
   const copyId = str(copy.imageId);
   switch (copy.outcome) {

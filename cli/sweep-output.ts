@@ -1,11 +1,9 @@
 /**
- * The compliance sweep's result for people: counts by finding and severity as a table, where the
- * reports are, the remediations; and, locally, the remediations that ran (child executions).
+ * The compliance sweep's summary for people: counts by finding and severity as a table, where the
+ * reports are, the remediations started (cli/plan.ts prints the findings per target).
  */
 import { FINDINGS, type Severity } from '../core/sweep';
-import type { ChildExecution } from './context';
-import { oneLine, statusColour } from './execution';
-import { seconds, table, type Output, type Style } from './output';
+import { table, type Output, type Style } from './output';
 
 const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 
@@ -40,32 +38,4 @@ export function printSweepOutput(io: Output, s: Style, output: Record<string, un
   const names: [string, string][] = [['markdown', 'md'], ['csv', 'csv'], ['json', 'json']];
   names.filter(([k]) => reports[k]).forEach(([k, label], i) => field(i === 0 ? 'reports' : '', `${reports[k]}  ${s.dim(label)}`));
   field('remediations', `${String(output.remediationsStarted ?? 0)} started${output.remediationsSkipped ? `, ${String(output.remediationsSkipped)} held back by the cap (AMIWARDEN_SWEEP_MAX_CHANGES)` : ''}`);
-}
-
-/** What a remediation was about, from its output. */
-function target(child: ChildExecution): string {
-  const o = (child.output ?? {}) as Record<string, unknown>;
-  if (child.workflow === 'launch-failure' && o.account) return `${String(o.account)}/${String(o.autoScalingGroupName ?? '?')}`;
-  if (child.workflow === 'reencrypt-and-share') return String(o.sourceImageId ?? o.imageId ?? '?');
-  return '';
-}
-
-function outcome(child: ChildExecution): string {
-  if (child.error) return `${child.error.name}${child.error.cause ? `: ${oneLine(child.error.cause)}` : ''}`;
-  const o = (child.output ?? {}) as Record<string, unknown>;
-  const status = String(o.status ?? '');
-  if (child.workflow === 'reencrypt-and-share' && o.imageId && o.sourceImageId && o.imageId !== o.sourceImageId) return `${status} → ${String(o.imageId)}`;
-  if (child.workflow === 'launch-failure' && o.cause) return `${status} (${String(o.cause)})`;
-  return status;
-}
-
-/** The executions the sweep started (locally they ran to completion inside it). */
-export function printChildren(io: Output, s: Style, children: ChildExecution[]): void {
-  io.out('');
-  io.out(s.bold(`Remediations (${children.length}, run to completion in this process)`));
-  table(
-    ['WORKFLOW', 'TARGET', 'STATUS', 'TOOK', 'RESULT'],
-    children.map((c) => [c.workflow, target(c), statusColour(c.status, s), seconds(c.durationMs), outcome(c)]),
-    s,
-  ).forEach((l) => io.out(`  ${l}`));
 }
