@@ -4,7 +4,7 @@
  */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { flag, jsonOutput, parse, STACK_OPTIONS, stateMachineArn, str, type OptionSpec } from './args';
-import { COMMON_HELP, helpText, STACK_HELP, type Command } from './command';
+import { COMMON_HELP, helpText, LOCAL_HELP, STACK_HELP, type Command } from './command';
 import type { ChildExecution, CliContext, LocalExecutionResult } from './context';
 import { aws, CliError, EXIT, UsageError } from './errors';
 import { followExecution, printResult, progressPrinter, type ExecutionResult } from './execution';
@@ -34,6 +34,7 @@ export function workflowCommand(spec: WorkflowCommand): Command {
       ...spec.help,
       ['--no-wait', 'print the execution ARN at once instead of following it'],
       ['--local', 'run on the local emulator (sandbox organization) instead of AWS'],
+      LOCAL_HELP[1]!,
       ['--verbose', 'with --local: also the handlers\' logs'],
       ['--state-machine-arn ARN', `the state machine (default: the stack output ${spec.outputKey})`],
       ...STACK_HELP,
