@@ -65,8 +65,10 @@ export function printRendered(io: Output, s: Style, r: Rendered): void {
 }
 
 /** `Plan: 1 to create, 0 to change, 2 left as they are.` or `Result: 1 created, …`, and what needs a person. */
-export function countLine(counts: Counts, plan: boolean): string {
+export function countLine(counts: Counts, plan: boolean, sweep?: { enforce: boolean }): string {
   const needs = counts.attention ? `; ${counts.attention} need${counts.attention === 1 ? 's' : ''} a person` : '';
+  // A sweep's `+` lines are remediations (another workflow creates and changes).
+  if (sweep) return plan ? `Plan: ${counts.create} to remediate${sweep.enforce ? '' : ' with --mode enforce'}${needs}.` : `Result: ${counts.create} remediated${needs}.`;
   return plan
     ? `Plan: ${counts.create} to create, ${counts.change} to change, ${counts.leave} left as they are${needs}.`
     : `Result: ${counts.create} created, ${counts.change} changed, ${counts.leave} left as they were${needs}.`;

@@ -207,7 +207,10 @@ function printSummary(io: Output, s: Style, spec: WorkflowCommand, result: Execu
       // The findings could not be read: the counts the sweep's output gives.
       const o = result.output as { summary?: { findings?: number }; remediationsStarted?: number } | undefined;
       io.out(s.bold(`${pc.plan ? 'Plan' : 'Result'}: ${o?.summary?.findings ?? '?'} finding(s), ${o?.remediationsStarted ?? 0} remediation(s) started.`));
-    } else io.out(s.bold(countLine(counts, pc.plan)));
+    } else {
+      const mode = (result.output as { mode?: unknown } | undefined)?.mode;
+      io.out(s.bold(countLine(counts, pc.plan, spec.workflow === 'compliance-sweep' ? { enforce: mode === 'enforce' } : undefined)));
+    }
   }
   return counts;
 }

@@ -52,6 +52,6 @@ describe('amiwarden sweep --local --mode enforce in a terminal', () => {
     expect(visible).toMatch(/\[999999999999 us-east-1\]\s+2 finding\(s\)/);
     expect(visible).toMatch(/launch-failure\s+111111111111 us-east-1 web\s+SUCCEEDED/);
     expect(visible).toMatch(/arn:aws:states:us-east-1:000000000000:execution:amiwarden-reencrypt-and-share:local-/);
-    expect(visible).toMatch(/^Result: 4 created, 0 changed, 0 left as they were; 4 need a person\.$/m);
+    expect(visible).toMatch(/^Result: 4 remediated; 4 need a person\.$/m);
   }, 180_000);
 });
