@@ -16,12 +16,15 @@ export function targetOf(input: unknown): string | undefined {
   // An input may wrap the request (`{request: …}` after "Take the request", `{input: …}` for a remediation item).
   for (const o of [top, obj(top.request), obj(top.input)]) {
     if (!o) continue;
+    // An EventBridge event names its account and region at the top, the group or image in its detail.
+    const detail = obj(o.detail);
     const account = text(o.account);
     const region = text(o.region);
-    const group = text(o.autoScalingGroupName);
-    const image = text(o.sourceImageId) ?? text(o.imageId);
-    if (account && region) return [account, region, group].filter(Boolean).join(' ');
+    const group = text(o.autoScalingGroupName) ?? text(detail?.AutoScalingGroupName);
+    const image = text(o.sourceImageId) ?? text(o.imageId) ?? text(detail?.ImageId) ?? text(obj(detail?.responseElements)?.imageId);
+    if (account && region && group) return `${account} ${region} ${group}`;
     if (image && region) return `${image} ${region}`;
+    if (account && region) return `${account} ${region}`;
   }
   const region = text(top.region);
   if (region && (top.sampleMember !== undefined || top.runId !== undefined)) return `central ${region}`;

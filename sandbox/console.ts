@@ -21,7 +21,7 @@ export function createConsole(options: { verbose: boolean; json: boolean }) {
     section: (text: string) => console.log(`\n${bold(cyan(text))}`),
     note: (text: string) => console.log(`${stamp()} ${text}`),
     event: (text: string) => console.log(`${stamp()} ${yellow('event')} ${text}`),
-    state: (name: string, elapsedMs: number) => console.log(`${stamp()}   ${dim('→')} ${name} ${dim(`(+${elapsedMs} ms)`)}`),
+    state: (name: string, elapsedMs: number, target: string) => console.log(`${stamp()}   ${cyan(`[${target}]`)} ${dim('→')} ${name} ${dim(`(+${elapsedMs} ms)`)}`),
     outcome: (output: Record<string, unknown> | undefined, status: string) => {
       if (!output) return console.log(`${stamp()}   ${red(status)}`);
       const colour = /^(remediated|reencrypted|shared|handed-over)/.test(String(output.status)) ? green : output.status === 'no-action' ? dim : yellow;

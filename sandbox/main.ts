@@ -12,7 +12,8 @@ import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, handlerLogging, lambdaEnvironment } from '../local/environment';
 import { drainQueues, type RoutedExecution } from '../local/event-router';
 import { buildOrganization, createReportBucket, emitImageEvent, emitLaunchFailure, HOME_REGION, MEMBERS, registerImage, type Organization } from '../local/organization';
-import { runWorkflow, type ExecutionReport } from '../local/state-machine';
+import { runWorkflow, type ExecutionReport, type StateEvent } from '../local/state-machine';
+import { executionTarget, targetOf } from '../cli/targets';
 import { readState, type SandboxState } from './state';
 import { createConsole } from './console';
 
@@ -75,7 +76,8 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   applyEnvironment(lambdaEnvironment(emulator, { ...org, reportBucket: REPORT_BUCKET }));
   const before = await readState(emulator, org);
   const executions: (RoutedExecution | (ExecutionReport & { trigger: string }))[] = [];
-  const progress = { onState: (e: { type: string; state: string; elapsedMs: number }) => e.type === 'entered' && out.state(e.state, e.elapsedMs) };
+  // Each state as it starts, labelled with what it is about (cli/targets.ts), as the CLI labels it.
+  const progress = { onState: (e: StateEvent) => e.type === 'entered' && out.state(e.state, e.elapsedMs, targetOf(e.input) ?? executionTarget(e.execution.workflow, e.execution.input)) };
   const route = async () => {
     const ran = await drainQueues(emulator, org.centralAccount, HOME_REGION, org.queues, {
       ...progress,
