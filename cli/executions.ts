@@ -3,6 +3,8 @@ import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-s
 import { executionArn, flag, jsonOutput, oneOf, parse, positiveInt, profileName, STACK_OPTIONS, stateMachineArn, str, type Values } from './args';
 import { COMMON_HELP, helpText, LOCAL_HELP, STACK_HELP, type Command } from './command';
 import { listExecutions, localDir, readExecutionRecord } from './local-store';
+import { countLine, printPlanOrResult } from './plan';
+import { printSweepOutput } from './sweep-output';
 import type { CliContext } from './context';
 import { aws, CliError, EXIT, UsageError } from './errors';
 import { printResult, readExecution, statusColour } from './execution';
@@ -130,9 +132,12 @@ export const showCommand: Command = {
     const execution = executionArn('execution ARN', positionals[0]);
     const local = localOption(values, ctx, ['profile']);
     let result: Awaited<ReturnType<typeof readExecution>>;
+    // amiwarden-<workflow>-<stage> (locally amiwarden-<workflow>)
+    let workflow = WORKFLOW_COMMANDS.map((w) => w.workflow).find((w) => execution.stateMachineName === `amiwarden-${w}` || execution.stateMachineName.startsWith(`amiwarden-${w}-`));
     if (local !== undefined) {
       const record = await readExecutionRecord(local, execution.arn);
       result = { ...(record as unknown as typeof result), startDate: new Date(record.startDate), name: record.name };
+      workflow = record.workflow;
     } else {
       const profile = str(values, 'profile') !== undefined ? profileName('profile', str(values, 'profile')) : undefined;
       const sfn = ctx.clients.sfn({ region: execution.region, ...(profile ? { profile } : {}) });
@@ -160,7 +165,19 @@ export const showCommand: Command = {
       ).forEach((l) => ctx.io.out(l));
       ctx.io.out('');
     }
-    printResult(ctx.io, s, result);
+    if (workflow === undefined || workflow === 'compliance-sweep') printResult(ctx.io, s, result, workflow ? printSweepOutput : undefined);
+    else {
+      // What the run did (or planned), per target with its ids, as the workflow commands print it.
+      printResult(ctx.io, s, result, () => undefined);
+      if (result.status === 'SUCCEEDED' && result.output && typeof result.output === 'object') {
+        const output = result.output as Record<string, unknown>;
+        const plan = output.status === 'planned' || (result.input as { dryRun?: unknown } | undefined)?.dryRun === true;
+        ctx.io.out('');
+        const counts = printPlanOrResult(ctx.io, s, workflow, output, { plan });
+        ctx.io.out('');
+        ctx.io.out(s.bold(countLine(counts, plan)));
+      }
+    }
     return EXIT.ok;
   },
 };

@@ -93,7 +93,10 @@ describe('show', () => {
     expect(text).toContain('input  {"account":"111122223333"');
     expect(text).toMatch(/\+1\.2s\s+Grant key access in member account\s+3\.1s\s+1 \(TransientAwsError\)/);
     expect(text).toMatch(/SUCCEEDED in 4\.3s/);
-    expect(text).toMatch(/status\s+remediated/);
+    // What it did, per target with its ids, not the output field by field.
+    expect(text).toContain('[111122223333 eu-west-1 web]  remediated (missing-grant)');
+    expect(text).toContain('+ created grant 4caeb5b67f6256 for AWSServiceRoleForAutoScaling');
+    expect(io.stdout[io.stdout.length - 1]).toBe('Result: 1 created, 0 changed, 0 left as they were.');
   });
 
   it('reads the execution in its own region', async () => {
