@@ -1,5 +1,5 @@
 /** `npm start --silent -- --json`, run as a user runs it: stdout is one JSON object, the state read back from the emulator; the story is on stderr. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,5 +72,39 @@ describe('the sandbox (npm start --silent -- --json)', () => {
     ]);
     expect(cli.stderr).not.toMatch(/Traceback|ModuleNotFoundError/);
     expect(cli.stdout).toBe('');
+  }, 120_000);
+
+  it('Ctrl-C: says what it stopped, still one JSON object with --json, exit 130, no emulator left', async () => {
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches tsx and the Node process it runs.
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'sandbox/main.ts', '--json'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    const started = new Promise<void>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += String(d);
+        if (/Building the organization/.test(stderr)) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await started;
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/amiwarden sandbox: interrupted: stopped the story and the emulator \(pid \d+\)/);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(stdout)).toEqual({ ok: false, interrupted: true, error: 'interrupted: stopped the story and the emulator' });
+    const pid = Number(/listening on \S+, pid (\d+)/.exec(stderr)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    const gone = () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const deadline = Date.now() + 10_000;
+    while (!gone() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gone()).toBe(true);
   }, 120_000);
 });
