@@ -1,0 +1,57 @@
+/**
+ * The facts checks read, and what reading each one costs in IAM: the actions, and the side that
+ * calls them (amiwarden's central Lambda role, or the member role it assumes). A check's IAM needs
+ * are the reads of the facts it declares plus its fix; test/unit/deploy/check-permissions.test.ts
+ * holds the deployed roles to exactly that.
+ */
+import type { Permission } from './types';
+
+export const FACTS = {
+  /** What AWS said about the failed launch (the event): no call. */
+  'launch.status-message': [],
+  /** Assuming the member role. */
+  'member.role': [{ as: 'central', actions: ['sts:AssumeRole'] }],
+  /** The launcher: the Auto Scaling group, its launch templates and launch configuration. */
+  launcher: [{ as: 'member', actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeLaunchConfigurations', 'ec2:DescribeLaunchTemplateVersions'] }],
+  /** Whether the launcher's principal (a service-linked role) exists. */
+  'launcher.principal': [{ as: 'member', actions: ['iam:GetRole'] }],
+  /** The images launched and their snapshots' encryption, from the central account or the member. */
+  images: [
+    { as: 'central', actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots'] },
+    { as: 'member', actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots'] },
+  ],
+  /** The keys behind the snapshots: manager and state. */
+  keys: [
+    { as: 'central', actions: ['kms:DescribeKey'] },
+    { as: 'member', actions: ['kms:DescribeKey'] },
+  ],
+  /** The grants on the organization key. */
+  'keys.grants': [{ as: 'central', actions: ['kms:ListGrants'] }],
+  /** The organization key's policy, read as KMS would for a member's CreateGrant. */
+  'keys.policy': [{ as: 'central', actions: ['kms:GetKeyPolicy'] }],
+  /** KMS's DryRun of the member role's CreateGrant (refused by key policy, IAM, SCP or RCP?). */
+  'keys.grant-dry-run': [{ as: 'member', actions: ['kms:CreateGrant'] }],
+  /** Recent scaling activities of the account's groups. */
+  activities: [{ as: 'member', actions: ['autoscaling:DescribeScalingActivities'] }],
+  /** The account's default EBS encryption key. */
+  'default-ebs-key': [{ as: 'member', actions: ['ec2:GetEbsDefaultKmsKeyId'] }],
+  /** Run settings (AMIWARDEN_CREATE_SERVICE_LINKED_ROLE, dry run): no call. */
+  settings: [],
+  /** The central account's own images, snapshots and who may launch them (the sweep). */
+  'central.images': [{ as: 'central', actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots'] }],
+} as const satisfies Record<string, readonly Permission[]>;
+
+export type FactName = keyof typeof FACTS;
+
+/** The reads a set of facts costs, merged per side. */
+export function factPermissions(facts: readonly FactName[]): Permission[] {
+  const bySide = new Map<Permission['as'], Set<string>>();
+  for (const fact of facts) {
+    for (const p of FACTS[fact] as readonly Permission[]) {
+      const set = bySide.get(p.as) ?? new Set<string>();
+      p.actions.forEach((a) => set.add(a));
+      bySide.set(p.as, set);
+    }
+  }
+  return [...bySide].map(([as, actions]) => ({ as, actions: [...actions].sort() }));
+}

@@ -1,0 +1,32 @@
+import { grantName } from '../grants';
+import { grantee, keysNeedingGrant, launcherResource } from './launch';
+import type { Check } from './types';
+
+/** The launcher's service-linked role has no grant on the organization key: the launch-failure workflow creates it from the member account. */
+export const missingGrant: Check<'launcher'> = {
+  id: 'missing-grant',
+  scope: 'launcher',
+  title: 'The principal that launches has no grant on the organization key',
+  severity: 'high',
+  facts: ['member.role', 'launcher', 'launcher.principal', 'images', 'keys', 'keys.grants'],
+  workflow: 'launch-failure',
+  fixPermissions: [
+    { as: 'member', actions: ['kms:CreateGrant', 'kms:ListGrants'] },
+    { as: 'central', actions: ['sts:AssumeRole', 'kms:ListGrants'] },
+  ],
+  runs: ['diagnosis', 'sweep'],
+  evaluate(f) {
+    const needing = keysNeedingGrant(f);
+    if (needing.length === 0) return null;
+    const principal = grantee(f);
+    return {
+      id: 'missing-grant',
+      status: 'remediable',
+      severity: 'high',
+      resource: launcherResource(f),
+      evidence: `The service-linked role ${principal} has no grant on ${needing.map((k) => k.keyArn).join(', ')}: ${f.launcher?.kind === 'auto-scaling-group' || !f.launcher ? 'Auto Scaling' : 'it'} cannot use the key to launch`,
+      fix: null,
+      grantsNeeded: needing.map((k) => ({ keyArn: k.keyArn, granteePrincipal: principal, name: grantName(principal) })),
+    };
+  },
+};
