@@ -4,10 +4,55 @@
  * launcher and every result of the other scopes.
  */
 import { factPermissions } from './facts';
+import { amiAwsManagedKey } from './ami-aws-managed-key';
+import { amiForeignCmk } from './ami-foreign-cmk';
+import { amiNoKeyForRegion } from './ami-no-key-for-region';
+import { amiNotShared } from './ami-not-shared';
+import { amiUnencrypted } from './ami-unencrypted';
+import { asgNotFound } from './asg-not-found';
+import { asgRecentKmsLaunchFailures } from './asg-recent-kms-launch-failures';
+import { awsManagedKeyAmi } from './aws-managed-key-ami';
+import { defaultEbsKeyAwsManaged } from './default-ebs-key-aws-managed';
+import { grantPresent } from './grant-present';
+import { imageNotFound } from './image-not-found';
+import { keyDisabledOrPendingDeletion } from './key-disabled-or-pending-deletion';
+import { keyPolicyBlocksGrant } from './key-policy-blocks-grant';
+import { keyPolicyBlocksMemberGrants } from './key-policy-blocks-member-grants';
+import { memberInspectionFailed } from './member-inspection-failed';
+import { memberRoleUnavailable } from './member-role-unavailable';
 import { missingGrant } from './missing-grant';
+import { notAKmsFailure } from './not-a-kms-failure';
+import { serviceLinkedRoleMissing } from './service-linked-role-missing';
+import { spotLaunchConfiguration } from './spot-launch-configuration';
+import { unmanagedKey } from './unmanaged-key';
 import type { AnyCheck, Check, CheckResult, FactsByScope, Permission, Scope } from './types';
 
-export const CATALOGUE: readonly AnyCheck[] = [missingGrant];
+export const CATALOGUE: readonly AnyCheck[] = [
+  // One launcher: the first result is its diagnosis (and its sweep row).
+  notAKmsFailure,
+  memberRoleUnavailable,
+  asgNotFound,
+  imageNotFound,
+  awsManagedKeyAmi,
+  keyDisabledOrPendingDeletion,
+  unmanagedKey,
+  spotLaunchConfiguration,
+  grantPresent,
+  serviceLinkedRoleMissing,
+  keyPolicyBlocksGrant,
+  missingGrant,
+  // One member account in one Region: every result.
+  memberInspectionFailed,
+  asgRecentKmsLaunchFailures,
+  defaultEbsKeyAwsManaged,
+  // The central account's images and keys: every result.
+  amiAwsManagedKey,
+  amiUnencrypted,
+  amiForeignCmk,
+  amiNoKeyForRegion,
+  amiNotShared,
+  keyPolicyBlocksMemberGrants,
+];
 
 export type Run = 'diagnosis' | 'sweep';
 
@@ -18,7 +63,7 @@ export function checksOf<S extends Scope>(scope: S, run: Run): Check<S>[] {
 /** The first result of the scope's checks, in catalogue order. */
 export function firstResult<S extends Scope>(scope: S, run: Run, facts: FactsByScope[S]): CheckResult | null {
   for (const check of checksOf(scope, run)) {
-    const result = check.evaluate(facts);
+    const result = asList(check.evaluate(facts))[0];
     if (result) return result;
   }
   return null;
@@ -26,8 +71,15 @@ export function firstResult<S extends Scope>(scope: S, run: Run, facts: FactsByS
 
 /** Every result of the scope's checks. */
 export function allResults<S extends Scope>(scope: S, run: Run, facts: FactsByScope[S]): CheckResult[] {
-  return checksOf(scope, run).flatMap((check) => check.evaluate(facts) ?? []);
+  return checksOf(scope, run).flatMap((check) => asList(check.evaluate(facts)));
 }
+
+/** A check's results as a list (none, one, or one per resource). */
+export function resultsOf<S extends Scope>(check: Check<S>, facts: FactsByScope[S]): CheckResult[] {
+  return asList(check.evaluate(facts));
+}
+
+const asList = (r: CheckResult | CheckResult[] | null): CheckResult[] => (r === null ? [] : Array.isArray(r) ? r : [r]);
 
 /** The facts a run of the scope must gather: the union of its checks' declarations. */
 export function factsNeeded(scope: Scope, run: Run) {
@@ -41,4 +93,5 @@ export function checkPermissions(check: AnyCheck): Permission[] {
 
 export const checkById = (id: string): AnyCheck | undefined => CATALOGUE.find((c) => c.id === id);
 
+export { looksLikeKmsFailure } from './kms-symptoms';
 export type { AnyCheck, Check, CheckResult, FactsByScope, Permission, Scope } from './types';

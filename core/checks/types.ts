@@ -109,6 +109,8 @@ export interface AccountFacts {
   activities?: { autoScalingGroupName: string; statusCode: string; statusMessage: string; time: string | null }[];
   defaultEbsKey?: { keyId: string; awsManaged: boolean } | null;
   allowedImages?: AllowedImagesFacts | null;
+  /** The sweep could not inspect the account (its Map item failed, or left no inventory). */
+  inspection?: { status: 'failed' | 'missing'; detail: string };
 }
 
 /** One launcher with everything it launches from. */
@@ -188,8 +190,8 @@ export interface Check<S extends Scope = Scope> {
   fixPermissions: readonly Permission[];
   /** Runs where this check is evaluated. */
   runs: readonly ('diagnosis' | 'sweep')[];
-  /** The result, or null when the check finds nothing (or does not apply). */
-  evaluate(facts: FactsByScope[S]): CheckResult | null;
+  /** The result, or null when the check finds nothing (or does not apply); several for a check that reports each of many resources. */
+  evaluate(facts: FactsByScope[S]): CheckResult | CheckResult[] | null;
 }
 
 export type AnyCheck = { [S in Scope]: Check<S> }[Scope];

@@ -1,3 +1,4 @@
+import { resultsOf } from '../../../../core/checks';
 import { missingGrant } from '../../../../core/checks/missing-grant';
 import { grantName } from '../../../../core/grants';
 import { CMK_ARN, slrArn } from '../../../fixtures/aws';
@@ -5,7 +6,7 @@ import { launchWorld } from './world';
 
 describe('check missing-grant', () => {
   it('names the grant the launcher’s role needs on the organization key', () => {
-    const result = missingGrant.evaluate(launchWorld());
+    const result = resultsOf(missingGrant, launchWorld())[0];
     expect(result).toMatchObject({ id: 'missing-grant', status: 'remediable', severity: 'high', resource: 'autoScalingGroup/web' });
     expect(result!.grantsNeeded).toEqual([{ keyArn: CMK_ARN, granteePrincipal: slrArn(), name: grantName(slrArn()) }]);
   });
@@ -13,7 +14,7 @@ describe('check missing-grant', () => {
   it('grants to the role the launcher names (a custom suffix)', () => {
     const facts = launchWorld();
     facts.launcher!.principal!.arn = slrArn(undefined, 'web');
-    expect(missingGrant.evaluate(facts)!.grantsNeeded![0]!.granteePrincipal).toBe(slrArn(undefined, 'web'));
+    expect(resultsOf(missingGrant, facts)[0]!.grantsNeeded![0]!.granteePrincipal).toBe(slrArn(undefined, 'web'));
   });
 
   it.each<[string, (f: ReturnType<typeof launchWorld>) => void]>([
@@ -23,6 +24,6 @@ describe('check missing-grant', () => {
   ])('finds nothing when %s', (_label, change) => {
     const facts = launchWorld();
     change(facts);
-    expect(missingGrant.evaluate(facts)).toBeNull();
+    expect(resultsOf(missingGrant, facts)).toEqual([]);
   });
 });

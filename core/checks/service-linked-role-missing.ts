@@ -1,0 +1,37 @@
+import { grantName } from '../grants';
+import { parseServiceLinkedRoleArn } from '../identifiers';
+import { grantee, keysNeedingGrant, launcherResource, where } from './launch';
+import type { Check } from './types';
+
+/** The launcher's service-linked role does not exist: created (when configured), then granted. */
+export const serviceLinkedRoleMissing: Check<'launcher'> = {
+  id: 'service-linked-role-missing',
+  scope: 'launcher',
+  title: 'The service-linked role that launches does not exist',
+  severity: 'high',
+  facts: ['launcher', 'launcher.principal', 'images', 'keys', 'keys.grants', 'settings'],
+  workflow: 'launch-failure',
+  fixPermissions: [
+    { as: 'member', actions: ['iam:CreateServiceLinkedRole', 'kms:CreateGrant', 'kms:ListGrants'] },
+    { as: 'central', actions: ['sts:AssumeRole', 'kms:ListGrants'] },
+  ],
+  runs: ['diagnosis', 'sweep'],
+  evaluate(f) {
+    if (f.launcher?.principal?.exists !== false) return null;
+    const needing = keysNeedingGrant(f);
+    if (needing.length === 0) return null;
+    const principal = grantee(f);
+    const suffix = parseServiceLinkedRoleArn(principal)?.customSuffix;
+    return {
+      id: 'service-linked-role-missing',
+      status: f.createServiceLinkedRole ? 'remediable' : 'finding',
+      severity: 'high',
+      resource: launcherResource(f),
+      evidence: `The Auto Scaling service-linked role ${principal} of ${where(f)} does not exist`,
+      fix: f.createServiceLinkedRole
+        ? null
+        : `Create it (aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com${suffix ? ` --custom-suffix ${suffix}` : ''}) or set AMIWARDEN_CREATE_SERVICE_LINKED_ROLE=true; then amiwarden creates the grant.`,
+      grantsNeeded: needing.map((k) => ({ keyArn: k.keyArn, granteePrincipal: principal, name: grantName(principal) })),
+    };
+  },
+};
