@@ -8,15 +8,8 @@ import { GrantNotVisibleError, InvalidInputError, MemberRoleUnavailableError } f
 import { grantCovers, REQUIRED_GRANT_OPERATIONS, type GrantTarget } from '../core/grants';
 import { describe, parseKeyArn, parseServiceLinkedRoleArn, requireAccountId, requireAsgName, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
 import { analyzeCreateGrant } from '../core/key-policy';
-import {
-  diagnose,
-  looksLikeKmsFailure,
-  type Diagnosis,
-  type ImageFacts,
-  type KeyFacts,
-  type LaunchFailureFacts,
-  type LaunchFailureRequest,
-} from '../core/launch-failure';
+import type { ImageFacts, KeyFacts, LaunchFacts } from '../core/checks/types';
+import { diagnose, looksLikeKmsFailure, requestFacts, type Diagnosis, type LaunchFailureRequest } from '../core/launch-failure';
 import { AutoScaling, type AutoScalingAdapter } from '../adapters/autoscaling';
 import { EC2, type Ec2Adapter } from '../adapters/ec2';
 import { IAM, type IamAdapter } from '../adapters/iam';
@@ -46,20 +39,13 @@ async function memberAdapters(aws: AwsContext, account: string, region: string):
 
 const centralAdapters = (aws: AwsContext, region: string) => ({ ec2: aws.central(EC2, region), kms: aws.central(KMS, region) });
 
+/** Gathers every fact the catalogue's launcher checks read, then evaluates the catalogue once. */
 export async function diagnoseLaunchFailure(request: LaunchFailureRequest, config: Config, aws: AwsContext): Promise<Diagnosis> {
-  return diagnose(await gatherFacts(request, config, aws));
+  return diagnose(request, await gatherFacts(request, config, aws));
 }
 
-async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: AwsContext): Promise<LaunchFailureFacts> {
-  const facts: LaunchFailureFacts = {
-    request,
-    memberRole: { available: true },
-    images: [],
-    keys: [],
-    createServiceLinkedRole: config.createServiceLinkedRole,
-    partition: config.partition,
-    centralAccountId: config.centralAccountId,
-  };
+async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: AwsContext): Promise<LaunchFacts> {
+  const facts = requestFacts(request, config);
   // A failure that is not about KMS costs no AWS call at all.
   if (request.statusMessage !== undefined && !looksLikeKmsFailure(request.statusMessage)) return facts;
 
@@ -72,7 +58,7 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   }
 
   const group = await member.autoscaling.describeGroup(request.autoScalingGroupName);
-  if (!group) return { ...facts, group: { found: false } };
+  if (!group) return { ...facts, launcher: { kind: 'auto-scaling-group', name: request.autoScalingGroupName, found: false } };
   const slrArn = group.serviceLinkedRoleArn ?? serviceLinkedRoleArn(config.partition, request.account);
   const slr = parseServiceLinkedRoleArn(slrArn);
 
@@ -85,10 +71,11 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   const keys = await describeKeys(images, request, config, aws, member, slrArn);
   return {
     ...facts,
-    group: {
+    launcher: {
+      kind: 'auto-scaling-group',
+      name: request.autoScalingGroupName,
       found: true,
-      serviceLinkedRoleArn: slrArn,
-      ...(slrExists === undefined ? {} : { serviceLinkedRoleExists: slrExists }),
+      principal: { arn: slrArn, kind: 'service-linked-role', ...(slrExists === undefined ? {} : { exists: slrExists }) },
       ...(spotLaunchConfiguration ? { spotLaunchConfiguration } : {}),
       ...(imageParameters.length > 0 ? { imageParameters } : {}),
     },

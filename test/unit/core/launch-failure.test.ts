@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../../../core/errors';
 import { grantCovers, grantName, REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
-import { diagnose, looksLikeKmsFailure, parseLaunchFailureInput, type LaunchFailureFacts } from '../../../core/launch-failure';
+import type { LaunchFacts } from '../../../core/checks/types';
+import { diagnose as diagnoseRequest, looksLikeKmsFailure, parseLaunchFailureInput } from '../../../core/launch-failure';
+import { launchWorld } from './checks/world';
 import { ASG, CENTRAL, CMK_ARN, MEMBER, REGION, slrArn } from '../../fixtures/aws';
 
 const eventsDir = path.join(__dirname, '../../fixtures/events');
@@ -61,16 +63,10 @@ describe('parseLaunchFailureInput', () => {
 });
 
 describe('diagnose', () => {
-  const healthy = (): LaunchFailureFacts => ({
-    request: { account: MEMBER, region: REGION, autoScalingGroupName: ASG, trigger: 'manual', dryRun: false },
-    memberRole: { available: true },
-    group: { found: true, serviceLinkedRoleArn: slrArn(), serviceLinkedRoleExists: true },
-    images: [{ imageId: 'ami-0a1b2c3d4e5f60718', found: true, ownerId: CENTRAL, snapshots: [{ snapshotId: 'snap-0b80955e4f7052f72', encrypted: true, kmsKeyId: CMK_ARN }] }],
-    keys: [{ keyArn: CMK_ARN, found: true, keyManager: 'CUSTOMER', keyState: 'Enabled', managed: true, grantPresent: false, policy: { verdict: 'allowed', reasons: [] } }],
-    createServiceLinkedRole: false,
-    partition: 'aws',
-    centralAccountId: CENTRAL,
-  });
+  type LaunchFailureFacts = LaunchFacts;
+  const healthy = (): LaunchFacts => launchWorld();
+  const diagnose = (f: LaunchFacts) =>
+    diagnoseRequest({ account: f.account, region: f.region, autoScalingGroupName: ASG, trigger: 'manual', dryRun: f.dryRun, ...(f.statusMessage !== undefined ? { statusMessage: f.statusMessage } : {}) }, f);
 
   it('finds the missing grant and says exactly which one to create', () => {
     const d = diagnose(healthy());
@@ -80,7 +76,7 @@ describe('diagnose', () => {
 
   it.each<[string, (f: LaunchFailureFacts) => void, string, string]>([
     ['the member role cannot be assumed', (f) => (f.memberRole = { available: false, detail: 'AccessDenied' }), 'member-role-unavailable', 'finding'],
-    ['the group is gone', (f) => (f.group = { found: false }), 'asg-not-found', 'finding'],
+    ['the group is gone', (f) => (f.launcher = { kind: 'auto-scaling-group', name: ASG, found: false }), 'asg-not-found', 'finding'],
     ['the AMI is gone', (f) => (f.images[0]!.found = false), 'image-not-found', 'finding'],
     ['the AMI is not encrypted', (f) => (f.images[0]!.snapshots[0] = { snapshotId: 'snap-0b80955e4f7052f72', encrypted: false }), 'not-a-kms-failure', 'no-action'],
     ['the AMI uses aws/ebs', (f) => (f.keys[0]!.keyManager = 'AWS'), 'aws-managed-key-ami', 'finding'],
@@ -88,20 +84,20 @@ describe('diagnose', () => {
     ['the key cannot be found', (f) => (f.keys[0] = { keyArn: CMK_ARN, found: false, managed: false }), 'key-disabled-or-pending-deletion', 'finding'],
     ['the key is not amiwarden’s', (f) => (f.keys[0]!.managed = false), 'unmanaged-key', 'finding'],
     ['the grant is there', (f) => (f.keys[0]!.grantPresent = true), 'grant-present', 'no-action'],
-    ['the role is missing and may not be created', (f) => (f.group!.serviceLinkedRoleExists = false), 'service-linked-role-missing', 'finding'],
-    ['the role is missing and may be created', (f) => ((f.group!.serviceLinkedRoleExists = false), (f.createServiceLinkedRole = true)), 'service-linked-role-missing', 'remediable'],
+    ['the role is missing and may not be created', (f) => (f.launcher!.principal!.exists = false), 'service-linked-role-missing', 'finding'],
+    ['the role is missing and may be created', (f) => ((f.launcher!.principal!.exists = false), (f.createServiceLinkedRole = true)), 'service-linked-role-missing', 'remediable'],
     ['the key policy blocks members', (f) => (f.keys[0]!.policy = { verdict: 'blocked', reasons: ['no statement'], fix: 'add it' }), 'key-policy-blocks-grant', 'finding'],
     ['the key policy cannot be read', (f) => (f.keys[0]!.policy = { verdict: 'unknown', reasons: [] }), 'missing-grant', 'remediable'],
-    ['the group requests Spot from a launch configuration', (f) => (f.group!.spotLaunchConfiguration = 'legacy-spot'), 'spot-launch-configuration', 'finding'],
+    ['the group requests Spot from a launch configuration', (f) => (f.launcher!.spotLaunchConfiguration = 'legacy-spot'), 'spot-launch-configuration', 'finding'],
     [
       'the group requests Spot from a launch configuration and the Auto Scaling role has its grant',
-      (f) => ((f.group!.spotLaunchConfiguration = 'legacy-spot'), (f.keys[0]!.grantPresent = true)),
+      (f) => ((f.launcher!.spotLaunchConfiguration = 'legacy-spot'), (f.keys[0]!.grantPresent = true)),
       'spot-launch-configuration',
       'finding',
     ],
     [
       'the status message is not about KMS',
-      (f) => (f.request.statusMessage = 'Server.InternalError: Internal error on launch'),
+      (f) => (f.statusMessage = 'Server.InternalError: Internal error on launch'),
       'not-a-kms-failure',
       'no-action',
     ],
@@ -117,7 +113,7 @@ describe('diagnose', () => {
     const facts = healthy();
     facts.keys[0]!.keyManager = 'AWS';
     expect(diagnose(facts).handOver).toEqual({ imageId: 'ami-0a1b2c3d4e5f60718', region: REGION, trigger: 'launch-failure' });
-    facts.request.dryRun = true;
+    facts.dryRun = true;
     expect(diagnose(facts).handOver).toBeNull();
   });
 
@@ -137,7 +133,7 @@ describe('diagnose', () => {
   it('says so when the launch template names its AMI through a Systems Manager parameter it does not resolve', () => {
     const facts = healthy();
     facts.images = [];
-    facts.group!.imageParameters = ['resolve:ssm:/golden/web/ami'];
+    facts.launcher!.imageParameters = ['resolve:ssm:/golden/web/ami'];
     const d = diagnose(facts);
     expect([d.cause, d.status]).toEqual(['image-not-found', 'finding']);
     expect(d.finding).toContain('resolve:ssm:/golden/web/ami');
