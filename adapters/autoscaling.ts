@@ -85,13 +85,20 @@ export class AutoScalingAdapter {
 
   /** Launch configuration name → image (all pages). */
   async launchConfigurationImages(): Promise<Map<string, string>> {
-    const images = new Map<string, string>();
+    return new Map([...(await this.launchConfigurations())].flatMap(([name, lc]) => (lc.imageId ? [[name, lc.imageId] as const] : [])));
+  }
+
+  /** Every launch configuration: its image, and whether it requests Spot Instances (SpotPrice), which launch as the EC2 Spot role. */
+  async launchConfigurations(): Promise<Map<string, { imageId?: string; spot: boolean }>> {
+    const images = new Map<string, { imageId?: string; spot: boolean }>();
     let token: string | undefined;
     do {
       const out = await call('autoscaling:DescribeLaunchConfigurations', () =>
         this.client.send(new DescribeLaunchConfigurationsCommand({ MaxRecords: 100, ...(token ? { NextToken: token } : {}) })),
       );
-      for (const lc of out.LaunchConfigurations ?? []) if (lc.LaunchConfigurationName && lc.ImageId) images.set(lc.LaunchConfigurationName, lc.ImageId);
+      for (const lc of out.LaunchConfigurations ?? []) {
+        if (lc.LaunchConfigurationName) images.set(lc.LaunchConfigurationName, { ...(lc.ImageId ? { imageId: lc.ImageId } : {}), spot: lc.SpotPrice !== undefined && lc.SpotPrice !== '' });
+      }
       token = out.NextToken;
     } while (token);
     return images;

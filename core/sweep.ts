@@ -1,15 +1,17 @@
 /**
  * The compliance sweep's decisions: what it was asked to do, what the inventories it gathered
  * mean (one row per finding), and — in enforce mode — which remediations to start, within a cap.
- * Pure: services/sweep.ts gathers the inventories. Findings are documented in docs/sweep.md.
+ * Pure: services/sweep.ts gathers the inventories; the findings are the results of the check
+ * catalogue (core/checks/, documented in docs/checks.md) over the facts the inventories hold.
  */
 import type { Config, Mode } from './config';
 import { InvalidInputError } from './errors';
-import { grantCovers } from './grants';
-import { describe, isAccountId, isRegion } from './identifiers';
-import { classify, type Classification, type ObservedImage, type ObservedKey } from './image';
-import type { PolicyAnalysis } from './key-policy';
-import { looksLikeKmsFailure } from './launch-failure';
+import { allResults, CATALOGUE, firstResult } from './checks';
+import type { AccountFacts, CentralImageFacts, CentralKeyFacts, CheckResult, ImageFacts, KeyFacts, LaunchFacts, Workflow } from './checks/types';
+import { grantCovers, REQUIRED_GRANT_OPERATIONS } from './grants';
+import { describe, isAccountId, isRegion, memberRoleArn } from './identifiers';
+import type { ObservedImage, ObservedKey } from './image';
+import { analyzeCreateGrant, type PolicyAnalysis } from './key-policy';
 
 export interface SweepRequest {
   mode: Mode;
@@ -78,8 +80,10 @@ export interface CentralInventory {
   /** Grants on the region's organization key. */
   /** `constrained`: the grant holds only for a given encryption context (written only when true). */
   grants: { granteePrincipal: string; operations: string[]; constrained?: true }[];
-  /** Can a member create the Auto Scaling grant on the organization key? */
+  /** Can a member create the Auto Scaling grant on the organization key? (read for a sample member) */
   keyPolicy: PolicyAnalysis | null;
+  /** The key policy itself, so that each member's groups are judged as KMS would judge that member. */
+  keyPolicyDocument?: string | null;
   /** Account ids amiwarden shares with (launch permission checked per image). */
   shareAccounts: string[];
 }
@@ -89,37 +93,25 @@ export interface MemberInventory {
   region: string;
   status: 'inspected' | 'member-role-unavailable' | 'failed';
   detail: string | null;
-  groups: { name: string; serviceLinkedRoleArn: string; serviceLinkedRoleExists: boolean | null; imageIds: string[] }[];
+  groups: { name: string; serviceLinkedRoleArn: string; serviceLinkedRoleExists: boolean | null; imageIds: string[]; spotLaunchConfiguration?: string }[];
   activities: { autoScalingGroupName: string; statusCode: string; statusMessage: string; time: string | null }[];
   /** The account's default EBS key, when it is the AWS managed key (a finding). */
   defaultEbsKey: { keyId: string; awsManaged: boolean } | null;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Findings
+// Findings: the catalogue's results (core/checks/), one row each
 
 export type Severity = 'high' | 'medium' | 'low';
 
-export const FINDINGS = {
-  'ami-aws-managed-key': 'high',
-  'ami-unencrypted': 'medium',
-  'ami-foreign-cmk': 'medium',
-  'ami-no-key-for-region': 'medium',
-  'ami-not-shared': 'low',
-  'key-policy-blocks-member-grants': 'high',
-  'member-role-unavailable': 'high',
-  'member-inspection-failed': 'medium',
-  'asg-ami-aws-managed-key': 'high',
-  'asg-key-not-enabled': 'high',
-  'asg-missing-grant': 'high',
-  'asg-service-linked-role-missing': 'high',
-  'asg-recent-kms-launch-failures': 'medium',
-  'default-ebs-key-aws-managed': 'low',
-} as const satisfies Record<string, Severity>;
-export type FindingType = keyof typeof FINDINGS;
+/** Every finding a sweep can report, with its severity: the catalogue's checks the sweep runs. */
+export const FINDINGS: Readonly<Record<string, Severity>> = Object.fromEntries(
+  CATALOGUE.filter((c) => c.runs.includes('sweep') && c.severity !== 'none').map((c) => [c.id, c.severity as Severity]),
+);
+export type FindingType = string;
 
 export interface Remediation {
-  workflow: 'reencrypt-and-share' | 'launch-failure';
+  workflow: Workflow;
   input: Record<string, unknown>;
 }
 
@@ -134,68 +126,62 @@ export interface Finding {
   remediation: Remediation | null;
 }
 
-/** Makes the finding rows of one account and region. */
-function rowsFor(account: string, region: string) {
-  return (resource: string, finding: FindingType, detail: string, action: string, remediation: Remediation | null = null): Finding => ({
+/** What a workflow does, in the words of a report row. */
+const WORKFLOW_ACTION: Record<string, string> = {
+  'missing-grant': 'create the grant from the member account (launch-failure)',
+  'service-linked-role-missing': 'create the role and the grant (launch-failure)',
+  'ami-not-shared': 'share it with the configured targets (reencrypt-and-share)',
+};
+
+/** A result of the catalogue as a report row; a result that needs nothing is no row. */
+function toRow(account: string, region: string, result: CheckResult, remediation: Remediation | null): Finding | null {
+  if (result.status === 'no-action' || result.severity === 'none') return null;
+  const remediable = result.status === 'remediable';
+  return {
     account,
     region,
-    resource,
-    finding,
-    severity: FINDINGS[finding],
-    detail,
-    action,
-    remediation,
-  });
+    resource: result.resource,
+    finding: result.id,
+    severity: result.severity,
+    detail: result.evidence,
+    action:
+      result.fix ??
+      WORKFLOW_ACTION[result.id] ??
+      (remediable && remediation?.workflow === 'reencrypt-and-share' ? 'copy with the organization key and share the copy (reencrypt-and-share)' : 'see docs/checks.md'),
+    remediation: remediable ? remediation : null,
+  };
 }
 
-const CLASSIFICATION_FINDING: Partial<Record<Classification, FindingType>> = {
-  'aws-managed-key': 'ami-aws-managed-key',
-  unencrypted: 'ami-unencrypted',
-  'foreign-cmk': 'ami-foreign-cmk',
-  'no-key-for-region': 'ami-no-key-for-region',
-};
+/** The facts of one central image, from the central inventory of its Region. */
+export function centralImageFacts(inv: CentralInventory, image: CentralInventory['images'][number], config: Pick<Config, 'centralAccountId'>): CentralImageFacts {
+  return {
+    region: inv.region,
+    centralAccountId: config.centralAccountId,
+    keyArn: inv.keyArn,
+    image,
+    snapshots: inv.snapshots,
+    keys: inv.keys,
+    usableImageIds: inv.images.filter((i) => i.state === 'available' || i.state === 'pending').map((i) => i.imageId),
+    shareAccounts: inv.shareAccounts,
+  };
+}
 
 export function centralFindings(inv: CentralInventory, config: Pick<Config, 'centralAccountId'>): Finding[] {
   const account = config.centralAccountId;
   const findings: Finding[] = [];
-  const row = rowsFor(account, inv.region);
-  // A copy hides its source only while it is, or may still become, usable: after a failed copy the
-  // source is reported again, and its re-encryption starts a new copy (core/image.ts copyRequest).
-  const copies = new Set(inv.images.filter((i) => i.state === 'available' || i.state === 'pending').map((i) => i.imageId));
   for (const image of inv.images) {
-    const inspection = classify({
-      request: { imageId: image.imageId, region: inv.region, trigger: 'sweep', eventId: null, dryRun: false },
-      centralAccountId: account,
-      ...(inv.keyArn ? { keyArn: inv.keyArn } : {}),
-      image,
-      snapshots: inv.snapshots,
-      keys: inv.keys,
-      elapsedMinutes: 0,
-      waitMinutes: 0,
-    });
-    const type = CLASSIFICATION_FINDING[inspection.classification];
-    const copy = inspection.copyImageId && copies.has(inspection.copyImageId) ? inspection.copyImageId : null;
-    if (type && !copy) {
-      const remediable = inspection.needsCopy;
-      findings.push(
-        row(image.imageId, type, inspection.finding, remediable ? 'copy with the organization key and share the copy (reencrypt-and-share)' : `configure a key for ${inv.region} in AMIWARDEN_KMS_KEY_ARNS`,
-          remediable ? { workflow: 'reencrypt-and-share', input: { imageId: image.imageId, region: inv.region, trigger: 'sweep' } } : null),
-      );
-    }
-    if (inspection.classification === 'compliant') {
-      const missing = inv.shareAccounts.filter((a) => !image.launchableBy.includes(a));
-      if (missing.length > 0) {
-        findings.push(
-          row(image.imageId, 'ami-not-shared', `${image.imageId} is on the organization key but ${missing.join(', ')} may not launch it`, 'share it with the configured targets (reencrypt-and-share)', {
-            workflow: 'reencrypt-and-share',
-            input: { imageId: image.imageId, region: inv.region, trigger: 'sweep' },
-          }),
-        );
-      }
+    const remediation: Remediation = { workflow: 'reencrypt-and-share', input: { imageId: image.imageId, region: inv.region, trigger: 'sweep' } };
+    for (const result of allResults('central-image', 'sweep', centralImageFacts(inv, image, config))) {
+      const row = toRow(account, inv.region, result, remediation);
+      if (row) findings.push(row);
     }
   }
-  if (inv.keyArn && inv.keyPolicy?.verdict === 'blocked') {
-    findings.push(row(inv.keyArn, 'key-policy-blocks-member-grants', inv.keyPolicy.reasons.join('; '), inv.keyPolicy.fix ?? 'allow members kms:CreateGrant for their Auto Scaling role'));
+  if (inv.keyArn) {
+    const facts: CentralKeyFacts = { region: inv.region, centralAccountId: account, keyArn: inv.keyArn, policy: inv.keyPolicy, grants: inv.grants };
+    for (const result of allResults('central-key', 'sweep', facts)) {
+      const row = toRow(account, inv.region, result, null);
+      if (row) findings.push(row);
+    }
   }
   return findings;
 }
@@ -204,7 +190,7 @@ export function centralFindings(inv: CentralInventory, config: Pick<Config, 'cen
  * The planned member inspections that left no inventory: the Map item failed (within its tolerated
  * share), timed out, or never ran. Without this row such an account would vanish from the report.
  */
-export function missingInspectionFindings(targets: { account: string; region: string }[], inventoried: { account: string; region: string }[]): Finding[] {
+export function missingInspectionFindings(targets: { account: string; region: string }[], inventoried: { account: string; region: string }[], config: Pick<Config, 'partition' | 'centralAccountId'>): Finding[] {
   const done = new Set(inventoried.map((i) => `${i.account}/${i.region}`));
   const seen = new Set<string>();
   const findings: Finding[] = [];
@@ -212,63 +198,105 @@ export function missingInspectionFindings(targets: { account: string; region: st
     const key = `${t.account}/${t.region}`;
     if (done.has(key) || seen.has(key)) continue;
     seen.add(key);
-    findings.push(
-      rowsFor(t.account, t.region)(t.account, 'member-inspection-failed', `no inventory of ${t.account} in ${t.region}: its inspection failed or did not finish, so its groups were not checked`, 'see the sweep execution for the failed item, then sweep again'),
-    );
+    const facts: AccountFacts = {
+      ...accountBase(t.account, t.region, config),
+      inspection: { status: 'missing', detail: `no inventory of ${t.account} in ${t.region}: its inspection failed or did not finish, so its groups were not checked` },
+    };
+    findings.push(...allResults('account', 'sweep', facts).flatMap((r) => toRow(t.account, t.region, r, null) ?? []));
   }
   return findings;
 }
 
-export function memberFindings(inv: MemberInventory, centrals: CentralInventory[], config: Pick<Config, 'centralAccountId' | 'partition' | 'createServiceLinkedRole'>): Finding[] {
-  const findings: Finding[] = [];
-  const row = rowsFor(inv.account, inv.region);
-  if (inv.status === 'member-role-unavailable') {
-    return [row(`arn:${config.partition}:iam::${inv.account}:role`, 'member-role-unavailable', inv.detail ?? 'the member role cannot be assumed', 'deploy the member stack (member/member-account.yml) to this account')];
-  }
-  if (inv.status === 'failed') return [row(inv.account, 'member-inspection-failed', inv.detail ?? 'the inspection failed', 'see the sweep execution for the error')];
+export type MemberFindingsConfig = Pick<Config, 'centralAccountId' | 'partition' | 'createServiceLinkedRole'> & Partial<Pick<Config, 'keys' | 'memberRoleName' | 'organizationId'>>;
 
+const accountBase = (account: string, region: string, config: Pick<Config, 'partition' | 'centralAccountId'>) => ({
+  account,
+  region,
+  partition: config.partition,
+  centralAccountId: config.centralAccountId,
+  memberRole: { available: true } as AccountFacts['memberRole'],
+});
+
+/**
+ * The facts of one member group as the sweep sees them: only the central images it launches (an
+ * image of another owner is not amiwarden's to judge), their keys from the central inventory, the
+ * grants on the organization key, and the key policy read for this member and this role.
+ */
+export function memberGroupFacts(inv: MemberInventory, group: MemberInventory['groups'][number], central: CentralInventory, config: MemberFindingsConfig): LaunchFacts | null {
+  const images = group.imageIds.flatMap((id) => central.images.filter((i) => i.imageId === id));
+  if (images.length === 0) return null;
+  const imageFacts: ImageFacts[] = images.map((image) => ({
+    imageId: image.imageId,
+    found: true,
+    ownerId: image.ownerId,
+    snapshots: image.snapshots.map((m) => {
+      const s = central.snapshots.find((x) => x.snapshotId === m.snapshotId);
+      const encrypted = s ? s.encrypted : m.encrypted;
+      return { snapshotId: m.snapshotId, encrypted, ...(encrypted && s?.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}) };
+    }),
+  }));
+  const configured = new Set(config.keys ? Object.values(config.keys).map((k) => k.arn) : central.keyArn ? [central.keyArn] : []);
+  const keyIds = [...new Set(imageFacts.flatMap((i) => i.snapshots.flatMap((s) => (s.kmsKeyId ? [s.kmsKeyId] : []))))];
+  const keys: KeyFacts[] = keyIds.map((keyId) => {
+    const k = central.keys.find((x) => x.keyId === keyId || x.keyArn === keyId);
+    const arn = k?.keyArn ?? keyId;
+    const managed = configured.has(arn);
+    const facts: KeyFacts = { keyArn: keyId, found: k?.found === true, ...(k?.keyManager ? { keyManager: k.keyManager } : {}), ...(k?.keyState ? { keyState: k.keyState } : {}), managed };
+    if (!managed || !k?.found || k.keyState !== 'Enabled' || arn !== central.keyArn) return facts;
+    const grantPresent = central.grants.some((g) => grantCovers(g, group.serviceLinkedRoleArn));
+    if (grantPresent || central.keyPolicyDocument === undefined || !config.memberRoleName) return { ...facts, grantPresent };
+    const policy = analyzeCreateGrant(central.keyPolicyDocument ?? undefined, {
+      callerAccount: inv.account,
+      callerArn: memberRoleArn(config.partition, inv.account, config.memberRoleName),
+      granteePrincipal: group.serviceLinkedRoleArn,
+      operations: REQUIRED_GRANT_OPERATIONS,
+      ...(config.organizationId ? { organizationId: config.organizationId } : {}),
+    });
+    return { ...facts, grantPresent, policy };
+  });
+  return {
+    ...accountBase(inv.account, inv.region, config),
+    trigger: 'sweep',
+    dryRun: false,
+    launcher: {
+      kind: 'auto-scaling-group',
+      name: group.name,
+      found: true,
+      principal: { arn: group.serviceLinkedRoleArn, kind: 'service-linked-role', ...(group.serviceLinkedRoleExists === null ? {} : { exists: group.serviceLinkedRoleExists }) },
+      ...(group.spotLaunchConfiguration ? { spotLaunchConfiguration: group.spotLaunchConfiguration } : {}),
+    },
+    images: imageFacts,
+    keys,
+    createServiceLinkedRole: config.createServiceLinkedRole,
+  };
+}
+
+export function memberFindings(inv: MemberInventory, centrals: CentralInventory[], config: MemberFindingsConfig): Finding[] {
+  const base = accountBase(inv.account, inv.region, config);
+  if (inv.status === 'member-role-unavailable') {
+    const facts: LaunchFacts = { ...base, memberRole: { available: false, detail: inv.detail ?? 'the member role cannot be assumed' }, trigger: 'sweep', dryRun: false, images: [], keys: [], createServiceLinkedRole: false };
+    const result = firstResult('launcher', 'sweep', facts);
+    return result ? [toRow(inv.account, inv.region, result, null)!].filter(Boolean) : [];
+  }
+  const account: AccountFacts = {
+    ...base,
+    activities: inv.activities,
+    defaultEbsKey: inv.defaultEbsKey,
+    ...(inv.status === 'failed' ? { inspection: { status: 'failed' as const, detail: inv.detail ?? 'the inspection failed' } } : {}),
+  };
+  if (inv.status === 'failed') return allResults('account', 'sweep', { ...base, inspection: account.inspection! }).flatMap((r) => toRow(inv.account, inv.region, r, null) ?? []);
+
+  const findings: Finding[] = [];
   const central = centrals.find((c) => c.region === inv.region);
   for (const group of inv.groups) {
-    const resource = `autoScalingGroup/${group.name}`;
-    const launch = { workflow: 'launch-failure' as const, input: { account: inv.account, region: inv.region, autoScalingGroupName: group.name } };
-    for (const imageId of group.imageIds) {
-      const image = central?.images.find((i) => i.imageId === imageId);
-      if (!central || !image) continue; // not a central image: not amiwarden's to judge
-      const keyIds = [...new Set(image.snapshots.flatMap((m) => {
-        const s = central.snapshots.find((x) => x.snapshotId === m.snapshotId);
-        return s?.encrypted && s.kmsKeyId ? [s.kmsKeyId] : [];
-      }))];
-      const keys = keyIds.map((id) => central.keys.find((k) => k.keyId === id || k.keyArn === id) ?? { keyId: id, found: false });
-      if (keys.some((k) => k.keyManager === 'AWS')) {
-        findings.push(row(resource, 'asg-ami-aws-managed-key', `${group.name} launches ${imageId}, which uses the AWS managed key: it cannot launch from another account`, 're-encrypt the AMI and point the launch template at the copy'));
-        continue;
-      }
-      const orgKeys = keys.filter((k) => (k.keyArn ?? k.keyId) === central.keyArn);
-      if (keys.some((k) => !k.found || (k.keyState && k.keyState !== 'Enabled'))) {
-        findings.push(row(resource, 'asg-key-not-enabled', `${group.name} launches ${imageId}, whose key is not enabled`, 'enable the key or cancel its deletion'));
-        continue;
-      }
-      if (orgKeys.length === 0) continue;
-      const covered = central.grants.some((g) => grantCovers(g, group.serviceLinkedRoleArn));
-      if (covered) continue;
-      if (group.serviceLinkedRoleExists === false) {
-        findings.push(
-          row(resource, 'asg-service-linked-role-missing', `${group.serviceLinkedRoleArn} does not exist`, config.createServiceLinkedRole ? 'create the role and the grant (launch-failure)' : 'create the service-linked role, then the grant',
-            config.createServiceLinkedRole ? launch : null),
-        );
-      } else {
-        findings.push(row(resource, 'asg-missing-grant', `${group.serviceLinkedRoleArn} has no grant on ${central.keyArn}: ${group.name} cannot launch ${imageId}`, 'create the grant from the member account (launch-failure)', launch));
-      }
-    }
+    const facts = central ? memberGroupFacts(inv, group, central, config) : null;
+    if (!facts) continue;
+    const result = firstResult('launcher', 'sweep', facts);
+    const launch: Remediation = { workflow: 'launch-failure', input: { account: inv.account, region: inv.region, autoScalingGroupName: group.name } };
+    const row = result && toRow(inv.account, inv.region, result, launch);
+    if (row) findings.push(row);
   }
-  const failing = new Map<string, MemberInventory['activities'][number]>();
-  for (const a of inv.activities) if (['Failed', 'Cancelled'].includes(a.statusCode) && looksLikeKmsFailure(a.statusMessage) && !failing.has(a.autoScalingGroupName)) failing.set(a.autoScalingGroupName, a);
-  for (const [name, a] of failing) {
-    findings.push(row(`autoScalingGroup/${name}`, 'asg-recent-kms-launch-failures', `${a.statusCode}${a.time ? ` at ${a.time}` : ''}: ${a.statusMessage.slice(0, 300)}`, 'diagnose it (amiwarden remediate-asg)'));
-  }
-  if (inv.defaultEbsKey?.awsManaged) {
-    findings.push(row(inv.account, 'default-ebs-key-aws-managed', `the default EBS key of ${inv.account} in ${inv.region} is the AWS managed key (${inv.defaultEbsKey.keyId})`, `aws ec2 modify-ebs-default-kms-key-id --kms-key-id <organization key ARN> --region ${inv.region}`));
-  }
+  findings.push(...allResults('account', 'sweep', account).flatMap((r) => toRow(inv.account, inv.region, r, null) ?? []));
   return findings;
 }
 

@@ -95,9 +95,10 @@ export async function inspectCentral(runId: string, region: string, sampleMember
     }),
   );
   const grants = keyArn ? (await keys.listGrants(keyArn)).map((g) => ({ granteePrincipal: g.granteePrincipal, operations: g.operations, ...(g.constrained ? { constrained: true as const } : {}) })) : [];
+  const keyPolicyDocument = keyArn ? ((await keys.keyPolicy(keyArn)) ?? null) : null;
   const keyPolicy =
     keyArn && sampleMember
-      ? analyzeCreateGrant(await keys.keyPolicy(keyArn), {
+      ? analyzeCreateGrant(keyPolicyDocument ?? undefined, {
           callerAccount: sampleMember,
           callerArn: aws.memberRoleArn(sampleMember),
           granteePrincipal: serviceLinkedRoleArn(config.partition, sampleMember),
@@ -114,6 +115,7 @@ export async function inspectCentral(runId: string, region: string, sampleMember
     keys: described,
     grants,
     keyPolicy,
+    keyPolicyDocument,
     shareAccounts,
   };
   await store(config, aws, homeRegion(config)).put(`${prefix(runId)}central/${region}.json`, JSON.stringify(central));
@@ -140,7 +142,7 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
     const refs = groups.flatMap((g) => g.launchTemplates);
     const [templateImages, configImages, activities, defaultKey] = await Promise.all([
       refs.length ? ec2.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
-      groups.some((g) => g.launchConfigurationName) ? scaling.launchConfigurationImages() : Promise.resolve(new Map<string, string>()),
+      groups.some((g) => g.launchConfigurationName) ? scaling.launchConfigurations() : Promise.resolve(new Map<string, { imageId?: string; spot: boolean }>()),
       scaling.recentActivities(),
       ec2.defaultEbsKey(),
     ]);
@@ -154,9 +156,10 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
         const slr = g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account);
         const imageIds = [
           ...g.launchTemplates.map((r) => templateImages.get(templateKey(r))),
-          ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)] : []),
+          ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)?.imageId] : []),
         ].filter((id): id is string => typeof id === 'string');
-        return { name: g.name, serviceLinkedRoleArn: slr, serviceLinkedRoleExists: exists.get(slr) ?? null, imageIds: [...new Set(imageIds)] };
+        const spot = g.launchConfigurationName && configImages.get(g.launchConfigurationName)?.spot ? { spotLaunchConfiguration: g.launchConfigurationName } : {};
+        return { name: g.name, serviceLinkedRoleArn: slr, serviceLinkedRoleExists: exists.get(slr) ?? null, imageIds: [...new Set(imageIds)], ...spot };
       }),
       activities,
       defaultEbsKey: defaultKey ? { keyId: defaultKey, awsManaged: defaultKey === 'alias/aws/ebs' } : null,
@@ -206,7 +209,7 @@ export async function writeReport(plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryR
   const findings: Finding[] = [
     ...centrals.flatMap((c) => centralFindings(c, config)),
     ...members.sort((a, b) => `${a.account}${a.region}`.localeCompare(`${b.account}${b.region}`)).flatMap((m) => memberFindings(m, centrals, config)),
-    ...missingInspectionFindings(plan.targets, members),
+    ...missingInspectionFindings(plan.targets, members, config),
   ];
   const summary = summarize(findings, plan.accounts, plan.regions.length);
   const at = prefix(plan.runId);

@@ -122,7 +122,7 @@ describe('the Lambda bundles', () => {
 
     const again = await runWorkflow('compliance-sweep', { mode: 'report', accounts: w.org.members.map((m) => m.account) }, { handlers });
     const byFinding = (again.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding;
-    expect(byFinding['asg-missing-grant']).toBeUndefined();
+    expect(byFinding['missing-grant']).toBeUndefined();
     expect(byFinding['ami-aws-managed-key']).toBeUndefined();
   }, 180_000);
 

@@ -35,7 +35,7 @@ describe('amiwarden sweep --local', () => {
     expect(out).toMatchObject({ command: 'sweep', workflow: 'compliance-sweep', local: true, status: 'SUCCEEDED', input: { mode: 'report', accounts: ['111111111111', '222222222222'] } });
     expect(out.output.summary).toEqual({
       findings: 8,
-      byFinding: { 'ami-aws-managed-key': 1, 'ami-unencrypted': 1, 'asg-missing-grant': 2, 'default-ebs-key-aws-managed': 4 },
+      byFinding: { 'ami-aws-managed-key': 1, 'ami-unencrypted': 1, 'missing-grant': 2, 'default-ebs-key-aws-managed': 4 },
       bySeverity: { high: 3, medium: 1, low: 4 },
       accounts: 2,
       regions: 2,

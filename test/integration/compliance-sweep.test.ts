@@ -57,14 +57,14 @@ describe('compliance sweep on the emulator', () => {
     expect(output.summary.byFinding).toEqual({
       'ami-aws-managed-key': 1,
       'ami-unencrypted': 1,
-      'asg-missing-grant': 2,
+      'missing-grant': 2,
       'member-role-unavailable': 2,
     });
     expect(output.remediationsStarted).toBe(0);
 
     const json = JSON.parse(await report(output.reports.json!)) as { findings: { account: string; resource: string; finding: string; severity: string }[] };
     expect(json.findings.filter((f) => f.finding.startsWith('ami-')).map((f) => f.resource).sort()).toEqual([planted.awsManaged, planted.unencrypted].sort());
-    expect(json.findings.filter((f) => f.finding === 'asg-missing-grant').map((f) => `${f.account}/${f.resource}`).sort()).toEqual(
+    expect(json.findings.filter((f) => f.finding === 'missing-grant').map((f) => `${f.account}/${f.resource}`).sort()).toEqual(
       org.members.map((m) => `${m.account}/autoScalingGroup/${m.autoScalingGroupName}`).sort(),
     );
     expect(json.findings.filter((f) => f.finding === 'member-role-unavailable').every((f) => f.account === OUTSIDER)).toBe(true);

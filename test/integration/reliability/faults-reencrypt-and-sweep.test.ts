@@ -99,7 +99,7 @@ describe('compliance sweep: faults mid-run', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     // One finding per region swept; the other member is still inspected (its missing grant found).
-    expect((execution.output as SweepOutput).summary.byFinding).toMatchObject({ 'member-role-unavailable': 2, 'asg-missing-grant': 1, 'ami-aws-managed-key': 1 });
+    expect((execution.output as SweepOutput).summary.byFinding).toMatchObject({ 'member-role-unavailable': 2, 'missing-grant': 1, 'ami-aws-managed-key': 1 });
     expect(mutatingCalls(await w.emulator.calls()).filter((c) => c.service !== 's3')).toEqual([]);
     rows.push({ fault: 'sweep: member role missing', execution: execution.status, result: 'finding member-role-unavailable (×2 regions)', 'mutating calls': 'S3 report writes only' });
   }, 60_000);
@@ -153,7 +153,7 @@ describe('compliance sweep: faults mid-run', () => {
       const rerun = await runWorkflow('compliance-sweep', sweepRequest(w));
 
       expect(rerun.status).toBe('SUCCEEDED');
-      expect((rerun.output as SweepOutput).summary.byFinding).toEqual({ 'ami-aws-managed-key': 1, 'asg-missing-grant': 2, 'default-ebs-key-aws-managed': 4 });
+      expect((rerun.output as SweepOutput).summary.byFinding).toEqual({ 'ami-aws-managed-key': 1, 'missing-grant': 2, 'default-ebs-key-aws-managed': 4 });
       expect(await failureRecords(w)).toEqual([]);
       rows.push({ fault: 'sweep: emulator stopped while members are inspected', execution: execution.status, result: `${execution.error?.name}; after restart re-run: SUCCEEDED, same findings as a calm sweep`, 'mutating calls': '-' });
     } finally {

@@ -72,7 +72,7 @@ describe('compliance-sweep (report mode) under 30% throttling of EC2, KMS, STS a
     const calm = await runWorkflow('compliance-sweep', request);
     expect(calm.status).toBe('SUCCEEDED');
     const expected = (calm.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding;
-    expect(expected).toMatchObject({ 'ami-aws-managed-key': 1, 'asg-missing-grant': 2 });
+    expect(expected).toMatchObject({ 'ami-aws-managed-key': 1, 'missing-grant': 2 });
 
     await w.emulator.setFaults(throttling(seed));
     await w.emulator.clearCalls();

@@ -51,7 +51,7 @@ describe('sweep --local', () => {
     expect(progress).toMatch(/\+\s+1\.8s\s+\[sweep\]\s+→ Start remediations/);
     expect(progress).toMatch(/\+\s+1\.9s\s+\[111111111111 us-east-1 web\]\s+→ Diagnose launch failure/);
     expect(io.stdout.some((l) => /^\+\s*\d/.test(l))).toBe(false);
-    expect(text).toMatch(/asg-missing-grant\s+high\s+2/);
+    expect(text).toMatch(/missing-grant\s+high\s+2/);
     expect(text).toContain('4 finding(s): 2 high, 1 medium, 1 low');
     expect(text).toContain('Remediations (3, run to completion in this process)');
     expect(text).toMatch(/launch-failure\s+111111111111 us-east-1 web\s+SUCCEEDED\s+1\.0s\s+remediated \(missing-grant\)/);

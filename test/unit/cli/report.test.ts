@@ -247,7 +247,7 @@ describe('sweep --report (in AWS)', () => {
     expect(text).toMatch(/^\[999999999999 us-east-1\]  1 finding\(s\)\n  ! ami-0123456789abcdef0: ami-unencrypted \(medium\): reencrypt-and-share$/m);
     expect(text).toMatch(/^Plan: 0 to remediate with --mode enforce; 1 needs a person\.$/m);
     expect(text).toMatch(/FINDING\s+SEVERITY\s+COUNT/);
-    expect(text).toMatch(/asg-missing-grant\s+high\s+2\n\s+ami-unencrypted\s+medium\s+1\n\s+default-ebs-key-aws-managed\s+low\s+1/);
+    expect(text).toMatch(/missing-grant\s+high\s+2\n\s+ami-unencrypted\s+medium\s+1\n\s+default-ebs-key-aws-managed\s+low\s+1/);
     expect(text).toContain('4 finding(s): 2 high, 1 medium, 1 low');
     expect(text).toContain(`s3://${BUCKET}/sweeps/${RUN}/report.md`);
     expect(text).toMatch(/remediations\s+0 started/);

@@ -132,7 +132,7 @@ export const SWEEP_OUTPUT = {
   regions: ['us-east-1', 'eu-west-1'],
   summary: {
     findings: 4,
-    byFinding: { 'ami-unencrypted': 1, 'asg-missing-grant': 2, 'default-ebs-key-aws-managed': 1 },
+    byFinding: { 'ami-unencrypted': 1, 'missing-grant': 2, 'default-ebs-key-aws-managed': 1 },
     bySeverity: { high: 2, medium: 1, low: 1 },
     accounts: 2,
     regions: 2,

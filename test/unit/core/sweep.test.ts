@@ -116,7 +116,7 @@ describe('findings', () => {
 
   it('finds the missing grant of a member group launching a central AMI, and the aws/ebs default key', () => {
     const findings = memberFindings(member(), [central()], config);
-    expect(findings.map((f) => f.finding)).toEqual(['asg-missing-grant', 'default-ebs-key-aws-managed']);
+    expect(findings.map((f) => f.finding)).toEqual(['missing-grant', 'default-ebs-key-aws-managed']);
     expect(findings[0]!.remediation).toEqual({ workflow: 'launch-failure', input: { account: MEMBER, region: REGION, autoScalingGroupName: 'web' } });
   });
 
@@ -132,7 +132,7 @@ describe('findings', () => {
   it('is not satisfied by a grant limited to an encryption context', () => {
     const inv = central();
     inv.grants = [{ granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS], constrained: true }];
-    expect(memberFindings(member(), [inv], config).map((f) => f.finding)).toEqual(['asg-missing-grant', 'default-ebs-key-aws-managed']);
+    expect(memberFindings(member(), [inv], config).map((f) => f.finding)).toEqual(['missing-grant', 'default-ebs-key-aws-managed']);
   });
 
   it('names every planned account and region that left no inventory (its inspection failed or timed out), once each', () => {
@@ -142,13 +142,13 @@ describe('findings', () => {
       { account: '222222222222', region: 'eu-west-1' },
       { account: '222222222222', region: 'eu-west-1' },
     ];
-    const rows = missingInspectionFindings(targets, [{ account: MEMBER, region: REGION }]);
+    const rows = missingInspectionFindings(targets, [{ account: MEMBER, region: REGION }], config);
     expect(rows.map((f) => [f.account, f.region, f.resource, f.finding, f.severity])).toEqual([
       ['222222222222', REGION, '222222222222', 'member-inspection-failed', 'medium'],
       ['222222222222', 'eu-west-1', '222222222222', 'member-inspection-failed', 'medium'],
     ]);
     expect(rows[0]!.detail).toMatch(/no inventory/);
-    expect(missingInspectionFindings(targets.slice(0, 1), [{ account: MEMBER, region: REGION }])).toEqual([]);
+    expect(missingInspectionFindings(targets.slice(0, 1), [{ account: MEMBER, region: REGION }], config)).toEqual([]);
   });
 
   it('reports recent KMS launch failures once per group, and a missing member role as its own finding', () => {
@@ -168,7 +168,7 @@ describe('planRemediations', () => {
     account: MEMBER,
     region: REGION,
     resource,
-    finding: 'asg-missing-grant',
+    finding: 'missing-grant',
     severity,
     detail: '',
     action: '',
@@ -199,7 +199,7 @@ describe('reports', () => {
 
   it('writes Markdown with counts and one escaped row per finding', () => {
     const md = toMarkdown([{ ...findings[0]!, detail: 'a|b' }], summarize(findings, 1, 1), { runId: 'r1', mode: 'report', startedAt: '2026-11-22T00:00:00Z' });
-    expect(md).toContain('| asg-missing-grant | 1 |');
+    expect(md).toContain('| missing-grant | 1 |');
     expect(md).toContain('a\\|b');
   });
 });
