@@ -88,7 +88,13 @@ export function factsNeeded(scope: Scope, run: Run) {
 
 /** Every IAM action a check needs: its facts' reads and its fix. */
 export function checkPermissions(check: AnyCheck): Permission[] {
-  return [...factPermissions(check.facts), ...check.fixPermissions];
+  const bySide = new Map<Permission['as'], Set<string>>();
+  for (const p of [...factPermissions(check.facts), ...check.fixPermissions]) {
+    const set = bySide.get(p.as) ?? new Set<string>();
+    p.actions.forEach((a) => set.add(a));
+    bySide.set(p.as, set);
+  }
+  return [...bySide].map(([as, actions]) => ({ as, actions: [...actions].sort() }));
 }
 
 export const checkById = (id: string): AnyCheck | undefined => CATALOGUE.find((c) => c.id === id);

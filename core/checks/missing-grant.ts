@@ -11,7 +11,7 @@ export const missingGrant: Check<'launcher'> = {
   facts: ['member.role', 'launcher', 'launcher.principal', 'images', 'keys', 'keys.grants'],
   workflow: 'launch-failure',
   fixPermissions: [
-    { as: 'member', actions: ['kms:CreateGrant', 'kms:ListGrants'] },
+    { as: 'member', actions: ['kms:CreateGrant'] },
     { as: 'central', actions: ['sts:AssumeRole', 'kms:ListGrants'] },
   ],
   runs: ['diagnosis', 'sweep'],

@@ -12,7 +12,7 @@ export const serviceLinkedRoleMissing: Check<'launcher'> = {
   facts: ['launcher', 'launcher.principal', 'images', 'keys', 'keys.grants', 'settings'],
   workflow: 'launch-failure',
   fixPermissions: [
-    { as: 'member', actions: ['iam:CreateServiceLinkedRole', 'kms:CreateGrant', 'kms:ListGrants'] },
+    { as: 'member', actions: ['iam:GetRole', 'iam:CreateServiceLinkedRole', 'kms:CreateGrant'] },
     { as: 'central', actions: ['sts:AssumeRole', 'kms:ListGrants'] },
   ],
   runs: ['diagnosis', 'sweep'],

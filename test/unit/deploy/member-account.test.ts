@@ -48,7 +48,6 @@ describe('member/member-account.yml', () => {
         'iam:GetRole',
         'iam:CreateServiceLinkedRole',
         'kms:DescribeKey',
-        'kms:ListGrants',
         'kms:CreateGrant',
       ].sort(),
     );

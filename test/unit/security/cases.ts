@@ -169,7 +169,7 @@ export const MATRIX: MatrixCase[] = [
     resource: KEY,
     resourcePolicy: 'key-policy',
     expect: 'deny',
-    why: 'the member role policy allows it, but the recommended key policy does not give members ListGrants: grants are read from the central account (verify, diagnose); nothing calls it through the member role',
+    why: 'neither the member role policy nor the recommended key policy gives members ListGrants: grants are read from the central account (verify, diagnose, grant); nothing calls it through the member role',
   },
   {
     name: 'member role creates the Auto Scaling SLR',

@@ -1,0 +1,106 @@
+/**
+ * Who needs which IAM action, declared from what the code does: the checks (core/checks/) declare
+ * their facts and fixes; here each Lambda step says which of those facts it gathers or which
+ * workflow's fixes it makes, plus the calls of its own that no check covers. The deployed roles
+ * (resources/iam.yml, the member role of member/member-account.yml) must hold exactly that
+ * (test/unit/deploy/check-permissions.test.ts): least privilege follows from the catalogue.
+ */
+import { CATALOGUE, checksOf, type Run } from './checks';
+import { FACTS, type FactName } from './checks/facts';
+import type { Permission, Workflow } from './checks/types';
+
+export interface Gathering {
+  run: Run;
+  side: Permission['as'];
+  /** Only these of the run's facts (default: all of them). */
+  only?: readonly FactName[];
+  except?: readonly FactName[];
+}
+
+export interface Step {
+  /** The function (functions/<name>/) and its role in resources/iam.yml. */
+  function: string;
+  role: string;
+  /** Facts of the catalogue this step reads. */
+  gathers?: readonly Gathering[];
+  /** The workflow whose check fixes this step carries out. */
+  fixes?: Workflow;
+  /** Calls of the step's own, outside the catalogue (re-encryption, sharing, reports, queues). */
+  own?: readonly Permission[];
+}
+
+/** Every Lambda writes its own log stream. */
+export const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
+
+export const STEPS: readonly Step[] = [
+  { function: 'diagnose-launch-failure', role: 'DiagnoseLaunchFailureRole', gathers: [{ run: 'diagnosis', side: 'central' }, { run: 'diagnosis', side: 'member' }] },
+  { function: 'grant-key-access', role: 'GrantKeyAccessRole', fixes: 'launch-failure' },
+  { function: 'verify-key-access', role: 'VerifyKeyAccessRole', own: [{ as: 'central', actions: ['kms:ListGrants'] }] },
+  { function: 'record-failure', role: 'RecordFailureRole', own: [{ as: 'central', actions: ['sqs:SendMessage'] }] },
+  { function: 'inspect-image', role: 'InspectImageRole', own: [{ as: 'central', actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots', 'kms:DescribeKey'] }] },
+  {
+    function: 'copy-image',
+    role: 'CopyImageRole',
+    // CopyImage with KmsKeyId uses the keys through EC2 (kms:ViaService), as the caller.
+    own: [{ as: 'central', actions: ['ec2:DescribeImages', 'ec2:CopyImage', 'ec2:CreateTags', 'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] }],
+  },
+  { function: 'share-image', role: 'ShareImageRole', own: [{ as: 'central', actions: ['ec2:DescribeImageAttribute', 'ec2:ModifyImageAttribute', 'organizations:DescribeAccount'] }] },
+  {
+    function: 'grant-target-access',
+    role: 'GrantTargetAccessRole',
+    own: [
+      { as: 'central', actions: ['sts:AssumeRole', 'kms:ListGrants'] },
+      { as: 'member', actions: ['autoscaling:DescribeAutoScalingGroups', 'iam:GetRole', 'iam:CreateServiceLinkedRole', 'kms:CreateGrant'] },
+    ],
+  },
+  {
+    function: 'apply-original-image-policy',
+    role: 'ApplyOriginalImagePolicyRole',
+    own: [{ as: 'central', actions: ['ec2:DescribeImages', 'ec2:DescribeImageAttribute', 'ec2:EnableImageDeprecation', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot'] }],
+  },
+  { function: 'plan-sweep', role: 'PlanSweepRole', own: [{ as: 'central', actions: ['organizations:ListAccounts', 'organizations:ListAccountsForParent'] }] },
+  {
+    function: 'inspect-central-images',
+    role: 'InspectCentralImagesRole',
+    gathers: [{ run: 'sweep', side: 'central', except: ['member.role'] }],
+    own: [{ as: 'central', actions: ['s3:PutObject'] }],
+  },
+  {
+    function: 'inspect-member-account',
+    role: 'InspectMemberAccountRole',
+    gathers: [
+      { run: 'sweep', side: 'central', only: ['member.role'] },
+      { run: 'sweep', side: 'member' },
+    ],
+    own: [{ as: 'central', actions: ['s3:GetObject', 's3:PutObject'] }],
+  },
+  { function: 'write-sweep-report', role: 'WriteSweepReportRole', own: [{ as: 'central', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject'] }] },
+];
+
+const actionsOf = (permissions: readonly Permission[], side: Permission['as']) => permissions.filter((p) => p.as === side).flatMap((p) => p.actions);
+
+/** The facts a gathering reads: those its run's checks declare, narrowed. */
+export function gatheredFacts(g: Gathering): FactName[] {
+  const facts = [...new Set([...checksOf('launcher', g.run), ...checksOf('account', g.run), ...checksOf('central-image', g.run), ...checksOf('central-key', g.run)].flatMap((c) => c.facts))];
+  return facts.filter((f) => (!g.only || g.only.includes(f)) && !g.except?.includes(f));
+}
+
+/** What one step needs, by side: its gathered facts, its fixes, its own calls (and, centrally, its logs). */
+export function stepPermissions(step: Step): Record<Permission['as'], string[]> {
+  const result: Record<Permission['as'], Set<string>> = { central: new Set(LOGS), member: new Set() };
+  for (const g of step.gathers ?? []) {
+    for (const fact of gatheredFacts(g)) actionsOf(FACTS[fact] as readonly Permission[], g.side).forEach((a) => result[g.side].add(a));
+  }
+  if (step.fixes) {
+    for (const check of CATALOGUE.filter((c) => c.workflow === step.fixes)) {
+      for (const side of ['central', 'member'] as const) actionsOf(check.fixPermissions, side).forEach((a) => result[side].add(a));
+    }
+  }
+  for (const side of ['central', 'member'] as const) actionsOf(step.own ?? [], side).forEach((a) => result[side].add(a));
+  return { central: [...result.central].sort(), member: [...result.member].sort() };
+}
+
+/** What the member role must hold: the member side of every step. */
+export function memberRolePermissions(): string[] {
+  return [...new Set(STEPS.flatMap((s) => stepPermissions(s).member))].sort();
+}

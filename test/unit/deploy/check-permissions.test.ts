@@ -1,0 +1,48 @@
+/**
+ * Least privilege from the catalogue: every Lambda role of resources/iam.yml and the member role
+ * hold exactly the actions that the checks they run (their facts and fixes, core/checks/) and the
+ * steps' own calls (core/permissions.ts) declare. A check whose facts need an action no role holds
+ * fails here, and so does a role holding an action nothing declares.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { CATALOGUE, checkPermissions } from '../../../core/checks';
+import { memberRolePermissions, STEPS, stepPermissions } from '../../../core/permissions';
+import { asArray, loadMemberTemplate, ROOT, type JsonObject, type Statement, type Template } from './templates';
+
+const identityActions = (policies: unknown): string[] =>
+  [
+    ...new Set(
+      asArray(policies as JsonObject[])
+        .flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as Statement[]))
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap((s) => asArray(s.Action)),
+    ),
+  ].sort();
+
+describe('IAM follows from the check catalogue', () => {
+  const central = parse(readFileSync(join(ROOT, 'resources', 'iam.yml'), 'utf8'), { logLevel: 'error' }) as Template;
+  const lambdaRoles = Object.entries(central.Resources).filter(
+    ([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+  );
+  const member = loadMemberTemplate().Resources.MemberRole!;
+
+  it('declares a step for every Lambda role, and a role for every step', () => {
+    expect(STEPS.map((s) => s.role).sort()).toEqual(lambdaRoles.map(([name]) => name).sort());
+  });
+
+  it.each(STEPS.map((s) => [s.role, s] as const))('%s holds exactly what its step declares', (role, step) => {
+    const resource = central.Resources[role]!;
+    expect(identityActions(resource.Properties!.Policies)).toEqual(stepPermissions(step).central);
+  });
+
+  it('the member role holds exactly the member side of every step', () => {
+    expect(identityActions(member.Properties!.Policies)).toEqual(memberRolePermissions());
+  });
+
+  it.each(CATALOGUE.map((c) => [c.id, c] as const))('%s: every action it declares is held by a role that runs it', (_id, check) => {
+    const held = new Set([...memberRolePermissions().map((a) => `member ${a}`), ...STEPS.flatMap((s) => stepPermissions(s).central.map((a) => `central ${a}`))]);
+    for (const p of checkPermissions(check)) for (const a of p.actions) expect(held.has(`${p.as} ${a}`) ? a : `${p.as} ${a} held by no role`).toBe(a);
+  });
+});
