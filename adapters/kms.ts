@@ -8,6 +8,7 @@ import {
   type GrantListEntry,
   type GrantOperation,
 } from '@aws-sdk/client-kms';
+import type { GrantDryRun } from '../core/checks/types';
 import type { AwsCallError } from '../core/errors';
 import { ACCESS_DENIED_CODES, call, hasCode, type ClientSettings } from './aws';
 
@@ -111,6 +112,34 @@ export class KmsAdapter {
             : undefined;
       if (!refusal) throw error;
       return { created: false, refusal, error: error as AwsCallError };
+    }
+  }
+
+  /**
+   * KMS's own answer to "would this CreateGrant succeed?": DryRun evaluates the key policy, the
+   * caller's IAM policies, SCPs and RCPs, and answers DryRunOperationException when it would.
+   * undefined when KMS answers something else (the key or grantee is not usable: the real call says so).
+   */
+  async dryRunCreateGrant(request: { keyArn: string; granteePrincipal: string; operations: readonly string[]; name: string }): Promise<GrantDryRun | undefined> {
+    try {
+      await call('kms:CreateGrant', () =>
+        this.client.send(
+          new CreateGrantCommand({
+            KeyId: request.keyArn,
+            GranteePrincipal: request.granteePrincipal,
+            Operations: [...request.operations] as GrantOperation[],
+            Name: request.name,
+            DryRun: true,
+          }),
+        ),
+      );
+      // A KMS that ignored DryRun has created the grant: never report that as a dry run.
+      throw new Error('kms:CreateGrant with DryRun returned a grant instead of DryRunOperationException');
+    } catch (error) {
+      if (hasCode(error, 'DryRunOperationException')) return { outcome: 'would-succeed' };
+      if (hasCode(error, ...ACCESS_DENIED_CODES)) return { outcome: 'refused', code: (error as AwsCallError).code, message: (error as Error).message };
+      if (hasCode(error, 'InvalidArnException', 'NotFoundException', 'DisabledException', 'KMSInvalidStateException')) return undefined;
+      throw error;
     }
   }
 

@@ -103,6 +103,8 @@ export interface Diagnosis {
   handOver: { imageId: string; region: string; trigger: 'launch-failure' } | null;
   finding: string;
   fix: string | null;
+  /** What KMS's DryRun of the member role's CreateGrant said, in words (null when no grant was needed or asked). */
+  grantCheck: string | null;
 }
 
 /** The facts of a launch-failure request, before anything is read. */
@@ -147,5 +149,15 @@ export function diagnose(request: LaunchFailureRequest, facts: LaunchFacts): Dia
     handOver: result.handOver ?? null,
     finding: result.evidence,
     fix: result.fix,
+    grantCheck: grantCheckOf(facts),
   };
+}
+
+/** "would succeed" or "would be refused, because …": KMS's own DryRun verdict on the grants still needed. */
+function grantCheckOf(facts: LaunchFacts): string | null {
+  const asked = facts.keys.filter((k) => k.managed && !k.grantPresent && k.dryRun);
+  if (asked.length === 0) return null;
+  const refused = asked.filter((k) => k.dryRun?.outcome === 'refused');
+  if (refused.length === 0) return `KMS DryRun: the grant would succeed on ${asked.map((k) => k.keyArn).join(', ')} (key policy, IAM, SCPs and RCPs allow it)`;
+  return `KMS DryRun: the grant would be refused: ${refused.map((k) => (k.dryRun?.outcome === 'refused' ? k.dryRun.message.slice(0, 400) : '')).join('; ')}`;
 }

@@ -7,11 +7,11 @@
 import type { Config, Mode } from './config';
 import { InvalidInputError } from './errors';
 import { allResults, CATALOGUE, firstResult } from './checks';
-import type { AccountFacts, CentralImageFacts, CentralKeyFacts, CheckResult, ImageFacts, KeyFacts, LaunchFacts, Workflow } from './checks/types';
+import type { AccountFacts, CentralImageFacts, CentralKeyFacts, CheckResult, GrantDryRun, ImageFacts, KeyFacts, LaunchFacts, Workflow } from './checks/types';
 import { grantCovers, REQUIRED_GRANT_OPERATIONS } from './grants';
 import { describe, isAccountId, isRegion, memberRoleArn } from './identifiers';
 import type { ObservedImage, ObservedKey } from './image';
-import { analyzeCreateGrant, type PolicyAnalysis } from './key-policy';
+import { analyzeCreateGrant, keyPolicyFix, type PolicyAnalysis } from './key-policy';
 
 export interface SweepRequest {
   mode: Mode;
@@ -97,6 +97,8 @@ export interface MemberInventory {
   activities: { autoScalingGroupName: string; statusCode: string; statusMessage: string; time: string | null }[];
   /** The account's default EBS key, when it is the AWS managed key (a finding). */
   defaultEbsKey: { keyId: string; awsManaged: boolean } | null;
+  /** KMS's DryRun of the member role's CreateGrant, per role without a grant on the organization key. */
+  grantDryRuns?: { keyArn: string; granteePrincipal: string; dryRun: GrantDryRun }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,7 +246,9 @@ export function memberGroupFacts(inv: MemberInventory, group: MemberInventory['g
     const facts: KeyFacts = { keyArn: keyId, found: k?.found === true, ...(k?.keyManager ? { keyManager: k.keyManager } : {}), ...(k?.keyState ? { keyState: k.keyState } : {}), managed };
     if (!managed || !k?.found || k.keyState !== 'Enabled' || arn !== central.keyArn) return facts;
     const grantPresent = central.grants.some((g) => grantCovers(g, group.serviceLinkedRoleArn));
-    if (grantPresent || central.keyPolicyDocument === undefined || !config.memberRoleName) return { ...facts, grantPresent };
+    const dryRun = inv.grantDryRuns?.find((d) => d.keyArn === arn && d.granteePrincipal === group.serviceLinkedRoleArn)?.dryRun;
+    if (grantPresent) return { ...facts, grantPresent };
+    if (central.keyPolicyDocument === undefined || !config.memberRoleName) return { ...facts, grantPresent, ...(dryRun ? { dryRun } : {}) };
     const policy = analyzeCreateGrant(central.keyPolicyDocument ?? undefined, {
       callerAccount: inv.account,
       callerArn: memberRoleArn(config.partition, inv.account, config.memberRoleName),
@@ -252,7 +256,8 @@ export function memberGroupFacts(inv: MemberInventory, group: MemberInventory['g
       operations: REQUIRED_GRANT_OPERATIONS,
       ...(config.organizationId ? { organizationId: config.organizationId } : {}),
     });
-    return { ...facts, grantPresent, policy };
+    const fix = dryRun?.outcome === 'refused' ? { keyPolicyFix: keyPolicyFix(config.organizationId, config.partition) } : {};
+    return { ...facts, grantPresent, policy, ...(dryRun ? { dryRun } : {}), ...fix };
   });
   return {
     ...accountBase(inv.account, inv.region, config),

@@ -8,6 +8,7 @@ import { KMS } from '../adapters/kms';
 import type { Config } from '../core/config';
 import { MemberRoleUnavailableError, TransientAwsError } from '../core/errors';
 import { grantCovers, grantRequest, type GrantTarget } from '../core/grants';
+import { explainGrantRefusal, type RefusalId } from '../core/checks/grant-refusal';
 import { keyPolicyFix } from '../core/key-policy';
 import { parseServiceLinkedRoleArn } from '../core/identifiers';
 import type { AwsContext } from './aws-context';
@@ -20,7 +21,7 @@ export interface KeyAccessInput {
   grants: GrantTarget[];
 }
 
-export type GrantOutcomeName = 'granted' | 'already-granted' | 'key-policy-blocks-grant' | 'member-role-unavailable' | 'key-not-usable';
+export type GrantOutcomeName = 'granted' | 'already-granted' | RefusalId | 'member-role-unavailable' | 'key-not-usable';
 
 export interface GrantOutcome {
   outcome: GrantOutcomeName;
@@ -70,11 +71,13 @@ export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: P
       continue;
     }
     if (result.refusal === 'access-denied') {
-      return outcome('key-policy-blocks-grant', {
+      // AWS names the policy type that refused: the key policy, an SCP or RCP, or the member role's own policy.
+      const refusal = explainGrantRefusal({ code: result.error.code, message: result.error.message }, undefined, keyPolicyFix(config.organizationId, slr.partition));
+      return outcome(refusal.id, {
         serviceLinkedRoleCreated,
         grants: results,
-        finding: `Account ${input.account} may not create grants on ${target.keyArn}: ${result.error.message}`,
-        fix: keyPolicyFix(config.organizationId, slr.partition),
+        finding: `Account ${input.account} may not create grants on ${target.keyArn}: ${refusal.evidence}`,
+        fix: refusal.fix,
       });
     }
     if (result.refusal === 'key-not-usable') {

@@ -5,9 +5,9 @@
  */
 import type { Config } from '../core/config';
 import { GrantNotVisibleError, InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
-import { grantCovers, REQUIRED_GRANT_OPERATIONS, type GrantTarget } from '../core/grants';
+import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS, type GrantTarget } from '../core/grants';
 import { describe, parseKeyArn, parseServiceLinkedRoleArn, requireAccountId, requireAsgName, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
-import { analyzeCreateGrant } from '../core/key-policy';
+import { analyzeCreateGrant, keyPolicyFix } from '../core/key-policy';
 import type { ImageFacts, KeyFacts, LaunchFacts } from '../core/checks/types';
 import { diagnose, looksLikeKmsFailure, requestFacts, type Diagnosis, type LaunchFailureRequest } from '../core/launch-failure';
 import { AutoScaling, type AutoScalingAdapter } from '../adapters/autoscaling';
@@ -68,7 +68,7 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   ]);
   const central = centralAdapters(aws, request.region);
   const images = await describeImages(imageIds, central, member, config.centralAccountId, request.account);
-  const keys = await describeKeys(images, request, config, aws, member, slrArn);
+  const keys = await describeKeys(images, request, config, aws, member, slrArn, slrExists !== false);
   return {
     ...facts,
     launcher: {
@@ -143,6 +143,7 @@ async function describeKeys(
   aws: AwsContext,
   member: MemberAccount,
   slrArn: string,
+  granteeExists: boolean,
 ): Promise<KeyFacts[]> {
   const central = centralAdapters(aws, request.region);
   const isConfiguredKey = (arn: string) => Object.values(config.keys).some((k) => k.arn === arn);
@@ -160,14 +161,21 @@ async function describeKeys(
       const grants = await central.kms.listGrants(key.keyArn, slrArn);
       const grantPresent = grants.some((g) => grantCovers(g, slrArn));
       if (grantPresent) return { ...facts, grantPresent };
-      const policy = analyzeCreateGrant(await central.kms.keyPolicy(key.keyArn), {
+      // The key policy as amiwarden reads it, and KMS's own verdict on the member role's CreateGrant
+      // (DryRun: key policy, IAM, SCPs and RCPs in one call), for a grantee that exists.
+      const [document, dryRun] = await Promise.all([
+        central.kms.keyPolicy(key.keyArn),
+        granteeExists ? member.kms.dryRunCreateGrant(grantRequest({ keyArn: key.keyArn, granteePrincipal: slrArn })) : Promise.resolve(undefined),
+      ]);
+      const policy = analyzeCreateGrant(document, {
         callerAccount: request.account,
         callerArn: member.roleArn,
         granteePrincipal: slrArn,
         operations: REQUIRED_GRANT_OPERATIONS,
         ...(config.organizationId ? { organizationId: config.organizationId } : {}),
       });
-      return { ...facts, grantPresent, policy };
+      const fix = dryRun?.outcome === 'refused' ? { keyPolicyFix: keyPolicyFix(config.organizationId, config.partition) } : {};
+      return { ...facts, grantPresent, policy, ...(dryRun ? { dryRun } : {}), ...fix };
     }),
   );
 }

@@ -11,6 +11,7 @@ import { KMS } from '../adapters/kms';
 import { Organizations } from '../adapters/organizations';
 import { MAX_IMAGE_WAIT_MINUTES, type Config } from '../core/config';
 import { InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
+import type { RefusalId } from '../core/checks/grant-refusal';
 import { grantCovers } from '../core/grants';
 import { describe, isImageId, requireAccountId, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
 import {
@@ -261,7 +262,7 @@ export type TargetAccessOutcomeName =
   | 'planned'
   | 'no-service-linked-role'
   | 'member-role-unavailable'
-  | 'key-policy-blocks-grant'
+  | RefusalId
   | 'key-not-usable';
 
 export interface TargetAccessOutcome {

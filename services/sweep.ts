@@ -5,7 +5,7 @@
  */
 import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsCallError, InvalidInputError } from '../core/errors';
 import type { Config } from '../core/config';
-import { REQUIRED_GRANT_OPERATIONS } from '../core/grants';
+import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS } from '../core/grants';
 import { isAccountId, serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
 import { analyzeCreateGrant } from '../core/key-policy';
 import {
@@ -125,14 +125,14 @@ export async function inspectCentral(runId: string, region: string, sampleMember
 const centralCache = new Map<string, Promise<CentralInventory>>();
 
 export async function inspectMember(runId: string, account: string, region: string, config: Config, aws: AwsContext) {
-  const inventory = await gatherMember(account, region, aws, config.partition);
   const reports = store(config, aws, homeRegion(config));
   const central = await cachedRead(centralCache, `${runId}/${region}`, () => reports.getJson<CentralInventory>(`${prefix(runId)}central/${region}.json`));
+  const inventory = await gatherMember(account, region, aws, config.partition, central);
   await reports.put(`${prefix(runId)}members/${account}/${region}.json`, JSON.stringify(inventory));
   return { account, region, status: inventory.status, findings: memberFindings(inventory, [central], config).length };
 }
 
-async function gatherMember(account: string, region: string, aws: AwsContext, partition: Config['partition']): Promise<MemberInventory> {
+async function gatherMember(account: string, region: string, aws: AwsContext, partition: Config['partition'], central: CentralInventory): Promise<MemberInventory> {
   const empty: MemberInventory = { account, region, status: 'inspected', detail: null, groups: [], activities: [], defaultEbsKey: null };
   try {
     const scaling = await aws.member(AutoScaling, account, region);
@@ -146,18 +146,42 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
       scaling.recentActivities(),
       ec2.defaultEbsKey(),
     ]);
+    const imagesOf = (g: (typeof groups)[number]) =>
+      [
+        ...g.launchTemplates.map((r) => templateImages.get(templateKey(r))),
+        ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)?.imageId] : []),
+      ].filter((id): id is string => typeof id === 'string');
     const roleArns = [...new Set(groups.map((g) => g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)))];
     const exists = new Map(
       await Promise.all(roleArns.map(async (arn) => [arn, parseServiceLinkedRoleArn(arn) ? await roles.roleExists(parseServiceLinkedRoleArn(arn)!.roleName) : null] as const)),
     );
+    // KMS's own verdict on the member role's CreateGrant (DryRun: key policy, IAM, SCPs, RCPs), once
+    // per existing role that launches a central image and has no grant on the organization key yet.
+    const keyArn = central.keyArn;
+    const centralImages = new Set(central.images.map((i) => i.imageId));
+    const ungranted = keyArn
+      ? roleArns.filter(
+          (arn) =>
+            exists.get(arn) === true &&
+            !central.grants.some((grant) => grantCovers(grant, arn)) &&
+            groups.some((g) => (g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)) === arn && imagesOf(g).some((id) => centralImages.has(id))),
+        )
+      : [];
+    const keys = ungranted.length > 0 ? await aws.member(KMS, account, region) : undefined;
+    const grantDryRuns = (
+      await Promise.all(
+        ungranted.map(async (granteePrincipal) => {
+          const dryRun = await keys!.dryRunCreateGrant(grantRequest({ keyArn: keyArn!, granteePrincipal }));
+          return dryRun ? [{ keyArn: keyArn!, granteePrincipal, dryRun }] : [];
+        }),
+      )
+    ).flat();
     return {
       ...empty,
+      ...(grantDryRuns.length > 0 ? { grantDryRuns } : {}),
       groups: groups.map((g) => {
         const slr = g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account);
-        const imageIds = [
-          ...g.launchTemplates.map((r) => templateImages.get(templateKey(r))),
-          ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)?.imageId] : []),
-        ].filter((id): id is string => typeof id === 'string');
+        const imageIds = imagesOf(g);
         const spot = g.launchConfigurationName && configImages.get(g.launchConfigurationName)?.spot ? { spotLaunchConfiguration: g.launchConfigurationName } : {};
         return { name: g.name, serviceLinkedRoleArn: slr, serviceLinkedRoleExists: exists.get(slr) ?? null, imageIds: [...new Set(imageIds)], ...spot };
       }),

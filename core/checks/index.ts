@@ -14,14 +14,17 @@ import { asgRecentKmsLaunchFailures } from './asg-recent-kms-launch-failures';
 import { awsManagedKeyAmi } from './aws-managed-key-ami';
 import { defaultEbsKeyAwsManaged } from './default-ebs-key-aws-managed';
 import { grantPresent } from './grant-present';
+import { grantRefused } from './grant-refused';
 import { imageNotFound } from './image-not-found';
 import { keyDisabledOrPendingDeletion } from './key-disabled-or-pending-deletion';
 import { keyPolicyBlocksGrant } from './key-policy-blocks-grant';
 import { keyPolicyBlocksMemberGrants } from './key-policy-blocks-member-grants';
 import { memberInspectionFailed } from './member-inspection-failed';
+import { memberPolicyBlocksGrant } from './member-policy-blocks-grant';
 import { memberRoleUnavailable } from './member-role-unavailable';
 import { missingGrant } from './missing-grant';
 import { notAKmsFailure } from './not-a-kms-failure';
+import { organizationPolicyBlocksGrant } from './organization-policy-blocks-grant';
 import { serviceLinkedRoleMissing } from './service-linked-role-missing';
 import { spotLaunchConfiguration } from './spot-launch-configuration';
 import { unmanagedKey } from './unmanaged-key';
@@ -40,6 +43,9 @@ export const CATALOGUE: readonly AnyCheck[] = [
   grantPresent,
   serviceLinkedRoleMissing,
   keyPolicyBlocksGrant,
+  organizationPolicyBlocksGrant,
+  memberPolicyBlocksGrant,
+  grantRefused,
   missingGrant,
   // One member account in one Region: every result.
   memberInspectionFailed,

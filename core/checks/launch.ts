@@ -1,5 +1,6 @@
 /** What the launcher checks derive alike from the facts of one launcher. */
 import { serviceLinkedRoleArn } from '../identifiers';
+import { explainGrantRefusal, type Refusal, type RefusalId } from './grant-refusal';
 import type { ImageFacts, KeyFacts, LaunchFacts, LauncherKind } from './types';
 
 const KIND_NAMES: Record<LauncherKind, string> = {
@@ -48,3 +49,25 @@ export const grantee = (f: LaunchFacts): string => f.launcher?.principal?.arn ??
 
 /** Configured central keys behind the launch that the principal has no grant on yet. */
 export const keysNeedingGrant = (f: LaunchFacts): KeyFacts[] => usedKeys(f).filter((k) => k.managed && !k.grantPresent);
+
+/**
+ * Why the member role may not create the grant on a key, or null when nothing says it may not.
+ * KMS's DryRun is trusted over amiwarden's reading of the key policy: it would succeed means no
+ * refusal; refused is explained from AWS's message; without a DryRun the key-policy reading decides.
+ */
+export function refusalOf(k: KeyFacts): Refusal | null {
+  if (k.dryRun?.outcome === 'would-succeed') return null;
+  if (k.dryRun?.outcome === 'refused') return explainGrantRefusal(k.dryRun, k.policy, k.keyPolicyFix);
+  if (k.policy?.verdict === 'blocked') {
+    return { id: 'key-policy-blocks-grant', evidence: k.policy.reasons.join('; '), fix: k.policy.fix ?? null };
+  }
+  return null;
+}
+
+/** The keys needing a grant whose CreateGrant is refused for this reason, with the refusal. */
+export function refusedKeys(f: LaunchFacts, id: RefusalId): { key: KeyFacts; refusal: Refusal }[] {
+  return keysNeedingGrant(f).flatMap((key) => {
+    const refusal = refusalOf(key);
+    return refusal?.id === id ? [{ key, refusal }] : [];
+  });
+}

@@ -88,6 +88,8 @@ export interface KeyFacts {
   /** The key policy read as KMS would for the member's CreateGrant. */
   policy?: PolicyAnalysis;
   dryRun?: GrantDryRun;
+  /** The statement that lets members create the grant (core/key-policy.ts): the fix when KMS names the key policy and amiwarden's reading found nothing. */
+  keyPolicyFix?: string;
 }
 
 /** The member account's Allowed AMIs setting (EC2 GetAllowedImagesSettings). */

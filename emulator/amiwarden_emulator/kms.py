@@ -10,7 +10,9 @@ Restores, per the KMS API Reference / Developer Guide:
 2. CreateGrant (API_CreateGrant): `Name` makes retries idempotent (same key, name and parameters
    -> the original GrantId), `Operations` must be members of the GrantOperation enum, the key must
    be Enabled (DisabledException / KMSInvalidStateException). ListGrants honours `GrantId` and
-   `GranteePrincipal` and returns the key ARN, CreationDate and IssuingAccount.
+   `GranteePrincipal` and returns the key ARN, CreationDate and IssuingAccount. `DryRun` checks
+   everything the real call would (key policy, grant parameters, key state) and then answers
+   DryRunOperationException (HTTP 412) without creating a grant; moto ignores it and creates one.
 3. AWS managed keys (Developer Guide, "AWS managed keys"; "Create aliases"): keys behind
    `alias/aws/*` report KeyManager AWS (`aws/ebs` with its documented description), and customers
    cannot create or point aliases that begin with `alias/aws/`.
@@ -280,6 +282,10 @@ def create_grant(self: KmsResponse) -> str:
             f"[{', '.join(GRANT_OPERATIONS)}]]",
         )
     _check_key_usable(key)
+    if params.get("DryRun") is True:
+        error = KmsError("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.")
+        error.code = 412
+        raise error
     name = params.get("Name")
     retiring = params.get("RetiringPrincipal")
     constraints = params.get("Constraints")

@@ -30,8 +30,15 @@ async function run(scenario: Scenario, input: unknown = event('launch-unsuccessf
     try {
       const report = await runWorkflow('launch-failure', input);
       const all = [world.sts, world.asg, world.ec2, world.iam, world.kms].flatMap((m) => m.calls() as { args: unknown[] }[]);
-      const calls = (command: string) =>
-        all.filter((c) => (c.args[0] as { constructor: { name: string } }).constructor.name === `${command}Command`).map((c) => ({ input: (c.args[0] as { input: Record<string, unknown> }).input }));
+      // `CreateGrant`: the calls that create a grant; `DryRun CreateGrant`: KMS's DryRun of it, which creates nothing.
+      const calls = (command: string) => {
+        const dryRun = command.startsWith('DryRun ');
+        const name = command.replace(/^DryRun /, '');
+        return all
+          .filter((c) => (c.args[0] as { constructor: { name: string } }).constructor.name === `${name}Command`)
+          .map((c) => ({ input: (c.args[0] as { input: Record<string, unknown> }).input }))
+          .filter((c) => name !== 'CreateGrant' || (c.input.DryRun === true) === dryRun);
+      };
       result = { report, output: (report.output ?? {}) as Record<string, unknown>, world, calls };
     } finally {
       world.reset();
@@ -140,22 +147,45 @@ describe('launch-failure state machine', () => {
   });
 
   it('spots a key policy that lets members grant only for AWS resources, and spells out the fix', async () => {
-    const { output, calls } = await run({ keyPolicy: GRANT_FOR_AWS_RESOURCE_ONLY_POLICY });
+    // KMS refuses what the key policy does not allow: the DryRun of the diagnosis says so first.
+    const { output, calls } = await run({ keyPolicy: GRANT_FOR_AWS_RESOURCE_ONLY_POLICY, createGrant: 'access-denied' });
 
     expect(output).toMatchObject({ status: 'finding', cause: 'key-policy-blocks-grant' });
     expect(output.finding).toMatch(/GrantIsForAWSResource/);
+    expect(output.finding).toMatch(/no resource-based policy allows/);
     expect(output.fix).toContain('"kms:GranteePrincipal"');
     expect(calls('CreateGrant')).toHaveLength(0);
   });
 
-  it('turns AccessDenied on CreateGrant into the key-policy finding', async () => {
+  it('diagnoses a refused CreateGrant with KMS’s DryRun before trying it', async () => {
     const { report, output, calls } = await run({ createGrant: 'access-denied' });
+
+    expect(output).toMatchObject({ status: 'finding', cause: 'key-policy-blocks-grant' });
+    expect(output.fix).toContain('kms:CreateGrant');
+    expect(calls('DryRun CreateGrant')).toHaveLength(1);
+    expect(calls('CreateGrant')).toHaveLength(0);
+    expect(report.path).toContain('Record diagnosis');
+  });
+
+  it('turns AccessDenied on CreateGrant into the key-policy finding (refused after a DryRun that passed)', async () => {
+    const { report, output, calls } = await run({ createGrant: 'access-denied', dryRunPasses: true });
 
     expect(report.status).toBe('SUCCEEDED');
     expect(output).toMatchObject({ status: 'finding', cause: 'key-policy-blocks-grant' });
     expect(output.fix).toContain('kms:CreateGrant');
     expect(calls('CreateGrant')).toHaveLength(1);
     expect(report.path).toContain('Record refused grant');
+  });
+
+  it.each([
+    ['a service control policy', 'with an explicit deny in a service control policy', 'organization-policy-blocks-grant', /service control polic/],
+    ['a resource control policy', 'with an explicit deny in a resource control policy', 'organization-policy-blocks-grant', /resource control polic/],
+    ['the member role’s own policy', 'because no identity-based policy allows the kms:CreateGrant action', 'member-policy-blocks-grant', /member stack/],
+  ])('does not blame the key policy when %s refuses CreateGrant', async (_label, grantDenial, cause, fix) => {
+    const { output } = await run({ createGrant: 'access-denied', grantDenial, dryRunPasses: true });
+
+    expect(output).toMatchObject({ status: 'finding', cause });
+    expect(String(output.fix)).toMatch(fix);
   });
 
   it('hands an AMI on the AWS managed key to re-encryption instead of granting', async () => {
@@ -180,6 +210,19 @@ describe('launch-failure state machine', () => {
     const { output, calls } = await run({}, { account: MEMBER, region: REGION, autoScalingGroupName: ASG, dryRun: true });
 
     expect(output).toMatchObject({ status: 'planned', cause: 'missing-grant', grantsNeeded: [{ keyArn: CMK_ARN, granteePrincipal: slrArn() }] });
+    expect(output.grantCheck).toMatch(/KMS DryRun: the grant would succeed/);
+    expect(calls('DryRun CreateGrant')).toHaveLength(1);
+    expect(calls('CreateGrant')).toHaveLength(0);
+  });
+
+  it('plans a refusal with its reason in a dry run: KMS’s DryRun says the grant would be refused, and why', async () => {
+    const { output, calls } = await run(
+      { createGrant: 'access-denied', grantDenial: 'with an explicit deny in a service control policy' },
+      { account: MEMBER, region: REGION, autoScalingGroupName: ASG, dryRun: true },
+    );
+
+    expect(output).toMatchObject({ status: 'finding', cause: 'organization-policy-blocks-grant' });
+    expect(String(output.finding)).toMatch(/service control policy/);
     expect(calls('CreateGrant')).toHaveLength(0);
   });
 

@@ -126,6 +126,27 @@ describe('KMS: a key in account A used by full key ARN from account B (cross-acc
     expect((await central.send(new ListGrantsCommand({ KeyId: keyArn }))).Grants).toEqual([]);
   });
 
+  it('CreateGrant with DryRun answers DryRunOperationException (HTTP 412) when the call would succeed, and creates no grant', async () => {
+    const keyArn = await centralKey(policy(useStatement({ AWS: MEMBER }), grantStatement({ AWS: `arn:aws:iam::${MEMBER}:root` })));
+
+    const error = await failure(member.send(new CreateGrantCommand({ KeyId: keyArn, GranteePrincipal: slrArn(MEMBER), Operations: [...GRANT_OPERATIONS], DryRun: true })));
+
+    expect(error.name).toBe('DryRunOperationException');
+    expect((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(412);
+    expect((await central.send(new ListGrantsCommand({ KeyId: keyArn }))).Grants).toEqual([]);
+  });
+
+  it('CreateGrant with DryRun is refused like the real call when the key policy refuses it', async () => {
+    const keyArn = await centralKey(
+      policy(useStatement({ AWS: MEMBER }), grantStatement({ AWS: `arn:aws:iam::${MEMBER}:root` }, { Bool: { 'kms:GrantIsForAWSResource': 'true' } })),
+    );
+
+    const error = await failure(member.send(new CreateGrantCommand({ KeyId: keyArn, GranteePrincipal: slrArn(MEMBER), Operations: [...GRANT_OPERATIONS], DryRun: true })));
+
+    expect(error.name).toBe('AccessDeniedException');
+    expect(error.message).toContain('because no resource-based policy allows the kms:CreateGrant action');
+  });
+
   it('the safer pattern: CreateGrant allowed only when kms:GranteePrincipal is an Auto Scaling service-linked role', async () => {
     const condition = { ArnLike: { 'kms:GranteePrincipal': 'arn:aws:iam::*:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*' } };
     const keyArn = await centralKey(policy(useStatement({ AWS: MEMBER }), grantStatement({ AWS: MEMBER }, condition)));

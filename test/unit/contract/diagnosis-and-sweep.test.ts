@@ -8,12 +8,6 @@ import { DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { GetEbsDefaultKmsKeyIdCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { s3Body } from '../cli/support';
-import { autoscaling } from '../../../adapters/autoscaling';
-import { ec2 } from '../../../adapters/ec2';
-import { iam } from '../../../adapters/iam';
-import { kms } from '../../../adapters/kms';
-import { launchTemplates } from '../../../adapters/launch-templates';
-import { memberSessions } from '../../../adapters/sts';
 import { loadConfig } from '../../../core/config';
 import { memberFindings, type CentralInventory, type MemberInventory } from '../../../core/sweep';
 import { awsContext } from '../../../services/aws-context';
@@ -32,9 +26,13 @@ const CASES: [string, Scenario, string, string | null][] = [
   ['the key is disabled', { keyState: 'Disabled' }, 'key-disabled-or-pending-deletion', 'key-disabled-or-pending-deletion'],
   ['the key is pending deletion', { keyState: 'PendingDeletion' }, 'key-disabled-or-pending-deletion', 'key-disabled-or-pending-deletion'],
   ['the AMI is on aws/ebs', { keyManager: 'AWS' }, 'aws-managed-key-ami', 'aws-managed-key-ami'],
-  ['the key policy allows CreateGrant only for AWS resources', { keyPolicy: GRANT_FOR_AWS_RESOURCE_ONLY_POLICY }, 'key-policy-blocks-grant', 'key-policy-blocks-grant'],
+  ['the key policy allows CreateGrant only for AWS resources', { keyPolicy: GRANT_FOR_AWS_RESOURCE_ONLY_POLICY, createGrant: 'access-denied' }, 'key-policy-blocks-grant', 'key-policy-blocks-grant'],
   ['the group requests Spot from a launch configuration', { spotLaunchConfiguration: true }, 'spot-launch-configuration', 'spot-launch-configuration'],
   ['the AMI is on a customer key amiwarden does not manage', { snapshotKey: OTHER_CMK }, 'unmanaged-key', 'unmanaged-key'],
+  ['a service control policy denies the grant', { createGrant: 'access-denied', grantDenial: 'with an explicit deny in a service control policy' }, 'organization-policy-blocks-grant', 'organization-policy-blocks-grant'],
+  ['the member role’s own policy denies the grant', { createGrant: 'access-denied', grantDenial: 'because no identity-based policy allows the kms:CreateGrant action' }, 'member-policy-blocks-grant', 'member-policy-blocks-grant'],
+  ['KMS refuses without naming a policy, the key policy allows', { createGrant: 'access-denied', grantDenial: '' }, 'grant-refused', 'grant-refused'],
+  ['the key policy reads as blocked but KMS would grant', { keyPolicy: GRANT_FOR_AWS_RESOURCE_ONLY_POLICY }, 'missing-grant', 'missing-grant'],
   ['the member role cannot be assumed', { assumeRole: 'denied' }, 'member-role-unavailable', 'member-role-unavailable'],
 ];
 
@@ -44,7 +42,7 @@ describe('the diagnosis and the sweep', () => {
   let s3: ReturnType<typeof mockClient>;
   let objects: Map<string, string>;
 
-  const contexts = () => awsContext(config, 'amiwarden-test', { ec2, kms, autoscaling, iam, launchTemplates, sessions: memberSessions });
+  const contexts = () => awsContext(config, 'amiwarden-test');
 
   async function sweepRow(runId: string) {
     const aws = contexts();
