@@ -5,6 +5,7 @@
  */
 import { CopyLimitExceededError } from '../core/errors';
 import type { CopyRequest, LaunchPermission, ObservedImage } from '../core/image';
+import type { AllowedImagesFacts } from '../core/checks/types';
 import {
   CopyImageCommand,
   CreateTagsCommand,
@@ -17,6 +18,7 @@ import {
   EC2Client,
   EnableImageDeprecationCommand,
   GetEbsDefaultKmsKeyIdCommand,
+  GetAllowedImagesSettingsCommand,
   ModifyImageAttributeCommand,
   type Image,
   type Snapshot,
@@ -47,6 +49,11 @@ export interface SnapshotView {
 
 export class Ec2Adapter {
   constructor(private readonly client: EC2Client) {}
+
+  /** The account's Allowed AMIs setting in this Region. */
+  allowedImagesSettings(): Promise<AllowedImagesFacts | null> {
+    return readAllowedImages(this.client);
+  }
 
   /** Images by id; ids that do not exist (or are not visible) are simply absent from the result. */
   async describeImages(imageIds: string[]): Promise<ImageView[]> {
@@ -367,3 +374,22 @@ async function dryRun(operation: string, fn: () => Promise<unknown>): Promise<Dr
 }
 
 export const EC2 = (settings: ClientSettings) => new Ec2Adapter(new EC2Client(settings));
+
+/**
+ * The account's Allowed AMIs setting in the client's Region (GetAllowedImagesSettings): its state,
+ * the image providers its criteria allow, and who manages it. null where EC2 does not offer it.
+ */
+export async function readAllowedImages(client: EC2Client): Promise<AllowedImagesFacts | null> {
+  try {
+    const out = await call('ec2:GetAllowedImagesSettings', () => client.send(new GetAllowedImagesSettingsCommand({})));
+    const state = out.State === 'enabled' || out.State === 'audit-mode' ? out.State : 'disabled';
+    return {
+      state,
+      imageProviders: [...new Set((out.ImageCriteria ?? []).flatMap((c) => c.ImageProviders ?? []))],
+      managedBy: out.ManagedBy === 'declarative-policy' ? 'declarative-policy' : 'account',
+    };
+  } catch (error) {
+    if (hasCode(error, 'InvalidAction', 'UnsupportedOperation')) return null;
+    throw error;
+  }
+}

@@ -7,7 +7,7 @@
 import type { Config, Mode } from './config';
 import { InvalidInputError } from './errors';
 import { allResults, CATALOGUE, firstResult } from './checks';
-import type { AccountFacts, CentralImageFacts, CentralKeyFacts, CheckResult, GrantDryRun, ImageFacts, KeyFacts, LaunchFacts, Workflow } from './checks/types';
+import type { AccountFacts, AllowedImagesFacts, CentralImageFacts, CentralKeyFacts, CheckResult, GrantDryRun, ImageFacts, KeyFacts, LaunchFacts, Workflow } from './checks/types';
 import { grantCovers, REQUIRED_GRANT_OPERATIONS } from './grants';
 import { describe, isAccountId, isRegion, memberRoleArn } from './identifiers';
 import type { ObservedImage, ObservedKey } from './image';
@@ -97,6 +97,8 @@ export interface MemberInventory {
   activities: { autoScalingGroupName: string; statusCode: string; statusMessage: string; time: string | null }[];
   /** The account's default EBS key, when it is the AWS managed key (a finding). */
   defaultEbsKey: { keyId: string; awsManaged: boolean } | null;
+  /** The account's Allowed AMIs setting (null where EC2 does not offer it). */
+  allowedImages?: AllowedImagesFacts | null;
   /** KMS's DryRun of the member role's CreateGrant, per role without a grant on the organization key. */
   grantDryRuns?: { keyArn: string; granteePrincipal: string; dryRun: GrantDryRun }[];
 }
@@ -273,6 +275,7 @@ export function memberGroupFacts(inv: MemberInventory, group: MemberInventory['g
     images: imageFacts,
     keys,
     createServiceLinkedRole: config.createServiceLinkedRole,
+    allowedImages: inv.allowedImages ?? null,
   };
 }
 
@@ -287,6 +290,7 @@ export function memberFindings(inv: MemberInventory, centrals: CentralInventory[
     ...base,
     activities: inv.activities,
     defaultEbsKey: inv.defaultEbsKey,
+    allowedImages: inv.allowedImages ?? null,
     ...(inv.status === 'failed' ? { inspection: { status: 'failed' as const, detail: inv.detail ?? 'the inspection failed' } } : {}),
   };
   if (inv.status === 'failed') return allResults('account', 'sweep', { ...base, inspection: account.inspection! }).flatMap((r) => toRow(inv.account, inv.region, r, null) ?? []);

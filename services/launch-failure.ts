@@ -62,9 +62,10 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   const slrArn = group.serviceLinkedRoleArn ?? serviceLinkedRoleArn(config.partition, request.account);
   const slr = parseServiceLinkedRoleArn(slrArn);
 
-  const [{ imageIds, imageParameters, spotLaunchConfiguration }, slrExists] = await Promise.all([
+  const [{ imageIds, imageParameters, spotLaunchConfiguration }, slrExists, allowedImages] = await Promise.all([
     resolveLaunchSources(member, group),
     slr && slr.account === request.account ? member.iam.roleExists(slr.roleName) : Promise.resolve(undefined),
+    member.ec2.allowedImagesSettings(),
   ]);
   const central = centralAdapters(aws, request.region);
   const images = await describeImages(imageIds, central, member, config.centralAccountId, request.account);
@@ -81,6 +82,7 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
     },
     images,
     keys,
+    allowedImages,
   };
 }
 

@@ -140,11 +140,12 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
     const roles = await aws.member(IAM, account, region);
     const groups = await scaling.groups();
     const refs = groups.flatMap((g) => g.launchTemplates);
-    const [templateImages, configImages, activities, defaultKey] = await Promise.all([
+    const [templateImages, configImages, activities, defaultKey, allowedImages] = await Promise.all([
       refs.length ? ec2.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
       groups.some((g) => g.launchConfigurationName) ? scaling.launchConfigurations() : Promise.resolve(new Map<string, { imageId?: string; spot: boolean }>()),
       scaling.recentActivities(),
       ec2.defaultEbsKey(),
+      ec2.allowedImagesSettings(),
     ]);
     const imagesOf = (g: (typeof groups)[number]) =>
       [
@@ -179,6 +180,7 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
     return {
       ...empty,
       ...(grantDryRuns.length > 0 ? { grantDryRuns } : {}),
+      allowedImages,
       groups: groups.map((g) => {
         const slr = g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account);
         const imageIds = imagesOf(g);

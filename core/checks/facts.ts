@@ -35,6 +35,8 @@ export const FACTS = {
   activities: [{ as: 'member', actions: ['autoscaling:DescribeScalingActivities'] }],
   /** The account's default EBS encryption key. */
   'default-ebs-key': [{ as: 'member', actions: ['ec2:GetEbsDefaultKmsKeyId'] }],
+  /** The account's Allowed AMIs setting (GetAllowedImagesSettings). */
+  'allowed-images': [{ as: 'member', actions: ['ec2:GetAllowedImagesSettings'] }],
   /** Run settings (AMIWARDEN_CREATE_SERVICE_LINKED_ROLE, dry run): no call. */
   settings: [],
   /** The central account's own images, snapshots and who may launch them (the sweep). */

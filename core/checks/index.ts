@@ -4,6 +4,8 @@
  * launcher and every result of the other scopes.
  */
 import { factPermissions } from './facts';
+import { allowedImagesAuditCentral } from './allowed-images-audit-central';
+import { allowedImagesBlockCentral } from './allowed-images-block-central';
 import { amiAwsManagedKey } from './ami-aws-managed-key';
 import { amiForeignCmk } from './ami-foreign-cmk';
 import { amiNoKeyForRegion } from './ami-no-key-for-region';
@@ -35,6 +37,7 @@ export const CATALOGUE: readonly AnyCheck[] = [
   notAKmsFailure,
   memberRoleUnavailable,
   asgNotFound,
+  allowedImagesBlockCentral,
   imageNotFound,
   awsManagedKeyAmi,
   keyDisabledOrPendingDeletion,
@@ -51,6 +54,7 @@ export const CATALOGUE: readonly AnyCheck[] = [
   memberInspectionFailed,
   asgRecentKmsLaunchFailures,
   defaultEbsKeyAwsManaged,
+  allowedImagesAuditCentral,
   // The central account's images and keys: every result.
   amiAwsManagedKey,
   amiUnencrypted,

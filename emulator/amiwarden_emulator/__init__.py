@@ -24,12 +24,13 @@ def apply_patches() -> None:
             f"amiwarden emulator patches target moto {EXPECTED_MOTO}, found {moto.__version__}: "
             f"pip install 'moto[server]=={EXPECTED_MOTO}'"
         )
-    from . import autoscaling, deprecation, ebs_defaults, ec2, events, identity, kms, organizations, paging, sts
+    from . import allowed_images, autoscaling, deprecation, ebs_defaults, ec2, events, identity, kms, organizations, paging, sts
 
     identity.apply()
     kms.apply()
     ec2.apply()
     ebs_defaults.apply()
+    allowed_images.apply()
     deprecation.apply()
     autoscaling.apply()
     events.apply()

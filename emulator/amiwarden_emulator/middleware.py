@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from . import autoscaling, ec2
+from . import allowed_images, autoscaling, ec2
 from .identity import account_of_access_key
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -169,6 +169,7 @@ class AmiwardenMiddleware:
             self.state.reset()
             autoscaling.reset()
             ec2.reset()
+            allowed_images.reset()
             return result
 
         body = self._read_body(environ)

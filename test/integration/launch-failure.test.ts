@@ -7,7 +7,7 @@
 import { DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { clientConfig } from '../../emulator/accounts';
-import { emulatorForFile } from '../support/emulator';
+import { emulatorForFile, isDryRunAnswer } from '../support/emulator';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
 import { drainQueues } from '../../local/event-router';
 import { buildOrganization, createGroup, emitLaunchFailure, HOME_REGION, MEMBERS, registerImage, type Organization } from '../../local/organization';
@@ -51,7 +51,7 @@ describe('launch-failure remediation on the emulator', () => {
     expect(grants).toHaveLength(1);
     expect(grants[0]).toMatchObject({ GranteePrincipal: member.serviceLinkedRoleArn, Name: `amiwarden:${member.account}:AWSServiceRoleForAutoScaling` });
     expect([...grants[0]!.Operations!].sort()).toEqual([...REQUIRED].sort());
-    const creates = (await emulator.calls()).filter((c) => c.action === 'CreateGrant');
+    const creates = (await emulator.calls()).filter((c) => c.action === 'CreateGrant' && !isDryRunAnswer(c));
     expect(creates).toEqual([expect.objectContaining({ service: 'kms', account: member.account, status: 200 })]);
 
     // The same failure again (EventBridge delivers at least once): diagnosed as granted, nothing created.

@@ -29,3 +29,9 @@ export function emulatorForFile(): Emulator {
     stop: () => current().stop(),
   };
 }
+
+/**
+ * A KMS DryRun answered "would have succeeded" (DryRunOperationException, HTTP 412): the call was
+ * checked and nothing changed. The diagnosis and the sweep ask it before any grant is created.
+ */
+export const isDryRunAnswer = (call: { action: string; status: number }): boolean => call.action === 'CreateGrant' && call.status === 412;

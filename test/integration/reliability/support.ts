@@ -9,6 +9,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from '../../../emulator/accounts';
 import { startEmulator, type ApiCall, type Emulator } from '../../../emulator/index';
+import { isDryRunAnswer } from '../../support/emulator';
 import { applyEnvironment, lambdaEnvironment } from '../../../local/environment';
 import { buildOrganization, HOME_REGION, registerImage, type Organization } from '../../../local/organization';
 import type { ExecutionReport } from '../../../local/state-machine';
@@ -86,7 +87,8 @@ export async function buildWorld(emulator: Emulator, options: WorldOptions = {})
 
 const MUTATING = /^(Create|Put|Modify|Copy|Register|Delete|Revoke|Retire|Enable|Disable|Deregister|Schedule)/;
 /** AWS calls that change something, leaving out the harness's own SQS and EventBridge traffic. */
-export const mutatingCalls = (calls: ApiCall[]) => calls.filter((c) => MUTATING.test(c.action) && c.service !== 'sqs' && c.service !== 'events');
+/** A KMS DryRun answered "would have succeeded" (HTTP 412) changed nothing: it is not a mutation. */
+export const mutatingCalls = (calls: ApiCall[]) => calls.filter((c) => MUTATING.test(c.action) && c.service !== 'sqs' && c.service !== 'events' && !isDryRunAnswer(c));
 
 export interface FailureMessage {
   workflow: string;

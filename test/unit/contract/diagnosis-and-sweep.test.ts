@@ -33,6 +33,8 @@ const CASES: [string, Scenario, string, string | null][] = [
   ['the member role’s own policy denies the grant', { createGrant: 'access-denied', grantDenial: 'because no identity-based policy allows the kms:CreateGrant action' }, 'member-policy-blocks-grant', 'member-policy-blocks-grant'],
   ['KMS refuses without naming a policy, the key policy allows', { createGrant: 'access-denied', grantDenial: '' }, 'grant-refused', 'grant-refused'],
   ['the key policy reads as blocked but KMS would grant', { keyPolicy: GRANT_FOR_AWS_RESOURCE_ONLY_POLICY }, 'missing-grant', 'missing-grant'],
+  ['Allowed AMIs is enabled without the central account', { allowedImages: { State: 'enabled', ImageProviders: ['amazon'] } }, 'allowed-images-block-central', 'allowed-images-block-central'],
+  ['Allowed AMIs allows the central account', { allowedImages: { State: 'enabled', ImageProviders: ['amazon', CENTRAL] } }, 'missing-grant', 'missing-grant'],
   ['the member role cannot be assumed', { assumeRole: 'denied' }, 'member-role-unavailable', 'member-role-unavailable'],
 ];
 

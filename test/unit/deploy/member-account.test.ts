@@ -45,6 +45,7 @@ describe('member/member-account.yml', () => {
         'ec2:DescribeImages',
         'ec2:DescribeSnapshots',
         'ec2:GetEbsDefaultKmsKeyId',
+        'ec2:GetAllowedImagesSettings',
         'iam:GetRole',
         'iam:CreateServiceLinkedRole',
         'kms:DescribeKey',
