@@ -86,8 +86,10 @@ export async function buildWorld(emulator: Emulator, options: WorldOptions = {})
 }
 
 const MUTATING = /^(Create|Put|Modify|Copy|Register|Delete|Revoke|Retire|Enable|Disable|Deregister|Schedule)/;
-/** AWS calls that change something, leaving out the harness's own SQS and EventBridge traffic. */
-/** A KMS DryRun answered "would have succeeded" (HTTP 412) changed nothing: it is not a mutation. */
+/**
+ * AWS calls that change something, leaving out the harness's own SQS and EventBridge traffic and
+ * KMS DryRun answers ("would have succeeded", HTTP 412), which changed nothing.
+ */
 export const mutatingCalls = (calls: ApiCall[]) => calls.filter((c) => MUTATING.test(c.action) && c.service !== 'sqs' && c.service !== 'events' && !isDryRunAnswer(c));
 
 export interface FailureMessage {
