@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-export interface ApiCall { service: string; action: string; account: string; region: string; status: number }
+/** `dryRun`: the request had DryRun set (it changes nothing, whatever its answer). */
+export interface ApiCall { service: string; action: string; account: string; region: string; status: number; dryRun?: true }
 export interface FaultRule { service: string; action?: string; account?: string; error: string; count?: number; rate?: number; seed?: number }
 export interface Emulator {
   readonly endpoint: string;

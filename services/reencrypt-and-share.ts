@@ -12,7 +12,7 @@ import { Organizations } from '../adapters/organizations';
 import { MAX_IMAGE_WAIT_MINUTES, type Config } from '../core/config';
 import { InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
 import type { RefusalId } from '../core/checks/grant-refusal';
-import { grantCovers } from '../core/grants';
+import { grantCovers, grantRequest } from '../core/grants';
 import { describe, isImageId, requireAccountId, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
 import {
   classify,
@@ -269,7 +269,8 @@ export interface TargetAccessOutcome {
   account: string;
   outcome: TargetAccessOutcomeName;
   serviceLinkedRoles: string[];
-  grants: (GrantOutcome['grants'][number] & { planned?: boolean })[];
+  /** `permitted`, `refusal`: in a dry run, what KMS's DryRun of the member role's CreateGrant said (null: not asked, the role does not exist yet). */
+  grants: (GrantOutcome['grants'][number] & { planned?: boolean; permitted?: boolean | null; refusal?: string })[];
   finding: string | null;
   fix: string | null;
 }
@@ -323,7 +324,10 @@ export async function makeLaunchable(input: TargetAccessInput, config: Config, a
     const grants = await Promise.all(
       grantees.map(async (granteePrincipal) => {
         const existing = (await centralKms.listGrants(keyArn, granteePrincipal)).find((g) => grantCovers(g, granteePrincipal));
-        return { keyArn, granteePrincipal, name: existing?.name ?? '', grantId: existing?.grantId ?? null, created: false, planned: !existing };
+        // Would the grant succeed? KMS's DryRun weighs the key policy, IAM, SCPs and RCPs, and creates nothing.
+        const check = !existing && !createDefault ? await (await aws.member(KMS, input.account, input.region)).dryRunCreateGrant(grantRequest({ keyArn, granteePrincipal })) : undefined;
+        const verdict = check ? { permitted: check.outcome === 'would-succeed', ...(check.outcome === 'refused' ? { refusal: check.message.slice(0, 600) } : {}) } : existing ? {} : { permitted: null };
+        return { keyArn, granteePrincipal, name: existing?.name ?? '', grantId: existing?.grantId ?? null, created: false, planned: !existing, ...verdict };
       }),
     );
     return result('planned', { serviceLinkedRoles: grantees, grants });

@@ -8,7 +8,8 @@ SDK's own error parsing and retry logic run exactly as against AWS.
 Endpoints:
   POST   /amiwarden/faults   {"rules": [{service, action?, account?, error, count? | rate?, seed?}]}
   DELETE /amiwarden/faults
-  GET    /amiwarden/calls    {"calls": [{service, action, account, region, status}]}
+  GET    /amiwarden/calls    {"calls": [{service, action, account, region, status, dryRun?}]}
+                             (dryRun: true for a request with DryRun set, which changes nothing)
   DELETE /amiwarden/calls
   POST   /amiwarden/autoscaling/activities  (see autoscaling.py)
   POST   /moto-api/reset     moto's reset, plus faults, calls and our own state
@@ -28,6 +29,19 @@ from urllib.parse import parse_qs
 
 from . import allowed_images, autoscaling, ec2
 from .identity import account_of_access_key
+
+
+def _is_dry_run(body: bytes, environ: dict[str, Any]) -> bool:
+    """A request with DryRun set: JSON protocols (KMS) in the body, query protocols (EC2) as DryRun=true."""
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        try:
+            return json.loads(body or b"{}").get("DryRun") is True
+        except (ValueError, AttributeError):
+            return False
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    form = parse_qs(body.decode("utf-8", "replace")) if body else {}
+    return (query.get("DryRun") or form.get("DryRun") or ["false"])[0].lower() == "true"
+
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
@@ -177,12 +191,13 @@ class AmiwardenMiddleware:
         if identity is None:
             return self.app(environ, start_response)
         service, action, account, region = identity
+        dry_run = _is_dry_run(body, environ)
 
         with self.state.lock:
             rule = next((r for r in self.state.rules if r.matches(service, action, account) and r.fires()), None)
         if rule is not None:
             status, content_type, payload = _error_response(service, rule)
-            self._record(service, action, account, region, status)
+            self._record(service, action, account, region, status, dry_run)
             start_response(f"{status} Error", [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
             return [payload]
 
@@ -196,13 +211,14 @@ class AmiwardenMiddleware:
         try:
             return list(result)
         finally:
-            self._record(service, action, account, region, seen.get("status", 500))
+            self._record(service, action, account, region, seen.get("status", 500), dry_run)
 
-    def _record(self, service: str, action: str, account: str, region: str, status: int) -> None:
+    def _record(self, service: str, action: str, account: str, region: str, status: int, dry_run: bool = False) -> None:
+        call: dict[str, Any] = {"service": service, "action": action, "account": account, "region": region, "status": status}
+        if dry_run:
+            call["dryRun"] = True
         with self.state.lock:
-            self.state.calls.append(
-                {"service": service, "action": action, "account": account, "region": region, "status": status}
-            )
+            self.state.calls.append(call)
 
     def _amiwarden(self, path: str, method: str, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         try:

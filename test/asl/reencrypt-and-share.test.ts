@@ -151,7 +151,9 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
       Truncated: false,
       Grants: grants.filter((g) => g.GranteePrincipal === input.GranteePrincipal).map((g, i) => ({ ...g, KeyId: CMK, GrantId: `${i}`.padStart(64, 'a') })),
     }));
-    kms.on(kmsm.CreateGrantCommand).callsFake((input: { GranteePrincipal: string; Name: string; Operations: string[] }) => {
+    kms.on(kmsm.CreateGrantCommand).callsFake((input: { GranteePrincipal: string; Name: string; Operations: string[]; DryRun?: boolean }) => {
+      // As KMS: a DryRun that would succeed answers DryRunOperationException and creates nothing.
+      if (input.DryRun) throw new kmsm.DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.', $metadata: { httpStatusCode: 412 } });
       if (!grants.some((g) => g.Name === input.Name && g.GranteePrincipal === input.GranteePrincipal)) grants.push(input);
       return { $metadata: meta, GrantId: `${grants.length - 1}`.padStart(64, 'a') };
     });
@@ -166,8 +168,12 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
       const reports: ExecutionReport[] = [];
       for (const input of inputs) reports.push(await runWorkflow('reencrypt-and-share', input));
       const all = [ec2, kms, sts, asg, iam, orgs].flatMap((m) => m.calls() as { args: unknown[] }[]);
+      // `CreateGrant`: the calls that create a grant; `DryRun CreateGrant`: KMS's DryRun of it.
       const calls = (command: string) =>
-        all.filter((c) => (c.args[0] as { constructor: { name: string } }).constructor.name === `${command}Command`).map((c) => (c.args[0] as { input: Record<string, any> }).input);
+        all
+          .filter((c) => (c.args[0] as { constructor: { name: string } }).constructor.name === `${command.replace(/^DryRun /, '')}Command`)
+          .map((c) => (c.args[0] as { input: Record<string, any> }).input)
+          .filter((input) => !command.endsWith('CreateGrant') || (input.DryRun === true) === command.startsWith('DryRun '));
       const report = reports[reports.length - 1]!;
       result = { report, reports, output: (report.output ?? {}) as Record<string, any>, calls };
     } finally {
@@ -277,6 +283,10 @@ describe('reencrypt-and-share state machine', () => {
       sharing: { outcome: 'planned', added: MEMBERS.map((UserId) => ({ UserId })) },
       grants: [expect.objectContaining({ outcome: 'planned' }), expect.objectContaining({ outcome: 'planned' })],
     });
+    expect((output.grants as { grants: { planned: boolean; permitted: boolean }[] }[]).flatMap((g) => g.grants)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ planned: true, permitted: true })]),
+    );
+    expect(calls('DryRun CreateGrant').length).toBeGreaterThan(0);
     expect(calls('CopyImage')).toEqual([expect.objectContaining({ DryRun: true })]);
     expect(calls('CreateTags')).toHaveLength(0);
     expect(calls('ModifyImageAttribute')).toHaveLength(0);

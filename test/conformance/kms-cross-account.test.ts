@@ -134,6 +134,8 @@ describe('KMS: a key in account A used by full key ARN from account B (cross-acc
     expect(error.name).toBe('DryRunOperationException');
     expect((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(412);
     expect((await central.send(new ListGrantsCommand({ KeyId: keyArn }))).Grants).toEqual([]);
+    // The call log marks the request as a dry run, whatever its answer.
+    expect((await emulator.get().calls()).filter((c) => c.action === 'CreateGrant').map((c) => [c.status, c.dryRun])).toEqual([[412, true]]);
   });
 
   it('CreateGrant with DryRun is refused like the real call when the key policy refuses it', async () => {

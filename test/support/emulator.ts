@@ -31,7 +31,8 @@ export function emulatorForFile(): Emulator {
 }
 
 /**
- * A KMS DryRun answered "would have succeeded" (DryRunOperationException, HTTP 412): the call was
- * checked and nothing changed. The diagnosis and the sweep ask it before any grant is created.
+ * A request with DryRun set (KMS CreateGrant, EC2 calls): it changes nothing, whatever it was
+ * answered (would succeed: 412, refused, throttled). The diagnosis and the sweep ask KMS so before
+ * any grant is created. The emulator's call log marks such requests.
  */
-export const isDryRunAnswer = (call: { action: string; status: number }): boolean => call.action === 'CreateGrant' && call.status === 412;
+export const isDryRunAnswer = (call: { dryRun?: true }): boolean => call.dryRun === true;
