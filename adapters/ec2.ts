@@ -23,7 +23,7 @@ import {
   type Image,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
-import { call, hasCode, type ClientSettings } from './aws';
+import { ACCESS_DENIED_CODES, call, hasCode, type ClientSettings } from './aws';
 import type { LaunchTemplateRef } from './autoscaling';
 
 /** An image as the sweep sees it (the shape core/image.ts classifies). */
@@ -377,7 +377,8 @@ export const EC2 = (settings: ClientSettings) => new Ec2Adapter(new EC2Client(se
 
 /**
  * The account's Allowed AMIs setting in the client's Region (GetAllowedImagesSettings): its state,
- * the image providers its criteria allow, and who manages it. null where EC2 does not offer it.
+ * the image providers its criteria allow, and who manages it. null where EC2 does not offer it or
+ * the member role may not read it (a member stack older than this read): the check then finds nothing.
  */
 export async function readAllowedImages(client: EC2Client): Promise<AllowedImagesFacts | null> {
   try {
@@ -389,7 +390,8 @@ export async function readAllowedImages(client: EC2Client): Promise<AllowedImage
       managedBy: out.ManagedBy === 'declarative-policy' ? 'declarative-policy' : 'account',
     };
   } catch (error) {
-    if (hasCode(error, 'InvalidAction', 'UnsupportedOperation')) return null;
+    // Unknown, not a failure: EC2 without the setting, or a member stack from before amiwarden read it.
+    if (hasCode(error, 'InvalidAction', 'UnsupportedOperation', ...ACCESS_DENIED_CODES)) return null;
     throw error;
   }
 }

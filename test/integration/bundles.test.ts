@@ -51,7 +51,8 @@ const SERVICES: Record<string, string[]> = {
   applyOriginalImagePolicy: ['ec2'],
   planSweep: ['organizations'],
   inspectCentralImages: ['ec2', 'kms', 's3'],
-  inspectMemberAccount: ['autoscaling', 'ec2', 'iam', 's3'],
+  // kms: the DryRun of the member role's CreateGrant (it creates nothing).
+  inspectMemberAccount: ['autoscaling', 'ec2', 'iam', 'kms', 's3'],
   writeSweepReport: ['s3'],
   recordFailure: ['sqs'],
 };
