@@ -85,7 +85,7 @@ describe('--local on every command', () => {
     const { ctx, io } = testContext();
     const dir = ctx.env.AMIWARDEN_LOCAL_DIR!;
     const findings = [
-      { account: '111111111111', region: 'us-east-1', resource: 'autoScalingGroup/web', finding: 'asg-missing-grant', severity: 'high', detail: 'd', action: 'a', remediation: { workflow: 'launch-failure', input: {} } },
+      { account: '111111111111', region: 'us-east-1', resource: 'autoScalingGroup/web', finding: 'missing-grant', severity: 'high', detail: 'd', action: 'a', remediation: { workflow: 'launch-failure', input: {} } },
       { account: '111111111111', region: 'eu-west-1', resource: '111111111111', finding: 'default-ebs-key-aws-managed', severity: 'low', detail: 'd', action: 'a', remediation: null },
     ];
     const report = (format: 'md' | 'csv' | 'json', text: string) => ({ format, runId: 'local-7', location: `s3://b/sweeps/local-7/report.${format}`, text });
@@ -101,7 +101,7 @@ describe('--local on every command', () => {
     io.stdout.length = 0;
     expect(await runCli(['report', '--local', '--output', 'table'], ctx)).toBe(0);
     expect(io.stdout[0]).toMatch(/^ACCOUNT\s+REGION\s+RESOURCE\s+FINDING\s+SEVERITY\s+REMEDIATION$/);
-    expect(io.stdout[1]).toMatch(/asg-missing-grant\s+high\s+launch-failure/);
+    expect(io.stdout[1]).toMatch(/missing-grant\s+high\s+launch-failure/);
     expect(io.stdout[2]).toMatch(/default-ebs-key-aws-managed\s+low\s+needs a person/);
 
     const empty = testContext();
