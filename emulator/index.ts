@@ -11,6 +11,8 @@ import { join } from 'node:path';
 /** `dryRun`: the request had DryRun set (it changes nothing, whatever its answer). */
 export interface ApiCall { service: string; action: string; account: string; region: string; status: number; dryRun?: true }
 export interface FaultRule { service: string; action?: string; account?: string; error: string; count?: number; rate?: number; seed?: number }
+/** Grants an AWS service would add to a key (EBS: one per attached volume), fed in one call. */
+export interface GrantFeed { account: string; region: string; keyId: string; count: number; granteePrincipal: string; operations?: string[]; retiringPrincipal?: string; issuingAccount?: string; name?: string }
 export interface Emulator {
   readonly endpoint: string;
   readonly port: number;
@@ -20,6 +22,8 @@ export interface Emulator {
   clearFaults(): Promise<void>;
   calls(): Promise<ApiCall[]>;
   clearCalls(): Promise<void>;
+  /** Adds grants to a key at once (POST /amiwarden/kms/grants); resolves to how many the key holds. */
+  feedGrants(feed: GrantFeed): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -139,6 +143,7 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
     clearFaults: async () => void (await call('DELETE', '/amiwarden/faults')),
     calls: async () => ((await call('GET', '/amiwarden/calls')) as { calls: ApiCall[] }).calls,
     clearCalls: async () => void (await call('DELETE', '/amiwarden/calls')),
+    feedGrants: async (feed) => ((await call('POST', '/amiwarden/kms/grants', feed)) as { grants: number }).grants,
     stop,
   };
 }

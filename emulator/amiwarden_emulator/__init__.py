@@ -24,9 +24,10 @@ def apply_patches() -> None:
             f"amiwarden emulator patches target moto {EXPECTED_MOTO}, found {moto.__version__}: "
             f"pip install 'moto[server]=={EXPECTED_MOTO}'"
         )
-    from . import allowed_images, autoscaling, deprecation, ebs_defaults, ec2, events, identity, kms, organizations, paging, sts
+    from . import allowed_images, autoscaling, deprecation, ebs_defaults, ec2, events, iam, identity, kms, organizations, paging, sts
 
     identity.apply()
+    iam.apply()
     kms.apply()
     ec2.apply()
     ebs_defaults.apply()

@@ -16,6 +16,13 @@ Restores, per the KMS API Reference / Developer Guide:
 3. AWS managed keys (Developer Guide, "AWS managed keys"; "Create aliases"): keys behind
    `alias/aws/*` report KeyManager AWS (`aws/ebs` with its documented description), and customers
    cannot create or point aliases that begin with `alias/aws/`.
+4. Grants are tied to the grantee's identity, not its name (Developer Guide, "Grants in AWS KMS";
+   hashicorp/terraform-provider-aws#29340): KMS stores the role's unique id. Once the role is
+   deleted, or deleted and re-created with the same ARN, ListGrants shows the old role's unique id
+   (`AROA…`) as GranteePrincipal, the grant authorises nothing for the new role, a `GranteePrincipal`
+   filter with the role's ARN no longer finds it, and a `Name` retry for the new role is a new grant.
+   ListGrants pages (`Limit` 1-100, default 50; `Marker` / `NextMarker` / `Truncated`), and a key holds
+   at most 50,000 grants (`LimitExceededException`, Developer Guide "Grants per KMS key" quota).
 """
 
 from __future__ import annotations
@@ -24,7 +31,11 @@ import base64
 import json
 from typing import Any
 
+import re
+import threading
+
 from moto.core.exceptions import JsonRESTError
+from moto.iam.models import iam_backends
 from moto.core.utils import unix_time
 from moto.moto_api._internal import mock_random
 from moto.kms import models as kms_models
@@ -160,7 +171,7 @@ def _context(caller: Caller, action: str, params: dict[str, Any]) -> dict[str, A
 
 def _grant_allows(key: Key, caller: Caller, operation: str) -> bool:
     return any(
-        g.grantee_principal in (caller.principal_arn, caller.arn, caller.root_arn)
+        grantee_of(g) in (caller.principal_arn, caller.arn, caller.root_arn)
         and operation in (g.operations or [])
         for g in key.grants.values()
     )
@@ -232,13 +243,41 @@ def _error_response(error: JsonRESTError) -> tuple[int, dict[str, Any], str]:
 # 2. Grants
 
 
+GRANTS_PER_KEY = 50_000
+
+_ROLE_ARN = re.compile(r"^arn:([\w-]+):iam::(\d{12}):role/(?:[^/]+/)*([\w+=,.@-]+)$")
+
+
+def _current_role(principal: Any) -> Any:
+    """The IAM role that a role ARN names right now, if it exists."""
+    match = _ROLE_ARN.match(principal or "") if isinstance(principal, str) else None
+    if not match:
+        return None
+    partition, account, name = match.groups()
+    try:
+        backend = iam_backends[account][partition]
+    except KeyError:
+        return None
+    role = next((r for r in list(backend.roles.values()) if r.name == name), None)
+    return role if role is not None and role.arn == principal else None
+
+
+def grantee_of(grant: Grant) -> str:
+    """What KMS shows as the grantee: the role's ARN while that very role exists, else its unique id."""
+    unique_id = getattr(grant, "grantee_unique_id", None)
+    if unique_id is None:
+        return grant.grantee_principal
+    role = _current_role(grant.grantee_principal)
+    return grant.grantee_principal if role is not None and role.id == unique_id else unique_id
+
+
 def _grant_to_json(self: Grant) -> dict[str, Any]:
     result: dict[str, Any] = {
         "KeyId": getattr(self, "key_arn", self.key_id),
         "GrantId": self.id,
         "Name": self.name or "",
         "CreationDate": getattr(self, "creation_date", None),
-        "GranteePrincipal": self.grantee_principal,
+        "GranteePrincipal": grantee_of(self),
         "RetiringPrincipal": self.retiring_principal,
         "IssuingAccount": getattr(self, "issuing_account", None),
         "Operations": self.operations,
@@ -293,12 +332,19 @@ def create_grant(self: KmsResponse) -> str:
         for grant in key.grants.values():
             if (
                 grant.name == name
-                and grant.grantee_principal == grantee
+                and grantee_of(grant) == grantee
                 and grant.retiring_principal == retiring
                 and sorted(grant.operations) == sorted(operations)
                 and grant.constraints == constraints
             ):
                 return json.dumps({"GrantId": grant.id, "GrantToken": grant.token})
+    if len(key.grants) >= GRANTS_PER_KEY:
+        raise KmsError("LimitExceededException", f"The request was rejected because the key {key.arn} already has {len(key.grants)} grants.")
+    grant = _add_grant(key, name, grantee, operations, constraints, retiring, f"arn:{self.partition}:iam::{self.current_account}:root")
+    return json.dumps({"GrantId": grant.id, "GrantToken": grant.token})
+
+
+def _add_grant(key: Key, name: str | None, grantee: str, operations: list[str], constraints: Any, retiring: Any, issuing_account: str) -> Grant:
     grant = key.add_grant(name, grantee, operations, constraints=constraints, retiring_principal=retiring)
     # AWS grant ids and tokens are long hex strings; moto's 8-character ids look nothing like them.
     del key.grants[grant.id]
@@ -307,19 +353,70 @@ def create_grant(self: KmsResponse) -> str:
     key.grants[grant.id] = grant
     grant.key_arn = key.arn
     grant.creation_date = unix_time()
-    grant.issuing_account = f"arn:{self.partition}:iam::{self.current_account}:root"
-    return json.dumps({"GrantId": grant.id, "GrantToken": grant.token})
+    grant.issuing_account = issuing_account
+    # KMS resolves a role to its unique id when it creates the grant (an unknown role is kept as named).
+    role = _current_role(grantee)
+    grant.grantee_unique_id = role.id if role is not None else None
+    return grant
 
 
 def list_grants(self: KmsResponse) -> str:
     params = _params(self)
     key = _key_for_grant_call(self, params.get("KeyId", ""))
-    grants = [
-        g for g in key.grants.values()
-        if params.get("GrantId") in (None, g.id)
-        and params.get("GranteePrincipal") in (None, g.grantee_principal)
-    ]
-    return json.dumps({"Grants": [g.to_json() for g in grants], "Truncated": False})
+    limit = params.get("Limit", 50)
+    if not isinstance(limit, int) or not 1 <= limit <= 100:
+        raise KmsError(
+            "ValidationException",
+            f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100",
+        )
+    grant_id, grantee = params.get("GrantId"), params.get("GranteePrincipal")
+    grants = list(key.grants.values())
+    if grant_id is not None:
+        grants = [g for g in grants if g.id == grant_id]
+    if grantee is not None:
+        grants = [g for g in grants if grantee_of(g) == grantee]
+    start = 0
+    marker = params.get("Marker")
+    if marker is not None:
+        ids = list(key.grants) if grant_id is None and grantee is None else [g.id for g in grants]
+        if marker not in key.grants or marker not in ids:
+            raise KmsError("InvalidMarkerException", "The request was rejected because the marker that specifies where pagination should next begin is not valid.")
+        start = ids.index(marker)
+    page = grants[start:start + limit]
+    rest = grants[start + limit:]
+    body: dict[str, Any] = {"Grants": [g.to_json() for g in page], "Truncated": bool(rest)}
+    if rest:
+        body["NextMarker"] = rest[0].id
+    return json.dumps(body)
+
+
+_feed_lock = threading.Lock()
+
+
+def feed_grants(payload: dict[str, Any]) -> int:
+    """Test feed: adds `count` grants to a key at once, as AWS services do (EBS makes one per
+    attached volume), so that a key near its quota can be built without 40,000 API calls.
+    Returns how many grants the key holds."""
+    account, region, key_id = payload["account"], payload["region"], payload["keyId"]
+    count = int(payload.get("count", 1))
+    if count < 1 or count > GRANTS_PER_KEY:
+        raise ValueError(f"count must be 1 to {GRANTS_PER_KEY}")
+    with _feed_lock:
+        backend = kms_backends[account][region]
+        key = backend.keys[backend.get_key_id(key_id)]
+        if len(key.grants) + count > GRANTS_PER_KEY:
+            raise ValueError(f"the key would hold more than {GRANTS_PER_KEY} grants")
+        for _ in range(count):
+            _add_grant(
+                key,
+                payload.get("name"),
+                payload["granteePrincipal"],
+                list(payload.get("operations") or ["Decrypt"]),
+                None,
+                payload.get("retiringPrincipal"),
+                payload.get("issuingAccount") or f"arn:aws:iam::{account}:root",
+            )
+        return len(key.grants)
 
 
 def revoke_grant(self: KmsResponse) -> str:

@@ -12,6 +12,7 @@ Endpoints:
                              (dryRun: true for a request with DryRun set, which changes nothing)
   DELETE /amiwarden/calls
   POST   /amiwarden/autoscaling/activities  (see autoscaling.py)
+  POST   /amiwarden/kms/grants  (see kms.py feed_grants)
   POST   /moto-api/reset     moto's reset, plus faults, calls and our own state
 """
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from . import allowed_images, autoscaling, ec2
+from . import allowed_images, autoscaling, ec2, kms
 from .identity import account_of_access_key
 
 
@@ -244,6 +245,9 @@ class AmiwardenMiddleware:
             if path == "/amiwarden/autoscaling/activities" and method == "POST":
                 count = autoscaling.feed_activities(payload)
                 return self._json(start_response, 200, {"activities": count})
+            if path == "/amiwarden/kms/grants" and method == "POST":
+                count = kms.feed_grants(payload)
+                return self._json(start_response, 200, {"grants": count})
         except (ValueError, TypeError, KeyError) as error:
             return self._json(start_response, 400, {"message": str(error)})
         return self._json(start_response, 404, {"message": f"no such endpoint: {method} {path}"})

@@ -26,6 +26,7 @@ export function emulatorForFile(): Emulator {
     clearFaults: () => current().clearFaults(),
     calls: () => current().calls(),
     clearCalls: () => current().clearCalls(),
+    feedGrants: (feed) => current().feedGrants(feed),
     stop: () => current().stop(),
   };
 }

@@ -1,0 +1,33 @@
+"""IAM: CreateServiceLinkedRole for a role that already exists.
+
+IAM API Reference, CreateServiceLinkedRole: a service-linked role name already in use is refused
+with `InvalidInput` ("Service role name AWSServiceRoleForAutoScaling has been taken in this
+account, please try a different suffix."). moto answers `EntityAlreadyExists`, the error of
+CreateRole. Two steps creating the same role at once (one per Region of a new account) meet it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.iam.exceptions import EntityAlreadyExists, InvalidInput
+from moto.iam.models import IAMBackend
+
+_original = IAMBackend.create_service_linked_role
+
+
+def _create_service_linked_role(self: IAMBackend, service_name: str, description: str, suffix: str) -> Any:
+    before = {role.name for role in self.roles.values()}
+    try:
+        return _original(self, service_name, description, suffix)
+    except EntityAlreadyExists:
+        path = f"/aws-service-role/{service_name}/"
+        taken = next(
+            (r.name for r in self.roles.values() if r.path == path and r.name in before and (not suffix or r.name.endswith(f"_{suffix}")) and (suffix or "_" not in r.name[len("AWSServiceRoleFor"):])),
+            None,
+        )
+        raise InvalidInput(f"Service role name {taken} has been taken in this account, please try a different suffix.") from None
+
+
+def apply() -> None:
+    IAMBackend.create_service_linked_role = _create_service_linked_role  # type: ignore[method-assign]
