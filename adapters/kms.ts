@@ -5,6 +5,7 @@ import {
   GetKeyPolicyCommand,
   KMSClient,
   ListGrantsCommand,
+  RevokeGrantCommand,
   type GrantListEntry,
   type GrantOperation,
 } from '@aws-sdk/client-kms';
@@ -28,6 +29,10 @@ export interface GrantView {
   operations: string[];
   /** The grant holds only for requests with a given encryption context (Constraints). */
   constrained: boolean;
+  /** The account that created the grant (`arn:…:iam::<id>:root`). */
+  issuingAccount?: string;
+  /** ISO 8601. */
+  creationDate?: string;
 }
 
 export type KeyLookup = { found: true; key: KeyView } | { found: false; reason: 'not-found' | 'access-denied' };
@@ -73,6 +78,7 @@ export class KmsAdapter {
         this.client.send(
           new ListGrantsCommand({
             KeyId: keyArn,
+            Limit: 100,
             ...(granteePrincipal ? { GranteePrincipal: granteePrincipal } : {}),
             ...(marker ? { Marker: marker } : {}),
           }),
@@ -143,6 +149,28 @@ export class KmsAdapter {
     }
   }
 
+  /** Revokes a grant (the key's own account, or a principal the key policy allows kms:RevokeGrant). */
+  async revokeGrant(keyArn: string, grantId: string): Promise<'revoked' | 'not-found'> {
+    try {
+      await call('kms:RevokeGrant', () => this.client.send(new RevokeGrantCommand({ KeyId: keyArn, GrantId: grantId })));
+      return 'revoked';
+    } catch (error) {
+      if (hasCode(error, 'NotFoundException')) return 'not-found';
+      throw error;
+    }
+  }
+
+  /** One grant by id, as ListGrants shows it now (undefined once it is gone). */
+  async grant(keyArn: string, grantId: string): Promise<GrantView | undefined> {
+    try {
+      const out = await call('kms:ListGrants', () => this.client.send(new ListGrantsCommand({ KeyId: keyArn, GrantId: grantId })));
+      return (out.Grants ?? []).map(toGrantView).find((g) => g.grantId === grantId);
+    } catch (error) {
+      if (hasCode(error, 'NotFoundException')) return undefined;
+      throw error;
+    }
+  }
+
   /** The key policy document, or undefined when this principal may not read it. */
   async keyPolicy(keyArn: string): Promise<string | undefined> {
     try {
@@ -162,6 +190,8 @@ export function toGrantView(grant: GrantListEntry): GrantView {
     granteePrincipal: grant.GranteePrincipal ?? '',
     operations: [...(grant.Operations ?? [])],
     constrained: Object.keys(grant.Constraints?.EncryptionContextSubset ?? {}).length + Object.keys(grant.Constraints?.EncryptionContextEquals ?? {}).length > 0,
+    ...(grant.IssuingAccount ? { issuingAccount: grant.IssuingAccount } : {}),
+    ...(grant.CreationDate ? { creationDate: new Date(grant.CreationDate).toISOString() } : {}),
   };
 }
 

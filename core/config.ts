@@ -4,6 +4,7 @@
  * The reference is in docs/configuration.md.
  */
 import { ConfigurationError } from './errors';
+import { STALE_GRANT_POLICIES, type StaleGrantPolicy } from './grant-health';
 import { isAccountId, isRegion, isRoleName, parseKeyArn, type KeyArn, type Partition } from './identifiers';
 
 export type Mode = 'report' | 'enforce';
@@ -41,6 +42,11 @@ export interface Config {
   sweepMaxChanges: number;
   /** Sweep only the accounts under these OUs (ou-…); empty = the whole organization. */
   sweepOrganizationalUnits: string[];
+  /**
+   * Grants found dead, incomplete (once replaced), duplicate or out of scope: `keep` (default)
+   * reports them; `revoke` lets the grant-health repair revoke them. Nothing else ever revokes a grant.
+   */
+  staleGrantPolicy: StaleGrantPolicy;
 }
 
 export const ENV = {
@@ -60,6 +66,7 @@ export const ENV = {
   reportBucket: 'AMIWARDEN_REPORT_BUCKET',
   sweepMaxChanges: 'AMIWARDEN_SWEEP_MAX_CHANGES',
   sweepOrganizationalUnits: 'AMIWARDEN_SWEEP_OUS',
+  staleGrantPolicy: 'AMIWARDEN_STALE_GRANT_POLICY',
 } as const;
 
 export const DEFAULT_SWEEP_MAX_CHANGES = 25;
@@ -127,6 +134,11 @@ export function loadConfig(env: Env = process.env): Config {
     if (!/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/.test(ou)) throw new ConfigurationError(ENV.sweepOrganizationalUnits, `${JSON.stringify(ou)} is not an OU id (ou-…)`);
   }
 
+  const staleGrantPolicy = (env[ENV.staleGrantPolicy]?.trim() || 'keep') as StaleGrantPolicy;
+  if (!STALE_GRANT_POLICIES.includes(staleGrantPolicy)) {
+    throw new ConfigurationError(ENV.staleGrantPolicy, `must be one of ${STALE_GRANT_POLICIES.map((p) => `"${p}"`).join(', ')}`);
+  }
+
   return {
     centralAccountId,
     partition,
@@ -145,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...(reportBucket ? { reportBucket } : {}),
     sweepMaxChanges: integer(env, ENV.sweepMaxChanges, DEFAULT_SWEEP_MAX_CHANGES, 0, 1000),
     sweepOrganizationalUnits,
+    staleGrantPolicy,
   };
 }
 

@@ -29,6 +29,12 @@ export interface Step {
   own?: readonly Permission[];
 }
 
+/**
+ * Actions a role holds only under a CloudFormation condition of resources/iam.yml: the repair role's
+ * RevokeGrant exists only when the stack is deployed with StaleGrantPolicy=revoke.
+ */
+export const CONDITIONAL: readonly { role: string; condition: string; actions: readonly string[] }[] = [{ role: 'RepairGrantsRole', condition: 'RevokeStaleGrants', actions: ['kms:RevokeGrant'] }];
+
 /** Every Lambda writes its own log stream. */
 export const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
@@ -58,11 +64,17 @@ export const STEPS: readonly Step[] = [
     role: 'ApplyOriginalImagePolicyRole',
     own: [{ as: 'central', actions: ['ec2:DescribeImages', 'ec2:DescribeImageAttribute', 'ec2:EnableImageDeprecation', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot'] }],
   },
-  { function: 'plan-sweep', role: 'PlanSweepRole', own: [{ as: 'central', actions: ['organizations:ListAccounts', 'organizations:ListAccountsForParent'] }] },
+  {
+    function: 'plan-sweep',
+    role: 'PlanSweepRole',
+    gathers: [{ run: 'sweep', side: 'central', only: ['organization.accounts'] }],
+    // A new account's sweep asks whether the account is an active member; the plan writes the sweep's scope.
+    own: [{ as: 'central', actions: ['organizations:DescribeAccount', 's3:PutObject'] }],
+  },
   {
     function: 'inspect-central-images',
     role: 'InspectCentralImagesRole',
-    gathers: [{ run: 'sweep', side: 'central', except: ['member.role'] }],
+    gathers: [{ run: 'sweep', side: 'central', except: ['member.role', 'organization.accounts', 'grants.history'] }],
     own: [{ as: 'central', actions: ['s3:PutObject'] }],
   },
   {
@@ -74,7 +86,14 @@ export const STEPS: readonly Step[] = [
     ],
     own: [{ as: 'central', actions: ['s3:GetObject', 's3:PutObject'] }],
   },
-  { function: 'write-sweep-report', role: 'WriteSweepReportRole', own: [{ as: 'central', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject'] }] },
+  {
+    function: 'write-sweep-report',
+    role: 'WriteSweepReportRole',
+    gathers: [{ run: 'sweep', side: 'central', only: ['grants.history'] }],
+    own: [{ as: 'central', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject'] }],
+  },
+  // The grant-health repair; its kms:RevokeGrant is deployed only under staleGrantPolicy=revoke (CONDITIONAL).
+  { function: 'repair-grants', role: 'RepairGrantsRole', fixes: 'grant-health' },
 ];
 
 const actionsOf = (permissions: readonly Permission[], side: Permission['as']) => permissions.filter((p) => p.as === side).flatMap((p) => p.actions);

@@ -9,7 +9,8 @@ import { InvalidInputError } from './errors';
 import { allResults, CATALOGUE, firstResult } from './checks';
 import type { AccountFacts, AllowedImagesFacts, CentralImageFacts, CentralKeyFacts, CheckResult, GrantDryRun, ImageFacts, KeyFacts, LaunchFacts, Workflow } from './checks/types';
 import { grantCovers, REQUIRED_GRANT_OPERATIONS } from './grants';
-import { describe, isAccountId, isRegion, memberRoleArn } from './identifiers';
+import type { GrantCountPoint, GrantScope, ObservedGrant, StaleGrantPolicy } from './grant-health';
+import { describe, isAccountId, isRegion, memberRoleArn, serviceLinkedRoleArn } from './identifiers';
 import type { ObservedImage, ObservedKey } from './image';
 import { analyzeCreateGrant, keyPolicyFix, type PolicyAnalysis } from './key-policy';
 
@@ -19,8 +20,11 @@ export interface SweepRequest {
   accounts: string[];
   regions: string[];
   dryRun: boolean;
-  trigger: 'schedule' | 'manual';
+  /** `new-account`: the member stack was just created in the account (its CloudFormation event). */
+  trigger: 'schedule' | 'manual' | 'new-account';
 }
+
+export const STACK_STATUS_CHANGE = 'CloudFormation Stack Status Change';
 
 const MAX_LISTED_ACCOUNTS = 5000;
 
@@ -33,6 +37,7 @@ const MANUAL_SWEEP_FIELDS = new Set(['mode', 'accounts', 'regions', 'dryRun']);
 export function parseSweepRequest(input: unknown, config: Pick<Config, 'mode' | 'regions' | 'centralAccountId'>): SweepRequest {
   const o = (input ?? {}) as Record<string, unknown>;
   if (typeof o !== 'object' || Array.isArray(o)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
+  if (o.source === 'aws.cloudformation') return newAccountRequest(o, config);
   if (o.source !== undefined && o.source !== 'aws.events' && o.source !== 'aws.scheduler') {
     throw new InvalidInputError('source', `expected a schedule ("aws.events" or "aws.scheduler"), got ${describe(o.source)}`);
   }
@@ -59,6 +64,26 @@ export function parseSweepRequest(input: unknown, config: Pick<Config, 'mode' | 
   return { mode, accounts: [...new Set(accounts)], regions: regions.length ? [...new Set(regions)] : [...config.regions], dryRun, trigger: scheduled ? 'schedule' : 'manual' };
 }
 
+/**
+ * The member stack reached CREATE_COMPLETE in an account (forwarded by the member stack's own rule,
+ * member/member-account.yml): that account's checks and fixes, at once, in every configured region.
+ * The fixes are the grants the account's roles need, so the run is in enforce mode whatever the
+ * schedule's mode, as a launch-failure event always creates the grant it diagnosed.
+ */
+function newAccountRequest(o: Record<string, unknown>, config: Pick<Config, 'regions' | 'centralAccountId'>): SweepRequest {
+  if (o['detail-type'] !== STACK_STATUS_CHANGE) throw new InvalidInputError('detail-type', `expected "${STACK_STATUS_CHANGE}", got ${describe(o['detail-type'])}`);
+  const detail = o.detail as Record<string, unknown> | undefined;
+  const status = (detail?.['status-details'] as Record<string, unknown> | undefined)?.status;
+  if (status !== 'CREATE_COMPLETE') throw new InvalidInputError('detail.status-details.status', `expected "CREATE_COMPLETE", got ${describe(status)}`);
+  const account = o.account;
+  if (!isAccountId(account) || account === config.centralAccountId) throw new InvalidInputError('account', `expected a member account id, got ${describe(account)}`);
+  const stackId = detail?.['stack-id'];
+  if (typeof stackId !== 'string' || !stackId.startsWith('arn:') || !stackId.includes(`:${account}:stack/`)) {
+    throw new InvalidInputError('detail.stack-id', `expected a stack of account ${account}, got ${describe(stackId)}`);
+  }
+  return { mode: 'enforce', accounts: [account], regions: [...config.regions], dryRun: false, trigger: 'new-account' };
+}
+
 function list(field: string, value: unknown, max: number): string[] {
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -77,9 +102,11 @@ export interface CentralInventory {
   images: (ObservedImage & { launchableBy: string[] })[];
   snapshots: { snapshotId: string; encrypted: boolean; kmsKeyId?: string }[];
   keys: ObservedKey[];
-  /** Grants on the region's organization key. */
+  /** Grants on the region's organization key to IAM principals (core/grant-health.ts isJudged), every page. */
   /** `constrained`: the grant holds only for a given encryption context (written only when true). */
-  grants: { granteePrincipal: string; operations: string[]; constrained?: true }[];
+  grants: (ObservedGrant & { constrained?: true })[];
+  /** How many grants the key holds (every grant, AWS services' included). */
+  grantCount?: number;
   /** Can a member create the Auto Scaling grant on the organization key? (read for a sample member) */
   keyPolicy: PolicyAnalysis | null;
   /** The key policy itself, so that each member's groups are judged as KMS would judge that member. */
@@ -101,6 +128,8 @@ export interface MemberInventory {
   allowedImages?: AllowedImagesFacts | null;
   /** KMS's DryRun of the member role's CreateGrant, per role without a grant on the organization key. */
   grantDryRuns?: { keyArn: string; granteePrincipal: string; dryRun: GrantDryRun }[];
+  /** Does the account's default Auto Scaling service-linked role exist? (null: not read) */
+  defaultServiceLinkedRoleExists?: boolean | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,8 +170,10 @@ const WORKFLOW_ACTION: Record<string, string> = {
 function toRow(account: string, region: string, result: CheckResult, remediation: Remediation | null): Finding | null {
   if (result.status === 'no-action' || result.severity === 'none') return null;
   const remediable = result.status === 'remediable';
+  // A grant-health result carries its own repair (core/checks/grant-issues.ts), and the grant's account.
+  if (result.repair) remediation = { workflow: 'grant-health', input: { region, ...result.repair } };
   return {
-    account,
+    account: result.account ?? account,
     region,
     resource: result.resource,
     finding: result.id,
@@ -170,7 +201,10 @@ export function centralImageFacts(inv: CentralInventory, image: CentralInventory
   };
 }
 
-export function centralFindings(inv: CentralInventory, config: Pick<Config, 'centralAccountId'>): Finding[] {
+/** What grant health judges a key's grants against (absent: no scope, policy keep, no history). */
+export type GrantHealthContext = NonNullable<CentralKeyFacts['grantHealth']>;
+
+export function centralFindings(inv: CentralInventory, config: Pick<Config, 'centralAccountId'>, grantHealth?: GrantHealthContext): Finding[] {
   const account = config.centralAccountId;
   const findings: Finding[] = [];
   for (const image of inv.images) {
@@ -181,7 +215,15 @@ export function centralFindings(inv: CentralInventory, config: Pick<Config, 'cen
     }
   }
   if (inv.keyArn) {
-    const facts: CentralKeyFacts = { region: inv.region, centralAccountId: account, keyArn: inv.keyArn, policy: inv.keyPolicy, grants: inv.grants };
+    const facts: CentralKeyFacts = {
+      region: inv.region,
+      centralAccountId: account,
+      keyArn: inv.keyArn,
+      policy: inv.keyPolicy,
+      grants: inv.grants,
+      ...(inv.grantCount === undefined ? {} : { grantCount: inv.grantCount }),
+      ...(grantHealth ? { grantHealth } : {}),
+    };
     for (const result of allResults('central-key', 'sweep', facts)) {
       const row = toRow(account, inv.region, result, null);
       if (row) findings.push(row);
@@ -279,7 +321,7 @@ export function memberGroupFacts(inv: MemberInventory, group: MemberInventory['g
   };
 }
 
-export function memberFindings(inv: MemberInventory, centrals: CentralInventory[], config: MemberFindingsConfig): Finding[] {
+export function memberFindings(inv: MemberInventory, centrals: CentralInventory[], config: MemberFindingsConfig, options: { newAccount?: boolean } = {}): Finding[] {
   const base = accountBase(inv.account, inv.region, config);
   if (inv.status === 'member-role-unavailable') {
     const facts: LaunchFacts = { ...base, memberRole: { available: false, detail: inv.detail ?? 'the member role cannot be assumed' }, trigger: 'sweep', dryRun: false, images: [], keys: [], createServiceLinkedRole: false };
@@ -304,6 +346,19 @@ export function memberFindings(inv: MemberInventory, centrals: CentralInventory[
     const launch: Remediation = { workflow: 'launch-failure', input: { account: inv.account, region: inv.region, autoScalingGroupName: group.name } };
     const row = result && toRow(inv.account, inv.region, result, launch);
     if (row) findings.push(row);
+  }
+  // The account's own Auto Scaling role: its grant before the account's first launch (account-missing-grant).
+  const defaultRole = serviceLinkedRoleArn(config.partition, inv.account);
+  if (central?.keyArn) {
+    account.autoScalingRole = {
+      arn: defaultRole,
+      exists: inv.defaultServiceLinkedRoleExists ?? null,
+      keyArn: central.keyArn,
+      grantPresent: central.grants.some((g) => grantCovers(g, defaultRole)),
+      handled: findings.some((f) => f.remediation?.workflow === 'launch-failure'),
+      newAccount: options.newAccount === true,
+      createServiceLinkedRole: config.createServiceLinkedRole,
+    };
   }
   findings.push(...allResults('account', 'sweep', account).flatMap((r) => toRow(inv.account, inv.region, r, null) ?? []));
   return findings;

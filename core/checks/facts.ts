@@ -39,6 +39,12 @@ export const FACTS = {
   'allowed-images': [{ as: 'member', actions: ['ec2:GetAllowedImagesSettings'] }],
   /** Run settings (AMIWARDEN_CREATE_SERVICE_LINKED_ROLE, dry run): no call. */
   settings: [],
+  /** The organization's active accounts (under AMIWARDEN_SWEEP_OUS): whom amiwarden serves (the sweep's plan). */
+  'organization.accounts': [{ as: 'central', actions: ['organizations:ListAccounts', 'organizations:ListAccountsForParent'] }],
+  /** Earlier sweeps' counts of each key's grants (sweeps/grant-counts.json in the report bucket). */
+  'grants.history': [{ as: 'central', actions: ['s3:GetObject', 's3:PutObject'] }],
+  /** Whether the account's default Auto Scaling service-linked role exists. */
+  'account.service-linked-role': [{ as: 'member', actions: ['iam:GetRole'] }],
   /** The central account's own images, snapshots and who may launch them (the sweep). */
   'central.images': [{ as: 'central', actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots'] }],
 } as const satisfies Record<string, readonly Permission[]>;

@@ -6,6 +6,7 @@
 import { factPermissions } from './facts';
 import { allowedImagesAuditCentral } from './allowed-images-audit-central';
 import { allowedImagesBlockCentral } from './allowed-images-block-central';
+import { accountMissingGrant } from './account-missing-grant';
 import { amiAwsManagedKey } from './ami-aws-managed-key';
 import { amiForeignCmk } from './ami-foreign-cmk';
 import { amiNoKeyForRegion } from './ami-no-key-for-region';
@@ -15,11 +16,16 @@ import { asgNotFound } from './asg-not-found';
 import { asgRecentKmsLaunchFailures } from './asg-recent-kms-launch-failures';
 import { awsManagedKeyAmi } from './aws-managed-key-ami';
 import { defaultEbsKeyAwsManaged } from './default-ebs-key-aws-managed';
+import { grantDead } from './grant-dead';
+import { grantDuplicate } from './grant-duplicate';
+import { grantIncomplete } from './grant-incomplete';
+import { grantOutOfScope } from './grant-out-of-scope';
 import { grantPresent } from './grant-present';
 import { grantRefused } from './grant-refused';
 import { imageNotFound } from './image-not-found';
 import { keyDisabledOrPendingDeletion } from './key-disabled-or-pending-deletion';
 import { keyPolicyBlocksGrant } from './key-policy-blocks-grant';
+import { keyGrantQuota } from './key-grant-quota';
 import { keyPolicyBlocksMemberGrants } from './key-policy-blocks-member-grants';
 import { memberInspectionFailed } from './member-inspection-failed';
 import { memberPolicyBlocksGrant } from './member-policy-blocks-grant';
@@ -55,6 +61,7 @@ export const CATALOGUE: readonly AnyCheck[] = [
   asgRecentKmsLaunchFailures,
   defaultEbsKeyAwsManaged,
   allowedImagesAuditCentral,
+  accountMissingGrant,
   // The central account's images and keys: every result.
   amiAwsManagedKey,
   amiUnencrypted,
@@ -62,6 +69,12 @@ export const CATALOGUE: readonly AnyCheck[] = [
   amiNoKeyForRegion,
   amiNotShared,
   keyPolicyBlocksMemberGrants,
+  // The grants on the organization key (docs/grant-health.md): every result.
+  grantOutOfScope,
+  grantDead,
+  grantIncomplete,
+  grantDuplicate,
+  keyGrantQuota,
 ];
 
 export type Run = 'diagnosis' | 'sweep';

@@ -10,6 +10,7 @@ import type { GrantTarget } from '../grants';
 import type { PolicyAnalysis } from '../key-policy';
 import type { ObservedImage, ObservedKey } from '../image';
 import type { FactName } from './facts';
+import type { GrantCountPoint, GrantScope, ObservedGrant, StaleGrantPolicy } from '../grant-health';
 
 export type { FactName } from './facts';
 
@@ -20,7 +21,8 @@ export type Severity = 'high' | 'medium' | 'low' | 'none';
 export type Status = 'remediable' | 'no-action' | 'finding';
 
 /** The state machines that fix findings. */
-export type Workflow = 'launch-failure' | 'reencrypt-and-share';
+/** `grant-health`: the compliance sweep's Repair grants step (functions/repair-grants, services/grant-health.ts). */
+export type Workflow = 'launch-failure' | 'reencrypt-and-share' | 'grant-health';
 
 /**
  * What a check looks at. `launcher`: one way a member account launches instances (an Auto Scaling
@@ -113,6 +115,12 @@ export interface AccountFacts {
   allowedImages?: AllowedImagesFacts | null;
   /** The sweep could not inspect the account (its Map item failed, or left no inventory). */
   inspection?: { status: 'failed' | 'missing'; detail: string };
+  /**
+   * The account's default Auto Scaling service-linked role and its grant on the Region's
+   * organization key (the sweep). `handled`: a launcher result of the account already fixes that
+   * role's grant. `newAccount`: the sweep was started by the member stack's CREATE_COMPLETE.
+   */
+  autoScalingRole?: { arn: string; exists: boolean | null; keyArn: string; grantPresent: boolean; handled: boolean; newAccount: boolean; createServiceLinkedRole: boolean };
 }
 
 /** One launcher with everything it launches from. */
@@ -133,8 +141,19 @@ export interface CentralKeyFacts {
   keyArn: string;
   /** Can a member create the Auto Scaling grant? (the key policy read for a sample member) */
   policy: PolicyAnalysis | null;
-  /** Every grant on the key, as ListGrants returns them. */
-  grants?: { granteePrincipal: string; operations: string[]; constrained?: true }[];
+  /** The grants on the key to IAM principals, as ListGrants returns them (AWS services' own are only counted). */
+  grants?: (ObservedGrant & { constrained?: true })[];
+  /** How many grants the key holds, every grant counted. */
+  grantCount?: number;
+  /** What grant health judges the grants against (absent: no scope, policy keep, no history). */
+  grantHealth?: {
+    scope: GrantScope;
+    policy: StaleGrantPolicy;
+    /** When the grants were counted. */
+    at: string;
+    /** Earlier counts of this key's grants. */
+    history: GrantCountPoint[];
+  };
 }
 
 export interface CentralImageFacts {
@@ -174,7 +193,18 @@ export interface CheckResult {
   /** The grants the launch-failure workflow creates (remediable grant results). */
   grantsNeeded?: (GrantTarget & { name: string })[];
   /** The image the re-encryption workflow takes over (an AMI of the central account on aws/ebs). */
-  handOver?: { imageId: string; region: string; trigger: 'launch-failure' } | null;
+  handOver?: { imageId: string; region: string; trigger: 'launch-failure' } | null;  /** The account a result of the central key is about (a grant's account), when not the central account. */
+  account?: string;
+  /** What the grant-health workflow is started with (a remediable grant-health result). */
+  repair?: GrantRepair;
+}
+
+/** Input of the grant-health workflow: the named grant for a role, then (policy revoke only) the stale grants. */
+export interface GrantRepair {
+  account?: string;
+  serviceLinkedRoleArn?: string;
+  createServiceLinkedRole: boolean;
+  revokeGrantIds: string[];
 }
 
 export interface Check<S extends Scope = Scope> {

@@ -122,7 +122,7 @@ describe('findings', () => {
 
   it('is satisfied by a grant with every operation, and judges only central images', () => {
     const inv = central();
-    inv.grants = [{ granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS] }];
+    inv.grants = [{ grantId: 'g1', granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS] }];
     const m = member();
     m.defaultEbsKey = null;
     m.groups.push({ name: 'own', serviceLinkedRoleArn: slrArn(), serviceLinkedRoleExists: true, imageIds: ['ami-0ffffffffffffffff'] });
@@ -131,7 +131,7 @@ describe('findings', () => {
 
   it('is not satisfied by a grant limited to an encryption context', () => {
     const inv = central();
-    inv.grants = [{ granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS], constrained: true }];
+    inv.grants = [{ grantId: 'g1', granteePrincipal: slrArn(), operations: [...REQUIRED_GRANT_OPERATIONS], constrained: true }];
     expect(memberFindings(member(), [inv], config).map((f) => f.finding)).toEqual(['missing-grant', 'default-ebs-key-aws-managed']);
   });
 

@@ -8,18 +8,26 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CATALOGUE, checkPermissions } from '../../../core/checks';
-import { memberRolePermissions, STEPS, stepPermissions } from '../../../core/permissions';
+import { CONDITIONAL, memberRolePermissions, STEPS, stepPermissions } from '../../../core/permissions';
 import { asArray, loadMemberTemplate, ROOT, type JsonObject, type Statement, type Template } from './templates';
 
-const identityActions = (policies: unknown): string[] =>
-  [
-    ...new Set(
-      asArray(policies as JsonObject[])
-        .flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as Statement[]))
-        .filter((s) => s.Effect === 'Allow')
-        .flatMap((s) => asArray(s.Action)),
-    ),
-  ].sort();
+/** A statement under `Fn::If: [condition, statement, AWS::NoValue]`: held only when the condition is. */
+const conditional = (s: unknown): { condition: string; statement: Statement } | null => {
+  const branches = (s as JsonObject)?.['Fn::If'] as unknown[] | undefined;
+  return Array.isArray(branches) ? { condition: String(branches[0]), statement: branches[1] as Statement } : null;
+};
+
+const statementsOf = (policies: unknown, when: 'always' | string): Statement[] =>
+  asArray(policies as JsonObject[])
+    .flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as Statement[]))
+    .flatMap((s) => {
+      const c = conditional(s);
+      if (c) return when === c.condition ? [c.statement] : [];
+      return when === 'always' ? [s] : [];
+    });
+
+const identityActions = (policies: unknown, when: 'always' | string = 'always'): string[] =>
+  [...new Set(statementsOf(policies, when).filter((s) => s.Effect === 'Allow').flatMap((s) => asArray(s.Action)))].sort();
 
 describe('IAM follows from the check catalogue', () => {
   const central = parse(readFileSync(join(ROOT, 'resources', 'iam.yml'), 'utf8'), { logLevel: 'error' }) as Template;
@@ -34,7 +42,14 @@ describe('IAM follows from the check catalogue', () => {
 
   it.each(STEPS.map((s) => [s.role, s] as const))('%s holds exactly what its step declares', (role, step) => {
     const resource = central.Resources[role]!;
-    expect(identityActions(resource.Properties!.Policies)).toEqual(stepPermissions(step).central);
+    const conditions = CONDITIONAL.filter((c) => c.role === role);
+    const held = [...identityActions(resource.Properties!.Policies), ...conditions.flatMap((c) => identityActions(resource.Properties!.Policies, c.condition))];
+    expect([...new Set(held)].sort()).toEqual(stepPermissions(step).central);
+    // What is conditional is held only under its condition, never unconditionally.
+    for (const c of conditions) {
+      expect(identityActions(resource.Properties!.Policies, c.condition)).toEqual([...c.actions].sort());
+      expect(identityActions(resource.Properties!.Policies).filter((a) => c.actions.includes(a))).toEqual([]);
+    }
   });
 
   it('the member role holds exactly the member side of every step', () => {
