@@ -51,6 +51,7 @@ export const FUNCTIONS: Record<string, { key: string; handler: string; load: () 
   InspectCentralImagesLambdaFunction: lambda('inspectCentralImages', 'inspect-central-images'),
   InspectMemberAccountLambdaFunction: lambda('inspectMemberAccount', 'inspect-member-account'),
   WriteSweepReportLambdaFunction: lambda('writeSweepReport', 'write-sweep-report'),
+  RepairGrantsLambdaFunction: lambda('repairGrants', 'repair-grants'),
   RecordFailureLambdaFunction: lambda('recordFailure', 'record-failure'),
 };
 
@@ -83,5 +84,6 @@ export const WORKFLOWS: Record<string, WorkflowSpec> = {
     name: 'compliance-sweep',
     stateMachineId: 'ComplianceSweepStateMachine',
     definition: 'statemachines/compliance-sweep.asl.json',
+    pattern: 'events/member-stack-created.pattern.json',
   },
 };

@@ -8,6 +8,7 @@ import type { Config } from '../core/config';
 import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS } from '../core/grants';
 import { isAccountId, serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
 import { analyzeCreateGrant } from '../core/key-policy';
+import { isJudged, recordCount, type GrantCountPoint } from '../core/grant-health';
 import {
   centralFindings,
   memberFindings,
@@ -56,10 +57,30 @@ function store(config: Config, aws: AwsContext, region: string): ReportStore {
 const homeRegion = (config: Config) => process.env.AWS_REGION ?? config.regions[0]!;
 const prefix = (runId: string) => `sweeps/${runId}/`;
 
+/** What the plan knew of the accounts amiwarden serves (sweeps/<run>/scope.json): grant health judges grants against it. */
+export interface SweepScope {
+  /** The active accounts of the organization (under AMIWARDEN_SWEEP_OUS), or null when the sweep named its accounts. */
+  accounts: string[] | null;
+  organizationalUnits: string[];
+}
+
 export async function planSweep(request: SweepRequest, runId: string, config: Config, aws: AwsContext): Promise<SweepPlan> {
-  const accounts = (
-    request.accounts.length > 0 ? request.accounts : await aws.central(Organizations, homeRegion(config)).activeAccounts(config.sweepOrganizationalUnits)
-  ).filter((a) => a !== config.centralAccountId);
+  const org = aws.central(Organizations, homeRegion(config));
+  let listed: string[] | null = null;
+  let chosen: string[];
+  if (request.trigger === 'new-account') {
+    // The event names the account; Organizations says whether amiwarden serves it.
+    const account = request.accounts[0]!;
+    const served = config.sweepOrganizationalUnits.length > 0 ? (await org.activeAccounts(config.sweepOrganizationalUnits)).includes(account) : await org.isActiveMember(account);
+    chosen = served ? [account] : [];
+  } else if (request.accounts.length > 0) {
+    chosen = request.accounts;
+  } else {
+    chosen = listed = await org.activeAccounts(config.sweepOrganizationalUnits);
+  }
+  const accounts = chosen.filter((a) => a !== config.centralAccountId);
+  const scope: SweepScope = { accounts: listed, organizationalUnits: config.sweepOrganizationalUnits };
+  await store(config, aws, homeRegion(config)).put(`${prefix(runId)}scope.json`, JSON.stringify(scope));
   return {
     runId,
     mode: request.mode,
@@ -94,7 +115,10 @@ export async function inspectCentral(runId: string, region: string, sampleMember
         : { keyId, found: false };
     }),
   );
-  const grants = keyArn ? (await keys.listGrants(keyArn)).map((g) => ({ granteePrincipal: g.granteePrincipal, operations: g.operations, ...(g.constrained ? { constrained: true as const } : {}) })) : [];
+  // Every grant is counted (the quota); only grants to IAM principals are kept (EBS's own, one per
+  // attached volume, are most of a busy key's and are no member's business).
+  const listed = keyArn ? await keys.listGrants(keyArn) : [];
+  const grants: CentralInventory['grants'] = listed.filter(isJudged).map(({ constrained, ...g }) => ({ ...g, ...(constrained ? { constrained: true as const } : {}) }));
   const keyPolicyDocument = keyArn ? ((await keys.keyPolicy(keyArn)) ?? null) : null;
   const keyPolicy =
     keyArn && sampleMember
@@ -114,6 +138,7 @@ export async function inspectCentral(runId: string, region: string, sampleMember
     snapshots,
     keys: described,
     grants,
+    grantCount: listed.length,
     keyPolicy,
     keyPolicyDocument,
     shareAccounts,
@@ -133,7 +158,7 @@ export async function inspectMember(runId: string, account: string, region: stri
 }
 
 async function gatherMember(account: string, region: string, aws: AwsContext, partition: Config['partition'], central: CentralInventory): Promise<MemberInventory> {
-  const empty: MemberInventory = { account, region, status: 'inspected', detail: null, groups: [], activities: [], defaultEbsKey: null };
+  const empty: MemberInventory = { account, region, status: 'inspected', detail: null, groups: [], activities: [], defaultEbsKey: null, defaultServiceLinkedRoleExists: null };
   try {
     const scaling = await aws.member(AutoScaling, account, region);
     const ec2 = await aws.member(EC2, account, region);
@@ -153,8 +178,12 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
         ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)?.imageId] : []),
       ].filter((id): id is string => typeof id === 'string');
     const roleArns = [...new Set(groups.map((g) => g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)))];
+    // The default role too, used or not: a new account gets its grant before its first launch.
+    const defaultRole = serviceLinkedRoleArn(partition, account);
     const exists = new Map(
-      await Promise.all(roleArns.map(async (arn) => [arn, parseServiceLinkedRoleArn(arn) ? await roles.roleExists(parseServiceLinkedRoleArn(arn)!.roleName) : null] as const)),
+      await Promise.all(
+        [...new Set([defaultRole, ...roleArns])].map(async (arn) => [arn, parseServiceLinkedRoleArn(arn) ? await roles.roleExists(parseServiceLinkedRoleArn(arn)!.roleName) : null] as const),
+      ),
     );
     // KMS's own verdict on the member role's CreateGrant (DryRun: key policy, IAM, SCPs, RCPs), once
     // per existing role that launches a central image and has no grant on the organization key yet.
@@ -189,6 +218,7 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
       }),
       activities,
       defaultEbsKey: defaultKey ? { keyId: defaultKey, awsManaged: defaultKey === 'alias/aws/ebs' } : null,
+      defaultServiceLinkedRoleExists: exists.get(defaultRole) ?? null,
     };
   } catch (error) {
     if (error instanceof MemberRoleUnavailableError) return { ...empty, status: 'member-role-unavailable', detail: error.message };
@@ -224,7 +254,14 @@ export interface SweepReport {
   skippedRemediations: number;
 }
 
-export async function writeReport(plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions' | 'targets'>, config: Config, aws: AwsContext): Promise<SweepReport> {
+/** Every sweep's count of each organization key's grants: `{ keyArn: [{at, count}] }`, the newest 60. */
+const GRANT_COUNTS = 'sweeps/grant-counts.json';
+
+export async function writeReport(
+  plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions' | 'targets'> & { trigger?: SweepPlan['trigger'] },
+  config: Config,
+  aws: AwsContext,
+): Promise<SweepReport> {
   checkPlan(plan, config);
   const reports = store(config, aws, homeRegion(config));
   const keys = await reports.list(prefix(plan.runId));
@@ -232,13 +269,23 @@ export async function writeReport(plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryR
   if (!keys.some((k) => k.includes('/central/'))) throw new InvalidInputError('plan.runId', `no inventory of the sweep ${plan.runId} exists under ${prefix(plan.runId)}`);
   const centrals = await Promise.all(keys.filter((k) => k.includes('/central/')).map((k) => reports.getJson<CentralInventory>(k)));
   const members = await Promise.all(keys.filter((k) => k.includes('/members/')).map((k) => reports.getJson<MemberInventory>(k)));
+  const at = prefix(plan.runId);
+  const scope: SweepScope = keys.includes(`${at}scope.json`) ? await reports.getJson<SweepScope>(`${at}scope.json`) : { accounts: null, organizationalUnits: [] };
+  const history: Record<string, GrantCountPoint[]> = (await reports.list(GRANT_COUNTS)).includes(GRANT_COUNTS) ? await reports.getJson(GRANT_COUNTS) : {};
+  const grantScope = { centralAccountId: config.centralAccountId, partition: config.partition, accounts: scope.accounts ? new Set(scope.accounts) : null, organizationalUnits: scope.organizationalUnits };
   const findings: Finding[] = [
-    ...centrals.flatMap((c) => centralFindings(c, config)),
-    ...members.sort((a, b) => `${a.account}${a.region}`.localeCompare(`${b.account}${b.region}`)).flatMap((m) => memberFindings(m, centrals, config)),
+    ...centrals.flatMap((c) =>
+      centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] }),
+    ),
+    ...members
+      .sort((a, b) => `${a.account}${a.region}`.localeCompare(`${b.account}${b.region}`))
+      .flatMap((m) => memberFindings(m, centrals, config, { newAccount: plan.trigger === 'new-account' })),
     ...missingInspectionFindings(plan.targets, members, config),
   ];
+  // The key's grant count, kept between sweeps for the trend.
+  for (const c of centrals) if (c.keyArn) history[c.keyArn] = recordCount(history[c.keyArn] ?? [], { at: plan.startedAt, count: c.grantCount ?? c.grants.length });
+  await reports.put(GRANT_COUNTS, JSON.stringify(history));
   const summary = summarize(findings, plan.accounts, plan.regions.length);
-  const at = prefix(plan.runId);
   const json = await reports.put(`${at}report.json`, JSON.stringify({ runId: plan.runId, mode: plan.mode, startedAt: plan.startedAt, summary, findings }, null, 2));
   const csv = await reports.put(`${at}report.csv`, toCsv(findings), 'text/csv');
   const markdown = await reports.put(`${at}report.md`, toMarkdown(findings, summary, plan), 'text/markdown');

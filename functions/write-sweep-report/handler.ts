@@ -12,7 +12,7 @@ export const handler = async (payload: { plan?: Partial<SweepPlan>; execution?: 
     if (!plan || typeof plan.runId !== 'string' || !/^[\w.-]{1,80}$/.test(plan.runId)) throw new InvalidInputError('plan.runId', 'expected the plan of this sweep');
     if (plan.mode !== 'report' && plan.mode !== 'enforce') throw new InvalidInputError('plan.mode', 'expected "report" or "enforce"');
     const report = await writeReport(
-      { runId: plan.runId, mode: plan.mode, dryRun: plan.dryRun === true, startedAt: String(plan.startedAt ?? ''), accounts: Number(plan.accounts ?? 0), regions: Array.isArray(plan.regions) ? plan.regions : [], targets: plan.targets as SweepPlan['targets'] },
+      { runId: plan.runId, mode: plan.mode, dryRun: plan.dryRun === true, startedAt: String(plan.startedAt ?? ''), accounts: Number(plan.accounts ?? 0), regions: Array.isArray(plan.regions) ? plan.regions : [], targets: plan.targets as SweepPlan['targets'], ...(plan.trigger === 'new-account' ? { trigger: 'new-account' as const } : {}) },
       rt.config,
       rt.aws,
     );

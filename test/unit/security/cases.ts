@@ -200,7 +200,7 @@ export const MATRIX: MatrixCase[] = [
   },
 
   // --- Who may assume the member role ------------------------------------------------------------
-  ...(['diagnose', 'grant', 'grant-target', 'inspect-member'] as const).map(
+  ...(['diagnose', 'grant', 'grant-target', 'inspect-member', 'repair-grants'] as const).map(
     (role): MatrixCase => ({
       name: `central ${role} role assumes the member role with the external id`,
       principal: `central/${role}`,
@@ -241,7 +241,7 @@ export const MATRIX: MatrixCase[] = [
     resourcePolicy: 'member-trust',
     context: ASSUME,
     expect: 'deny',
-    why: 'the trust names the central account root but requires aws:PrincipalArn to be one of the 4 amiwarden roles',
+    why: 'the trust names the central account root but requires aws:PrincipalArn to be one of the 5 amiwarden roles',
   },
   {
     name: 'the copy-image role cannot assume the member role',
@@ -676,5 +676,81 @@ export const MATRIX: MatrixCase[] = [
     resourcePolicy: 'trusts-caller-account',
     expect: 'deny',
     why: 'nothing in amiwarden retires a grant: a member role that could would let a compromised central function break the account’s launches',
+  },
+
+  // --- Grant health: revoking is the stale-grant policy's, and only under revoke -------------------
+  {
+    name: 'by default (staleGrantPolicy keep) the repair function cannot revoke a grant on the configured key',
+    principal: 'central/repair-grants',
+    action: 'kms:RevokeGrant',
+    resource: KEY,
+    resourcePolicy: 'key-policy-own-account',
+    expect: 'deny',
+    why: 'the RevokeGrant statement exists only under the CloudFormation condition RevokeStaleGrants (StaleGrantPolicy = revoke)',
+  },
+  {
+    name: 'the repair function lists grants on the configured key',
+    principal: 'central/repair-grants',
+    action: 'kms:ListGrants',
+    resource: KEY,
+    resourcePolicy: 'key-policy-own-account',
+    expect: 'allow',
+    allowedBy: ['ListGrantsOnConfiguredKeys'],
+    why: 'it re-reads every grant before acting on it',
+  },
+  ...(['kms:CreateGrant', 'kms:RetireGrant', 'kms:Decrypt'] as const).map(
+    (action): MatrixCase => ({
+      name: `the repair function cannot ${action} on the configured key itself`,
+      principal: 'central/repair-grants',
+      action,
+      resource: KEY,
+      resourcePolicy: 'key-policy-own-account',
+      ...(action === 'kms:CreateGrant' ? { context: grantTo(slrArn(MEMBER_A)) } : {}),
+      expect: 'deny',
+      why: 'the replacement grant is made from inside the member account through the member role; the central role only lists (and, under revoke, revokes)',
+    }),
+  ),
+  ...(['kms:RevokeGrant', 'kms:RetireGrant'] as const).map(
+    (action): MatrixCase => ({
+      name: `the member role cannot ${action} on the central key`,
+      principal: `member/${MEMBER_A}`,
+      action,
+      resource: KEY,
+      resourcePolicy: 'key-policy',
+      expect: 'deny',
+      why: 'stale grants are revoked only by the central repair function under the revoke policy: an account that left keeps no member role to do it',
+    }),
+  ),
+];
+
+/** Evaluated against the central stack deployed with StaleGrantPolicy = revoke. */
+export const REVOKE_POLICY_MATRIX: MatrixCase[] = [
+  {
+    name: 'under staleGrantPolicy revoke the repair function revokes grants on the configured key',
+    principal: 'central/repair-grants',
+    action: 'kms:RevokeGrant',
+    resource: KEY,
+    resourcePolicy: 'key-policy-own-account',
+    expect: 'allow',
+    allowedBy: ['RevokeStaleGrantsOnConfiguredKeys'],
+    why: 'the policy asks for it: the conditional statement is there',
+  },
+  {
+    name: 'under staleGrantPolicy revoke the repair function still cannot revoke grants on another key',
+    principal: 'central/repair-grants',
+    action: 'kms:RevokeGrant',
+    resource: OTHER_KEY,
+    resourcePolicy: 'key-policy-own-account',
+    expect: 'deny',
+    why: 'Resource is the configured key ARNs only',
+  },
+  {
+    name: 'under staleGrantPolicy revoke no other function may revoke',
+    principal: 'central/grant',
+    action: 'kms:RevokeGrant',
+    resource: KEY,
+    resourcePolicy: 'key-policy-own-account',
+    expect: 'deny',
+    why: 'the statement is on the repair role only',
   },
 ];

@@ -6,7 +6,7 @@
  * is in docs/security.md.
  */
 import { allowedContextKeysForRequest } from '@cloud-copilot/iam-simulate';
-import { GRANT_OPERATIONS, MATRIX } from './cases';
+import { GRANT_OPERATIONS, MATRIX, REVOKE_POLICY_MATRIX } from './cases';
 import { simulate, verdict, type MatrixCase } from './support/simulate';
 import { CENTRAL, CENTRAL_BUS, KEY, MEMBER_A, ORG, REPORT_BUCKET, World } from './support/world';
 import { REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
@@ -26,7 +26,7 @@ describe('IAM allow/deny matrix', () => {
       expect(world.centralOutput('EventBusArn')).toBe(CENTRAL_BUS);
       expect(world.reportBucketArn()).toBe(REPORT_BUCKET);
       expect(world.centralOutput('CentralPrincipalArns').split(',')).toEqual(
-        ['diagnose', 'grant', 'grant-target', 'inspect-member'].map((name) => `arn:aws:iam::${CENTRAL}:role/amiwarden-dev-us-east-1-${name}`),
+        ['diagnose', 'grant', 'grant-target', 'inspect-member', 'repair-grants'].map((name) => `arn:aws:iam::${CENTRAL}:role/amiwarden-dev-us-east-1-${name}`),
       );
       expect(JSON.stringify(world.actor(`member/${MEMBER_A}`).identityPolicies)).toContain(`arn:aws:iam::${MEMBER_A}:role/aws-service-role/`);
     });
@@ -62,5 +62,19 @@ describe('IAM allow/deny matrix', () => {
 
     expect({ decision: verdict(outcome.result), ignoredContextKeys: outcome.ignoredCaseKeys }).toEqual({ decision: c.expect, ignoredContextKeys: [] });
     if (c.allowedBy) expect(outcome.allowedBy).toEqual(expect.arrayContaining(c.allowedBy));
+  });
+
+  describe('with the central stack deployed with StaleGrantPolicy = revoke', () => {
+    let revoking: World;
+    beforeAll(() => {
+      revoking = World.load({ StaleGrantPolicy: 'revoke' });
+    }, 180_000);
+
+    it.each(REVOKE_POLICY_MATRIX.map((c) => [`${c.expect}: ${c.name}`, c] as [string, MatrixCase]))('%s', async (_, c) => {
+      const outcome = await simulate(revoking, c);
+
+      expect({ decision: verdict(outcome.result), ignoredContextKeys: outcome.ignoredCaseKeys }).toEqual({ decision: c.expect, ignoredContextKeys: [] });
+      if (c.allowedBy) expect(outcome.allowedBy).toEqual(expect.arrayContaining(c.allowedBy));
+    });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * A small, explicit CloudFormation resolver: just the intrinsics the policies of the two stacks use
- * (Ref, Fn::Sub, Fn::GetAtt, Fn::Join), against concrete values. Anything else throws, so a new
+ * (Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::If over Fn::Equals conditions, AWS::NoValue), against
+ * concrete values. Anything else throws, so a new
  * intrinsic or resource type in a policy fails loudly here instead of being simulated as a guess.
  */
 import type { Json, JsonObject, Template } from '../../deploy/templates';
@@ -87,6 +88,33 @@ function getAtt(stack: Stack, logicalId: string, attribute: string): string {
   }
 }
 
+/** What `Ref: AWS::NoValue` resolves to: dropped from the list or object that holds it. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/** A named condition of the template (Fn::Equals of resolved values, Fn::Not, Condition). */
+function condition(stack: Stack, name: string): boolean {
+  const body = stack.template.Conditions?.[name] as Json | undefined;
+  if (body === undefined) throw new Error(`unknown condition ${name}`);
+  return evaluate(stack, body);
+}
+
+function evaluate(stack: Stack, body: Json): boolean {
+  if (!isObject(body) || Object.keys(body).length !== 1) throw new Error(`the resolver does not know the condition ${JSON.stringify(body)}`);
+  const [key, arg] = Object.entries(body)[0]!;
+  switch (key) {
+    case 'Fn::Equals': {
+      const [a, b] = arg as [Json, Json];
+      return JSON.stringify(resolve(stack, a)) === JSON.stringify(resolve(stack, b));
+    }
+    case 'Fn::Not':
+      return !evaluate(stack, (arg as Json[])[0]!);
+    case 'Condition':
+      return condition(stack, String(arg));
+    default:
+      throw new Error(`the resolver does not know the condition function ${key}`);
+  }
+}
+
 function ref(stack: Stack, name: string): string | string[] {
   const value = pseudo(stack, name) ?? stack.parameters[name];
   if (value !== undefined) return value;
@@ -111,7 +139,7 @@ function sub(stack: Stack, text: string, variables: JsonObject): string {
 /** Resolves every intrinsic in `value`; plain JSON passes through. */
 export function resolve(stack: Stack, value: Json | undefined): Json {
   if (value === undefined) throw new Error('nothing to resolve');
-  if (Array.isArray(value)) return value.map((v) => resolve(stack, v));
+  if (Array.isArray(value)) return value.map((v) => resolve(stack, v)).filter((v) => (v as unknown) !== NO_VALUE);
   if (!isObject(value)) return value;
   const keys = Object.keys(value);
   if (keys.length === 1) {
@@ -119,7 +147,12 @@ export function resolve(stack: Stack, value: Json | undefined): Json {
     const arg = value[key] as Json;
     switch (key) {
       case 'Ref':
+        if (arg === 'AWS::NoValue') return NO_VALUE as unknown as Json;
         return ref(stack, String(arg));
+      case 'Fn::If': {
+        const [name, whenTrue, whenFalse] = arg as [string, Json, Json];
+        return resolve(stack, condition(stack, name) ? whenTrue : whenFalse);
+      }
       case 'Fn::GetAtt': {
         const [id, attribute] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
         return getAtt(stack, id!, attribute!);
@@ -134,5 +167,5 @@ export function resolve(stack: Stack, value: Json | undefined): Json {
         if (key.startsWith('Fn::') || key === 'Condition') throw new Error(`the resolver does not know ${key}`);
     }
   }
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(stack, v)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(stack, v)] as const).filter(([, v]) => (v as unknown) !== NO_VALUE));
 }

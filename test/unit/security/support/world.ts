@@ -110,13 +110,14 @@ export class World {
   readonly central: Stack;
   private readonly memberTemplate: Template;
 
-  constructor(centralTemplate: Template, memberTemplate: Template = loadMemberTemplate()) {
-    this.central = { partition: PARTITION, accountId: CENTRAL, region: REGION, parameters: {}, template: centralTemplate };
+  constructor(centralTemplate: Template, memberTemplate: Template = loadMemberTemplate(), centralParameters: Record<string, string> = {}) {
+    this.central = { partition: PARTITION, accountId: CENTRAL, region: REGION, parameters: centralParameters, template: centralTemplate };
     this.memberTemplate = memberTemplate;
   }
 
-  static load(): World {
-    return new World(packageCentralTemplate());
+  /** `centralParameters`: CloudFormation parameters of the central stack (e.g. StaleGrantPolicy) other than their defaults. */
+  static load(centralParameters: Record<string, string> = {}): World {
+    return new World(packageCentralTemplate(), loadMemberTemplate(), centralParameters);
   }
 
   /** The member stack as the StackSet deploys it in `account`, fed with the central stack's outputs. */
