@@ -17,7 +17,7 @@ import {
   RegisterImageCommand,
 } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateRoleCommand, CreateServiceLinkedRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, CreateServiceLinkedRoleCommand, DeleteServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   AcceptHandshakeCommand,
@@ -189,9 +189,8 @@ async function wireCentralEvents(emulator: Emulator, central: string): Promise<R
   return queues;
 }
 
-async function buildMember(emulator: Emulator, member: MemberSpec, central: string, imageId: string) {
-  const iam = new IAMClient(cfg(emulator, member.account));
-  await iam.send(
+async function createMemberRole(emulator: Emulator, account: string, central: string): Promise<void> {
+  await new IAMClient(cfg(emulator, account)).send(
     new CreateRoleCommand({
       RoleName: MEMBER_ROLE_NAME,
       AssumeRolePolicyDocument: JSON.stringify({
@@ -207,22 +206,90 @@ async function buildMember(emulator: Emulator, member: MemberSpec, central: stri
       }),
     }),
   );
+}
+
+async function buildMember(emulator: Emulator, member: MemberSpec, central: string, imageId: string) {
+  const iam = new IAMClient(cfg(emulator, member.account));
+  await createMemberRole(emulator, member.account, central);
   await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'autoscaling.amazonaws.com', ...(member.slrSuffix ? { CustomSuffix: member.slrSuffix } : {}) }));
   const serviceLinkedRoleArn = serviceLinkedRoleArnOf(member);
 
   await createGroup(emulator, member, member.autoScalingGroupName, imageId);
 
-  // The member stack's forwarding rule: launch failures that look like KMS go to the central bus.
-  const events = new EventBridgeClient(cfg(emulator, member.account));
-  const pattern = readFileSync(path.join(ROOT, WORKFLOWS['launch-failure']!.pattern!), 'utf8');
-  await events.send(new PutRuleCommand({ Name: 'amiwarden-forward-launch-failures', EventPattern: pattern }));
-  await events.send(
-    new PutTargetsCommand({
-      Rule: 'amiwarden-forward-launch-failures',
-      Targets: [{ Id: 'central-bus', Arn: `arn:aws:events:${HOME_REGION}:${central}:event-bus/default`, RoleArn: `arn:aws:iam::${member.account}:role/amiwarden-forwarder` }],
+  await wireMemberEvents(emulator, member.account, central);
+  return { ...member, serviceLinkedRoleArn };
+}
+
+/** The member stack's id in an account (what `AWS::StackId` is for the StackSet's stack instance there). */
+export const memberStackId = (account: string) => `arn:aws:cloudformation:${HOME_REGION}:${account}:stack/StackSet-amiwarden-member-sandbox-0f1e2d3c/5b6a7c8d-0e1f-4a2b-9c3d-4e5f6a7b8c9d`;
+
+/**
+ * The member stack's two rules on the account's default bus: KMS-looking launch failures, and the
+ * stack's own CREATE_COMPLETE (its pattern narrowed to the stack id, as member/member-account.yml
+ * does), both to the central bus.
+ */
+async function wireMemberEvents(emulator: Emulator, account: string, central: string): Promise<void> {
+  const events = new EventBridgeClient(cfg(emulator, account));
+  const launchFailures = readFileSync(path.join(ROOT, WORKFLOWS['launch-failure']!.pattern!), 'utf8');
+  const created = JSON.parse(readFileSync(path.join(ROOT, WORKFLOWS['compliance-sweep']!.pattern!), 'utf8')) as { detail: Record<string, unknown> };
+  created.detail['stack-id'] = [memberStackId(account)];
+  const target = { Id: 'central-bus', Arn: `arn:aws:events:${HOME_REGION}:${central}:event-bus/default`, RoleArn: `arn:aws:iam::${account}:role/amiwarden-forwarder` };
+  for (const [rule, pattern] of [
+    ['amiwarden-forward-launch-failures', launchFailures],
+    ['amiwarden-forward-stack-created', JSON.stringify(created)],
+  ] as const) {
+    await events.send(new PutRuleCommand({ Name: rule, EventPattern: pattern }));
+    await events.send(new PutTargetsCommand({ Rule: rule, Targets: [target] }));
+  }
+}
+
+/**
+ * An account joins a target OU and the StackSet's auto-deployment creates the member stack in it:
+ * the account is invited and accepts, is moved to the OU, gets the member role and the two rules.
+ * It has no Auto Scaling group and no Auto Scaling service-linked role yet. Then CloudFormation
+ * announces the stack's CREATE_COMPLETE on the account's default bus (emitStackCreated).
+ */
+export async function joinNewAccount(emulator: Emulator, org: Organization, account: string, organizationalUnit: string): Promise<void> {
+  const management = new OrganizationsClient(cfg(emulator, org.centralAccount));
+  const { Handshake } = await management.send(new InviteAccountToOrganizationCommand({ Target: { Id: account, Type: 'ACCOUNT' } }));
+  await new OrganizationsClient(cfg(emulator, account)).send(new AcceptHandshakeCommand({ HandshakeId: Handshake!.Id! }));
+  const ou = org.organizationalUnits?.[organizationalUnit];
+  if (ou) {
+    const root = (await management.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+    await management.send(new MoveAccountCommand({ AccountId: account, SourceParentId: root, DestinationParentId: ou.split('/').pop()! }));
+  }
+  await createMemberRole(emulator, account, org.centralAccount);
+  await wireMemberEvents(emulator, account, org.centralAccount);
+}
+
+/** What CloudFormation puts on the account's default bus when the member stack is created (CloudFormation User Guide, "Stack Status Change event detail"). */
+export async function emitStackCreated(emulator: Emulator, account: string): Promise<void> {
+  const events = new EventBridgeClient(cfg(emulator, account));
+  const stackId = memberStackId(account);
+  const out = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          Source: 'aws.cloudformation',
+          DetailType: 'CloudFormation Stack Status Change',
+          Resources: [stackId],
+          Detail: JSON.stringify({ 'stack-id': stackId, 'status-details': { status: 'CREATE_COMPLETE', 'status-reason': '' }, 'client-request-token': '' }),
+        },
+      ],
     }),
   );
-  return { ...member, serviceLinkedRoleArn };
+  if (out.FailedEntryCount) throw new Error(`PutEvents refused the event: ${JSON.stringify(out.Entries)}`);
+}
+
+/** Someone deletes a member's Auto Scaling service-linked role and creates it again: same ARN, new unique id. */
+export async function recreateServiceLinkedRole(emulator: Emulator, member: MemberSpec): Promise<{ oldRoleId: string; newRoleId: string }> {
+  const iam = new IAMClient(cfg(emulator, member.account));
+  const roleName = serviceLinkedRoleArnOf(member).split('/').pop()!;
+  const oldRoleId = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role!.RoleId!;
+  await iam.send(new DeleteServiceLinkedRoleCommand({ RoleName: roleName }));
+  await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'autoscaling.amazonaws.com', ...(member.slrSuffix ? { CustomSuffix: member.slrSuffix } : {}) }));
+  const newRoleId = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role!.RoleId!;
+  return { oldRoleId, newRoleId };
 }
 
 /** The compliance sweep's report bucket (S3 path-style on the emulator). */
