@@ -3,15 +3,16 @@ import { GRANT_REPAIR_PERMISSIONS } from './grant-issues';
 import type { Check } from './types';
 
 /**
- * The account's default Auto Scaling role has no grant on the organization key and no launcher
- * result of the account fixes it: the grant before the account's first launch (a new account, or
- * one whose groups do not launch a central image yet). For a new account whose role does not exist
- * yet, the repair creates it first when AMIWARDEN_CREATE_SERVICE_LINKED_ROLE allows.
+ * A new account (the sweep its member stack's CREATE_COMPLETE starts): its default Auto Scaling
+ * role has no grant on the Region's organization key and no launcher result of the account fixes
+ * it, so it gets the grant before its first launch, in every configured Region. A role that does
+ * not exist yet is created first when AMIWARDEN_CREATE_SERVICE_LINKED_ROLE allows. Scheduled and
+ * manual sweeps grant only what a group launches (missing-grant).
  */
 export const accountMissingGrant: Check<'account'> = {
   id: 'account-missing-grant',
   scope: 'account',
-  title: "The account's Auto Scaling role has no grant on the organization key yet",
+  title: "A new account's Auto Scaling role has no grant on the organization key yet",
   severity: 'high',
   facts: ['account.service-linked-role', 'keys.grants'],
   workflow: 'grant-health',
@@ -19,8 +20,8 @@ export const accountMissingGrant: Check<'account'> = {
   runs: ['sweep'],
   evaluate(f) {
     const role = f.autoScalingRole;
-    if (!role || role.grantPresent || role.handled) return null;
-    const create = role.exists === false && role.newAccount && role.createServiceLinkedRole;
+    if (!role || !role.newAccount || role.grantPresent || role.handled) return null;
+    const create = role.exists === false && role.createServiceLinkedRole;
     if (role.exists !== true && !create) return null;
     return {
       id: 'account-missing-grant',

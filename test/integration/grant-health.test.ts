@@ -150,7 +150,7 @@ describe('a re-created service-linked role', () => {
     expect(row).toMatchObject({ account: member.account, region: HOME_REGION, resource: `${org.keyArns[HOME_REGION]}/grant/${dead.GrantId}`, severity: 'medium' });
     expect(row.detail).toContain(oldRoleId);
     expect(row.detail).toContain(`created by arn:aws:iam::${member.account}:root`);
-    expect(report.rows.map((r) => r.finding)).toContain('asg-missing-grant');
+    expect(report.rows.map((r) => r.finding)).toContain('missing-grant');
 
     await emulator.clearCalls();
     const enforced = await sweep({ mode: 'enforce', accounts: [member.account] });
