@@ -11,7 +11,22 @@
 import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, handlerLogging, lambdaEnvironment } from '../local/environment';
 import { drainQueues, type RoutedExecution } from '../local/event-router';
-import { buildOrganization, createReportBucket, emitImageEvent, emitLaunchFailure, HOME_REGION, MEMBERS, registerImage, type Organization } from '../local/organization';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { KMSClient, ListGrantsCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { clientConfig } from '../emulator/accounts';
+import {
+  buildOrganization,
+  createReportBucket,
+  emitImageEvent,
+  emitLaunchFailure,
+  emitStackCreated,
+  HOME_REGION,
+  joinNewAccount,
+  MEMBERS,
+  recreateServiceLinkedRole,
+  registerImage,
+  type Organization,
+} from '../local/organization';
 import { runWorkflow, type ExecutionReport, type StateEvent } from '../local/state-machine';
 import { executionTarget, targetOf } from '../cli/targets';
 import { readState, type SandboxState } from './state';
@@ -27,6 +42,7 @@ const FAILURES = [
 ];
 const REPORT_BUCKET = 'amiwarden-reports-sandbox';
 const MUTATING = /^(Create|Put|Modify|Copy|Register|Deregister|Delete|Revoke|Retire|Enable|Disable|Schedule)/;
+const NEW_ACCOUNT = '444444444444';
 const NOT_KMS = { member: MEMBERS[0]!, status: 'Failed', message: 'Server.InternalError: Internal error on launch. Launching EC2 instance failed.' };
 
 async function main(): Promise<number> {
@@ -157,6 +173,8 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     ['the replay ran and changed nothing', replayed.length === images.length + failures.length && middle.images.length === after.images.length && mutating.length === 0],
     ['no execution failed', executions.every((e) => e.status === 'SUCCEEDED')],
   ];
+  const grantHealth = await grantHealthStory(emulator, org, progress, executions);
+  expectations.push(...grantHealth.expectations);
   out.heading('Checks');
   for (const [what, passed] of expectations) out.check(what, passed);
   const ok = expectations.every(([, passed]) => passed);
@@ -168,6 +186,7 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     organizationalUnits: org.organizationalUnits ?? {},
     executions: executions.map((e) => ({ workflow: e.workflow, trigger: e.trigger, status: e.status, result: status(e) ?? null })),
     sweep: { findingsBefore: sweepBefore.findings, findingsAfter: sweepAfter.findings, remediationsRun: enforced.report.children.length, byFindingAfter: sweepAfter.byFinding },
+    grantHealth: grantHealth.summary,
     replay: {
       newImages: after.images.length - middle.images.length,
       newGrants: after.grants.length - middle.grants.length,
@@ -176,6 +195,71 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     },
   };
   return { ok, summary };
+}
+
+/**
+ * 5. Grant health: a member's Auto Scaling role is deleted and re-created (its grant now names the
+ * old role's unique id), and a new account joins the target OU and gets its member stack.
+ */
+async function grantHealthStory(
+  emulator: Emulator,
+  org: Organization,
+  progress: NonNullable<Parameters<typeof runWorkflow>[2]>,
+  executions: (RoutedExecution | (ExecutionReport & { trigger: string }))[],
+): Promise<{ expectations: [string, boolean][]; summary: Record<string, unknown> }> {
+  out.section('5. Grant health: a re-created service-linked role, and a new account');
+  const member = org.members[0]!;
+  const { oldRoleId } = await recreateServiceLinkedRole(emulator, MEMBERS[0]!);
+  out.event(`someone deletes and re-creates ${member.serviceLinkedRoleArn.split('/').pop()} in ${member.account}: KMS now shows its grant's grantee as ${oldRoleId}`);
+  const sweep = async (mode: 'report' | 'enforce') => {
+    const report = await runWorkflow('compliance-sweep', { mode, accounts: [member.account], regions: [HOME_REGION] }, progress);
+    executions.push({ ...report, trigger: `sweep (${mode})` });
+    for (const child of report.children) executions.push({ ...child, trigger: 'sweep (enforce)' });
+    const reports = (report.output as { reports?: { json?: string } } | undefined)?.reports;
+    const key = reports?.json?.replace(`s3://${REPORT_BUCKET}/`, '');
+    const s3 = new S3Client({ ...clientConfig(emulator, org.centralAccount, HOME_REGION), forcePathStyle: true });
+    const body = key ? await (await s3.send(new GetObjectCommand({ Bucket: REPORT_BUCKET, Key: key }))).Body!.transformToString() : '{"findings":[]}';
+    return (JSON.parse(body) as { findings: { finding: string; resource: string; detail: string; action: string }[] }).findings;
+  };
+  const found = await sweep('report');
+  const dead = found.find((f) => f.finding === 'grant-dead');
+  if (dead) out.note(`report: grant-dead ${dead.resource.split('/').pop()!.slice(0, 12)}… — ${dead.detail}`);
+  if (dead) out.note(`action: ${dead.action}`);
+  await sweep('enforce');
+  const grantsNow = async (region: string) => (await new KMSClient(clientConfig(emulator, org.centralAccount, region)).send(new ListGrantsCommand({ KeyId: org.keyArns[region]!, Limit: 100 }))).Grants ?? [];
+  const replaced = (await grantsNow(HOME_REGION)).filter((g) => g.GranteePrincipal === member.serviceLinkedRoleArn);
+  const kept = (await grantsNow(HOME_REGION)).some((g) => g.GranteePrincipal === oldRoleId);
+  out.note(`enforce: ${member.serviceLinkedRoleArn.split('/').pop()} holds ${replaced.map((g) => g.Name).join(', ') || 'no grant'}; the dead grant is ${kept ? 'kept (staleGrantPolicy keep)' : 'gone'}`);
+
+  // The organization key's policy lets every account of the organization grant (the recommended form), so a new account can too.
+  for (const [region, keyArn] of Object.entries(org.keyArns)) {
+    const inOrganization = { StringEquals: { 'aws:PrincipalOrgID': org.organizationId! } };
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${org.centralAccount}:root` }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'UseByOrganization', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'], Resource: '*', Condition: inOrganization },
+        { Sid: 'GrantByOrganization', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:CreateGrant', Resource: '*', Condition: inOrganization },
+      ],
+    };
+    await new KMSClient(clientConfig(emulator, org.centralAccount, region)).send(new PutKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default', Policy: JSON.stringify(policy) }));
+  }
+  await joinNewAccount(emulator, org, NEW_ACCOUNT, 'workloads');
+  out.event(`${NEW_ACCOUNT} joins OU workloads; the StackSet creates its member stack; CloudFormation: Stack Status Change CREATE_COMPLETE`);
+  await emitStackCreated(emulator, NEW_ACCOUNT);
+  const ran = await drainQueues(emulator, org.centralAccount, HOME_REGION, org.queues, progress);
+  executions.push(...ran);
+  const newRole = `arn:aws:iam::${NEW_ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+  const newGrants = Object.fromEntries(await Promise.all(Object.keys(org.keyArns).map(async (region) => [region, (await grantsNow(region)).filter((g) => g.GranteePrincipal === newRole).map((g) => g.Name ?? '')] as const)));
+  out.note(`${NEW_ACCOUNT}: ${Object.entries(newGrants).map(([region, names]) => `${region} ${names.join(', ') || 'no grant'}`).join('; ')} — before any launch`);
+  const everyRegion = Object.values(newGrants).every((names) => names.length === 1);
+  return {
+    expectations: [
+      ['the re-created role’s dead grant was reported with its evidence, and enforce made the named grant for the current role (the old one kept)', Boolean(dead?.detail.includes(oldRoleId)) && replaced.length === 1 && kept],
+      ['the new account got its Auto Scaling role’s grant in every region from its stack’s CREATE_COMPLETE, with no launch failure', ran.length === 1 && ran[0]!.status === 'SUCCEEDED' && everyRegion],
+    ],
+    summary: { deadGrantFinding: dead ?? null, replacedBy: replaced.map((g) => g.Name), deadGrantKept: kept, newAccount: NEW_ACCOUNT, newAccountGrants: newGrants },
+  };
 }
 
 function describeOrganization(org: Organization): void {

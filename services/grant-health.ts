@@ -10,7 +10,8 @@ import { InvalidInputError } from '../core/errors';
 import { grantCovers } from '../core/grants';
 import { accountOfGrant, isDeadGrantee, type StaleGrantPolicy } from '../core/grant-health';
 import { describe, isAccountId, parseServiceLinkedRoleArn, requireRegion } from '../core/identifiers';
-import { organizations } from '../adapters/organizations';
+import { KMS } from '../adapters/kms';
+import { Organizations } from '../adapters/organizations';
 import type { AwsContext } from './aws-context';
 import { grantAutoScalingKeyAccess, type GrantOutcome } from './key-access';
 
@@ -84,7 +85,7 @@ export async function repairGrants(input: RepairInput, config: Config, aws: AwsC
 
   if (input.serviceLinkedRoleArn && input.account) {
     // A new grant only for an account amiwarden serves, as Organizations says now.
-    if (config.organizationId && !(await aws.centralAdapter(organizations, input.region).isActiveMember(input.account))) {
+    if (config.organizationId && !(await aws.central(Organizations, input.region).isActiveMember(input.account))) {
       return { ...result, kept: input.revokeGrantIds, grant: { outcome: 'member-role-unavailable', grants: [], serviceLinkedRoleCreated: false, finding: `${input.account} is not an active account of the organization: no grant is made for it`, fix: null } };
     }
     const { outcome, grants, finding, fix, serviceLinkedRoleCreated } = await grantAutoScalingKeyAccess(
@@ -106,10 +107,10 @@ export async function repairGrants(input: RepairInput, config: Config, aws: AwsC
   if (input.revokeGrantIds.length === 0) return result;
   if (config.staleGrantPolicy !== 'revoke') return { ...result, kept: input.revokeGrantIds };
 
-  const kms = aws.central(input.region).kms;
+  const kms = aws.central(KMS, input.region);
   const memberships = new Map<string, Promise<boolean>>();
   const activeMember = (account: string) => {
-    if (!memberships.has(account)) memberships.set(account, aws.centralAdapter(organizations, input.region).isActiveMember(account));
+    if (!memberships.has(account)) memberships.set(account, aws.central(Organizations, input.region).isActiveMember(account));
     return memberships.get(account)!;
   };
   for (const grantId of input.revokeGrantIds) {

@@ -1,14 +1,12 @@
 /** The sweep's grant-health remediation: the current role's named grant, then (policy `revoke` only) the stale grants, re-judged. */
-import { memberSessions } from '../../adapters/sts';
-import { iam } from '../../adapters/iam';
-import { kms } from '../../adapters/kms';
+import type { Context } from 'aws-lambda';
 import { parseRepairInput, repairGrants, type RepairOutcome } from '../../services/grant-health';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 
-const rt = startRuntime('repair-grants', { iam, kms, sessions: memberSessions });
+const rt = startRuntime('repair-grants');
 
-export const handler = async (payload: unknown): Promise<RepairOutcome> =>
-  invoke(rt, { execution: executionOf(payload) }, async () => {
+export const handler = async (payload: unknown, context?: Context): Promise<RepairOutcome> =>
+  invoke(rt, context, { execution: executionOf(payload) }, async () => {
     const input = parseRepairInput(payload, rt.config);
     rt.logger.appendKeys({ account: input.account ?? undefined, region: input.region });
     const outcome = await repairGrants(input, rt.config, rt.aws);

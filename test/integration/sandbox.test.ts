@@ -49,6 +49,10 @@ describe('the sandbox (npm start --silent -- --json)', () => {
     expect(summary.sweep.findingsBefore).toBeGreaterThan(summary.sweep.findingsAfter);
     expect(Object.keys(summary.sweep.byFindingAfter).filter((f) => f !== 'default-ebs-key-aws-managed')).toEqual([]);
     expect(summary.replay).toEqual({ newImages: 0, newGrants: 0, failedExecutions: 0, mutatingCalls: 0 });
+    // Grant health: the re-created role's dead grant, reported with its evidence and replaced (kept: policy keep); a new account granted from its stack event.
+    expect(summary.grantHealth.deadGrantFinding).toMatchObject({ finding: 'grant-dead', detail: expect.stringMatching(/for AROA[A-Z0-9]+, created by arn:aws:iam::111111111111:root/) });
+    expect(summary.grantHealth).toMatchObject({ replacedBy: ['amiwarden:111111111111:AWSServiceRoleForAutoScaling'], deadGrantKept: true, newAccount: '444444444444' });
+    expect(summary.grantHealth.newAccountGrants).toEqual({ 'us-east-1': ['amiwarden:444444444444:AWSServiceRoleForAutoScaling'], 'eu-west-1': ['amiwarden:444444444444:AWSServiceRoleForAutoScaling'] });
   }, 180_000);
 
   it('without moto: one line that says what to install, no Python traceback, exit 1 (and one JSON object with --json)', () => {
