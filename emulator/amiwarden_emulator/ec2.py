@@ -12,7 +12,9 @@ Restores, per the EC2 API Reference / EBS User Guide:
    so an AMI on `aws/ebs`, on a CMK, or unencrypted could not be built.
 3. CopyImage (API_CopyImage): `Encrypted` + `KmsKeyId` encrypt every copied snapshot with that
    key (no key: the default EBS key; an encrypted source stays encrypted), `CopyImageTags` copies
-   the source's tags, `ClientToken` makes the call idempotent (same token -> same ImageId).
+   the source's tags, `ClientToken` makes the call idempotent (same token -> same ImageId), and
+   DescribeImages names the copy's source (`SourceImageId`, `SourceImageRegion`; API_Image: they
+   appear for images made by CreateImage, CopyImage or CreateRestoreImageTask). moto reports neither.
 4. Shared AMIs: an AMI whose launch permissions name account B (UserId, or the organization /
    an OU containing B) is visible to B through DescribeImages (`ImageIds`, `ExecutableUsers`),
    with `OwnerId` the owner. moto keeps every AMI invisible outside its owner's account.
@@ -215,6 +217,9 @@ def _copy_image(self: AmisResponse) -> ActionResult:
         backend.snapshots[copy.id] = copy
         mappings.append({"DeviceName": mapping["DeviceName"], "Ebs": {**ebs, "SnapshotId": copy.id, "Encrypted": bool(copy.encrypted)}})
     ami._aw_mappings = mappings
+    # Serialized by moto as SourceImageId / SourceImageRegion of the Image shape.
+    ami.source_image_id = source.id
+    ami.source_image_region = source_region
     if str(self._get_param("CopyImageTags", "false")).lower() == "true":
         ami.add_tags({t["key"]: t["value"] for t in source.get_tags()})
     ami.add_tags(self._parse_tag_specification().get("image", {}))

@@ -118,6 +118,22 @@ describe('EC2/EBS: snapshot keys and images built from snapshots', () => {
     expect(Snapshots?.[0]).toMatchObject({ Encrypted: true, KmsKeyId: cmkArn });
   });
 
+  it('DescribeImages names the source of a CopyImage copy (SourceImageId, SourceImageRegion), and no source for a registered image', async () => {
+    // EC2 API Reference, Image: SourceImageId / SourceImageRegion "only appear if the AMI was
+    // created using CreateImage, CopyImage, or CreateRestoreImageTask".
+    const source = await image(await snapshot('aws/ebs'), 'golden-with-source');
+    const { ImageId } = await ec2.send(new CopyImageCommand({ SourceImageId: source, SourceRegion: REGION, Name: 'golden-with-source-copy', Encrypted: true, KmsKeyId: cmkArn }));
+
+    const images = (await ec2.send(new DescribeImagesCommand({ ImageIds: [ImageId!, source] }))).Images!;
+    const copy = images.find((i) => i.ImageId === ImageId);
+    const registered = images.find((i) => i.ImageId === source);
+
+    expect(copy).toMatchObject({ ImageId, SourceImageId: source, SourceImageRegion: REGION });
+    expect(registered).toBeDefined();
+    expect(registered!.SourceImageId).toBeUndefined();
+    expect(registered!.SourceImageRegion).toBeUndefined();
+  });
+
   it('CopyImage of an encrypted source without Encrypted keeps it encrypted with the source key', async () => {
     const source = await image(await snapshot('aws/ebs'), 'still-encrypted');
 
