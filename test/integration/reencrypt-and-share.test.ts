@@ -5,7 +5,7 @@
  * organization key, shared with both members, whose Auto Scaling roles hold the grant. Replaying
  * the events changes nothing.
  */
-import { DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { clientConfig } from '../../emulator/accounts';
@@ -186,6 +186,60 @@ describe('the original image, deregistered by policy', () => {
       expect((await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: sourceSnapshots }))).Snapshots!.map((s) => s.SnapshotId)).toEqual(sourceSnapshots);
     } finally {
       delete process.env.AMIWARDEN_ORIGINAL_IMAGE_POLICY;
+    }
+  }, 60_000);
+});
+
+describe('a copy is amiwarden’s only when EC2 says it is a copy of the source', () => {
+  /** An image someone else made, on the organization key, tagged as if it were the source's copy. */
+  async function plantedCopyOf(sourceId: string): Promise<string> {
+    const planted = await registerImage(emulator, org.centralAccount, 'planted-look-alike', { kmsKeyId: org.keyArns[HOME_REGION]! });
+    await ec2.send(new CreateTagsCommand({ Resources: [planted], Tags: [{ Key: 'amiwarden:source-image-id', Value: sourceId }] }));
+    return planted;
+  }
+
+  it('an image tagged amiwarden:source-image-id is not taken as the copy: it is never shared or granted for, and a real copy is made', async () => {
+    const source = await registerImage(emulator, org.centralAccount, 'golden-targeted', { encrypted: true });
+    const sourceSnapshots = (await image(source)).BlockDeviceMappings!.map((m) => m.Ebs!.SnapshotId!);
+    const planted = await plantedCopyOf(source);
+    applyEnvironment({ AMIWARDEN_ORIGINAL_IMAGE_POLICY: 'deregister', AMIWARDEN_DELETE_SNAPSHOTS: 'true' });
+    try {
+      const report = await runWorkflow('reencrypt-and-share', { imageId: source, region: HOME_REGION });
+
+      const output = report.output as { status: string; imageId: string; copy: { outcome: string; imageId: string }; original: { outcome: string } };
+      expect(output.copy.outcome).toBe('started');
+      expect(output.imageId).not.toBe(planted);
+      expect(await ec2.send(new DescribeImageAttributeCommand({ ImageId: planted, Attribute: 'launchPermission' })).then((p) => p.LaunchPermissions)).toEqual([]);
+      expect((await mutations()).filter((c) => c.action === 'CopyImage' && c.status === 200)).toHaveLength(1);
+      // The source gave way to the copy EC2 made of it, and to nothing else.
+      const copy = await image(output.imageId);
+      expect(copy).toMatchObject({ SourceImageId: source, SourceImageRegion: HOME_REGION });
+      expect(output.original.outcome).toBe('deregistered');
+      expect((await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots!.map((s) => s.SnapshotId)).not.toEqual(expect.arrayContaining(sourceSnapshots));
+    } finally {
+      delete process.env.AMIWARDEN_ORIGINAL_IMAGE_POLICY;
+      delete process.env.AMIWARDEN_DELETE_SNAPSHOTS;
+    }
+  }, 60_000);
+
+  it('the original-image step refuses to deregister a source for an image that only carries the tag', async () => {
+    const source = await registerImage(emulator, org.centralAccount, 'golden-kept', { encrypted: true });
+    const planted = await plantedCopyOf(source);
+    await ec2.send(new ModifyImageAttributeCommand({ ImageId: planted, LaunchPermission: { Add: org.members.map((m) => ({ UserId: m.account })) } }));
+    await ec2.send(new CreateTagsCommand({ Resources: [source], Tags: [{ Key: 'amiwarden:copy-image-id', Value: planted }] }));
+    applyEnvironment({ AMIWARDEN_ORIGINAL_IMAGE_POLICY: 'deregister', AMIWARDEN_DELETE_SNAPSHOTS: 'true' });
+    try {
+      await emulator.clearCalls();
+      const { handler } = (await import('../../functions/apply-original-image-policy/handler')) as { handler: (p: unknown) => Promise<{ outcome: string; finding: string | null }> };
+      const outcome = await handler({ sourceImageId: source, copyImageId: planted, region: HOME_REGION, dryRun: false });
+
+      expect(outcome.outcome).toBe('refused');
+      expect(outcome.finding).toMatch(/not a copy EC2 made of/);
+      expect((await image(source)).State).toBe('available');
+      expect(await mutations()).toEqual([]);
+    } finally {
+      delete process.env.AMIWARDEN_ORIGINAL_IMAGE_POLICY;
+      delete process.env.AMIWARDEN_DELETE_SNAPSHOTS;
     }
   }, 60_000);
 });
