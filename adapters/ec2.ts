@@ -92,14 +92,25 @@ export class Ec2Adapter {
     return image ? toImageDetail(image) : undefined;
   }
 
-  /** This account's images carrying `tagKey = tagValue` (how amiwarden finds the copy of a source). */
-  async findOwnImagesByTag(tagKey: string, tagValue: string): Promise<ImageDetail[]> {
+  /**
+   * This account's images that EC2 says were copied from `sourceImageId` in `sourceRegion`
+   * (DescribeImages filters `source-image-id`, `source-image-region`): how amiwarden finds the copy
+   * of a source. A tag is never asked: anyone allowed ec2:CreateTags could write one.
+   */
+  async findCopiesOf(sourceImageId: string, sourceRegion: string): Promise<ImageDetail[]> {
     const images: ImageDetail[] = [];
     let token: string | undefined;
     do {
       const out = await call('ec2:DescribeImages', () =>
         this.client.send(
-          new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: `tag:${tagKey}`, Values: [tagValue] }], ...(token ? { NextToken: token } : {}) }),
+          new DescribeImagesCommand({
+            Owners: ['self'],
+            Filters: [
+              { Name: 'source-image-id', Values: [sourceImageId] },
+              { Name: 'source-image-region', Values: [sourceRegion] },
+            ],
+            ...(token ? { NextToken: token } : {}),
+          }),
         ),
       );
       images.push(...(out.Images ?? []).map(toImageDetail));
@@ -321,6 +332,9 @@ export interface ImageDetail extends ImageView {
   stateReason?: string;
   /** When the image was created (for a copy: when CopyImage started it), ISO 8601. */
   creationDate?: string;
+  /** What EC2 says the image was made from (CreateImage, CopyImage, CreateRestoreImageTask only). */
+  sourceImageId?: string;
+  sourceImageRegion?: string;
   tags: Record<string, string>;
 }
 
@@ -330,6 +344,8 @@ export function toImageDetail(image: Image): ImageDetail {
     ...(image.Description ? { description: image.Description } : {}),
     ...(image.StateReason?.Message ? { stateReason: image.StateReason.Message } : {}),
     ...(image.CreationDate ? { creationDate: image.CreationDate } : {}),
+    ...(image.SourceImageId ? { sourceImageId: image.SourceImageId } : {}),
+    ...(image.SourceImageRegion ? { sourceImageRegion: image.SourceImageRegion } : {}),
     tags: Object.fromEntries((image.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
   };
 }

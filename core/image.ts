@@ -272,11 +272,44 @@ export interface CopyRequest {
  */
 export function copyRequest(source: { imageId: string; name?: string }, region: string, keyArn: string, generation = 0): CopyRequest {
   const clientToken = createHash('sha256').update(`amiwarden:${region}:${source.imageId}:${keyArn}:${generation}`).digest('hex').slice(0, 64);
-  // AMI names: 3-128 of [A-Za-z0-9()[] ./'@_-], unique per account and region.
-  const base = (source.name ?? source.imageId).replace(/[^A-Za-z0-9()[\] ./'@_-]/g, '_').slice(0, 90);
-  const name = `${base} [amiwarden ${source.imageId}${generation > 0 ? ` #${generation + 1}` : ''}]`;
+  const name = copyName(source, generation);
   const description = `Re-encrypted by amiwarden from ${source.imageId}${source.name ? ` (${source.name.slice(0, 80)})` : ''} with the organization key`.slice(0, 255);
   return { sourceImageId: source.imageId, region, kmsKeyId: keyArn, name, description, clientToken, tags: { [SOURCE_TAG]: source.imageId } };
+}
+
+/** The name amiwarden gives the copy of `source` (AMI names: 3-128 of [A-Za-z0-9()[] ./'@_-], unique per account and region). */
+export function copyName(source: { imageId: string; name?: string }, generation: number): string {
+  const base = (source.name ?? source.imageId).replace(/[^A-Za-z0-9()[\] ./'@_-]/g, '_').slice(0, 90);
+  return `${base} [amiwarden ${source.imageId}${generation > 0 ? ` #${generation + 1}` : ''}]`;
+}
+
+/** What EC2 reports about an image that may be a copy: DescribeImages' owner, name and source. */
+export interface CopyCandidate {
+  imageId: string;
+  ownerId: string;
+  name?: string;
+  sourceImageId?: string;
+  sourceImageRegion?: string;
+}
+
+export type CopyIdentity = { copy: true; generation: number } | { copy: false; reason: string };
+
+/**
+ * Is `image` the copy amiwarden made of `source` in `region`? Only what EC2 itself reports counts:
+ * the central account owns it, DescribeImages names `source` as its SourceImageId and `region` as
+ * its SourceImageRegion, and it bears the name amiwarden's CopyImage gave it (the source's name and
+ * id, and the generation; the ClientToken is not readable back). A tag decides nothing: anyone
+ * allowed ec2:CreateTags in the central account could write one.
+ */
+export function copyIdentity(image: CopyCandidate, source: { imageId: string; name?: string }, region: string, centralAccountId: string): CopyIdentity {
+  if (image.imageId === source.imageId) return { copy: false, reason: 'it is the source itself' };
+  if (image.ownerId !== centralAccountId) return { copy: false, reason: `it belongs to ${image.ownerId || 'another account'}` };
+  if (image.sourceImageId !== source.imageId || image.sourceImageRegion !== region) {
+    return { copy: false, reason: `EC2 reports it made from ${image.sourceImageId ?? 'no source image'}${image.sourceImageRegion ? ` in ${image.sourceImageRegion}` : ''}` };
+  }
+  const generation = Number(/ #(\d{1,4})\]$/.exec(image.name ?? '')?.[1] ?? 1) - 1;
+  if (generation < 0 || image.name !== copyName(source, generation)) return { copy: false, reason: `its name ${JSON.stringify(image.name ?? '')} is not one amiwarden gives a copy of ${source.imageId}` };
+  return { copy: true, generation };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import { describe, isImageId, requireAccountId, requireRegion, serviceLinkedRole
 import {
   classify,
   COPY_TAG,
+  copyIdentity,
   copyRequest,
   deprecationTime,
   missingPermissions,
@@ -120,7 +121,12 @@ export function parseCopyInput(input: unknown): CopyInput {
   return { sourceImageId: o.sourceImageId, region: requireRegion('region', o.region), dryRun: bool('dryRun', o.dryRun) };
 }
 
-/** Step "Copy image with organization key": reuse a copy found by tag, else CopyImage with a deterministic ClientToken. */
+/**
+ * Step "Copy image with organization key": reuse the copy EC2 says was made of the source (never
+ * an image found by tag), else CopyImage with a deterministic ClientToken. Either way the source
+ * ends up naming its copy: a retry after a half-done attempt (the copy made, the source not yet
+ * tagged) finishes the link instead of leaving it missing.
+ */
 export async function copyWithOrganizationKey(input: CopyInput, config: Config, aws: AwsContext): Promise<CopyOutcome> {
   const ec2 = aws.central(EC2, input.region);
   const keyArn = config.keys[input.region]?.arn;
@@ -142,11 +148,18 @@ export async function copyWithOrganizationKey(input: CopyInput, config: Config, 
   }
 
   // Re-read live state: a duplicate event or a parallel execution may have copied already.
-  const copies = (await ec2.findOwnImagesByTag(SOURCE_TAG, input.sourceImageId)).filter((c) => c.imageId !== input.sourceImageId);
+  const copies = (await ec2.findCopiesOf(input.sourceImageId, input.region)).flatMap((image) => {
+    const identity = copyIdentity(image, source, input.region, config.centralAccountId);
+    return identity.copy ? [{ ...image, generation: identity.generation }] : [];
+  });
   const usable = copies.find((c) => c.state === 'available') ?? copies.find((c) => c.state === 'pending');
-  if (usable) return outcome('reused', { imageId: usable.imageId, name: usable.name ?? null });
+  if (usable) {
+    if (!input.dryRun && source.tags[COPY_TAG] !== usable.imageId) await ec2.tagImage(input.sourceImageId, { [COPY_TAG]: usable.imageId });
+    return outcome('reused', { imageId: usable.imageId, name: usable.name ?? null });
+  }
 
-  const generation = copies.filter((c) => c.state === 'failed' || c.state === 'error').length;
+  const failed = copies.filter((c) => c.state === 'failed' || c.state === 'error').map((c) => c.generation);
+  const generation = failed.length > 0 ? Math.max(...failed) + 1 : 0;
   const request = copyRequest(source, input.region, keyArn, generation);
   const planned = { kmsKeyId: keyArn, clientToken: request.clientToken, name: request.name };
   if (input.dryRun) {
@@ -357,6 +370,11 @@ export interface OriginalInput {
   copyImageId: string | null;
   region: string;
   dryRun: boolean;
+  /**
+   * The source's snapshots as "Inspect image" found them: what a retry deletes when an earlier
+   * attempt deregistered the source (its mappings are gone with it) but did not delete them all.
+   */
+  sourceSnapshotIds: string[];
 }
 
 export interface OriginalOutcome {
@@ -369,18 +387,40 @@ export interface OriginalOutcome {
   finding: string | null;
 }
 
+const SNAPSHOT_ID = /^snap-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const SNAPSHOT_FINDING_FIELDS = ['deviceName', 'snapshotId', 'encrypted', 'kmsKeyId', 'keyManager', 'keyState', 'status'];
+
 export function parseOriginalInput(input: unknown): OriginalInput {
-  const o = object(input, ['sourceImageId', 'copyImageId', 'region', 'dryRun', 'execution']);
+  const o = object(input, ['sourceImageId', 'copyImageId', 'region', 'dryRun', 'sourceSnapshots', 'execution']);
   if (!isImageId(o.sourceImageId)) throw new InvalidInputError('sourceImageId', `expected an AMI id, got ${describe(o.sourceImageId)}`);
   if (o.copyImageId !== null && o.copyImageId !== undefined && !isImageId(o.copyImageId)) {
     throw new InvalidInputError('copyImageId', `expected an AMI id, got ${describe(o.copyImageId)}`);
   }
-  return { sourceImageId: o.sourceImageId, copyImageId: (o.copyImageId as string | undefined) ?? null, region: requireRegion('region', o.region), dryRun: bool('dryRun', o.dryRun) };
+  const snapshots = o.sourceSnapshots ?? [];
+  if (!Array.isArray(snapshots) || snapshots.length > 128) throw new InvalidInputError('sourceSnapshots', `expected at most 128 snapshots, got ${describe(snapshots)}`);
+  const sourceSnapshotIds = snapshots.map((item, i) => {
+    const finding = object(item, SNAPSHOT_FINDING_FIELDS, `sourceSnapshots[${i}]`);
+    if (typeof finding.snapshotId !== 'string' || !SNAPSHOT_ID.test(finding.snapshotId)) {
+      throw new InvalidInputError(`sourceSnapshots[${i}].snapshotId`, `expected a snapshot id, got ${describe(finding.snapshotId)}`);
+    }
+    return finding.snapshotId;
+  });
+  return {
+    sourceImageId: o.sourceImageId,
+    copyImageId: (o.copyImageId as string | undefined) ?? null,
+    region: requireRegion('region', o.region),
+    dryRun: bool('dryRun', o.dryRun),
+    sourceSnapshotIds,
+  };
 }
 
 /**
- * Step "Apply original image policy": keep (default), deprecate, or deregister the source — the last
- * only once its copy is available, on the organization key, and carries every planned launch permission.
+ * Step "Apply original image policy": keep (default), deprecate, or deregister the source. Neither
+ * happens in favour of an image EC2 does not report as amiwarden's copy of that source
+ * (core/image.ts copyIdentity), and a deregistration needs more: the copy is available, every
+ * snapshot of it is on the organization key, it carries every planned launch permission, and the
+ * source names it as its copy (the link both ways). A retry after a deregistration whose snapshot
+ * deletions were cut short finishes them.
  */
 export async function applyOriginalImagePolicy(input: OriginalInput, config: Config, aws: AwsContext, now = new Date()): Promise<OriginalOutcome> {
   const action = originalAction(config);
@@ -397,35 +437,67 @@ export async function applyOriginalImagePolicy(input: OriginalInput, config: Con
   if (action === 'keep') return result('kept');
   const ec2 = aws.central(EC2, input.region);
   const source = await ec2.describeImage(input.sourceImageId);
-  if (!source) return result('refused', { finding: `The original ${input.sourceImageId} no longer exists` });
-  if (source.ownerId !== config.centralAccountId) return result('refused', { finding: `The original ${input.sourceImageId} is not the central account's` });
+  if (source && source.ownerId !== config.centralAccountId) return result('refused', { finding: `The original ${input.sourceImageId} is not the central account's` });
+
+  if (input.dryRun) {
+    if (!source) return result('refused', { finding: `The original ${input.sourceImageId} no longer exists` });
+    if (action === 'deprecate') {
+      const at = deprecationTime(now, config.deprecateAfterDays);
+      return result('planned', { deprecateAt: at.toISOString(), permitted: ((await ec2.enableImageDeprecation(input.sourceImageId, at, true)) as DryRunResult).permitted });
+    }
+    return result('planned', { permitted: ((await ec2.deregisterImage(input.sourceImageId, true)) as DryRunResult).permitted });
+  }
+
+  // Re-check the copy live, and by what EC2 says of it, never by its tags.
+  const copy = input.copyImageId ? await ec2.describeImage(input.copyImageId) : undefined;
+  const keep = (why: string) => result('refused', { finding: `${why}: the original ${input.sourceImageId} is kept` });
+  if (!copy) return keep(`The copy ${input.copyImageId ?? '(none)'} does not exist`);
+  const identity = copyIdentity(copy, source ?? { imageId: input.sourceImageId, ...(copyNamedSource(copy, input.sourceImageId) ?? {}) }, input.region, config.centralAccountId);
+  if (!identity.copy) return keep(`The image ${copy.imageId} is not a copy EC2 made of ${input.sourceImageId} for amiwarden (${identity.reason})`);
+  if (copy.state !== 'available') return keep(`The copy ${copy.imageId} is ${copy.state}, not available`);
 
   if (action === 'deprecate') {
+    if (!source) return result('refused', { finding: `The original ${input.sourceImageId} no longer exists` });
     const at = deprecationTime(now, config.deprecateAfterDays);
-    if (input.dryRun) return result('planned', { deprecateAt: at.toISOString(), permitted: ((await ec2.enableImageDeprecation(input.sourceImageId, at, true)) as DryRunResult).permitted });
     await ec2.enableImageDeprecation(input.sourceImageId, at);
     return result('deprecated', { deprecateAt: at.toISOString() });
   }
 
-  if (input.dryRun) return result('planned', { permitted: ((await ec2.deregisterImage(input.sourceImageId, true)) as DryRunResult).permitted });
-  // Never deregister before the copy is usable: re-check it live.
-  const copy = input.copyImageId ? await ec2.describeImage(input.copyImageId) : undefined;
-  if (!copy || copy.state !== 'available' || copy.tags[SOURCE_TAG] !== input.sourceImageId) {
-    return result('refused', { finding: `The copy ${input.copyImageId ?? '(none)'} of ${input.sourceImageId} is not available: the original is kept` });
-  }
+  const keyArn = config.keys[input.region]?.arn;
+  const copySnapshots = await ec2.describeSnapshots(copy.snapshots.map((m) => m.snapshotId));
+  const onKey = copy.snapshots.length > 0 && copy.snapshots.every((m) => copySnapshots.some((s) => s.snapshotId === m.snapshotId && s.encrypted && s.kmsKeyId === keyArn));
+  if (!keyArn || !onKey) return keep(`Not every snapshot of the copy ${copy.imageId} is on the organization key`);
   const wanted = planSharing(config).permissions;
   if (wanted.length > 0 && missingPermissions(wanted, (await ec2.launchPermissions(copy.imageId)) as LaunchPermission[]).missing.length > 0) {
-    return result('refused', { finding: `The copy ${copy.imageId} is not shared with every target yet: the original is kept` });
+    return keep(`The copy ${copy.imageId} is not shared with every target yet`);
   }
-  await ec2.deregisterImage(input.sourceImageId);
+
+  let snapshotIds: string[];
+  if (source) {
+    if (source.tags[COPY_TAG] !== copy.imageId) return keep(`The original does not name ${copy.imageId} as its copy (${COPY_TAG})`);
+    snapshotIds = source.snapshots.map((m) => m.snapshotId);
+    await ec2.deregisterImage(input.sourceImageId);
+  } else {
+    // Gone already: an earlier attempt deregistered it (EC2 still names it as the copy's source).
+    // Its mappings went with it; the snapshots "Inspect image" found are what is left to delete.
+    snapshotIds = input.sourceSnapshotIds;
+  }
   const deletedSnapshots: string[] = [];
   if (action === 'deregister-and-delete-snapshots') {
-    for (const { snapshotId } of source.snapshots) {
+    const copyIds = new Set(copy.snapshots.map((m) => m.snapshotId));
+    const remaining = (await ec2.describeSnapshots(snapshotIds.filter((id) => !copyIds.has(id)))).filter((s) => s.ownerId === config.centralAccountId);
+    for (const { snapshotId } of remaining) {
       await ec2.deleteSnapshot(snapshotId);
       deletedSnapshots.push(snapshotId);
     }
   }
   return result('deregistered', { deletedSnapshots });
+}
+
+/** The source's name as the copy's own name carries it (the source is gone: its name cannot be read). */
+function copyNamedSource(copy: { name?: string }, sourceImageId: string): { name: string } | undefined {
+  const m = new RegExp(`^(.*) \\[amiwarden ${sourceImageId}( #\\d{1,4})?\\]$`).exec(copy.name ?? '');
+  return m ? { name: m[1]! } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,10 +507,10 @@ export async function applyOriginalImagePolicy(input: OriginalInput, config: Con
  * typo such as `dryrun`, a `shareWith: "all"`, a key or policy of the caller's choosing) is refused
  * rather than ignored.
  */
-function object(input: unknown, fields: readonly string[]): Record<string, unknown> {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
+function object(input: unknown, fields: readonly string[], field = 'input'): Record<string, unknown> {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError(field, `expected an object, got ${describe(input)}`);
   const unknown = Object.keys(input).find((k) => !fields.includes(k));
-  if (unknown !== undefined) throw new InvalidInputError(unknown.slice(0, 64), `unknown field; this step takes only ${fields.join(', ')}`);
+  if (unknown !== undefined) throw new InvalidInputError(unknown.slice(0, 64), `unknown field; ${field === 'input' ? 'this step' : field} takes only ${fields.join(', ')}`);
   return input as Record<string, unknown>;
 }
 

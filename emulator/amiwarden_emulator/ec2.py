@@ -14,7 +14,8 @@ Restores, per the EC2 API Reference / EBS User Guide:
    key (no key: the default EBS key; an encrypted source stays encrypted), `CopyImageTags` copies
    the source's tags, `ClientToken` makes the call idempotent (same token -> same ImageId), and
    DescribeImages names the copy's source (`SourceImageId`, `SourceImageRegion`; API_Image: they
-   appear for images made by CreateImage, CopyImage or CreateRestoreImageTask). moto reports neither.
+   appear for images made by CreateImage, CopyImage or CreateRestoreImageTask) and filters on them
+   (`source-image-id`, `source-image-region`). moto reports neither.
 4. Shared AMIs: an AMI whose launch permissions name account B (UserId, or the organization /
    an OU containing B) is visible to B through DescribeImages (`ImageIds`, `ExecutableUsers`),
    with `OwnerId` the owner. moto keeps every AMI invisible outside its owner's account.
@@ -229,6 +230,17 @@ def _copy_image(self: AmisResponse) -> ActionResult:
     return ActionResult({"ImageId": ami_id})
 
 
+_original_ami_filter_value = Ami.get_filter_value
+
+
+def _ami_filter_value(self: Ami, filter_name: str, method_name: str | None = None) -> Any:
+    if filter_name == "source-image-id":
+        return getattr(self, "source_image_id", None)
+    if filter_name == "source-image-region":
+        return getattr(self, "source_image_region", None)
+    return _original_ami_filter_value(self, filter_name, method_name)
+
+
 # ---------------------------------------------------------------------------------------------
 # 4. Shared AMIs
 
@@ -301,6 +313,7 @@ def apply() -> None:
     Ami.block_device_mappings = property(_ami_mappings)  # type: ignore[method-assign,assignment]
     AmisResponse.register_image = _register_image  # type: ignore[method-assign]
     AmisResponse.copy_image = _copy_image  # type: ignore[method-assign]
+    Ami.get_filter_value = _ami_filter_value  # type: ignore[method-assign]
     AmiBackend.describe_images = _describe_images  # type: ignore[method-assign]
 
 

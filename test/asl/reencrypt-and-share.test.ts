@@ -95,12 +95,14 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
         RootDeviceType: 'ebs',
         VirtualizationType: 'hvm',
         Tags: isCopy ? [{ Key: 'amiwarden:source-image-id', Value: SOURCE }] : sourceTags,
+        // What EC2 says a CopyImage copy was made from (the copy step trusts only this, never a tag).
+        ...(isCopy ? { SourceImageId: SOURCE, SourceImageRegion: REGION } : {}),
       };
     };
     ec2.on(ec2m.DescribeImagesCommand).callsFake((input: { Filters?: { Name: string; Values: string[] }[] }) => {
       const f = input.Filters?.[0];
       if (f?.Name === 'image-id') return { $metadata: meta, Images: f.Values[0] === COPY && !copyExists ? [] : [image(f.Values[0]!)] };
-      if (f?.Name === 'tag:amiwarden:source-image-id') return { $metadata: meta, Images: copyExists ? [image(COPY)] : [] };
+      if (f?.Name === 'source-image-id') return { $metadata: meta, Images: copyExists && f.Values[0] === SOURCE ? [image(COPY)] : [] };
       return { $metadata: meta, Images: [] };
     });
     ec2.on(ec2m.DescribeSnapshotsCommand).callsFake((input: { SnapshotIds: string[] }) => ({

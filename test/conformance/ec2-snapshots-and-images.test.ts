@@ -118,7 +118,7 @@ describe('EC2/EBS: snapshot keys and images built from snapshots', () => {
     expect(Snapshots?.[0]).toMatchObject({ Encrypted: true, KmsKeyId: cmkArn });
   });
 
-  it('DescribeImages names the source of a CopyImage copy (SourceImageId, SourceImageRegion), and no source for a registered image', async () => {
+  it('DescribeImages names the source of a CopyImage copy (SourceImageId, SourceImageRegion, and their filters), and no source for a registered image', async () => {
     // EC2 API Reference, Image: SourceImageId / SourceImageRegion "only appear if the AMI was
     // created using CreateImage, CopyImage, or CreateRestoreImageTask".
     const source = await image(await snapshot('aws/ebs'), 'golden-with-source');
@@ -132,6 +132,10 @@ describe('EC2/EBS: snapshot keys and images built from snapshots', () => {
     expect(registered).toBeDefined();
     expect(registered!.SourceImageId).toBeUndefined();
     expect(registered!.SourceImageRegion).toBeUndefined();
+    const filtered = await ec2.send(
+      new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'source-image-id', Values: [source] }, { Name: 'source-image-region', Values: [REGION] }] }),
+    );
+    expect(filtered.Images!.map((i) => i.ImageId)).toEqual([ImageId]);
   });
 
   it('CopyImage of an encrypted source without Encrypted keeps it encrypted with the source key', async () => {

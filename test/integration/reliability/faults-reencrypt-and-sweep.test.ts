@@ -9,9 +9,11 @@
  * the real "Check copy" inspection and reports the copy as EC2 does for a failed one (state
  * `failed`, classification `failed`, status `finding`). Everything else runs for real.
  */
+import { DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { clientConfig } from '../../../emulator/accounts';
 import { startEmulator } from '../../../emulator/index';
+import { applyEnvironment } from '../../../local/environment';
 import { HOME_REGION, MEMBER_ROLE_NAME } from '../../../local/organization';
 import { runWorkflow } from '../../../local/state-machine';
 import { buildWorld, copiesOf, failureRecords, grantsOn, launchPermissionsOf, mutatingCalls, report, useWorld, type World } from './support';
@@ -24,6 +26,13 @@ type Handler = (payload: unknown) => Promise<unknown>;
 const realHandler = async (name: string): Promise<Handler> => ((await import(`../../../functions/${name}/handler`)) as { handler: Handler }).handler;
 
 const deleteMemberRole = (w: World, account: string) => new IAMClient(clientConfig(w.emulator, account, HOME_REGION)).send(new DeleteRoleCommand({ RoleName: MEMBER_ROLE_NAME }));
+const centralEc2 = (w: World) => new EC2Client(clientConfig(w.emulator, w.org.centralAccount, HOME_REGION));
+const tagsOf = async (w: World, imageId: string) =>
+  Object.fromEntries(((await centralEc2(w).send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images![0]!.Tags ?? []).map((t) => [t.Key, t.Value]));
+const snapshotsOf = async (w: World, imageId: string) =>
+  (await centralEc2(w).send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images![0]!.BlockDeviceMappings!.map((m) => m.Ebs!.SnapshotId!);
+const existingSnapshots = async (w: World, ids: string[]) =>
+  ((await centralEc2(w).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots ?? []).map((s) => s.SnapshotId!).filter((id) => ids.includes(id));
 const sweepRequest = (w: World) => ({ mode: 'report', accounts: w.org.members.map((m) => m.account) });
 type SweepOutput = { summary: { byFinding: Record<string, number> } };
 
@@ -85,6 +94,46 @@ describe('re-encrypt and share: faults mid-run', () => {
     expect(await grantsOn(w, present!.serviceLinkedRoleArn)).toHaveLength(1);
     expect(await grantsOn(w, missing!.serviceLinkedRoleArn)).toEqual([]);
     rows.push({ fault: 'member role missing in one target account', execution: execution.status, result: 'shared with both; granted + member-role-unavailable', 'mutating calls': mutatingCalls(await w.emulator.calls()).filter((c) => c.status === 200).length });
+  }, 60_000);
+});
+
+describe('re-encrypt and share: a retry finishes what an earlier attempt left half done', () => {
+  beforeEach(async () => void (await world.build()), 30_000);
+
+  it('tagging the source fails after CopyImage succeeded: the retry reuses the copy and links the source to it', async () => {
+    const w = world.get();
+    // Every SDK attempt of the first CreateTags fails (3 attempts): the step fails after its copy was made.
+    await w.emulator.setFaults([{ service: 'ec2', action: 'CreateTags', error: 'RequestLimitExceeded', count: 3 }]);
+
+    const execution = await runWorkflow('reencrypt-and-share', { imageId: w.awsManagedImageId, region: HOME_REGION });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const output = execution.output as { imageId: string; copy: { outcome: string } };
+    expect(output.copy.outcome).toBe('reused');
+    expect(execution.retries).toBeGreaterThanOrEqual(1);
+    expect(await copiesOf(w, w.awsManagedImageId)).toEqual([output.imageId]);
+    expect(await tagsOf(w, w.awsManagedImageId)).toMatchObject({ 'amiwarden:copy-image-id': output.imageId });
+    rows.push({ fault: 'CreateTags on the source fails after CopyImage', execution: execution.status, result: 'retry reuses the copy and tags the source', 'mutating calls': '-' });
+  }, 60_000);
+
+  it('deleting the original’s snapshots fails after it was deregistered: the retry deletes them', async () => {
+    const w = world.get();
+    const snapshots = await snapshotsOf(w, w.awsManagedImageId);
+    applyEnvironment({ AMIWARDEN_ORIGINAL_IMAGE_POLICY: 'deregister', AMIWARDEN_DELETE_SNAPSHOTS: 'true' });
+    await w.emulator.setFaults([{ service: 'ec2', action: 'DeleteSnapshot', error: 'RequestLimitExceeded', count: 3 }]);
+
+    let execution;
+    try {
+      execution = await runWorkflow('reencrypt-and-share', { imageId: w.awsManagedImageId, region: HOME_REGION });
+    } finally {
+      delete process.env.AMIWARDEN_ORIGINAL_IMAGE_POLICY;
+      delete process.env.AMIWARDEN_DELETE_SNAPSHOTS;
+    }
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output).toMatchObject({ original: { outcome: 'deregistered', deletedSnapshots: snapshots } });
+    expect(await existingSnapshots(w, snapshots)).toEqual([]);
+    rows.push({ fault: 'DeleteSnapshot fails after DeregisterImage', execution: execution.status, result: 'retry deletes the snapshots left', 'mutating calls': '-' });
   }, 60_000);
 });
 

@@ -4,6 +4,7 @@ import type { Image } from '@aws-sdk/client-ec2';
 import { toImageDetail, toSnapshotView } from '../../../adapters/ec2';
 import {
   classify,
+  copyIdentity,
   copyRequest,
   IMAGE_CREATING_CALLS,
   missingPermissions,
@@ -165,6 +166,28 @@ describe('copyRequest', () => {
     expect(r.name).toContain('ami-008c67c239389d171');
     expect(r.description.length).toBeLessThanOrEqual(255);
     expect(r.tags).toEqual({ 'amiwarden:source-image-id': 'ami-008c67c239389d171' });
+  });
+});
+
+describe('copyIdentity: a copy is amiwarden’s only by what EC2 reports of it', () => {
+  const source = { imageId: 'ami-008c67c239389d171', name: 'golden' };
+  const copy = { imageId: 'ami-0c0ffee0c0ffee000', ownerId: ACCOUNT, name: copyRequest(source, REGION, ORG_KEY).name, sourceImageId: source.imageId, sourceImageRegion: REGION };
+
+  it('takes the copy EC2 made of the source with the name amiwarden gave it, and reads its generation', () => {
+    expect(copyIdentity(copy, source, REGION, ACCOUNT)).toEqual({ copy: true, generation: 0 });
+    expect(copyIdentity({ ...copy, name: copyRequest(source, REGION, ORG_KEY, 2).name }, source, REGION, ACCOUNT)).toEqual({ copy: true, generation: 2 });
+  });
+
+  it.each([
+    ['no SourceImageId (a registered look-alike)', { sourceImageId: undefined }],
+    ['a copy of another image', { sourceImageId: 'ami-0aaaaaaaaaaaaaaaa' }],
+    ['a copy from another region', { sourceImageRegion: 'eu-west-1' }],
+    ['another account’s image', { ownerId: '123456789012' }],
+    ['a copy of the source someone else named', { name: 'golden copy' }],
+    ['a name that only looks like a later generation', { name: `${copy.name.slice(0, -1)} #1]` }],
+    ['the source itself', { imageId: source.imageId }],
+  ])('refuses %s', (_label, change) => {
+    expect(copyIdentity({ ...copy, ...change }, source, REGION, ACCOUNT)).toMatchObject({ copy: false, reason: expect.any(String) });
   });
 });
 
