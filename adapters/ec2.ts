@@ -199,6 +199,8 @@ export class Ec2Adapter {
           state: image.State ?? 'unknown',
           ...(image.Name ? { name: image.Name } : {}),
           ...(image.StateReason?.Message ? { stateReason: image.StateReason.Message } : {}),
+          ...(image.SourceImageId ? { sourceImageId: image.SourceImageId } : {}),
+          ...(image.SourceImageRegion ? { sourceImageRegion: image.SourceImageRegion } : {}),
           tags: Object.fromEntries((image.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
           snapshots: (image.BlockDeviceMappings ?? []).flatMap((m) =>
             m.Ebs?.SnapshotId ? [{ deviceName: m.DeviceName ?? '', snapshotId: m.Ebs.SnapshotId, encrypted: m.Ebs.Encrypted === true }] : [],

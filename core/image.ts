@@ -112,6 +112,9 @@ export interface ObservedImage {
   state: string;
   name?: string;
   stateReason?: string;
+  /** What EC2 says the image was copied (or created) from: DescribeImages SourceImageId / SourceImageRegion. */
+  sourceImageId?: string;
+  sourceImageRegion?: string;
   tags: Record<string, string>;
   snapshots: { deviceName: string; snapshotId: string; encrypted: boolean }[];
 }

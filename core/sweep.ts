@@ -11,7 +11,7 @@ import type { AccountFacts, AllowedImagesFacts, CentralImageFacts, CentralKeyFac
 import { grantCovers, REQUIRED_GRANT_OPERATIONS } from './grants';
 import type { GrantCountPoint, GrantScope, ObservedGrant, StaleGrantPolicy } from './grant-health';
 import { describe, isAccountId, isRegion, memberRoleArn, serviceLinkedRoleArn } from './identifiers';
-import type { ObservedImage, ObservedKey } from './image';
+import { copyIdentity, type ObservedImage, type ObservedKey } from './image';
 import { analyzeCreateGrant, keyPolicyFix, type PolicyAnalysis } from './key-policy';
 
 export interface SweepRequest {
@@ -196,7 +196,9 @@ export function centralImageFacts(inv: CentralInventory, image: CentralInventory
     image,
     snapshots: inv.snapshots,
     keys: inv.keys,
-    usableImageIds: inv.images.filter((i) => i.state === 'available' || i.state === 'pending').map((i) => i.imageId),
+    usableCopyIds: inv.images
+      .filter((i) => (i.state === 'available' || i.state === 'pending') && copyIdentity(i, image, inv.region, config.centralAccountId).copy)
+      .map((i) => i.imageId),
     shareAccounts: inv.shareAccounts,
   };
 }

@@ -40,7 +40,7 @@ export function classificationCheck(id: string, classification: Classification, 
     evaluate(f): CheckResult | null {
       const i = inspection(f);
       if (i.classification !== classification) return null;
-      if (i.copyImageId && f.usableImageIds.includes(i.copyImageId)) return null;
+      if (i.copyImageId && f.usableCopyIds.includes(i.copyImageId)) return null;
       return {
         id,
         status: i.needsCopy ? 'remediable' : 'finding',

@@ -164,8 +164,12 @@ export interface CentralImageFacts {
   image: ObservedImage & { launchableBy: string[] };
   snapshots: { snapshotId: string; encrypted: boolean; kmsKeyId?: string }[];
   keys: ObservedKey[];
-  /** Ids of the Region's central images that are, or may still become, usable (available or pending). */
-  usableImageIds: string[];
+  /**
+   * Ids of the Region's central images that are, or may still become, usable (available or
+   * pending) copies of this image, as EC2 reports them (core/image.ts copyIdentity): a tag alone
+   * (anyone allowed ec2:CreateTags could write it) never hides a finding.
+   */
+  usableCopyIds: string[];
   /** Accounts amiwarden shares with. */
   shareAccounts: string[];
 }

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../../core/errors';
 import { REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
+import { copyName } from '../../../core/image';
 import { centralFindings, memberFindings, missingInspectionFindings, parseSweepRequest, planRemediations, summarize, toCsv, toMarkdown, type CentralInventory, type Finding, type MemberInventory } from '../../../core/sweep';
 import { AWS_EBS_KEY_ARN, CENTRAL, CMK_ARN, MEMBER, REGION, slrArn } from '../../fixtures/aws';
 
@@ -85,9 +86,25 @@ describe('findings', () => {
     expect(findings[0]!.remediation).toEqual({ workflow: 'reencrypt-and-share', input: { imageId: 'ami-0000000000000000b', region: REGION, trigger: 'sweep' } });
   });
 
-  it('does not report a source whose re-encrypted copy exists, and reports a compliant image a target cannot launch', () => {
+  /** Image a becomes the copy EC2 made of image b, named as amiwarden names it. */
+  const copyOfB = (inv: CentralInventory) => {
+    const source = inv.images[1]!;
+    Object.assign(inv.images[0]!, { sourceImageId: source.imageId, sourceImageRegion: REGION, name: copyName(source, 0) });
+    source.tags = { 'amiwarden:copy-image-id': inv.images[0]!.imageId };
+  };
+
+  it('does not let a tag alone hide a source: the image the tag names must be a copy EC2 made of it', () => {
     const inv = central();
     inv.images[1]!.tags = { 'amiwarden:copy-image-id': 'ami-0000000000000000a' };
+    expect(centralFindings(inv, config).map((f) => [f.resource, f.finding])).toEqual([
+      ['ami-0000000000000000b', 'ami-aws-managed-key'],
+      ['ami-0000000000000000c', 'ami-unencrypted'],
+    ]);
+  });
+
+  it('does not report a source whose re-encrypted copy exists, and reports a compliant image a target cannot launch', () => {
+    const inv = central();
+    copyOfB(inv);
     inv.images[0]!.launchableBy = [];
     const findings = centralFindings(inv, config);
     expect(findings.map((f) => [f.resource, f.finding])).toEqual([
@@ -98,7 +115,7 @@ describe('findings', () => {
 
   it('reports a source again when its re-encrypted copy failed, but not while the copy is pending', () => {
     const inv = central();
-    inv.images[1]!.tags = { 'amiwarden:copy-image-id': 'ami-0000000000000000a' };
+    copyOfB(inv);
     inv.images[0]!.state = 'failed';
     expect(centralFindings(inv, config).map((f) => [f.resource, f.finding])).toEqual([
       ['ami-0000000000000000b', 'ami-aws-managed-key'],
