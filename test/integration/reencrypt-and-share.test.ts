@@ -5,7 +5,8 @@
  * organization key, shared with both members, whose Auto Scaling roles hold the grant. Replaying
  * the events changes nothing.
  */
-import { CreateTagsCommand, DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DeleteAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand, CreateTagsCommand, DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { clientConfig } from '../../emulator/accounts';
@@ -240,6 +241,58 @@ describe('a copy is amiwarden’s only when EC2 says it is a copy of the source'
     } finally {
       delete process.env.AMIWARDEN_ORIGINAL_IMAGE_POLICY;
       delete process.env.AMIWARDEN_DELETE_SNAPSHOTS;
+    }
+  }, 60_000);
+});
+
+describe('grants go only to the target account’s own Auto Scaling service-linked roles', () => {
+  /** A group in the member account that names `roleArn` as its service-linked role (the member controls this). */
+  async function groupWithRole(account: string, name: string, roleArn: string): Promise<void> {
+    const memberEc2 = new EC2Client(clientConfig(emulator, account, HOME_REGION));
+    const template = await memberEc2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: org.goldenImageId, InstanceType: 't3.micro' } }));
+    await new AutoScalingClient(clientConfig(emulator, account, HOME_REGION)).send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate!.LaunchTemplateId!, Version: '$Default' },
+        MinSize: 0,
+        MaxSize: 1,
+        AvailabilityZones: [`${HOME_REGION}a`],
+        ServiceLinkedRoleARN: roleArn,
+      }),
+    );
+  }
+  const hostileRoles = (account: string) => [
+    `arn:aws:iam::${account}:role/developer`,
+    `arn:aws-cn:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+    `arn:aws:iam::333333333333:role/:${account}:/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+  ];
+
+  it('a group naming role/developer, an aws-cn role or another account’s role gets no grant; the real role does', async () => {
+    const member = org.members[0]!;
+    for (const [i, role] of hostileRoles(member.account).entries()) await groupWithRole(member.account, `hostile-${i}`, role);
+
+    const report = await runWorkflow('reencrypt-and-share', { imageId: org.goldenImageId, region: HOME_REGION });
+
+    const kms = new KMSClient(clientConfig(emulator, org.centralAccount, HOME_REGION));
+    const grantees = ((await kms.send(new ListGrantsCommand({ KeyId: org.keyArns[HOME_REGION]! }))).Grants ?? []).map((g) => g.GranteePrincipal);
+    expect(grantees.sort()).toEqual(org.members.map((m) => m.serviceLinkedRoleArn).sort());
+    const grants = (report.output as { grants: { account: string; serviceLinkedRoles: string[] }[] }).grants;
+    expect(grants.find((g) => g.account === member.account)!.serviceLinkedRoles).toEqual([member.serviceLinkedRoleArn]);
+  }, 60_000);
+
+  it('KMS refusing the grant is a named outcome with the key-policy fix, not a TypeError', async () => {
+    const member = org.members[0]!;
+    // The member's only group names role/developer; its default service-linked role exists.
+    await new AutoScalingClient(clientConfig(emulator, member.account, HOME_REGION)).send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: member.autoScalingGroupName, ForceDelete: true }));
+    await groupWithRole(member.account, 'developer-group', hostileRoles(member.account)[0]!);
+    await emulator.setFaults([{ service: 'kms', action: 'CreateGrant', error: 'AccessDeniedException' }]);
+    try {
+      const { handler } = (await import('../../functions/grant-target-access/handler')) as { handler: (p: unknown) => Promise<{ outcome: string; serviceLinkedRoles: string[]; fix: string | null }> };
+      const outcome = await handler({ account: member.account, region: HOME_REGION, dryRun: false });
+
+      expect(outcome).toMatchObject({ outcome: 'key-policy-blocks-grant', serviceLinkedRoles: [member.serviceLinkedRoleArn], fix: expect.stringContaining('kms:CreateGrant') });
+    } finally {
+      await emulator.clearFaults();
     }
   }, 60_000);
 });
