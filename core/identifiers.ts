@@ -66,6 +66,18 @@ export function parseServiceLinkedRoleArn(value: unknown): ServiceLinkedRoleArn 
   return { arn: value, partition: m[1] as Partition, account: m[2]!, roleName, ...(suffix ? { customSuffix: suffix } : {}) };
 }
 
+/**
+ * The one check of a grantee for the Auto Scaling grant, made by both grant paths (the
+ * launch-failure workflow's grant step and re-encrypt-and-share's target-account step, through
+ * services/key-access.ts): an Auto Scaling service-linked role of `account` (its fixed path and
+ * name), in amiwarden's partition. A group's ServiceLinkedRoleARN is the member's to write: a
+ * `role/developer`, another partition's or another account's role is refused, never granted.
+ */
+export function memberServiceLinkedRole(value: unknown, account: string, partition: Partition): ServiceLinkedRoleArn | undefined {
+  const slr = parseServiceLinkedRoleArn(value);
+  return slr && slr.account === account && slr.partition === partition ? slr : undefined;
+}
+
 /** The ARN of an account's Auto Scaling service-linked role (the default name unless a suffix is given). */
 export function serviceLinkedRoleArn(partition: Partition, account: string, customSuffix?: string): string {
   const name = customSuffix ? `${SLR_BASE_NAME}_${customSuffix}` : SLR_BASE_NAME;

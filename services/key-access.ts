@@ -6,11 +6,11 @@
 import { IAM } from '../adapters/iam';
 import { KMS } from '../adapters/kms';
 import type { Config } from '../core/config';
-import { MemberRoleUnavailableError, TransientAwsError } from '../core/errors';
+import { InvalidInputError, MemberRoleUnavailableError, TransientAwsError } from '../core/errors';
 import { grantCovers, grantRequest, type GrantTarget } from '../core/grants';
 import { explainGrantRefusal, type RefusalId } from '../core/checks/grant-refusal';
 import { keyPolicyFix } from '../core/key-policy';
-import { parseServiceLinkedRoleArn } from '../core/identifiers';
+import { describe, memberServiceLinkedRole } from '../core/identifiers';
 import type { AwsContext } from './aws-context';
 
 export interface KeyAccessInput {
@@ -31,7 +31,18 @@ export interface GrantOutcome {
   fix: string | null;
 }
 
-export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: Pick<Config, 'organizationId'>, aws: AwsContext): Promise<GrantOutcome> {
+/**
+ * Grants `input.serviceLinkedRoleArn` use of each key, from inside its account. The grantee is
+ * checked here, once for both workflows (core/identifiers.ts memberServiceLinkedRole), before any
+ * AWS call: anything but that account's Auto Scaling service-linked role is refused.
+ */
+export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: Pick<Config, 'organizationId' | 'partition'>, aws: AwsContext): Promise<GrantOutcome> {
+  const slr = memberServiceLinkedRole(input.serviceLinkedRoleArn, input.account, config.partition);
+  if (!slr) {
+    throw new InvalidInputError('serviceLinkedRoleArn', `expected an Auto Scaling service-linked role of account ${input.account} in ${config.partition}, got ${describe(input.serviceLinkedRoleArn)}`);
+  }
+  const other = input.grants.find((g) => g.granteePrincipal !== slr.arn);
+  if (other) throw new InvalidInputError('grants.granteePrincipal', `must be ${slr.arn}, got ${describe(other.granteePrincipal)}`);
   const outcome = (name: GrantOutcomeName, rest: Partial<GrantOutcome> = {}): GrantOutcome => ({
     outcome: name,
     serviceLinkedRoleCreated: false,
@@ -49,7 +60,6 @@ export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: P
   }
 
   let serviceLinkedRoleCreated = false;
-  const slr = parseServiceLinkedRoleArn(input.serviceLinkedRoleArn)!;
   if (input.createServiceLinkedRole && !(await member.iam.roleExists(slr.roleName))) {
     await member.iam.createAutoScalingServiceLinkedRole(slr.customSuffix);
     serviceLinkedRoleCreated = true;

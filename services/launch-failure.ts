@@ -6,7 +6,7 @@
 import type { Config } from '../core/config';
 import { GrantNotVisibleError, InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
 import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS, type GrantTarget } from '../core/grants';
-import { describe, parseKeyArn, parseServiceLinkedRoleArn, requireAccountId, requireAsgName, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
+import { describe, memberServiceLinkedRole, parseKeyArn, parseServiceLinkedRoleArn, requireAccountId, requireAsgName, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
 import { analyzeCreateGrant, keyPolicyFix } from '../core/key-policy';
 import type { ImageFacts, KeyFacts, LaunchFacts } from '../core/checks/types';
 import { diagnose, looksLikeKmsFailure, requestFacts, type Diagnosis, type LaunchFailureRequest } from '../core/launch-failure';
@@ -60,11 +60,11 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
   const group = await member.autoscaling.describeGroup(request.autoScalingGroupName);
   if (!group) return { ...facts, launcher: { kind: 'auto-scaling-group', name: request.autoScalingGroupName, found: false } };
   const slrArn = group.serviceLinkedRoleArn ?? serviceLinkedRoleArn(config.partition, request.account);
-  const slr = parseServiceLinkedRoleArn(slrArn);
+  const slr = memberServiceLinkedRole(slrArn, request.account, config.partition);
 
   const [{ imageIds, imageParameters, spotLaunchConfiguration }, slrExists, allowedImages] = await Promise.all([
     resolveLaunchSources(member, group),
-    slr && slr.account === request.account ? member.iam.roleExists(slr.roleName) : Promise.resolve(undefined),
+    slr ? member.iam.roleExists(slr.roleName) : Promise.resolve(undefined),
     member.ec2.allowedImagesSettings(),
   ]);
   const central = centralAdapters(aws, request.region);
@@ -202,8 +202,8 @@ export function parseGrantInput(input: unknown, config: Config): GrantInput {
   const account = requireAccountId('account', o.account);
   const region = requireConfiguredRegion('region', o.region, config);
   const autoScalingGroupName = requireAsgName('autoScalingGroupName', o.autoScalingGroupName);
-  const slr = parseServiceLinkedRoleArn(o.serviceLinkedRoleArn);
-  if (!slr || slr.account !== account || slr.partition !== config.partition) {
+  const slr = memberServiceLinkedRole(o.serviceLinkedRoleArn, account, config.partition);
+  if (!slr) {
     throw new InvalidInputError('serviceLinkedRoleArn', `expected the Auto Scaling service-linked role of account ${account}, got ${describe(o.serviceLinkedRoleArn)}`);
   }
   if (o.createServiceLinkedRole !== undefined && typeof o.createServiceLinkedRole !== 'boolean') {
@@ -264,8 +264,8 @@ export function parseVerifyInput(input: unknown, config: Config): { account: str
   const grants = o.grants.map((g, i) => {
     const t = (g ?? {}) as Record<string, unknown>;
     const keyArn = requireRegionKey(`grants[${i}].keyArn`, t.keyArn, region, config);
-    const slr = parseServiceLinkedRoleArn(t.granteePrincipal);
-    if (!slr || slr.account !== account) {
+    const slr = memberServiceLinkedRole(t.granteePrincipal, account, config.partition);
+    if (!slr) {
       throw new InvalidInputError(`grants[${i}].granteePrincipal`, `expected the Auto Scaling service-linked role of account ${account}, got ${describe(t.granteePrincipal)}`);
     }
     return { keyArn, granteePrincipal: slr.arn };

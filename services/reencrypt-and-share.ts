@@ -13,7 +13,7 @@ import { MAX_IMAGE_WAIT_MINUTES, type Config } from '../core/config';
 import { InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
 import type { RefusalId } from '../core/checks/grant-refusal';
 import { grantCovers, grantRequest } from '../core/grants';
-import { describe, isImageId, requireAccountId, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
+import { describe, isImageId, memberServiceLinkedRole, requireAccountId, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
 import {
   classify,
   COPY_TAG,
@@ -323,7 +323,12 @@ export async function makeLaunchable(input: TargetAccessInput, config: Config, a
   }
   const defaultRole = serviceLinkedRoleArn(config.partition, input.account);
   const [groupRoles, defaultExists] = await Promise.all([member.autoscaling.serviceLinkedRoleArns(), member.iam.roleExists(defaultRole.split('/').pop()!)]);
-  const roles = [...new Set([...groupRoles, ...(defaultExists ? [defaultRole] : [])])].filter((arn) => arn.includes(`:${input.account}:`));
+  // The groups' ServiceLinkedRoleARN values are the member's to write: only the account's own Auto
+  // Scaling service-linked roles are grantees (the same check the grant itself makes).
+  const roles = [...new Set([...groupRoles, ...(defaultExists ? [defaultRole] : [])])].flatMap((arn) => {
+    const slr = memberServiceLinkedRole(arn, input.account, config.partition);
+    return slr ? [slr.arn] : [];
+  });
   const createDefault = roles.length === 0 && config.createServiceLinkedRole;
   if (roles.length === 0 && !createDefault) {
     return result('no-service-linked-role', {
