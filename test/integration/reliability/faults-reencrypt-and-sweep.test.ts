@@ -11,12 +11,13 @@
  */
 import { DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { clientConfig } from '../../../emulator/accounts';
 import { startEmulator } from '../../../emulator/index';
 import { applyEnvironment } from '../../../local/environment';
 import { HOME_REGION, MEMBER_ROLE_NAME } from '../../../local/organization';
 import { runWorkflow } from '../../../local/state-machine';
-import { buildWorld, copiesOf, failureRecords, grantsOn, launchPermissionsOf, mutatingCalls, report, useWorld, type World } from './support';
+import { buildWorld, copiesOf, failureRecords, imageEvent, grantsOn, launchPermissionsOf, mutatingCalls, report, useWorld, type World } from './support';
 
 const world = useWorld();
 const rows: Record<string, string | number>[] = [];
@@ -74,27 +75,65 @@ describe('re-encrypt and share: faults mid-run', () => {
     rows.push({ fault: 'copy ends failed (simulated)', execution: execution.status, result: 'finding (Record failed copy), not shared, 0 grants; re-run: copy reused, shared, granted', 'mutating calls': changed.join(', ') });
   }, 60_000);
 
-  it('the member role of one target account is missing: the copy is shared with both, the other target is granted, the missing one is a named outcome', async () => {
+  it('the member role of one target account is missing: the copy is shared with both, the other target is granted, and the execution fails as partially failed with the failure recorded', async () => {
     const w = world.get();
     const [present, missing] = w.org.members;
     await deleteMemberRole(w, missing!.account);
     await w.emulator.clearCalls();
+    const input = { imageId: w.awsManagedImageId, region: HOME_REGION };
 
-    const execution = await runWorkflow('reencrypt-and-share', { imageId: w.awsManagedImageId, region: HOME_REGION });
+    const execution = await runWorkflow('reencrypt-and-share', input);
 
-    expect(execution.status).toBe('SUCCEEDED');
-    const output = execution.output as { status: string; imageId: string; grants: { account: string; outcome: string; finding: string | null }[] };
-    expect(output.status).toBe('reencrypted-and-shared');
-    expect(await launchPermissionsOf(w, output.imageId)).toEqual(w.org.members.map((m) => m.account).sort());
-    expect(output.grants.map((g) => [g.account, g.outcome])).toEqual([
-      [present!.account, 'granted'],
-      [missing!.account, 'member-role-unavailable'],
-    ]);
-    expect(output.grants[1]!.finding).toMatch(/Cannot assume arn:aws:iam::\d{12}:role\/amiwarden-member/);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error?.name).toBe('ReencryptAndSharePartiallyFailed');
+    const [copy] = await copiesOf(w, w.awsManagedImageId);
+    expect(await launchPermissionsOf(w, copy!)).toEqual(w.org.members.map((m) => m.account).sort());
     expect(await grantsOn(w, present!.serviceLinkedRoleArn)).toHaveLength(1);
     expect(await grantsOn(w, missing!.serviceLinkedRoleArn)).toEqual([]);
-    rows.push({ fault: 'member role missing in one target account', execution: execution.status, result: 'shared with both; granted + member-role-unavailable', 'mutating calls': mutatingCalls(await w.emulator.calls()).filter((c) => c.status === 200).length });
+    const records = await failureRecords(w);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ workflow: 'reencrypt-and-share', execution: execution.executionArn, input, error: { name: 'TargetAccountsFailed' } });
+    expect((records[0]!.error as { accounts?: unknown }).accounts).toEqual([
+      { account: missing!.account, outcome: 'member-role-unavailable', finding: expect.stringMatching(/Cannot assume arn:aws:iam::\d{12}:role\/amiwarden-member/) },
+    ]);
+    rows.push({ fault: 'member role missing in one target account', execution: `${execution.status} (${execution.error?.name})`, result: 'shared with both; one granted; the other recorded on the failure queue', 'mutating calls': mutatingCalls(await w.emulator.calls()).filter((c) => c.status === 200).length });
   }, 60_000);
+
+  it.each([
+    ['KMS throttles every CreateGrant', 'failed'],
+    ['the key is disabled before the grants', 'key-not-usable'],
+  ])('%s: the execution fails as partially failed, every target recorded with the original event; a re-run once it clears converges', async (fault, outcome) => {
+    const w = world.get();
+    const kms = new KMSClient(clientConfig(w.emulator, w.org.centralAccount, HOME_REGION));
+    const keyArn = w.org.keyArns[HOME_REGION]!;
+    const event = imageEvent(w.org.centralAccount, w.awsManagedImageId, 'available', `failing-targets-${outcome}`);
+    const grantTarget = await realHandler('grant-target-access');
+    if (outcome === 'failed') await w.emulator.setFaults([{ service: 'kms', action: 'CreateGrant', error: 'ThrottlingException' }]);
+
+    const execution = await runWorkflow('reencrypt-and-share', event, {
+      handlers: {
+        GrantTargetAccessLambdaFunction: async (payload) => {
+          if (outcome === 'key-not-usable') await kms.send(new DisableKeyCommand({ KeyId: keyArn }));
+          return grantTarget(payload);
+        },
+      },
+    });
+    await w.emulator.clearFaults();
+
+    expect({ status: execution.status, error: execution.error?.name }).toEqual({ status: 'FAILED', error: 'ReencryptAndSharePartiallyFailed' });
+    expect(await grantsOn(w)).toEqual([]);
+    const records = await failureRecords(w);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ workflow: 'reencrypt-and-share', input: event, error: { name: 'TargetAccountsFailed' } });
+    const accounts = (records[0]!.error as { accounts?: { account: string; outcome: string }[] }).accounts ?? [];
+    expect(accounts.map((a) => [a.account, a.outcome])).toEqual(w.org.members.map((m) => [m.account, outcome]));
+
+    if (outcome === 'key-not-usable') await kms.send(new EnableKeyCommand({ KeyId: keyArn }));
+    const rerun = await runWorkflow('reencrypt-and-share', event);
+    expect(rerun.status).toBe('SUCCEEDED');
+    for (const member of w.org.members) expect(await grantsOn(w, member.serviceLinkedRoleArn)).toHaveLength(1);
+    rows.push({ fault, execution: `${execution.status} (${execution.error?.name})`, result: `every target ${outcome}, recorded with the event; re-run: granted`, 'mutating calls': '-' });
+  }, 90_000);
 });
 
 describe('re-encrypt and share: a retry finishes what an earlier attempt left half done', () => {
