@@ -278,9 +278,17 @@ export type TargetAccessOutcomeName =
   | RefusalId
   | 'key-not-usable';
 
+/** Outcomes that leave the account unable to launch the shared image: the execution must not end as if it could. */
+export const FAILED_TARGET_OUTCOMES: readonly TargetAccessOutcomeName[] = ['member-role-unavailable', 'key-policy-blocks-grant', 'key-not-usable'];
+
 export interface TargetAccessOutcome {
   account: string;
   outcome: TargetAccessOutcomeName;
+  /**
+   * The account did not get the key access it needs (FAILED_TARGET_OUTCOMES). Not for
+   * `no-service-linked-role`: that account's grant is made when it first fails to launch.
+   */
+  failed: boolean;
   serviceLinkedRoles: string[];
   /** `permitted`, `refusal`: in a dry run, what KMS's DryRun of the member role's CreateGrant said (null: not asked, the role does not exist yet). */
   grants: (GrantOutcome['grants'][number] & { planned?: boolean; permitted?: boolean | null; refusal?: string })[];
@@ -308,6 +316,7 @@ export async function makeLaunchable(input: TargetAccessInput, config: Config, a
   const result = (outcome: TargetAccessOutcomeName, rest: Partial<TargetAccessOutcome> = {}): TargetAccessOutcome => ({
     account: input.account,
     outcome,
+    failed: FAILED_TARGET_OUTCOMES.includes(outcome),
     serviceLinkedRoles: [],
     grants: [],
     finding: null,

@@ -20,7 +20,8 @@ const MAX_BODY = 250_000;
 export interface FailureRecord {
   workflow: string;
   execution: string | null;
-  error: { name: string; cause: string };
+  /** `accounts`: for a workflow whose work failed in some target accounts, each of those accounts' results. */
+  error: { name: string; cause: string; accounts?: FailedAccount[] };
   input: unknown;
   recordedAt: string;
 }
@@ -30,11 +31,12 @@ export const handler = async (
   context?: Context,
 ): Promise<{ recorded: true; queued: boolean }> => {
   if (context) logger.addContext(context);
-  const err = (payload?.error ?? {}) as { Error?: unknown; Cause?: unknown };
+  const err = (payload?.error ?? {}) as { Error?: unknown; Cause?: unknown; accounts?: unknown };
+  const accounts = failedAccounts(err.accounts);
   const record: FailureRecord = {
     workflow: typeof payload?.workflow === 'string' ? payload.workflow : 'unknown',
     execution: typeof payload?.execution === 'string' ? payload.execution : null,
-    error: { name: String(err.Error ?? 'Unknown'), cause: String(err.Cause ?? '').slice(0, 8192) },
+    error: { name: String(err.Error ?? 'Unknown'), cause: String(err.Cause ?? '').slice(0, 8192), ...(accounts ? { accounts } : {}) },
     input: payload?.input ?? null,
     recordedAt: new Date().toISOString(),
   };
@@ -48,3 +50,19 @@ export const handler = async (
   await queue.send(kept === record ? whole : JSON.stringify(kept));
   return { recorded: true, queued: true };
 };
+
+export interface FailedAccount {
+  account: string;
+  outcome: string;
+  finding: string | null;
+}
+
+/** Of every target account's result, the ones marked `failed`, each cut to what an operator needs. */
+function failedAccounts(results: unknown): FailedAccount[] | undefined {
+  if (!Array.isArray(results)) return undefined;
+  return results.flatMap((r) => {
+    const o = (r ?? {}) as { account?: unknown; outcome?: unknown; failed?: unknown; finding?: unknown };
+    if (o.failed !== true) return [];
+    return [{ account: String(o.account).slice(0, 12), outcome: String(o.outcome).slice(0, 64), finding: typeof o.finding === 'string' ? o.finding.slice(0, 1024) : null }];
+  });
+}

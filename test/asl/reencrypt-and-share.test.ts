@@ -29,6 +29,8 @@ interface Scenario {
   sharedWith?: string[];
   /** CopyImage answers the region's snapshot-copy quota error this many times first. */
   copyLimitExceeded?: number;
+  /** Accounts whose CreateGrant KMS refuses (AccessDeniedException). */
+  refuseGrantsFor?: string[];
 }
 
 interface Run {
@@ -154,6 +156,9 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
       Grants: grants.filter((g) => g.GranteePrincipal === input.GranteePrincipal).map((g, i) => ({ ...g, KeyId: CMK, GrantId: `${i}`.padStart(64, 'a') })),
     }));
     kms.on(kmsm.CreateGrantCommand).callsFake((input: { GranteePrincipal: string; Name: string; Operations: string[]; DryRun?: boolean }) => {
+      if (s.refuseGrantsFor?.some((a) => input.GranteePrincipal.includes(`::${a}:`))) {
+        throw Object.assign(new Error(`User: arn:aws:sts::111111111111:assumed-role/amiwarden-member/x is not authorized to perform: kms:CreateGrant on resource: ${CMK}`), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+      }
       // As KMS: a DryRun that would succeed answers DryRunOperationException and creates nothing.
       if (input.DryRun) throw new kmsm.DryRunOperationException({ message: 'The request would have succeeded, but the DryRun option is set.', $metadata: { httpStatusCode: 412 } });
       if (!grants.some((g) => g.Name === input.Name && g.GranteePrincipal === input.GranteePrincipal)) grants.push(input);
@@ -214,6 +219,9 @@ describe('reencrypt-and-share state machine', () => {
       'Make image launchable in target accounts',
       'Grant key access to target account',
       'Grant key access to target account',
+      'Were any target accounts asked?',
+      'Look for target accounts that failed',
+      'Did every target account get key access?',
       'Was a copy shared?',
       'Keep the original image',
       'Was this a dry run?',
@@ -273,6 +281,33 @@ describe('reencrypt-and-share state machine', () => {
     expect(calls('CopyImage')).toHaveLength(1);
     expect(calls('ModifyImageAttribute')).toHaveLength(1);
     expect(calls('CreateGrant')).toHaveLength(2);
+  });
+
+  it('shares with an OU only: no target account to grant now, and the execution succeeds past the empty Map (no account targets)', async () => {
+    const ou = `arn:aws:organizations::${CENTRAL}:ou/${TEST_ENV.AMIWARDEN_ORGANIZATION_ID}/ou-ab12-cdef3456`;
+    process.env.AMIWARDEN_SHARE_TARGETS = ou;
+    try {
+      const { report, output, calls } = await run({ sourceKey: CMK });
+
+      expect(report.status).toBe('SUCCEEDED');
+      expect(output).toMatchObject({ status: 'shared', grants: [], sharing: { accounts: [], deferredTargets: [ou] } });
+      expect(report.path).toEqual(expect.arrayContaining(['Were any target accounts asked?', 'Was a copy shared?']));
+      expect(report.path).not.toContain('Look for target accounts that failed');
+      expect(calls('CreateGrant')).toHaveLength(0);
+    } finally {
+      process.env.AMIWARDEN_SHARE_TARGETS = MEMBERS.join(',');
+    }
+  });
+
+  it('fails as partially failed when KMS refuses a target account’s grant, after sharing with every target (grant refused)', async () => {
+    const { report, calls } = await run({ refuseGrantsFor: [MEMBERS[1]!] });
+
+    expect(report.status).toBe('FAILED');
+    expect(report.error?.name).toBe('ReencryptAndSharePartiallyFailed');
+    expect(report.path).toEqual(expect.arrayContaining(['Look for target accounts that failed', 'Did every target account get key access?', 'Name the target accounts that failed', 'Record failure', 'Did only target accounts fail?', 'Re-encrypt and share partially failed']));
+    expect(report.path).not.toContain('Apply original image policy');
+    expect(calls('ModifyImageAttribute')).toEqual([{ ImageId: COPY, LaunchPermission: { Add: MEMBERS.map((UserId) => ({ UserId })) } }]);
+    expect(calls('CreateGrant').map((g) => g.GranteePrincipal).sort()).toEqual(MEMBERS.map((m) => slrArn(m)));
   });
 
   it('plans with EC2 DryRun and changes nothing (dry run)', async () => {

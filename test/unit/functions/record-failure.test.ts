@@ -4,7 +4,7 @@
  */
 const CLOUDWATCH_EVENT_LIMIT = 256 * 1024;
 
-async function recordFailure(input: unknown): Promise<string[]> {
+async function recordFailure(input: unknown, error: Record<string, unknown> = { Error: 'InvalidInputError', Cause: 'bad' }): Promise<string[]> {
   const lines: string[] = [];
   const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
@@ -18,7 +18,7 @@ async function recordFailure(input: unknown): Promise<string[]> {
     jest.isolateModules(() => {
       ({ handler } = require('../../../functions/record-failure/handler') as { handler: typeof handler });
     });
-    await handler({ workflow: 'launch-failure', execution: 'arn:aws:states:us-east-1:999999999999:execution:x:1', input, error: { Error: 'InvalidInputError', Cause: 'bad' } });
+    await handler({ workflow: 'launch-failure', execution: 'arn:aws:states:us-east-1:999999999999:execution:x:1', input, error });
   } finally {
     write.mockRestore();
     process.env = env;
@@ -42,5 +42,21 @@ describe('record-failure logging', () => {
     expect(lines).toHaveLength(1);
     expect(Buffer.byteLength(lines[0]!)).toBeLessThan(CLOUDWATCH_EVENT_LIMIT);
     expect(JSON.parse(lines[0]!).record).toMatchObject({ workflow: 'launch-failure', truncated: true, input: expect.stringMatching(/^\(cut: \d+ bytes\)$/) });
+  });
+});
+
+describe('record-failure: target accounts that failed', () => {
+  it('keeps, of every target account’s result, the failed ones with their outcome and finding', async () => {
+    const accounts = [
+      { account: '111111111111', outcome: 'granted', failed: false, serviceLinkedRoles: [], grants: [], finding: null, fix: null },
+      { account: '222222222222', outcome: 'member-role-unavailable', failed: true, serviceLinkedRoles: [], grants: [], finding: 'Cannot assume the role', fix: null },
+    ];
+    const [line] = await recordFailure({ imageId: 'ami-008c67c239389d171' }, { Error: 'TargetAccountsFailed', Cause: 'One or more target accounts did not get key access', accounts });
+
+    expect(JSON.parse(line!).record.error).toEqual({
+      name: 'TargetAccountsFailed',
+      cause: 'One or more target accounts did not get key access',
+      accounts: [{ account: '222222222222', outcome: 'member-role-unavailable', finding: 'Cannot assume the role' }],
+    });
   });
 });
