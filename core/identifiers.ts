@@ -110,6 +110,19 @@ export function requireImageId(field: string, value: unknown): string {
   return value;
 }
 
+/**
+ * The top-level fields of an EventBridge event (EventBridge User Guide, "Amazon EventBridge events";
+ * `replay-name` on an archive replay). Event-shaped input takes only these and the few fields a
+ * workflow names: an unknown one (a typo such as `dryrun`, a `shareWith`) is refused, never ignored.
+ */
+export const EVENT_FIELDS = ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail', 'replay-name'] as const;
+
+export function refuseUnknownEventFields(event: Record<string, unknown>, extra: readonly string[]): void {
+  const known = new Set<string>([...EVENT_FIELDS, ...extra]);
+  const unknown = Object.keys(event).find((k) => !known.has(k));
+  if (unknown !== undefined) throw new InvalidInputError(unknown.slice(0, 64), `unknown field; an event has only ${[...known].join(', ')}`);
+}
+
 /** A short, safe rendering of a rejected value for an error message (never the whole of a huge input). */
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';

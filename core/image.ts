@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Config, OriginalImagePolicy } from './config';
 import { InvalidInputError } from './errors';
-import { describe, requireImageId, requireRegion } from './identifiers';
+import { describe, refuseUnknownEventFields, requireImageId, requireRegion } from './identifiers';
 
 export const CLOUDTRAIL_API_CALL = 'AWS API Call via CloudTrail';
 export const AMI_STATE_CHANGE = 'EC2 AMI State Change';
@@ -52,6 +52,7 @@ export function parseImageRequest(input: unknown, config: Pick<Config, 'centralA
   }
 
   if (o.source !== 'aws.ec2') throw new InvalidInputError('source', `expected "aws.ec2", got ${describe(o.source)}`);
+  refuseUnknownEventFields(o, ['dryRun']);
   if (o.account !== config.centralAccountId) throw new InvalidInputError('account', `expected the central account ${config.centralAccountId}, got ${describe(o.account)}`);
   if (o.id !== undefined && (typeof o.id !== 'string' || o.id.length > 128)) throw new InvalidInputError('id', `expected an event id, got ${describe(o.id)}`);
   const detail = o.detail;

@@ -8,7 +8,7 @@ import type { GrantTarget } from './grants';
 import type { ImageFacts, KeyFacts, LaunchFacts } from './checks/types';
 import type { Config } from './config';
 import { InvalidInputError } from './errors';
-import { describe, requireAccountId, requireAsgName, requireRegion } from './identifiers';
+import { describe, refuseUnknownEventFields, requireAccountId, requireAsgName, requireRegion } from './identifiers';
 
 export { looksLikeKmsFailure } from './checks/kms-symptoms';
 export type { ImageFacts, KeyFacts } from './checks/types';
@@ -39,6 +39,7 @@ export function parseLaunchFailureInput(input: unknown, config: Pick<Config, 're
   let request: LaunchFailureRequest;
   if ('detail-type' in o || 'detail' in o || 'source' in o) {
     if (o.source !== 'aws.autoscaling') throw new InvalidInputError('source', `expected "aws.autoscaling", got ${describe(o.source)}`);
+    refuseUnknownEventFields(o, ['dryRun']);
     if (o['detail-type'] !== LAUNCH_UNSUCCESSFUL) throw new InvalidInputError('detail-type', `expected "${LAUNCH_UNSUCCESSFUL}", got ${describe(o['detail-type'])}`);
     const detail = o.detail;
     if (!detail || typeof detail !== 'object' || Array.isArray(detail)) throw new InvalidInputError('detail', `expected an object, got ${describe(detail)}`);

@@ -10,7 +10,7 @@ import { allResults, CATALOGUE, firstResult } from './checks';
 import type { AccountFacts, AllowedImagesFacts, CentralImageFacts, CentralKeyFacts, CheckResult, GrantDryRun, ImageFacts, KeyFacts, LaunchFacts, Workflow } from './checks/types';
 import { grantCovers, REQUIRED_GRANT_OPERATIONS } from './grants';
 import type { GrantCountPoint, GrantScope, ObservedGrant, StaleGrantPolicy } from './grant-health';
-import { describe, isAccountId, isRegion, memberRoleArn, serviceLinkedRoleArn } from './identifiers';
+import { describe, isAccountId, isRegion, memberRoleArn, refuseUnknownEventFields, serviceLinkedRoleArn } from './identifiers';
 import { copyIdentity, type ObservedImage, type ObservedKey } from './image';
 import { analyzeCreateGrant, keyPolicyFix, type PolicyAnalysis } from './key-policy';
 
@@ -42,6 +42,7 @@ export function parseSweepRequest(input: unknown, config: Pick<Config, 'mode' | 
     throw new InvalidInputError('source', `expected a schedule ("aws.events" or "aws.scheduler"), got ${describe(o.source)}`);
   }
   const scheduled = o.source !== undefined;
+  if (scheduled) refuseUnknownEventFields(o, ['mode', 'dryRun']);
   if (scheduled && o.account !== undefined && o.account !== config.centralAccountId) {
     throw new InvalidInputError('account', `expected the schedule of the central account ${config.centralAccountId}, got ${describe(o.account)}`);
   }
