@@ -8,6 +8,7 @@ import { EventBridgeClient, TestEventPatternCommand } from '@aws-sdk/client-even
 import { clientConfig } from '../../emulator/accounts';
 import { emulatorForFile } from '../support/emulator';
 import { looksLikeKmsFailure } from '../../core/launch-failure';
+import { createImageEvent, importImageEvent } from '../fixtures/images';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EVENTS = path.join(__dirname, '../fixtures/events');
@@ -34,5 +35,18 @@ describe('events/launch-failure.pattern.json', () => {
     for (const event of [{ ...kms, 'detail-type': 'EC2 Instance Launch Successful' }, { ...kms, source: 'com.example.autoscaling' }]) {
       expect((await events.send(new TestEventPatternCommand({ EventPattern: pattern, Event: JSON.stringify(event) }))).Result).toBe(false);
     }
+  });
+});
+
+describe('events/new-image.pattern.json (central-regions/image-events.yml forwards the same: test/unit/deploy)', () => {
+  const newImage = readFileSync(path.join(ROOT, 'events/new-image.pattern.json'), 'utf8');
+
+  it('starts nothing for an ImportImage call (an import task, no image yet); matches a call that made an image', async () => {
+    const events = new EventBridgeClient(clientConfig(emulator, '111111111111'));
+    const matches = async (event: unknown) => (await events.send(new TestEventPatternCommand({ EventPattern: newImage, Event: JSON.stringify(event) }))).Result;
+
+    expect(await matches(importImageEvent())).toBe(false);
+    expect(await matches(createImageEvent('ami-0a1b2c3d4e5f60718'))).toBe(true);
+    expect(await matches(createImageEvent('ami-0a1b2c3d4e5f60718', undefined, undefined, 'ImportImage'))).toBe(true);
   });
 });
