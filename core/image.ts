@@ -67,6 +67,11 @@ export function parseImageRequest(input: unknown, config: Pick<Config, 'centralA
     }
     if (d.errorCode !== undefined) throw new InvalidInputError('detail.errorCode', `the call failed (${describe(d.errorCode)}): no image was made`);
     const response = (d.responseElements ?? {}) as Record<string, unknown>;
+    if (d.eventName === 'ImportImage' && response.imageId === undefined) {
+      // The call started an import task (importTaskId) and made no image yet; the rule does not
+      // match such events (events/new-image.pattern.json), and the sweep finds the imported image.
+      throw new InvalidInputError('detail.responseElements.imageId', 'an ImportImage call answers with an import task, not an image: there is nothing to re-encrypt until the image exists');
+    }
     return { imageId: requireImageId('detail.responseElements.imageId', response.imageId), region, trigger: 'cloudtrail', eventId, dryRun };
   }
   if (o['detail-type'] === AMI_STATE_CHANGE) {
