@@ -12,12 +12,13 @@
 import { DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig } from '../../../emulator/accounts';
 import { startEmulator } from '../../../emulator/index';
 import { applyEnvironment } from '../../../local/environment';
 import { HOME_REGION, MEMBER_ROLE_NAME } from '../../../local/organization';
 import { runWorkflow } from '../../../local/state-machine';
-import { buildWorld, copiesOf, failureRecords, imageEvent, grantsOn, launchPermissionsOf, mutatingCalls, report, useWorld, type World } from './support';
+import { buildWorld, copiesOf, failureRecords, imageEvent, REPORT_BUCKET, grantsOn, launchPermissionsOf, mutatingCalls, report, useWorld, type World } from './support';
 
 const world = useWorld();
 const rows: Record<string, string | number>[] = [];
@@ -173,6 +174,71 @@ describe('re-encrypt and share: a retry finishes what an earlier attempt left ha
     expect(execution.output).toMatchObject({ original: { outcome: 'deregistered', deletedSnapshots: snapshots } });
     expect(await existingSnapshots(w, snapshots)).toEqual([]);
     rows.push({ fault: 'DeleteSnapshot fails after DeregisterImage', execution: execution.status, result: 'retry deletes the snapshots left', 'mutating calls': '-' });
+  }, 60_000);
+});
+
+describe('the failure path keeps the original input, however large or deep', () => {
+  beforeEach(async () => void (await world.build()), 30_000);
+
+  const DEPTH = 10_000;
+  /** `[[[…]]]`, DEPTH levels: JSON.parse takes it, a recursive JSON.stringify does not. */
+  const nested = () => JSON.parse(`${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`) as unknown;
+  const depthOf = (value: unknown) => {
+    let depth = 0;
+    for (let v = value; Array.isArray(v); v = v[0]) depth += 1;
+    return depth;
+  };
+  /** The object the failure record names, read back as the operator would (JSON.parse, no recursion limit). */
+  const keptObject = async (w: World, ref: { bucket: string; key: string }) => {
+    const s3 = new S3Client({ ...clientConfig(w.emulator, w.org.centralAccount, HOME_REGION), forcePathStyle: true });
+    const out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    return JSON.parse(await out.Body!.transformToString()) as { workflow: string; input: Record<string, unknown> };
+  };
+
+  const expectKept = async (w: World, original: Record<string, unknown>) => {
+    const records = await failureRecords(w);
+    expect(records).toHaveLength(1);
+    const record = records[0] as unknown as { input: unknown; inputObject?: { bucket: string; key: string; bytes: number }; error: { name: string } };
+    expect(record.error.name).toBe('InvalidInputError');
+    expect(record.input).toBeNull();
+    expect(record.inputObject).toEqual({ bucket: REPORT_BUCKET, key: expect.stringMatching(/^failures\/reencrypt-and-share\//), bytes: expect.any(Number) });
+    const kept = await keptObject(w, record.inputObject!);
+    expect(kept.workflow).toBe('reencrypt-and-share');
+    const { deep, ...rest } = kept.input;
+    const { deep: originalDeep, ...originalRest } = original;
+    expect(rest).toEqual(originalRest);
+    expect(depthOf(deep)).toBe(depthOf(originalDeep));
+    return record.inputObject!.bytes;
+  };
+
+  it('an input over 250,000 bytes: the execution’s failure is queued naming an S3 object that holds the original', async () => {
+    const w = world.get();
+    const original = { imageId: 'ami-0123456789abcdef0', region: HOME_REGION, note: 'x'.repeat(300_000) };
+
+    const execution = await runWorkflow('reencrypt-and-share', original);
+
+    expect(execution.error?.name).toBe('ReencryptAndShareFailed');
+    const bytes = await expectKept(w, original);
+    rows.push({ fault: 'workflow input over 250,000 bytes', execution: execution.status, result: `queued; original kept in S3 (${bytes} bytes)`, 'mutating calls': 'PutObject (failures/)' });
+  }, 60_000);
+
+  // The local runner does not finish a workflow whose input is nested this deep (aws-local-stepfunctions
+  // works through it recursively), so record-failure gets the step's payload directly, as from Step Functions.
+  it('an input nested 10,000 levels deep: record-failure queues the failure naming an S3 object that holds the original', async () => {
+    const w = world.get();
+    const original = { imageId: 'ami-0123456789abcdef0', region: HOME_REGION, deep: nested() };
+    const { handler } = (await import('../../../functions/record-failure/handler')) as { handler: (p: unknown) => Promise<{ recorded: boolean; queued: boolean }> };
+
+    const result = await handler({
+      workflow: 'reencrypt-and-share',
+      input: original,
+      error: { Error: 'InvalidInputError', Cause: 'Invalid input deep: unknown field' },
+      execution: 'arn:aws:states:us-east-1:999999999999:execution:amiwarden-reencrypt-and-share-dev:deep-1',
+    });
+
+    expect(result).toEqual({ recorded: true, queued: true });
+    const bytes = await expectKept(w, original);
+    rows.push({ fault: 'step input nested 10,000 levels', execution: '-', result: `queued; original kept in S3 (${bytes} bytes)`, 'mutating calls': 'PutObject (failures/)' });
   }, 60_000);
 });
 
