@@ -1,8 +1,10 @@
 /**
  * Runs one matrix case through @cloud-copilot/iam-simulate: the caller's identity policies, the
- * resource's own policy (if any), no SCP or RCP (none deploys with amiwarden), and the request
- * context AWS would supply for that caller and resource.
+ * resource's own policy (if any), no SCP or RCP (none deploys with amiwarden) unless the case names
+ * one amiwarden recommends, and the request context AWS would supply for that caller and resource.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { CENTRAL, ORGANIZATION_OF, type World } from './world';
 
@@ -28,7 +30,12 @@ export interface MatrixCase {
   why: string;
   /** IAM allows something that only code prevents (docs/security.md, "What IAM cannot express"). */
   gap?: string;
+  /** An SCP amiwarden recommends (docs/policies/<name>.scp.json), attached to the caller's account beside FullAWSAccess. */
+  serviceControlPolicy?: string;
 }
+
+const FULL_AWS_ACCESS = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+const recommendedScp = (name: string): unknown => JSON.parse(readFileSync(path.join(__dirname, '../../../../docs/policies', `${name}.scp.json`), 'utf8'));
 
 export interface Outcome {
   result: string;
@@ -71,7 +78,9 @@ export async function simulate(world: World, c: MatrixCase): Promise<Outcome> {
   const simulation: Simulation = {
     request: { principal: caller.sessionArn, action: c.action, resource: { resource: c.resource, accountId: resourceAccount }, contextVariables: context },
     identityPolicies: caller.identityPolicies,
-    serviceControlPolicies: [],
+    serviceControlPolicies: c.serviceControlPolicy
+      ? [{ orgIdentifier: caller.account, policies: [{ name: 'FullAWSAccess', policy: FULL_AWS_ACCESS }, { name: c.serviceControlPolicy, policy: recommendedScp(c.serviceControlPolicy) }] }]
+      : [],
     resourceControlPolicies: [],
     ...(c.resourcePolicy ? { resourcePolicy: world.resourcePolicy(c.resourcePolicy, caller, resourceAccount) } : {}),
   };
