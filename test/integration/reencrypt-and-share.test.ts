@@ -8,12 +8,13 @@
 import { AutoScalingClient, CreateAutoScalingGroupCommand, DeleteAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, CreateTagsCommand, DescribeImageAttributeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { clientConfig } from '../../emulator/accounts';
 import { emulatorForFile } from '../support/emulator';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
 import { drainQueues } from '../../local/event-router';
-import { buildOrganization, emitImageEvent, HOME_REGION, registerImage, type Organization } from '../../local/organization';
+import { buildOrganization, emitImageEvent, HOME_REGION, MEMBER_ROLE_NAME, registerImage, type Organization } from '../../local/organization';
 import { runWorkflow } from '../../local/state-machine';
 
 const MUTATING = ['CopyImage', 'CreateTags', 'ModifyImageAttribute', 'CreateGrant', 'CreateServiceLinkedRole', 'DeregisterImage', 'DeleteSnapshot'];
@@ -134,6 +135,10 @@ describe('share targets and the organization', () => {
     const created = await orgs.send(new CreateAccountCommand({ AccountName: 'workloads', Email: 'workloads@example.com' }));
     const inside = created.CreateAccountStatus!.AccountId!;
     const outsider = org.members[0]!.account; // configured, but not in this organization
+    // The new account has amiwarden's member role (and no Auto Scaling role yet: its grant waits for its first failed launch).
+    await new IAMClient(clientConfig(emulator, inside, HOME_REGION)).send(
+      new CreateRoleCommand({ RoleName: MEMBER_ROLE_NAME, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${org.centralAccount}:root` }, Action: 'sts:AssumeRole' }] }) }),
+    );
     applyEnvironment({ AMIWARDEN_ORGANIZATION_ID: organization.Id!, AMIWARDEN_SHARE_TARGETS: `${inside},${outsider}` });
 
     let report;
