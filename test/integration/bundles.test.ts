@@ -54,7 +54,7 @@ const SERVICES: Record<string, string[]> = {
   // kms: the DryRun of the member role's CreateGrant (it creates nothing).
   inspectMemberAccount: ['autoscaling', 'ec2', 'iam', 'kms', 's3'],
   writeSweepReport: ['s3'],
-  recordFailure: ['sqs'],
+  recordFailure: ['s3', 'sqs'],
 };
 const CLIENTS = ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 's3', 'sqs'];
 
