@@ -103,7 +103,7 @@ describe('the Lambda bundles', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       sqs: { name: 'QueueDoesNotExist', own: true, base: true, fault: 'client', status: 400, shapeId: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'string' },
     });
-  });
+  }, 30_000);
 
   it('run an enforcing sweep that fixes every grant and re-encrypts the aws/ebs AMI; a second sweep finds neither again', async () => {
     const w = await world.build();
