@@ -278,14 +278,19 @@ export type TargetAccessOutcomeName =
   | RefusalId
   | 'key-not-usable';
 
-/** Outcomes that leave the account unable to launch the shared image: the execution must not end as if it could. */
-export const FAILED_TARGET_OUTCOMES: readonly TargetAccessOutcomeName[] = ['member-role-unavailable', 'key-policy-blocks-grant', 'key-not-usable'];
+/**
+ * Outcomes that leave the account able to launch the shared image (or, for
+ * `no-service-linked-role`, granted on its first failed launch). Every other one — the member role
+ * unavailable, any refusal of the grant (RefusalId), the key not usable — is a failure: the
+ * execution must not end as if the account could launch.
+ */
+export const TARGET_OUTCOMES_NOT_FAILED: readonly TargetAccessOutcomeName[] = ['granted', 'already-granted', 'planned', 'no-service-linked-role'];
 
 export interface TargetAccessOutcome {
   account: string;
   outcome: TargetAccessOutcomeName;
   /**
-   * The account did not get the key access it needs (FAILED_TARGET_OUTCOMES). Not for
+   * The account did not get the key access it needs (not TARGET_OUTCOMES_NOT_FAILED). Not for
    * `no-service-linked-role`: that account's grant is made when it first fails to launch.
    */
   failed: boolean;
@@ -316,7 +321,7 @@ export async function makeLaunchable(input: TargetAccessInput, config: Config, a
   const result = (outcome: TargetAccessOutcomeName, rest: Partial<TargetAccessOutcome> = {}): TargetAccessOutcome => ({
     account: input.account,
     outcome,
-    failed: FAILED_TARGET_OUTCOMES.includes(outcome),
+    failed: !TARGET_OUTCOMES_NOT_FAILED.includes(outcome),
     serviceLinkedRoles: [],
     grants: [],
     finding: null,

