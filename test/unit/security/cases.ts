@@ -411,16 +411,21 @@ export const MATRIX: MatrixCase[] = [
     action: 'ec2:ModifyImageAttribute',
     resource: IMAGE,
     resourceAccount: MEMBER_A,
+    // Without it the simulator refuses any cross-account request for want of a resource policy,
+    // whatever the role says: trusting the caller's account leaves the role's ec2:Owner to decide.
+    resourcePolicy: 'trusts-caller-account',
     context: { 'ec2:Attribute': 'launchPermission' },
     expect: 'deny',
-    why: 'ec2:Owner must be the central account',
+    why: 'ec2:Owner must be the central account, in the role’s own policy',
   },
   {
     name: 'IAM does not stop the share function from making a central image public',
     principal: 'central/share-image',
     action: 'ec2:ModifyImageAttribute',
     resource: IMAGE,
-    context: { 'ec2:Attribute': 'launchPermission' },
+    // The snapshot's public-share key: IAM does not evaluate it for an image (dropped, as ignoredByIam says).
+    context: { 'ec2:Attribute': 'launchPermission', 'ec2:Add/group': 'all' },
+    ignoredByIam: ['ec2:Add/group'],
     expect: 'allow',
     gap: 'ModifyImageAttribute has no documented condition key for the launch permission being added (ec2:Add/group exists for snapshots only), so Group=all looks the same to IAM. Code refuses it: core/config.ts rejects any share target but an account, OU or organization ARN (test/unit/core/config.test.ts), and core/image.ts’s LaunchPermission type has no Group. Turn on block public access for AMIs in the central account as the AWS-side guard.',
     why: 'a known gap, pinned so that a future IAM guard (or its loss) shows up here',
@@ -665,6 +670,8 @@ export const MATRIX: MatrixCase[] = [
     action: 'kms:Decrypt',
     resource: KEY,
     resourcePolicy: 'key-policy',
+    // Through EC2, as a launch would: only aws:PrincipalOrgID is left to refuse it.
+    context: VIA_EC2,
     expect: 'deny',
     why: 'aws:PrincipalOrgID',
   },

@@ -28,6 +28,8 @@ export interface MatrixCase {
   why: string;
   /** IAM allows something that only code prevents (docs/security.md, "What IAM cannot express"). */
   gap?: string;
+  /** Context keys of the case that IAM does not evaluate for the action (a gap's proof): the simulator must drop exactly these. */
+  ignoredByIam?: string[];
 }
 
 export interface Outcome {
