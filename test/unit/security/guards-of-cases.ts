@@ -9,6 +9,7 @@ import { MEMBER_A } from './support/world';
 
 const MEMBER = `member/${MEMBER_A}`;
 const FORWARDER = `forwarder/${MEMBER_A}`;
+const ORIGINAL = 'central/original-image';
 
 const drop = (policy: string, statement: string): Guard => ({ policy, statement, remove: 'statement' });
 const unless = (policy: string, statement: string, key: string): Guard => ({ policy, statement, remove: 'condition', key });
@@ -107,4 +108,29 @@ export const GUARDS: Record<string, Guard[]> = {
   'key policy: a member principal cannot decrypt directly, outside EC2': [unless('key-policy', KEY_USE, 'kms:ViaService')],
   'key policy: an account outside the organization cannot use the key': [unless('key-policy', KEY_USE, 'aws:PrincipalOrgID')],
   'member role cannot retire grants on the central key, even where the key policy trusts its account': [widen(MEMBER, 'ReadCentralKeys', 'action')],
+
+  // --- The original-image role ----------------------------------------------------------------
+  'under the default configuration (keep) the original-image role cannot deregister a central image': [{ parameters: { OriginalImagePolicy: 'deregister' } }],
+  'under the default configuration the original-image role cannot deprecate a central image': [{ parameters: { OriginalImagePolicy: 'deprecate' } }],
+  'under the default configuration the original-image role cannot delete a central snapshot': [{ parameters: { OriginalImagePolicy: 'deregister', DeleteOriginalSnapshots: 'true' } }],
+  'with originalImagePolicy=deprecate the original-image role deprecates a source linked to its copy': [drop(ORIGINAL, 'DeprecateOriginalsAmiwardenCopied')],
+  'with originalImagePolicy=deprecate the original-image role cannot deregister': [{ parameters: { OriginalImagePolicy: 'deregister' } }],
+  'with originalImagePolicy=deregister the original-image role deregisters a source linked to its copy': [drop(ORIGINAL, 'DeregisterOriginalsAmiwardenCopied')],
+  'with originalImagePolicy=deregister the original-image role cannot deregister an image amiwarden has not copied': [
+    unless(ORIGINAL, 'DeregisterOriginalsAmiwardenCopied', 'aws:ResourceTag/amiwarden:copy-image-id'),
+  ],
+  'with originalImagePolicy=deregister the original-image role cannot deregister another account’s image': [unless(ORIGINAL, 'DeregisterOriginalsAmiwardenCopied', 'ec2:Owner')],
+  'with originalImagePolicy=deregister but no deleteSnapshots the original-image role cannot delete a snapshot': [{ parameters: { DeleteOriginalSnapshots: 'true' } }],
+  'with deregister and deleteSnapshots the original-image role deletes a snapshot of a source linked to its copy': [drop(ORIGINAL, 'DeleteSnapshotsOfOriginalsAmiwardenCopied')],
+  'with deregister and deleteSnapshots the original-image role cannot delete a snapshot amiwarden has not linked': [
+    unless(ORIGINAL, 'DeleteSnapshotsOfOriginalsAmiwardenCopied', 'aws:ResourceTag/amiwarden:copy-image-id'),
+  ],
+
+  // --- Copy and share ---------------------------------------------------------------------------
+  'the share function cannot change an image attribute other than its launch permissions': [unless('central/share-image', 'ShareOwnImages', 'ec2:Attribute')],
+  'the copy function copies a central image': [drop('central/copy-image', 'CopyOwnImages')],
+  'the copy function cannot copy an image another account owns': [unless('central/copy-image', 'CopyOwnImages', 'ec2:Owner')],
+  'the copy function links a central source and its snapshots to the copy': [drop('central/copy-image', 'LinkTheSourceToItsCopy')],
+  'the copy function cannot tag an image another account owns': [unless('central/copy-image', 'LinkTheSourceToItsCopy', 'ec2:Owner')],
+  'the copy function cannot tag a central image with anything but the link': [unless('central/copy-image', 'LinkTheSourceToItsCopy', 'aws:TagKeys')],
 };

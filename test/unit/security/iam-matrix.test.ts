@@ -43,7 +43,8 @@ describe('IAM allow/deny matrix', () => {
     });
 
     it('has no two cases that make the same request (a duplicate proves nothing new)', () => {
-      const request = (c: MatrixCase) => JSON.stringify([c.principal, c.action, c.resource, c.resourceAccount ?? null, c.resourcePolicy ?? null, Object.entries(c.context ?? {}).sort()]);
+      const request = (c: MatrixCase) =>
+        JSON.stringify([c.principal, c.action, c.resource, c.resourceAccount ?? null, c.resourcePolicy ?? null, Object.entries(c.context ?? {}).sort(), Object.entries(c.centralParameters ?? {}).sort()]);
       const seen = new Map<string, string>();
       const duplicates: string[][] = [];
       for (const c of MATRIX) {

@@ -108,6 +108,10 @@ function evaluate(stack: Stack, body: Json): boolean {
     }
     case 'Fn::Not':
       return !evaluate(stack, (arg as Json[])[0]!);
+    case 'Fn::And':
+      return (arg as Json[]).every((c) => evaluate(stack, c));
+    case 'Fn::Or':
+      return (arg as Json[]).some((c) => evaluate(stack, c));
     case 'Condition':
       return condition(stack, String(arg));
     default:

@@ -13,7 +13,17 @@ import type { Json, JsonObject } from '../../deploy/templates';
  */
 export type GuardedPolicy = string;
 
-export type Guard = {
+export type Guard = PolicyGuard | ParameterGuard;
+
+/**
+ * A CloudFormation condition that leaves a statement out unless the configuration asks for it:
+ * removing the guard deploys the stack with these parameters, which turn the statement on.
+ */
+export interface ParameterGuard {
+  parameters: Record<string, string>;
+}
+
+export type PolicyGuard = {
   policy: GuardedPolicy;
   /** The statement's Sid, or `#<index>` for a statement without one. */
   statement: string;
@@ -31,7 +41,7 @@ const asStatements = (policy: JsonObject): JsonObject[] => {
 };
 
 /** `policy` with `guard` removed (a copy); throws when the guard names nothing in it. */
-export function removeGuard(policy: JsonObject, guard: Guard): JsonObject {
+export function removeGuard(policy: JsonObject, guard: PolicyGuard): JsonObject {
   const copy = JSON.parse(JSON.stringify(policy)) as JsonObject;
   const statements = asStatements(copy);
   const index = guard.statement.startsWith('#') ? Number(guard.statement.slice(1)) : statements.findIndex((s) => s.Sid === guard.statement);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { recommendedKeyPolicyStatements } from '../../../../core/key-policy';
 import { asArray, loadMemberTemplate, ROOT, type Json, type JsonObject, type Template } from '../../deploy/templates';
 import { resolve, type Stack } from './cfn';
-import { removeGuard, type Guard } from './guards';
+import { removeGuard, type Guard, type PolicyGuard } from './guards';
 
 export const PARTITION = 'aws';
 export const REGION = 'us-east-1';
@@ -111,17 +111,31 @@ export class World {
   readonly central: Stack;
   private readonly memberTemplate: Template;
   /** Guards taken out of the policies this world hands out (withoutGuards). */
-  private readonly removed: readonly Guard[];
+  private readonly removed: readonly PolicyGuard[];
 
-  constructor(centralTemplate: Template, memberTemplate: Template = loadMemberTemplate(), centralParameters: Record<string, string> = {}, removed: readonly Guard[] = []) {
-    this.central = { partition: PARTITION, accountId: CENTRAL, region: REGION, parameters: centralParameters, template: centralTemplate };
+  constructor(
+    centralTemplate: Template,
+    memberTemplate: Template = loadMemberTemplate(),
+    centralParameters: Record<string, string> = {},
+    removed: readonly PolicyGuard[] = [],
+    /** Parameters a removed guard forces: they win over a case's own. */
+    private readonly forcedParameters: Record<string, string> = {},
+  ) {
+    this.central = { partition: PARTITION, accountId: CENTRAL, region: REGION, parameters: { ...centralParameters, ...forcedParameters }, template: centralTemplate };
     this.memberTemplate = memberTemplate;
     this.removed = removed;
   }
 
   /** The same world with these guards removed from the policies they name (a mutant of the deployed policies). */
   withoutGuards(guards: readonly Guard[]): World {
-    return new World(this.central.template, this.memberTemplate, this.central.parameters as Record<string, string>, [...this.removed, ...guards]);
+    const forced = Object.assign({}, this.forcedParameters, ...guards.map((g) => ('parameters' in g ? g.parameters : {})));
+    const policyGuards = guards.filter((g): g is PolicyGuard => !('parameters' in g));
+    return new World(this.central.template, this.memberTemplate, this.central.parameters as Record<string, string>, [...this.removed, ...policyGuards], forced);
+  }
+
+  /** The central stack deployed with these CloudFormation parameters (the template's defaults otherwise). */
+  withCentralParameters(parameters: Record<string, string>): World {
+    return new World(this.central.template, this.memberTemplate, { ...(this.central.parameters as Record<string, string>), ...parameters }, this.removed, this.forcedParameters);
   }
 
   private mutated(policyName: string, policy: JsonObject): JsonObject {
