@@ -60,10 +60,15 @@ describe('central stack (packaged serverless template)', () => {
     ]);
   });
 
-  it('accepts events on its bus only from the organization', () => {
+  it('accepts on its bus only launch failures, only from the forwarding roles of the organization', () => {
     const policy = template.Resources.AmiwardenEventBusPolicy!.Properties!.Statement as JsonObject;
     expect(policy.Action).toBe('events:PutEvents');
-    expect(policy.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': expect.stringMatching(/^o-[a-z0-9]{10,32}$/) } });
+    expect(policy.Condition).toEqual({
+      StringEquals: { 'aws:PrincipalOrgID': expect.stringMatching(/^o-[a-z0-9]{10,32}$/) },
+      'ForAllValues:StringEquals': { 'events:source': ['aws.autoscaling', 'aws.cloudformation'], 'events:detail-type': ['EC2 Instance Launch Unsuccessful', 'CloudFormation Stack Status Change'] },
+      Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+      ArnLike: { 'aws:PrincipalArn': { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/amiwarden/*' } },
+    });
   });
 
   it('has no wildcard action, no unconditioned mutation on *, no open resource policy', () => {

@@ -42,6 +42,8 @@ const VIA_EC2 = { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' };
 /** A central image (or snapshot) the copy step linked to its copy: the tag only amiwarden's copy role may write. */
 const LINKED = { 'aws:ResourceTag/amiwarden:copy-image-id': 'ami-0f9e8d7c6b5a49382' };
 const SNAPSHOT = 'arn:aws:ec2:us-east-1::snapshot/snap-0a1b2c3d4e5f60718';
+/** What a member's forwarding rule delivers: the one kind of event amiwarden receives on its bus. */
+const LAUNCH_FAILURE_EVENT = { 'events:source': ['aws.autoscaling'], 'events:detail-type': ['EC2 Instance Launch Unsuccessful'] };
 
 export const MATRIX: MatrixCase[] = [
   // --- The member role creates the Auto Scaling grant on the central key ------------------------
@@ -541,16 +543,19 @@ export const MATRIX: MatrixCase[] = [
     action: 'events:PutEvents',
     resource: CENTRAL_BUS,
     resourcePolicy: 'central-bus',
+    context: LAUNCH_FAILURE_EVENT,
     expect: 'allow',
     allowedBy: ['AllowPutEventsFromOrganization'],
     why: 'cross-account: the forwarding role may put events on the central bus, and the bus accepts any principal of the organization',
   },
   {
     name: 'a principal outside the organization cannot put events on the central bus',
-    principal: `admin/${OUTSIDER}`,
+    // A forwarding role as the member stack makes it, in an account of another organization.
+    principal: `forwarder/${OUTSIDER}`,
     action: 'events:PutEvents',
     resource: CENTRAL_BUS,
     resourcePolicy: 'central-bus',
+    context: LAUNCH_FAILURE_EVENT,
     expect: 'deny',
     why: 'aws:PrincipalOrgID on the bus policy: nobody outside can inject launch-failure events to trigger remediations',
   },
@@ -568,7 +573,7 @@ export const MATRIX: MatrixCase[] = [
     name: 'EventBridge assumes a member’s forwarding role for that account’s rule',
     principal: 'service/events.amazonaws.com',
     action: 'sts:AssumeRole',
-    resource: `arn:aws:iam::${MEMBER_A}:role/amiwarden-ForwardLaunchFailuresRole-SIMULATED`,
+    resource: `arn:aws:iam::${MEMBER_A}:role/amiwarden/amiwarden-ForwardLaunchFailuresRole-SIMULATED`,
     resourcePolicy: `trust:forwarder/${MEMBER_A}`,
     context: { 'aws:SourceAccount': MEMBER_A },
     expect: 'allow',
@@ -578,7 +583,7 @@ export const MATRIX: MatrixCase[] = [
     name: 'EventBridge cannot assume a member’s forwarding role for another account’s rule',
     principal: 'service/events.amazonaws.com',
     action: 'sts:AssumeRole',
-    resource: `arn:aws:iam::${MEMBER_A}:role/amiwarden-ForwardLaunchFailuresRole-SIMULATED`,
+    resource: `arn:aws:iam::${MEMBER_A}:role/amiwarden/amiwarden-ForwardLaunchFailuresRole-SIMULATED`,
     resourcePolicy: `trust:forwarder/${MEMBER_A}`,
     context: { 'aws:SourceAccount': OUTSIDER },
     expect: 'deny',
@@ -904,6 +909,38 @@ export const MATRIX: MatrixCase[] = [
     context: { 'aws:TagKeys': ['amiwarden:source-image-id'] },
     expect: 'deny',
     why: 'aws:TagKeys: outside CopyImage (ec2:CreateAction) the role writes only amiwarden:copy-image-id, so it cannot pass an image off as a copy',
+  },
+
+  // --- The central bus: only the forwarding roles, only launch failures ----------------------------
+  {
+    name: 'an administrator of a member account cannot put events on the central bus',
+    principal: `admin/${MEMBER_B}`,
+    action: 'events:PutEvents',
+    resource: CENTRAL_BUS,
+    resourcePolicy: 'central-bus',
+    context: LAUNCH_FAILURE_EVENT,
+    expect: 'deny',
+    why: 'aws:PrincipalArn must be a forwarding role (path /amiwarden/): a principal of an organization account cannot inject a launch failure to start a remediation',
+  },
+  {
+    name: 'a member’s forwarding role cannot put events of another source on the central bus',
+    principal: `forwarder/${MEMBER_A}`,
+    action: 'events:PutEvents',
+    resource: CENTRAL_BUS,
+    resourcePolicy: 'central-bus',
+    context: { ...LAUNCH_FAILURE_EVENT, 'events:source': ['aws.autoscaling', 'aws.ec2'] },
+    expect: 'deny',
+    why: 'every entry’s events:source must be aws.autoscaling (here one of two is not): the bus takes what the forwarding rule forwards and nothing else',
+  },
+  {
+    name: 'a member’s forwarding role cannot put events of another detail type on the central bus',
+    principal: `forwarder/${MEMBER_A}`,
+    action: 'events:PutEvents',
+    resource: CENTRAL_BUS,
+    resourcePolicy: 'central-bus',
+    context: { ...LAUNCH_FAILURE_EVENT, 'events:detail-type': ['EC2 Instance Launch Successful'] },
+    expect: 'deny',
+    why: 'events:detail-type must be EC2 Instance Launch Unsuccessful',
   },
 ];
 

@@ -133,4 +133,9 @@ export const GUARDS: Record<string, Guard[]> = {
   'the copy function links a central source and its snapshots to the copy': [drop('central/copy-image', 'LinkTheSourceToItsCopy')],
   'the copy function cannot tag an image another account owns': [unless('central/copy-image', 'LinkTheSourceToItsCopy', 'ec2:Owner')],
   'the copy function cannot tag a central image with anything but the link': [unless('central/copy-image', 'LinkTheSourceToItsCopy', 'aws:TagKeys')],
+
+  // --- The central bus --------------------------------------------------------------------------
+  'an administrator of a member account cannot put events on the central bus': [unless('central-bus', 'AllowPutEventsFromOrganization', 'aws:PrincipalArn')],
+  'a member’s forwarding role cannot put events of another source on the central bus': [unless('central-bus', 'AllowPutEventsFromOrganization', 'events:source')],
+  'a member’s forwarding role cannot put events of another detail type on the central bus': [unless('central-bus', 'AllowPutEventsFromOrganization', 'events:detail-type')],
 };

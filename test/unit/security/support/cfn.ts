@@ -70,7 +70,7 @@ function getAtt(stack: Stack, logicalId: string, attribute: string): string {
   const { partition, region, accountId } = stack;
   switch (resource.Type) {
     case 'AWS::IAM::Role':
-      return `arn:${partition}:iam::${accountId}:role/${roleName(stack, logicalId)}`;
+      return `arn:${partition}:iam::${accountId}:role${p.Path !== undefined ? String(resolve(stack, p.Path)) : '/'}${roleName(stack, logicalId)}`;
     case 'AWS::Logs::LogGroup':
       return `arn:${partition}:logs:${region}:${accountId}:log-group:${String(p.LogGroupName)}:*`;
     case 'AWS::Lambda::Function':

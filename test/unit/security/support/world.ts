@@ -249,7 +249,8 @@ export class World {
     const role = stack.template.Resources[logicalId];
     if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${logicalId} is not a role`);
     const roleArn = String(resolve(stack, { 'Fn::GetAtt': [logicalId, 'Arn'] }));
-    const roleName = roleArn.slice(roleArn.indexOf(':role/') + ':role/'.length);
+    // An assumed-role session names the role without its path.
+    const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
     return {
       account: stack.accountId,
       roleArn,
