@@ -71,6 +71,19 @@ describe('central stack (packaged serverless template)', () => {
     });
   });
 
+  it('lets every AWS service assume a role only for this account’s own resources (aws:SourceAccount, and aws:SourceArn where it names them)', () => {
+    const trusts = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .flatMap(([id, r]) => asArray((r.Properties!.AssumeRolePolicyDocument as JsonObject).Statement as unknown as JsonObject[]).map((statement) => ({ id, statement })))
+      .filter(({ statement }) => (statement.Principal as JsonObject | undefined)?.Service !== undefined);
+    expect(trusts.length).toBeGreaterThanOrEqual(19);
+    const unconditioned = trusts.filter(({ statement }) => (statement.Condition as Record<string, JsonObject> | undefined)?.StringEquals?.['aws:SourceAccount'] === undefined).map(({ id }) => id);
+    expect(unconditioned).toEqual([]);
+    // State machines and rules have names known at deploy time: their roles name them too.
+    const byName = trusts.filter(({ statement }) => ['states.amazonaws.com', 'events.amazonaws.com'].includes(String((statement.Principal as JsonObject).Service)));
+    expect(byName.filter(({ statement }) => (statement.Condition as Record<string, JsonObject>).ArnEquals?.['aws:SourceArn'] === undefined).map(({ id }) => id)).toEqual([]);
+  });
+
   it('has no wildcard action, no unconditioned mutation on *, no open resource policy', () => {
     expect(policyViolations(policyStatements(template))).toEqual([]);
   });

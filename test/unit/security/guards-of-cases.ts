@@ -96,7 +96,7 @@ export const GUARDS: Record<string, Guard[]> = {
   'a member’s forwarding role cannot put events on any other bus': [widen(FORWARDER, '#0', 'resource')],
   'EventBridge assumes a member’s forwarding role for that account’s rule': [drop(`trust:${FORWARDER}`, '#0')],
   'EventBridge cannot assume a member’s forwarding role for another account’s rule': [unless(`trust:${FORWARDER}`, '#0', 'aws:SourceAccount')],
-  'Step Functions cannot assume the sweep state machine role for another account': [unless('trust:central/sweep-sm', '#0', 'aws:SourceAccount')],
+  'Step Functions cannot assume the sweep state machine role for another account': [unless('trust:central/sweep-sm', '#0', 'aws:SourceAccount'), unless('trust:central/sweep-sm', '#0', 'aws:SourceArn')],
 
   // --- The recommended key policy on its own ----------------------------------------------------
   'key policy: any principal of a member account may create its own SLR grant': [drop('key-policy', KEY_GRANT)],
@@ -138,4 +138,29 @@ export const GUARDS: Record<string, Guard[]> = {
   'an administrator of a member account cannot put events on the central bus': [unless('central-bus', 'AllowPutEventsFromOrganization', 'aws:PrincipalArn')],
   'a member’s forwarding role cannot put events of another source on the central bus': [unless('central-bus', 'AllowPutEventsFromOrganization', 'events:source')],
   'a member’s forwarding role cannot put events of another detail type on the central bus': [unless('central-bus', 'AllowPutEventsFromOrganization', 'events:detail-type')],
+
+  // --- Service principals -----------------------------------------------------------------------
+  ...Object.fromEntries(
+    (['diagnose', 'copy-image', 'original-image', 'inspect-member'] as const).flatMap((role) => [
+      [`Lambda assumes the ${role} role for a function of the central account`, [drop(`trust:central/${role}`, '#0')]],
+      [`Lambda cannot assume the ${role} role for another account`, [unless(`trust:central/${role}`, '#0', 'aws:SourceAccount')]],
+    ]),
+  ),
+  'Step Functions assumes the re-encrypt state machine role for that state machine': [drop('trust:central/ReencryptAndShareStateMachineRole', '#0')],
+  'Step Functions cannot assume the re-encrypt state machine role for another state machine of the account': [unless('trust:central/ReencryptAndShareStateMachineRole', '#0', 'aws:SourceArn')],
+  'Step Functions cannot assume the launch-failure state machine role for another state machine of the account': [unless('trust:central/LaunchFailureStateMachineRole', '#0', 'aws:SourceArn')],
+  ...Object.fromEntries(
+    (
+      [
+        ['LaunchFailureEventToStepFunctionsRole', 'amiwarden-dev/amiwarden-launch-failure-dev'],
+        ['ReencryptAndShareEventToStepFunctionsRole', 'amiwarden-new-image-dev'],
+        ['ComplianceSweepScheduleToStepFunctionsRole', 'amiwarden-compliance-sweep-dev'],
+      ] as const
+    ).flatMap(([role, rule]) => [
+      [`EventBridge assumes ${role} for its rule ${rule}`, [drop(`trust:central/${role}`, '#0')]],
+      [`EventBridge cannot assume ${role} for another rule of the account`, [unless(`trust:central/${role}`, '#0', 'aws:SourceArn')]],
+    ]),
+  ),
+  'CloudWatch uses the alerts key for an alarm of the central account': [drop('alerts-key', 'AllowAlarmsToEncryptAlerts')],
+  'CloudWatch cannot use the alerts key for another account’s alarm': [unless('alerts-key', 'AllowAlarmsToEncryptAlerts', 'aws:SourceAccount'), unless('alerts-key', 'AllowAlarmsToEncryptAlerts', 'aws:SourceArn')],
 };

@@ -20,7 +20,7 @@ export interface MatrixCase {
   /** Parameters of the central stack this case is deployed with (CloudFormation parameters; the defaults otherwise). */
   centralParameters?: Record<string, string>;
   /** The resource's own policy (World.resourcePolicy); none when absent. */
-  resourcePolicy?: 'key-policy' | 'key-policy-own-account' | 'member-trust' | 'central-bus' | 'report-bucket' | 'trusts-caller-account' | `trust:${string}`;
+  resourcePolicy?: 'key-policy' | 'key-policy-own-account' | 'member-trust' | 'central-bus' | 'report-bucket' | 'alerts-key' | 'trusts-caller-account' | `trust:${string}`;
   /** Request context on top of what the caller and resource imply; null removes a key. */
   context?: Record<string, string | string[] | null>;
   expect: Expected;

@@ -301,6 +301,8 @@ export class World {
       }
       case 'report-bucket':
         return resolve(this.central, this.central.template.Resources.ReportBucketPolicy!.Properties!.PolicyDocument) as JsonObject;
+      case 'alerts-key':
+        return resolve(this.central, this.central.template.Resources.AlertsKey!.Properties!.KeyPolicy) as JsonObject;
       case 'trusts-caller-account':
         return {
           Version: '2012-10-17',
