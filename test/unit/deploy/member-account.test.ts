@@ -68,6 +68,7 @@ describe('member/member-account.yml', () => {
     expect(createGrant!.Condition).toEqual({
       StringLike: { 'kms:GranteePrincipal': { 'Fn::Sub': SLR_ARN } },
       'ForAllValues:StringEquals': { 'kms:GrantOperations': GRANT_OPERATIONS },
+      Null: { 'kms:RetiringPrincipal': 'true' },
     });
   });
 

@@ -1044,6 +1044,28 @@ export const MATRIX: MatrixCase[] = [
     expect: 'deny',
     why: 'aws:SourceAccount and aws:SourceArn on the key policy’s CloudWatch statement',
   },
+
+  // --- A grant names no retiring principal ---------------------------------------------------------
+  {
+    name: 'member role cannot name a retiring principal in the Auto Scaling grant',
+    principal: `member/${MEMBER_A}`,
+    action: 'kms:CreateGrant',
+    resource: KEY,
+    resourcePolicy: 'trusts-caller-account',
+    context: { ...grantTo(slrArn(MEMBER_A)), 'kms:RetiringPrincipal': `arn:aws:iam::${MEMBER_A}:role/developer` },
+    expect: 'deny',
+    why: 'amiwarden never sets one (core/grants.ts): a retiring principal could retire the grant and break the account’s launches; the role allows CreateGrant only without it (Null)',
+  },
+  {
+    name: 'key policy: a member account cannot name a retiring principal in its grant',
+    principal: `admin/${MEMBER_B}`,
+    action: 'kms:CreateGrant',
+    resource: KEY,
+    resourcePolicy: 'key-policy',
+    context: { ...grantTo(slrArn(MEMBER_B)), 'kms:RetiringPrincipal': `arn:aws:iam::${OUTSIDER}:root` },
+    expect: 'deny',
+    why: 'the recommended key policy allows the grant only without kms:RetiringPrincipal',
+  },
 ];
 
 /** Evaluated against the central stack deployed with StaleGrantPolicy = revoke. */

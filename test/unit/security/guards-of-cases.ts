@@ -163,4 +163,8 @@ export const GUARDS: Record<string, Guard[]> = {
   ),
   'CloudWatch uses the alerts key for an alarm of the central account': [drop('alerts-key', 'AllowAlarmsToEncryptAlerts')],
   'CloudWatch cannot use the alerts key for another account’s alarm': [unless('alerts-key', 'AllowAlarmsToEncryptAlerts', 'aws:SourceAccount'), unless('alerts-key', 'AllowAlarmsToEncryptAlerts', 'aws:SourceArn')],
+
+  // --- Retiring principal -----------------------------------------------------------------------
+  'member role cannot name a retiring principal in the Auto Scaling grant': [unless(MEMBER, MEMBER_GRANT, 'kms:RetiringPrincipal')],
+  'key policy: a member account cannot name a retiring principal in its grant': [unless('key-policy', KEY_GRANT, 'kms:RetiringPrincipal')],
 };
