@@ -1066,6 +1066,27 @@ export const MATRIX: MatrixCase[] = [
     expect: 'deny',
     why: 'the recommended key policy allows the grant only without kms:RetiringPrincipal',
   },
+
+  // --- Organization membership, from Organizations itself ------------------------------------------
+  {
+    name: 'the diagnose role asks Organizations whether an account is a member before it assumes a role there',
+    principal: 'central/diagnose',
+    action: 'organizations:DescribeAccount',
+    resource: `arn:aws:organizations::${CENTRAL}:account/o-a1b2c3d4e5/${MEMBER_A}`,
+    expect: 'allow',
+    allowedBy: ['CheckAccountsAreOrganizationMembers'],
+    why: 'adapters/sts.ts: no AssumeRole in an account Organizations does not name an active member, whatever that account’s role trusts',
+  },
+  {
+    name: 'the diagnose role cannot describe accounts of another organization',
+    principal: 'central/diagnose',
+    action: 'organizations:DescribeAccount',
+    resource: `arn:aws:organizations::${OUTSIDER}:account/${OTHER_ORG}/${OUTSIDER}`,
+    resourceAccount: OUTSIDER,
+    resourcePolicy: 'trusts-caller-account',
+    expect: 'deny',
+    why: 'the resource names the configured organization only',
+  },
 ];
 
 /** Evaluated against the central stack deployed with StaleGrantPolicy = revoke. */

@@ -167,4 +167,8 @@ export const GUARDS: Record<string, Guard[]> = {
   // --- Retiring principal -----------------------------------------------------------------------
   'member role cannot name a retiring principal in the Auto Scaling grant': [unless(MEMBER, MEMBER_GRANT, 'kms:RetiringPrincipal')],
   'key policy: a member account cannot name a retiring principal in its grant': [unless('key-policy', KEY_GRANT, 'kms:RetiringPrincipal')],
+
+  // --- Organization membership ------------------------------------------------------------------
+  'the diagnose role asks Organizations whether an account is a member before it assumes a role there': [drop('central/diagnose', 'CheckAccountsAreOrganizationMembers')],
+  'the diagnose role cannot describe accounts of another organization': [widen('central/diagnose', 'CheckAccountsAreOrganizationMembers', 'resource')],
 };
