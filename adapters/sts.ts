@@ -7,13 +7,12 @@
  * the organization, is a named outcome (the role is unavailable), not a crash. Credentials are
  * cached for the life of a warm Lambda.
  */
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Config } from '../core/config';
 import { MemberRoleUnavailableError } from '../core/errors';
 import { memberRoleArn } from '../core/identifiers';
 import { ACCESS_DENIED_CODES, call, clientSettings, hasCode, type Credentials } from './aws';
-import { OrganizationsAdapter } from './organizations';
+import type { OrganizationsAdapter } from './organizations';
 
 /** Is `account` an active member of the configured organization? (Organizations, from the central account.) */
 export type MembershipCheck = (account: string, region: string) => Promise<boolean>;
@@ -91,13 +90,20 @@ function fresh(creds: Credentials): boolean {
 /** The MemberRoleUnavailableError code for an account that is not an active member of the organization. */
 export const NOT_IN_ORGANIZATION = 'NotInOrganization';
 
-/** One Organizations client per region for the life of the Lambda. */
+/**
+ * One Organizations client per region for the life of the Lambda, loaded on the first check: every
+ * bundle carries the member sessions, and a function that never acts in a member account does not
+ * pay for the client at cold start.
+ */
 function organizationMembership(): MembershipCheck {
-  const adapters = new Map<string, OrganizationsAdapter>();
-  return (account, region) => {
+  const adapters = new Map<string, Promise<OrganizationsAdapter>>();
+  return async (account, region) => {
     let adapter = adapters.get(region);
-    if (!adapter) adapters.set(region, (adapter = new OrganizationsAdapter(new OrganizationsClient(clientSettings(region)))));
-    return adapter.isActiveMember(account);
+    if (!adapter) {
+      adapter = import('./organizations').then(({ Organizations }) => Organizations(clientSettings(region)));
+      adapters.set(region, adapter);
+    }
+    return (await adapter).isActiveMember(account);
   };
 }
 
