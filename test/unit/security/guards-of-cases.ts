@@ -35,7 +35,7 @@ export const GUARDS: Record<string, Guard[]> = {
   'member role cannot grant on a central key that is not configured': [widen(MEMBER, MEMBER_GRANT, 'resource')],
   'member role cannot decrypt with the central key': [widen(MEMBER, 'ReadCentralKeys', 'action'), unless('key-policy', KEY_USE, 'kms:ViaService')],
   'member role cannot encrypt with the central key': [widen(MEMBER, 'ReadCentralKeys', 'action'), unless('key-policy', KEY_USE, 'kms:ViaService')],
-  'member role’s ListGrants on the central key is refused by the recommended key policy': [widen('key-policy', 'EnableIamPoliciesOfTheKeyAccount', 'principal')],
+  'member role’s ListGrants on the central key is refused by the recommended key policy': [widen('key-policy', 'EnableIamPoliciesOfTheKeyAccount', 'principal'), widen(MEMBER, 'ReadCentralKeys', 'action')],
   'member role creates the Auto Scaling SLR': [drop(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly')],
   'member role cannot create another service’s SLR': [unless(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly', 'iam:AWSServiceName'), widen(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly', 'resource')],
   'member role cannot attach policies to roles': [widen(MEMBER, 'ReadAutoScalingAndImages', 'action')],
