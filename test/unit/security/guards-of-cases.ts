@@ -171,4 +171,14 @@ export const GUARDS: Record<string, Guard[]> = {
   // --- Organization membership ------------------------------------------------------------------
   'the diagnose role asks Organizations whether an account is a member before it assumes a role there': [drop('central/diagnose', 'CheckAccountsAreOrganizationMembers')],
   'the diagnose role cannot describe accounts of another organization': [widen('central/diagnose', 'CheckAccountsAreOrganizationMembers', 'resource')],
+
+  // --- Grant health (the repair role) -----------------------------------------------------------
+  'central repair-grants role assumes the member role with the external id': [drop('member-trust', TRUST)],
+  'by default (staleGrantPolicy keep) the repair function cannot revoke a grant on the configured key': [{ parameters: { StaleGrantPolicy: 'revoke' } }],
+  'the repair function lists grants on the configured key': [drop('central/repair-grants', 'ListGrantsOnConfiguredKeys')],
+  'the repair function cannot kms:CreateGrant on the configured key itself': [widen('central/repair-grants', 'ListGrantsOnConfiguredKeys', 'action')],
+  'the repair function cannot kms:RetireGrant on the configured key itself': [widen('central/repair-grants', 'ListGrantsOnConfiguredKeys', 'action')],
+  'the repair function cannot kms:Decrypt on the configured key itself': [widen('central/repair-grants', 'ListGrantsOnConfiguredKeys', 'action')],
+  'the member role cannot kms:RevokeGrant on the central key': [widen(MEMBER, 'ReadCentralKeys', 'action'), widen('key-policy', 'EnableIamPoliciesOfTheKeyAccount', 'principal')],
+  'the member role cannot kms:RetireGrant on the central key': [widen(MEMBER, 'ReadCentralKeys', 'action'), widen('key-policy', 'EnableIamPoliciesOfTheKeyAccount', 'principal')],
 };
