@@ -31,6 +31,9 @@ export type OwnedImage = ObservedImage;
 
 const PAGE = 1000;
 
+/** Named in ModifyImageAttribute so that IAM's ec2:Attribute says what changes (the share role is pinned to it). */
+const LAUNCH_PERMISSION = 'launchPermission';
+
 export interface ImageView {
   imageId: string;
   ownerId: string;
@@ -134,9 +137,10 @@ export class Ec2Adapter {
     return dryRun('ec2:CopyImage', () => this.client.send(new CopyImageCommand(copyImageInput(request, true))));
   }
 
-  async tagImage(imageId: string, tags: Record<string, string>): Promise<void> {
+  /** Tags an image, and with it (in the same call) any of its snapshots. */
+  async tagImage(imageId: string, tags: Record<string, string>, snapshotIds: string[] = []): Promise<void> {
     await call('ec2:CreateTags', () =>
-      this.client.send(new CreateTagsCommand({ Resources: [imageId], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })),
+      this.client.send(new CreateTagsCommand({ Resources: [imageId, ...snapshotIds], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })),
     );
   }
 
@@ -151,12 +155,12 @@ export class Ec2Adapter {
   }
 
   async addLaunchPermissions(imageId: string, permissions: LaunchPermission[]): Promise<void> {
-    await call('ec2:ModifyImageAttribute', () => this.client.send(new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: permissions } })));
+    await call('ec2:ModifyImageAttribute', () => this.client.send(new ModifyImageAttributeCommand({ ImageId: imageId, Attribute: LAUNCH_PERMISSION, LaunchPermission: { Add: permissions } })));
   }
 
   async canAddLaunchPermissions(imageId: string, permissions: LaunchPermission[]): Promise<DryRunResult> {
     return dryRun('ec2:ModifyImageAttribute', () =>
-      this.client.send(new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: permissions }, DryRun: true })),
+      this.client.send(new ModifyImageAttributeCommand({ ImageId: imageId, Attribute: LAUNCH_PERMISSION, LaunchPermission: { Add: permissions }, DryRun: true })),
     );
   }
 

@@ -1,13 +1,21 @@
 /**
  * Sessions in member accounts: amiwarden acts there only through one fixed-name role that trusts
- * the central account. AccessDenied on AssumeRole is a named outcome (the role is missing or not
- * trusted), not a crash. Credentials are cached for the life of a warm Lambda.
+ * the central account, and only in an active account of the configured organization: Organizations
+ * itself says so (DescribeAccount) before each AssumeRole, so that a role someone outside the
+ * organization made to trust amiwarden is never assumed (IAM's aws:ResourceOrgID on the central
+ * roles says the same; this does not rely on it). AccessDenied on AssumeRole, or an account outside
+ * the organization, is a named outcome (the role is unavailable), not a crash. Credentials are
+ * cached for the life of a warm Lambda.
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Config } from '../core/config';
 import { MemberRoleUnavailableError } from '../core/errors';
 import { memberRoleArn } from '../core/identifiers';
 import { ACCESS_DENIED_CODES, call, clientSettings, hasCode, type Credentials } from './aws';
+import type { OrganizationsAdapter } from './organizations';
+
+/** Is `account` an active member of the configured organization? (Organizations, from the central account.) */
+export type MembershipCheck = (account: string, region: string) => Promise<boolean>;
 
 const SESSION_SECONDS = 900;
 const REFRESH_MARGIN_MS = 60_000;
@@ -16,9 +24,11 @@ export class MemberSessions {
   private readonly cache = new Map<string, Promise<Credentials>>();
 
   constructor(
-    private readonly config: Pick<Config, 'partition' | 'memberRoleName' | 'memberExternalId'>,
+    private readonly config: Pick<Config, 'partition' | 'memberRoleName' | 'memberExternalId'> & Partial<Pick<Config, 'organizationId'>>,
     private readonly sessionName: string,
     private readonly sts: (region: string) => STSClient = stsClientPerRegion(),
+    /** Checked before every AssumeRole when an organization is configured (as in every deployment). */
+    private readonly isMember: MembershipCheck = organizationMembership(),
   ) {}
 
   roleArn(account: string): string {
@@ -42,6 +52,9 @@ export class MemberSessions {
 
   private async assume(account: string, region: string): Promise<Credentials> {
     const roleArn = this.roleArn(account);
+    if (this.config.organizationId && !(await this.isMember(account, region))) {
+      throw new MemberRoleUnavailableError(account, roleArn, NOT_IN_ORGANIZATION);
+    }
     try {
       const out = await call('sts:AssumeRole', () =>
         this.sts(region).send(
@@ -72,6 +85,26 @@ export class MemberSessions {
 
 function fresh(creds: Credentials): boolean {
   return !creds.expiration || creds.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS;
+}
+
+/** The MemberRoleUnavailableError code for an account that is not an active member of the organization. */
+export const NOT_IN_ORGANIZATION = 'NotInOrganization';
+
+/**
+ * One Organizations client per region for the life of the Lambda, loaded on the first check: every
+ * bundle carries the member sessions, and a function that never acts in a member account does not
+ * pay for the client at cold start.
+ */
+function organizationMembership(): MembershipCheck {
+  const adapters = new Map<string, Promise<OrganizationsAdapter>>();
+  return async (account, region) => {
+    let adapter = adapters.get(region);
+    if (!adapter) {
+      adapter = import('./organizations').then(({ Organizations }) => Organizations(clientSettings(region)));
+      adapters.set(region, adapter);
+    }
+    return (await adapter).isActiveMember(account);
+  };
 }
 
 /** For functions that act in member accounts: their sessions. */

@@ -103,6 +103,11 @@ export class MemberRoleUnavailableError extends AmiwardenError {
     readonly code: string,
     options?: { cause?: unknown },
   ) {
-    super(`Cannot assume ${roleArn} in account ${account} (${code}): the member role is missing or does not trust amiwarden`, options);
+    super(
+      code === 'NotInOrganization'
+        ? `Account ${account} is not an active member of the organization: amiwarden does not assume ${roleArn} there`
+        : `Cannot assume ${roleArn} in account ${account} (${code}): the member role is missing or does not trust amiwarden`,
+      options,
+    );
   }
 }

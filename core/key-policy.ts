@@ -123,6 +123,8 @@ export function recommendedCreateGrantStatement(organizationId?: string, partiti
         'kms:GranteePrincipal': `arn:${partition}:iam::\${aws:PrincipalAccount}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*`,
       },
       'ForAllValues:StringEquals': { 'kms:GrantOperations': [...REQUIRED_GRANT_OPERATIONS] },
+      // amiwarden's grant names no retiring principal; one named by anyone else could retire it.
+      Null: { 'kms:RetiringPrincipal': 'true' },
     },
   };
 }
@@ -179,6 +181,8 @@ function evaluateConditions(conditions: Record<string, Record<string, unknown>>,
     'kms:granteeprincipal': grantCall ? [call.granteePrincipal] : absent,
     'kms:grantoperations': grantCall ? [...call.operations] : absent,
     'kms:grantisforawsresource': grantCall ? ['false'] : absent,
+    // amiwarden's CreateGrant request (core/grants.ts) names no retiring principal.
+    'kms:retiringprincipal': absent,
     'kms:viaservice': call.viaService ? [call.viaService] : absent,
   };
   const unmet: string[] = [];

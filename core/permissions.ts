@@ -33,14 +33,23 @@ export interface Step {
  * Actions a role holds only under a CloudFormation condition of resources/iam.yml: the repair role's
  * RevokeGrant exists only when the stack is deployed with StaleGrantPolicy=revoke.
  */
-export const CONDITIONAL: readonly { role: string; condition: string; actions: readonly string[] }[] = [{ role: 'RepairGrantsRole', condition: 'RevokeStaleGrants', actions: ['kms:RevokeGrant'] }];
+export const CONDITIONAL: readonly { role: string; condition: string; actions: readonly string[] }[] = [
+  { role: 'RepairGrantsRole', condition: 'RevokeStaleGrants', actions: ['kms:RevokeGrant'] },
+  // originalImagePolicy / deleteSnapshots (resources/iam.yml): destructive only when configured.
+  { role: 'ApplyOriginalImagePolicyRole', condition: 'DeprecateOriginals', actions: ['ec2:EnableImageDeprecation'] },
+  { role: 'ApplyOriginalImagePolicyRole', condition: 'DeregisterOriginals', actions: ['ec2:DeregisterImage'] },
+  { role: 'ApplyOriginalImagePolicyRole', condition: 'DeleteSnapshotsOfOriginals', actions: ['ec2:DeleteSnapshot'] },
+];
 
 /** Every Lambda writes its own log stream. */
 export const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
+/** Before it assumes the member role, a step asks Organizations whether the account is an active member (adapters/sts.ts). */
+const MEMBERSHIP: Permission = { as: 'central', actions: ['organizations:DescribeAccount'] };
+
 export const STEPS: readonly Step[] = [
-  { function: 'diagnose-launch-failure', role: 'DiagnoseLaunchFailureRole', gathers: [{ run: 'diagnosis', side: 'central' }, { run: 'diagnosis', side: 'member' }] },
-  { function: 'grant-key-access', role: 'GrantKeyAccessRole', fixes: 'launch-failure' },
+  { function: 'diagnose-launch-failure', role: 'DiagnoseLaunchFailureRole', gathers: [{ run: 'diagnosis', side: 'central' }, { run: 'diagnosis', side: 'member' }], own: [MEMBERSHIP] },
+  { function: 'grant-key-access', role: 'GrantKeyAccessRole', fixes: 'launch-failure', own: [MEMBERSHIP] },
   { function: 'verify-key-access', role: 'VerifyKeyAccessRole', own: [{ as: 'central', actions: ['kms:ListGrants'] }] },
   { function: 'record-failure', role: 'RecordFailureRole', own: [{ as: 'central', actions: ['sqs:SendMessage'] }] },
   { function: 'inspect-image', role: 'InspectImageRole', own: [{ as: 'central', actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots', 'kms:DescribeKey'] }] },
@@ -56,6 +65,7 @@ export const STEPS: readonly Step[] = [
     role: 'GrantTargetAccessRole',
     own: [
       { as: 'central', actions: ['sts:AssumeRole', 'kms:ListGrants'] },
+      MEMBERSHIP,
       { as: 'member', actions: ['autoscaling:DescribeAutoScalingGroups', 'iam:GetRole', 'iam:CreateServiceLinkedRole', 'kms:CreateGrant'] },
     ],
   },
@@ -84,7 +94,7 @@ export const STEPS: readonly Step[] = [
       { run: 'sweep', side: 'central', only: ['member.role'] },
       { run: 'sweep', side: 'member' },
     ],
-    own: [{ as: 'central', actions: ['s3:GetObject', 's3:PutObject'] }],
+    own: [{ as: 'central', actions: ['s3:GetObject', 's3:PutObject'] }, MEMBERSHIP],
   },
   {
     function: 'write-sweep-report',

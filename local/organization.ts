@@ -208,7 +208,12 @@ async function createMemberRole(emulator: Emulator, account: string, central: st
   );
 }
 
-async function buildMember(emulator: Emulator, member: MemberSpec, central: string, imageId: string) {
+/**
+ * A member account as the StackSet leaves it: the member role trusting the central account, the
+ * Auto Scaling SLR, a group on `imageId` and the forwarding rule. Tests also build one for an
+ * account outside the organization, to show that a role there is never enough for amiwarden to act.
+ */
+export async function buildMember(emulator: Emulator, member: MemberSpec, central: string, imageId: string) {
   const iam = new IAMClient(cfg(emulator, member.account));
   await createMemberRole(emulator, member.account, central);
   await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'autoscaling.amazonaws.com', ...(member.slrSuffix ? { CustomSuffix: member.slrSuffix } : {}) }));

@@ -167,7 +167,8 @@ export async function copyWithOrganizationKey(input: CopyInput, config: Config, 
     return outcome('planned', { ...planned, permitted: check.permitted });
   }
   const imageId = await ec2.copyImage(request);
-  await ec2.tagImage(input.sourceImageId, { [COPY_TAG]: imageId });
+  // The source and its snapshots: the link is what lets the original-image role act on them at all (resources/iam.yml).
+  await ec2.tagImage(input.sourceImageId, { [COPY_TAG]: imageId }, source.snapshots.map((snap) => snap.snapshotId));
   return outcome('started', { ...planned, imageId });
 }
 

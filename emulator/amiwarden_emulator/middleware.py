@@ -30,6 +30,7 @@ from urllib.parse import parse_qs
 
 from . import allowed_images, autoscaling, ec2, kms
 from .identity import account_of_access_key
+from .s3_actions import s3_action
 
 
 def _is_dry_run(body: bytes, environ: dict[str, Any]) -> bool:
@@ -162,6 +163,10 @@ class AmiwardenMiddleware:
         target = environ.get("HTTP_X_AMZ_TARGET")
         if target:
             action = target.rsplit(".", 1)[-1]
+        elif service == "s3":
+            # REST: the action follows from method, path and subresource (s3_actions.py).
+            headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+            action = s3_action(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), headers)
         else:
             query = parse_qs(environ.get("QUERY_STRING", ""))
             form = parse_qs(body.decode("utf-8", "replace")) if body and b"Action=" in body else {}

@@ -200,8 +200,9 @@ describe('reencrypt-and-share state machine', () => {
     expect(copies).toHaveLength(1);
     expect(copies[0]).toMatchObject({ SourceImageId: SOURCE, SourceRegion: REGION, Encrypted: true, KmsKeyId: CMK, CopyImageTags: true, ClientToken: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(copies[0]!.Name).toContain(SOURCE);
-    expect(calls('CreateTags')[0]).toEqual({ Resources: [SOURCE], Tags: [{ Key: 'amiwarden:copy-image-id', Value: COPY }] });
-    expect(calls('ModifyImageAttribute')).toEqual([{ ImageId: COPY, LaunchPermission: { Add: MEMBERS.map((UserId) => ({ UserId })) } }]);
+    // The source and its snapshot, linked to the copy (what the original-image role is scoped to).
+    expect(calls('CreateTags')[0]).toEqual({ Resources: [SOURCE, 'snap-0b80955e4f7052f72'], Tags: [{ Key: 'amiwarden:copy-image-id', Value: COPY }] });
+    expect(calls('ModifyImageAttribute')).toEqual([{ ImageId: COPY, Attribute: 'launchPermission', LaunchPermission: { Add: MEMBERS.map((UserId) => ({ UserId })) } }]);
     expect(calls('CreateGrant').map((g) => g.GranteePrincipal).sort()).toEqual(MEMBERS.map((m) => slrArn(m)));
     expect(output.grants.map((g: { outcome: string }) => g.outcome)).toEqual(['granted', 'granted']);
     expect(output.original).toMatchObject({ action: 'keep', outcome: 'kept' });

@@ -1,5 +1,17 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CENTRAL, MEMBER, REGION, failure, useEmulator } from './support';
 
@@ -86,6 +98,30 @@ describe('fault injection in each service wire protocol, and the call log', () =
 
     await emulator.get().clearCalls();
     expect(await emulator.get().calls()).toEqual([]);
+  });
+
+  it('the call log names every S3 REST request by its S3 action (S3 has no Action parameter or X-Amz-Target)', async () => {
+    const bucket = 'amiwarden-calls';
+    // An IP endpoint: the SDK (and the lite client) address the bucket in the path.
+    const s3 = new S3Client(emulator.config(CENTRAL));
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'sweeps/latest.json', Body: '{}' }));
+    await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'sweeps/latest.json' })).then((o) => o.Body?.transformToString());
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'sweeps/latest.json' }));
+    await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'sweeps/' }));
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'sweeps/copy.json', CopySource: `${bucket}/sweeps/latest.json` }));
+    await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'sweeps/copy.json', Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } }));
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'sweeps/copy.json' }));
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'sweeps/latest.json' }] } }));
+
+    expect((await emulator.get().calls()).map((c) => [c.service, c.action, c.account, c.status])).toEqual(
+      ['CreateBucket', 'PutObject', 'GetObject', 'HeadObject', 'ListObjectsV2', 'CopyObject', 'PutObjectTagging', 'DeleteObject', 'DeleteObjects'].map((action) => [
+        's3',
+        action,
+        CENTRAL,
+        action === 'DeleteObject' ? 204 : 200,
+      ]),
+    );
   });
 
   it('reset clears faults and the call log', async () => {

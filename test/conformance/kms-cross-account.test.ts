@@ -162,6 +162,17 @@ describe('KMS: a key in account A used by full key ARN from account B (cross-acc
     expect(error.name).toBe('AccessDeniedException');
   });
 
+  it('Null on kms:RetiringPrincipal: a grant that names no retiring principal is allowed, one that names any is not', async () => {
+    const condition = { Null: { 'kms:RetiringPrincipal': 'true' } };
+    const keyArn = await centralKey(policy(useStatement({ AWS: MEMBER }), grantStatement({ AWS: MEMBER }, condition)));
+
+    await expect(member.send(new CreateGrantCommand({ KeyId: keyArn, GranteePrincipal: slrArn(MEMBER), Operations: ['Decrypt'] }))).resolves.toHaveProperty('GrantId');
+    const error = await failure(
+      member.send(new CreateGrantCommand({ KeyId: keyArn, GranteePrincipal: slrArn(MEMBER), Operations: ['Decrypt'], RetiringPrincipal: `arn:aws:iam::${MEMBER}:role/developer` })),
+    );
+    expect(error.name).toBe('AccessDeniedException');
+  });
+
   it('an org-scoped statement (aws:PrincipalOrgID) allows accounts in the organization and no one else', async () => {
     const orgs = new OrganizationsClient(emulator.config(CENTRAL));
     const { Organization } = await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));

@@ -40,20 +40,23 @@ function bundleOptionsForScripts() {
 const text = (key: string) => readFileSync(bundles[key]!, 'utf8');
 
 /** The AWS services each function calls (the SDK client of each, as its protocol names it), besides STS for its credentials. */
+// STS is in every bundle, with the member sessions (adapters/sts.ts); Organizations in every one but
+// record-failure's, for the membership check before an AssumeRole, which loads its client on first
+// use, not at cold start.
 const SERVICES: Record<string, string[]> = {
-  diagnoseLaunchFailure: ['autoscaling', 'ec2', 'iam', 'kms'],
-  grantKeyAccess: ['iam', 'kms'],
-  verifyKeyAccess: ['kms'],
-  inspectImage: ['ec2', 'kms'],
-  copyImage: ['ec2'],
+  diagnoseLaunchFailure: ['autoscaling', 'ec2', 'iam', 'kms', 'organizations'],
+  grantKeyAccess: ['iam', 'kms', 'organizations'],
+  verifyKeyAccess: ['kms', 'organizations'],
+  inspectImage: ['ec2', 'kms', 'organizations'],
+  copyImage: ['ec2', 'organizations'],
   shareImage: ['ec2', 'organizations'],
-  grantTargetAccess: ['autoscaling', 'iam', 'kms'],
-  applyOriginalImagePolicy: ['ec2'],
+  grantTargetAccess: ['autoscaling', 'iam', 'kms', 'organizations'],
+  applyOriginalImagePolicy: ['ec2', 'organizations'],
   planSweep: ['organizations'],
-  inspectCentralImages: ['ec2', 'kms', 's3'],
+  inspectCentralImages: ['ec2', 'kms', 's3', 'organizations'],
   // kms: the DryRun of the member role's CreateGrant (it creates nothing).
-  inspectMemberAccount: ['autoscaling', 'ec2', 'iam', 'kms', 's3'],
-  writeSweepReport: ['s3'],
+  inspectMemberAccount: ['autoscaling', 'ec2', 'iam', 'kms', 's3', 'organizations'],
+  writeSweepReport: ['s3', 'organizations'],
   recordFailure: ['s3', 'sqs'],
 };
 const CLIENTS = ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 's3', 'sqs'];
@@ -65,7 +68,7 @@ describe('the Lambda bundles', () => {
     expect(Number(version.split('.')[0])).toBe(lambdaNodeMajor());
   });
 
-  it('hold the stock SDK client of each service the function calls and of no other, the Powertools logger and metrics, and no EC2 schema the function never sends', () => {
+  it('hold the stock SDK client of each service the function calls and of no other (besides the member sessions’ STS and their Organizations check), the Powertools logger and metrics, and no EC2 schema the function never sends', () => {
     expect(Object.keys(bundles).sort()).toEqual(Object.keys(SERVICES).sort());
     for (const key of Object.keys(bundles)) {
       const held = CLIENTS.filter((service) => text(key).includes(`"com.amazonaws.${service}"`));

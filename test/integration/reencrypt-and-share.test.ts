@@ -78,6 +78,10 @@ describe('re-encrypt and share on the emulator', () => {
     const copy = await image(copyId);
     expect(copy.Tags).toEqual(expect.arrayContaining([{ Key: 'amiwarden:source-image-id', Value: sourceId }]));
     expect((await image(sourceId)).Tags).toEqual(expect.arrayContaining([{ Key: 'amiwarden:copy-image-id', Value: copyId }]));
+    // The source's snapshots carry the link too: the only snapshots the original-image role may delete.
+    const sourceSnapshotIds = (await image(sourceId)).BlockDeviceMappings!.flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : []));
+    const sourceSnapshots = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: sourceSnapshotIds }))).Snapshots!;
+    expect(sourceSnapshots.map((snap) => snap.Tags ?? [])).toEqual(sourceSnapshotIds.map(() => expect.arrayContaining([{ Key: 'amiwarden:copy-image-id', Value: copyId }])));
 
     // Shared with both members, and each member's Auto Scaling role (default and custom suffix) holds the grant.
     const permissions = await ec2.send(new DescribeImageAttributeCommand({ ImageId: copyId, Attribute: 'launchPermission' }));

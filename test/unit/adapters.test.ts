@@ -2,6 +2,7 @@ import { errorCode, translate } from '../../adapters/aws';
 import { toGroupView, toLaunchConfigurationView } from '../../adapters/autoscaling';
 import { toImageView } from '../../adapters/ec2';
 import { toGrantView } from '../../adapters/kms';
+import { MemberSessions, NOT_IN_ORGANIZATION } from '../../adapters/sts';
 import { AwsCallError, TransientAwsError } from '../../core/errors';
 
 const sdkError = (name: string, status: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -80,5 +81,35 @@ describe('response mapping', () => {
     const base = { LaunchConfigurationName: 'web-lc', ImageId: 'ami-0a1b2c3d4e5f60718', InstanceType: 't3.micro', CreatedTime: new Date('2026-11-01T10:00:00Z') };
     expect(toLaunchConfigurationView({ ...base, SpotPrice: '0.05' })).toEqual({ imageId: 'ami-0a1b2c3d4e5f60718', spot: true });
     expect(toLaunchConfigurationView(base)).toEqual({ imageId: 'ami-0a1b2c3d4e5f60718', spot: false });
+  });
+});
+
+describe('member sessions', () => {
+  const config = { partition: 'aws' as const, memberRoleName: 'amiwarden-member', memberExternalId: 'x-id', organizationId: 'o-a1b2c3d4e5' };
+  const stsAnswering = (calls: string[]) => () =>
+    ({
+      send: async (command: { input: { RoleArn: string } }) => {
+        calls.push(command.input.RoleArn);
+        return { Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', SessionToken: 'token' } };
+      },
+    }) as never;
+
+  it('never assumes the member role of an account Organizations does not name as an active member, whatever its role trusts', async () => {
+    const assumed: string[] = [];
+    const sessions = new MemberSessions(config, 'test', stsAnswering(assumed), async (account) => account === '111111111111');
+
+    await expect(sessions.credentials('123456789012', 'us-east-1')).rejects.toMatchObject({ name: 'MemberRoleUnavailableError', code: NOT_IN_ORGANIZATION, account: '123456789012' });
+    await expect(sessions.credentials('111111111111', 'us-east-1')).resolves.toMatchObject({ accessKeyId: 'ASIAEXAMPLE' });
+    expect(assumed).toEqual(['arn:aws:iam::111111111111:role/amiwarden-member']);
+  });
+
+  it('asks Organizations only when an organization is configured', async () => {
+    const assumed: string[] = [];
+    const asked: string[] = [];
+    const { organizationId: _, ...withoutOrganization } = config;
+    const sessions = new MemberSessions(withoutOrganization, 'test', stsAnswering(assumed), async (account) => (asked.push(account), false));
+
+    await sessions.credentials('123456789012', 'us-east-1');
+    expect({ asked, assumed }).toEqual({ asked: [], assumed: ['arn:aws:iam::123456789012:role/amiwarden-member'] });
   });
 });

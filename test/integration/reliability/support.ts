@@ -9,9 +9,10 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from '../../../emulator/accounts';
 import { startEmulator, type ApiCall, type Emulator } from '../../../emulator/index';
+import { isReadOnly } from '../../../emulator/read-only';
 import { isDryRunAnswer } from '../../support/emulator';
 import { applyEnvironment, lambdaEnvironment } from '../../../local/environment';
-import { buildOrganization, HOME_REGION, registerImage, type Organization } from '../../../local/organization';
+import { buildMember, buildOrganization, HOME_REGION, registerImage, type Organization } from '../../../local/organization';
 import type { ExecutionReport } from '../../../local/state-machine';
 
 export const KMS_FAILURE = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
@@ -34,6 +35,10 @@ export interface WorldOptions {
   createServiceLinkedRole?: boolean;
   /** Accounts to share with; default every member. */
   shareTargets?: string[];
+  /** The central account creates an organization the members join (AMIWARDEN_ORGANIZATION_ID is set). */
+  withOrganization?: boolean;
+  /** Accounts outside the organization that are built as members are (a member role trusting amiwarden, an SLR, a group). */
+  trustingOutsiders?: string[];
 }
 
 /** Starts one emulator for the file; `build()` gives each test a new world and a cold start. */
@@ -66,7 +71,8 @@ export async function buildWorld(emulator: Emulator, options: WorldOptions = {})
   // A cold start: the handlers read their environment again, and forget every session.
   jest.resetModules();
   await emulator.reset();
-  const org = await buildOrganization(emulator);
+  const org = await buildOrganization(emulator, { withOrganization: options.withOrganization ?? false });
+  for (const account of options.trustingOutsiders ?? []) await buildMember(emulator, { account, autoScalingGroupName: org.members[0]!.autoScalingGroupName }, org.centralAccount, org.goldenImageId);
   const sqs = new SQSClient(clientConfig(emulator, org.centralAccount, HOME_REGION));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'amiwarden-failures' }));
   await new S3Client({ ...clientConfig(emulator, org.centralAccount, HOME_REGION), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: REPORT_BUCKET }));
@@ -85,12 +91,18 @@ export async function buildWorld(emulator: Emulator, options: WorldOptions = {})
   return { emulator, org, failureQueueUrl: QueueUrl!, awsManagedImageId, shareTargets };
 }
 
-const MUTATING = /^(Create|Put|Modify|Copy|Register|Delete|Revoke|Retire|Enable|Disable|Deregister|Schedule)/;
 /**
- * AWS calls that change something, leaving out the harness's own SQS and EventBridge traffic and
- * KMS DryRun answers ("would have succeeded", HTTP 412), which changed nothing.
+ * Writes that are not a change to what amiwarden guards: the failure record (`record-failure`
+ * sends it; each test checks the record itself) and the harness reading and deleting the queue
+ * messages it delivers (local/event-router.ts, failureRecords).
  */
-export const mutatingCalls = (calls: ApiCall[]) => calls.filter((c) => MUTATING.test(c.action) && c.service !== 'sqs' && c.service !== 'events' && !isDryRunAnswer(c));
+const FAILURE_PATH_AND_HARNESS: readonly string[] = ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'];
+/**
+ * AWS calls that change something: every call whose action is not on the explicit read-only list
+ * of its service (emulator/read-only.ts), leaving out only the failure path, the harness, and KMS
+ * DryRun requests (the call log marks them: HTTP 412 "would have succeeded" or a refusal, nothing changed).
+ */
+export const mutatingCalls = (calls: ApiCall[]) => calls.filter((c) => !isReadOnly(c) && !FAILURE_PATH_AND_HARNESS.includes(`${c.service}:${c.action}`) && !isDryRunAnswer(c));
 
 export interface FailureMessage {
   workflow: string;

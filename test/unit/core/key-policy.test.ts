@@ -45,6 +45,8 @@ describe('analyzeCreateGrant', () => {
     expect(analyzeCreateGrant(recommended, { ...call, granteePrincipal: 'arn:aws:iam::111111111111:role/admin' }).verdict).toBe('blocked');
     expect(analyzeCreateGrant(recommended, { ...call, operations: [...REQUIRED_GRANT_OPERATIONS, 'RetireGrant'] }).verdict).toBe('blocked');
     expect(analyzeCreateGrant(recommended, { ...call, organizationId: 'o-zzzzzzzzzz' }).verdict).toBe('blocked');
+    // Only a grant without a retiring principal, which is what amiwarden asks for.
+    expect(recommendedCreateGrantStatement('o-a1b2c3d4e5').Condition).toMatchObject({ Null: { 'kms:RetiringPrincipal': 'true' } });
   });
 
   it('lets an explicit Deny win', () => {

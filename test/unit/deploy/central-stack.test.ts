@@ -60,10 +60,28 @@ describe('central stack (packaged serverless template)', () => {
     ]);
   });
 
-  it('accepts events on its bus only from the organization', () => {
+  it('accepts on its bus only launch failures, only from the forwarding roles of the organization', () => {
     const policy = template.Resources.AmiwardenEventBusPolicy!.Properties!.Statement as JsonObject;
     expect(policy.Action).toBe('events:PutEvents');
-    expect(policy.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': expect.stringMatching(/^o-[a-z0-9]{10,32}$/) } });
+    expect(policy.Condition).toEqual({
+      StringEquals: { 'aws:PrincipalOrgID': expect.stringMatching(/^o-[a-z0-9]{10,32}$/) },
+      'ForAllValues:StringEquals': { 'events:source': ['aws.autoscaling', 'aws.cloudformation'], 'events:detail-type': ['EC2 Instance Launch Unsuccessful', 'CloudFormation Stack Status Change'] },
+      Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+      ArnLike: { 'aws:PrincipalArn': { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/amiwarden/*' } },
+    });
+  });
+
+  it('lets every AWS service assume a role only for this account’s own resources (aws:SourceAccount, and aws:SourceArn where it names them)', () => {
+    const trusts = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .flatMap(([id, r]) => asArray((r.Properties!.AssumeRolePolicyDocument as JsonObject).Statement as unknown as JsonObject[]).map((statement) => ({ id, statement })))
+      .filter(({ statement }) => (statement.Principal as JsonObject | undefined)?.Service !== undefined);
+    expect(trusts.length).toBeGreaterThanOrEqual(19);
+    const unconditioned = trusts.filter(({ statement }) => (statement.Condition as Record<string, JsonObject> | undefined)?.StringEquals?.['aws:SourceAccount'] === undefined).map(({ id }) => id);
+    expect(unconditioned).toEqual([]);
+    // State machines and rules have names known at deploy time: their roles name them too.
+    const byName = trusts.filter(({ statement }) => ['states.amazonaws.com', 'events.amazonaws.com'].includes(String((statement.Principal as JsonObject).Service)));
+    expect(byName.filter(({ statement }) => (statement.Condition as Record<string, JsonObject>).ArnEquals?.['aws:SourceArn'] === undefined).map(({ id }) => id)).toEqual([]);
   });
 
   it('has no wildcard action, no unconditioned mutation on *, no open resource policy', () => {

@@ -68,6 +68,7 @@ describe('member/member-account.yml', () => {
     expect(createGrant!.Condition).toEqual({
       StringLike: { 'kms:GranteePrincipal': { 'Fn::Sub': SLR_ARN } },
       'ForAllValues:StringEquals': { 'kms:GrantOperations': GRANT_OPERATIONS },
+      Null: { 'kms:RetiringPrincipal': 'true' },
     });
   });
 
@@ -89,6 +90,20 @@ describe('member/member-account.yml', () => {
       ArnEquals: { 'aws:PrincipalArn': { Ref: 'CentralPrincipalArns' } },
       StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' }, 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } },
     });
+  });
+
+  it('refuses a wildcard (or anything but a role ARN) in CentralPrincipalArns: ArnEquals would read it as a pattern', () => {
+    const parameter = template.Parameters!.CentralPrincipalArns as JsonObject;
+    expect(parameter.Type).toBe('CommaDelimitedList');
+    // CloudFormation matches AllowedPattern against each value of a CommaDelimitedList, whole.
+    const accepts = (value: string) => new RegExp(`^(?:${String(parameter.AllowedPattern)})$`).test(value);
+    const central = ['diagnose', 'grant', 'grant-target', 'inspect-member'].map((name) => `arn:aws:iam::999999999999:role/amiwarden-prod-eu-west-1-${name}`);
+
+    expect(central.map(accepts)).toEqual(central.map(() => true));
+    expect(accepts('arn:aws-us-gov:iam::999999999999:role/team/amiwarden-prod-us-gov-west-1-grant')).toBe(true);
+    for (const wide of ['*', 'arn:aws:iam::999999999999:role/*', 'arn:aws:iam::999999999999:role/amiwarden-*', 'arn:aws:iam::999999999999:role/amiwarden-prod-?', 'arn:aws:iam::*:role/amiwarden-prod-eu-west-1-grant', 'arn:aws:iam::999999999999:root', 'arn:aws:sts::999999999999:assumed-role/x/y', '']) {
+      expect({ value: wide, accepted: accepts(wide) }).toEqual({ value: wide, accepted: false });
+    }
   });
 
   it('keeps the external id out of the console and logs', () => {

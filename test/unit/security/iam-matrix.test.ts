@@ -7,6 +7,7 @@
  */
 import { allowedContextKeysForRequest } from '@cloud-copilot/iam-simulate';
 import { GRANT_OPERATIONS, MATRIX, REVOKE_POLICY_MATRIX } from './cases';
+import { GUARDS } from './guards-of-cases';
 import { simulate, verdict, type MatrixCase } from './support/simulate';
 import { CENTRAL, CENTRAL_BUS, KEY, MEMBER_A, ORG, REPORT_BUCKET, World } from './support/world';
 import { REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
@@ -40,6 +41,19 @@ describe('IAM allow/deny matrix', () => {
       expect(new Set(MATRIX.map((c) => c.name)).size).toBe(MATRIX.length);
       for (const c of MATRIX) expect(c.why.length).toBeGreaterThan(10);
     });
+
+    it('has no two cases that make the same request (a duplicate proves nothing new)', () => {
+      const request = (c: MatrixCase) =>
+        JSON.stringify([c.principal, c.action, c.resource, c.resourceAccount ?? null, c.resourcePolicy ?? null, Object.entries(c.context ?? {}).sort(), Object.entries(c.centralParameters ?? {}).sort()]);
+      const seen = new Map<string, string>();
+      const duplicates: string[][] = [];
+      for (const c of MATRIX) {
+        const first = seen.get(request(c));
+        if (first) duplicates.push([first, c.name]);
+        else seen.set(request(c), c.name);
+      }
+      expect(duplicates).toEqual([]);
+    });
   });
 
   describe('what IAM cannot express', () => {
@@ -57,10 +71,23 @@ describe('IAM allow/deny matrix', () => {
     });
   });
 
+  describe('every case fails with its guard removed (the matrix can fail)', () => {
+    it('names a guard for every case, and only for cases that exist', () => {
+      expect(MATRIX.filter((c) => !GUARDS[c.name]?.length).map((c) => c.name)).toEqual([]);
+      expect(Object.keys(GUARDS).filter((name) => !MATRIX.some((c) => c.name === name))).toEqual([]);
+    });
+
+    it.each(MATRIX.filter((c) => GUARDS[c.name]).map((c) => [`${c.expect}: ${c.name}`, c] as [string, MatrixCase]))('without its guard: %s', async (_, c) => {
+      const outcome = await simulate(world.withoutGuards(GUARDS[c.name]!), c);
+
+      expect({ case: c.name, decision: verdict(outcome.result) }).toEqual({ case: c.name, decision: c.expect === 'allow' ? 'deny' : 'allow' });
+    });
+  });
+
   it.each(MATRIX.map((c) => [`${c.expect}: ${c.name}`, c] as [string, MatrixCase]))('%s', async (_, c) => {
     const outcome = await simulate(world, c);
 
-    expect({ decision: verdict(outcome.result), ignoredContextKeys: outcome.ignoredCaseKeys }).toEqual({ decision: c.expect, ignoredContextKeys: [] });
+    expect({ decision: verdict(outcome.result), ignoredContextKeys: outcome.ignoredCaseKeys }).toEqual({ decision: c.expect, ignoredContextKeys: c.ignoredByIam ?? [] });
     if (c.allowedBy) expect(outcome.allowedBy).toEqual(expect.arrayContaining(c.allowedBy));
   });
 

@@ -70,7 +70,7 @@ function getAtt(stack: Stack, logicalId: string, attribute: string): string {
   const { partition, region, accountId } = stack;
   switch (resource.Type) {
     case 'AWS::IAM::Role':
-      return `arn:${partition}:iam::${accountId}:role/${roleName(stack, logicalId)}`;
+      return `arn:${partition}:iam::${accountId}:role${p.Path !== undefined ? String(resolve(stack, p.Path)) : '/'}${roleName(stack, logicalId)}`;
     case 'AWS::Logs::LogGroup':
       return `arn:${partition}:logs:${region}:${accountId}:log-group:${String(p.LogGroupName)}:*`;
     case 'AWS::Lambda::Function':
@@ -108,6 +108,10 @@ function evaluate(stack: Stack, body: Json): boolean {
     }
     case 'Fn::Not':
       return !evaluate(stack, (arg as Json[])[0]!);
+    case 'Fn::And':
+      return (arg as Json[]).every((c) => evaluate(stack, c));
+    case 'Fn::Or':
+      return (arg as Json[]).some((c) => evaluate(stack, c));
     case 'Condition':
       return condition(stack, String(arg));
     default:

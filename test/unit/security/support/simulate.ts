@@ -19,8 +19,10 @@ export interface MatrixCase {
   resource: string;
   /** The resource's account when its ARN does not say (S3, EC2 images): the central account by default. */
   resourceAccount?: string;
+  /** Parameters of the central stack this case is deployed with (CloudFormation parameters; the defaults otherwise). */
+  centralParameters?: Record<string, string>;
   /** The resource's own policy (World.resourcePolicy); none when absent. */
-  resourcePolicy?: 'key-policy' | 'key-policy-own-account' | 'member-trust' | 'central-bus' | 'report-bucket' | 'trusts-caller-account' | `trust:${string}`;
+  resourcePolicy?: 'key-policy' | 'key-policy-own-account' | 'member-trust' | 'central-bus' | 'report-bucket' | 'alerts-key' | 'trusts-caller-account' | `trust:${string}`;
   /** Request context on top of what the caller and resource imply; null removes a key. */
   context?: Record<string, string | string[] | null>;
   expect: Expected;
@@ -32,6 +34,8 @@ export interface MatrixCase {
   gap?: string;
   /** An SCP amiwarden recommends (docs/policies/<name>.scp.json), attached to the caller's account beside FullAWSAccess. */
   serviceControlPolicy?: string;
+  /** Context keys of the case that IAM does not evaluate for the action (a gap's proof): the simulator must drop exactly these. */
+  ignoredByIam?: string[];
 }
 
 const FULL_AWS_ACCESS = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
@@ -50,7 +54,8 @@ function accountOfArn(arn: string): string | undefined {
 }
 
 /** What AWS puts in the request context for this caller and resource, before the case's own keys. */
-export function implicitContext(world: World, c: MatrixCase): Record<string, string | string[]> {
+export function implicitContext(deployed: World, c: MatrixCase): Record<string, string | string[]> {
+  const world = c.centralParameters ? deployed.withCentralParameters(c.centralParameters) : deployed;
   const caller = world.actor(c.principal);
   const resourceAccount = c.resourceAccount ?? accountOfArn(c.resource) ?? CENTRAL;
   const context: Record<string, string | string[]> = { 'aws:ResourceAccount': resourceAccount, 'aws:SecureTransport': 'true' };
@@ -67,7 +72,8 @@ export function implicitContext(world: World, c: MatrixCase): Record<string, str
   return context;
 }
 
-export async function simulate(world: World, c: MatrixCase): Promise<Outcome> {
+export async function simulate(deployed: World, c: MatrixCase): Promise<Outcome> {
+  const world = c.centralParameters ? deployed.withCentralParameters(c.centralParameters) : deployed;
   const caller = world.actor(c.principal);
   const resourceAccount = c.resourceAccount ?? accountOfArn(c.resource) ?? CENTRAL;
   const context: Record<string, string | string[]> = implicitContext(world, c);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { recommendedKeyPolicyStatements } from '../../../../core/key-policy';
 import { asArray, loadMemberTemplate, ROOT, type Json, type JsonObject, type Template } from '../../deploy/templates';
 import { resolve, type Stack } from './cfn';
+import { removeGuard, type Guard, type PolicyGuard } from './guards';
 
 export const PARTITION = 'aws';
 export const REGION = 'us-east-1';
@@ -109,10 +110,36 @@ const ADMIN: JsonObject = { Version: '2012-10-17', Statement: [{ Sid: 'Administr
 export class World {
   readonly central: Stack;
   private readonly memberTemplate: Template;
+  /** Guards taken out of the policies this world hands out (withoutGuards). */
+  private readonly removed: readonly PolicyGuard[];
 
-  constructor(centralTemplate: Template, memberTemplate: Template = loadMemberTemplate(), centralParameters: Record<string, string> = {}) {
-    this.central = { partition: PARTITION, accountId: CENTRAL, region: REGION, parameters: centralParameters, template: centralTemplate };
+  constructor(
+    centralTemplate: Template,
+    memberTemplate: Template = loadMemberTemplate(),
+    centralParameters: Record<string, string> = {},
+    removed: readonly PolicyGuard[] = [],
+    /** Parameters a removed guard forces: they win over a case's own. */
+    private readonly forcedParameters: Record<string, string> = {},
+  ) {
+    this.central = { partition: PARTITION, accountId: CENTRAL, region: REGION, parameters: { ...centralParameters, ...forcedParameters }, template: centralTemplate };
     this.memberTemplate = memberTemplate;
+    this.removed = removed;
+  }
+
+  /** The same world with these guards removed from the policies they name (a mutant of the deployed policies). */
+  withoutGuards(guards: readonly Guard[]): World {
+    const forced = Object.assign({}, this.forcedParameters, ...guards.map((g) => ('parameters' in g ? g.parameters : {})));
+    const policyGuards = guards.filter((g): g is PolicyGuard => !('parameters' in g));
+    return new World(this.central.template, this.memberTemplate, this.central.parameters as Record<string, string>, [...this.removed, ...policyGuards], forced);
+  }
+
+  /** The central stack deployed with these CloudFormation parameters (the template's defaults otherwise). */
+  withCentralParameters(parameters: Record<string, string>): World {
+    return new World(this.central.template, this.memberTemplate, { ...(this.central.parameters as Record<string, string>), ...parameters }, this.removed, this.forcedParameters);
+  }
+
+  private mutated(policyName: string, policy: JsonObject): JsonObject {
+    return this.removed.filter((g) => g.policy === policyName).reduce((p, g) => removeGuard(p, g), policy);
   }
 
   /** `centralParameters`: CloudFormation parameters of the central stack (e.g. StaleGrantPolicy) other than their defaults. */
@@ -146,6 +173,26 @@ export class World {
 
   /** A caller: central/<RoleName suffix or logical id>, member/<account>, forwarder/<account>, admin/<account>, service/<principal>. */
   actor(name: string): Actor {
+    const actor = this.unmutatedActor(name);
+    if (!this.removed.some((g) => g.policy === name)) return actor;
+    // A guard names a statement by Sid across the role's inline policies.
+    const guards = this.removed.filter((g) => g.policy === name);
+    for (const guard of guards) {
+      const holder = actor.identityPolicies.find((p) => {
+        try {
+          removeGuard(p.policy, guard);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (!holder) throw new Error(`guard: no policy of ${name} has statement ${guard.statement}${'key' in guard ? ` with ${guard.key}` : ''}`);
+      holder.policy = removeGuard(holder.policy, guard);
+    }
+    return actor;
+  }
+
+  private unmutatedActor(name: string): Actor {
     const [kind, id] = name.split('/') as [string, string];
     switch (kind) {
       // Roles amiwarden does not deploy: an administrator of that account (everything allowed by its
@@ -202,7 +249,8 @@ export class World {
     const role = stack.template.Resources[logicalId];
     if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${logicalId} is not a role`);
     const roleArn = String(resolve(stack, { 'Fn::GetAtt': [logicalId, 'Arn'] }));
-    const roleName = roleArn.slice(roleArn.indexOf(':role/') + ':role/'.length);
+    // An assumed-role session names the role without its path.
+    const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
     return {
       account: stack.accountId,
       roleArn,
@@ -227,6 +275,10 @@ export class World {
    *   policy decides (isolates an identity policy in a cross-account request).
    */
   resourcePolicy(name: string, caller: Actor, resourceAccount: string): JsonObject {
+    return this.mutated(name, this.unmutatedResourcePolicy(name, caller, resourceAccount));
+  }
+
+  private unmutatedResourcePolicy(name: string, caller: Actor, resourceAccount: string): JsonObject {
     switch (name) {
       case 'key-policy':
         return {
@@ -249,6 +301,8 @@ export class World {
       }
       case 'report-bucket':
         return resolve(this.central, this.central.template.Resources.ReportBucketPolicy!.Properties!.PolicyDocument) as JsonObject;
+      case 'alerts-key':
+        return resolve(this.central, this.central.template.Resources.AlertsKey!.Properties!.KeyPolicy) as JsonObject;
       case 'trusts-caller-account':
         return {
           Version: '2012-10-17',
