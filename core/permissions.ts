@@ -51,7 +51,7 @@ export const STEPS: readonly Step[] = [
   { function: 'diagnose-launch-failure', role: 'DiagnoseLaunchFailureRole', gathers: [{ run: 'diagnosis', side: 'central' }, { run: 'diagnosis', side: 'member' }], own: [MEMBERSHIP] },
   { function: 'grant-key-access', role: 'GrantKeyAccessRole', fixes: 'launch-failure', own: [MEMBERSHIP] },
   { function: 'verify-key-access', role: 'VerifyKeyAccessRole', own: [{ as: 'central', actions: ['kms:ListGrants'] }] },
-  { function: 'record-failure', role: 'RecordFailureRole', own: [{ as: 'central', actions: ['sqs:SendMessage'] }] },
+  { function: 'record-failure', role: 'RecordFailureRole', own: [{ as: 'central', actions: ['s3:PutObject', 'sqs:SendMessage'] }] },
   { function: 'inspect-image', role: 'InspectImageRole', own: [{ as: 'central', actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots', 'kms:DescribeKey'] }] },
   {
     function: 'copy-image',

@@ -5,7 +5,7 @@
  * fail are read side by side without renumbering either.
  */
 import type { Guard } from './support/guards';
-import { MEMBER_A } from './support/world';
+import { CENTRAL, MEMBER_A } from './support/world';
 
 const MEMBER = `member/${MEMBER_A}`;
 const FORWARDER = `forwarder/${MEMBER_A}`;
@@ -20,6 +20,9 @@ const KEY_GRANT = 'AllowOrganizationAccountsToGrantAutoScaling';
 const KEY_USE = 'AllowOrganizationAccountsToUseTheKey';
 const TRUST = 'TrustAmiwardenCentralRolesOnly';
 const COPY_KMS = 'UseKeysOnlyThroughEc2ForTheCopy';
+const TAG_SCP = 'scp/reserve-amiwarden-tag-keys';
+const RESERVE_TAGS = 'ReserveAmiwardenTagKeysToAmiwarden';
+const KEEP_ORIGINALS = 'KeepOriginalsTooLargeForTheFailureQueue';
 
 export const GUARDS: Record<string, Guard[]> = {
   // --- The member role creates the Auto Scaling grant -------------------------------------------
@@ -181,4 +184,19 @@ export const GUARDS: Record<string, Guard[]> = {
   'the repair function cannot kms:Decrypt on the configured key itself': [widen('central/repair-grants', 'ListGrantsOnConfiguredKeys', 'action')],
   'the member role cannot kms:RevokeGrant on the central key': [widen(MEMBER, 'ReadCentralKeys', 'action'), widen('key-policy', 'EnableIamPoliciesOfTheKeyAccount', 'principal')],
   'the member role cannot kms:RetireGrant on the central key': [widen(MEMBER, 'ReadCentralKeys', 'action'), widen('key-policy', 'EnableIamPoliciesOfTheKeyAccount', 'principal')],
+
+  // --- The recommended SCP that reserves the amiwarden:* tag keys (docs/policies) ----------------
+  'without the recommended SCP, a central administrator may tag an image amiwarden:source-image-id': [drop(`admin/${CENTRAL}`, 'Administrator')],
+  'the recommended SCP refuses amiwarden:* tags to anyone but the copy role': [drop(TAG_SCP, RESERVE_TAGS)],
+  'the recommended SCP refuses removing an amiwarden:* tag': [drop(TAG_SCP, RESERVE_TAGS)],
+  'the recommended SCP leaves other tags alone': [unless(TAG_SCP, RESERVE_TAGS, 'aws:TagKeys')],
+  'the recommended SCP lets the copy role link a source to its copy': [drop('central/copy-image', 'LinkTheSourceToItsCopy')],
+  'the recommended SCP lets the copy role tag the copy as CopyImage makes it': [drop('central/copy-image', 'TagTheCopyAsItIsMade')],
+
+  // --- record-failure keeps large originals under failures/ -------------------------------------
+  'record-failure keeps an original event too large for the failure queue under failures/': [drop('central/record-failure', KEEP_ORIGINALS)],
+  'record-failure cannot overwrite a sweep report': [widen('central/record-failure', KEEP_ORIGINALS, 'resource')],
+  'record-failure cannot read or delete the originals it kept': [widen('central/record-failure', KEEP_ORIGINALS, 'action')],
+  'record-failure cannot read the originals back': [widen('central/record-failure', KEEP_ORIGINALS, 'action')],
+  'the sweep inspector cannot write under failures/': [widen('central/inspect-member', 'ReadAndWriteSweepInventories', 'resource')],
 };

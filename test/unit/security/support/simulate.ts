@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { JsonObject } from '../../deploy/templates';
 import { CENTRAL, ORGANIZATION_OF, type World } from './world';
 
 export type Expected = 'allow' | 'deny';
@@ -85,7 +86,7 @@ export async function simulate(deployed: World, c: MatrixCase): Promise<Outcome>
     request: { principal: caller.sessionArn, action: c.action, resource: { resource: c.resource, accountId: resourceAccount }, contextVariables: context },
     identityPolicies: caller.identityPolicies,
     serviceControlPolicies: c.serviceControlPolicy
-      ? [{ orgIdentifier: caller.account, policies: [{ name: 'FullAWSAccess', policy: FULL_AWS_ACCESS }, { name: c.serviceControlPolicy, policy: recommendedScp(c.serviceControlPolicy) }] }]
+      ? [{ orgIdentifier: caller.account, policies: [{ name: 'FullAWSAccess', policy: FULL_AWS_ACCESS }, { name: c.serviceControlPolicy, policy: world.serviceControlPolicy(c.serviceControlPolicy, recommendedScp(c.serviceControlPolicy) as JsonObject) }] }]
       : [],
     resourceControlPolicies: [],
     ...(c.resourcePolicy ? { resourcePolicy: world.resourcePolicy(c.resourcePolicy, caller, resourceAccount) } : {}),

@@ -138,6 +138,11 @@ export class World {
     return new World(this.central.template, this.memberTemplate, { ...(this.central.parameters as Record<string, string>), ...parameters }, this.removed, this.forcedParameters);
   }
 
+  /** A recommended SCP (docs/policies/<name>.scp.json) as this world hands it out: guard policy `scp/<name>`. */
+  serviceControlPolicy(name: string, policy: JsonObject): JsonObject {
+    return this.mutated(`scp/${name}`, policy);
+  }
+
   private mutated(policyName: string, policy: JsonObject): JsonObject {
     return this.removed.filter((g) => g.policy === policyName).reduce((p, g) => removeGuard(p, g), policy);
   }
