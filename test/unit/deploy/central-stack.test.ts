@@ -93,6 +93,7 @@ describe('central stack (packaged serverless template)', () => {
         'InspectImageLambdaFunction',
         'InspectMemberAccountLambdaFunction',
         'PlanSweepLambdaFunction',
+        'PublishImageLambdaFunction',
         'RecordFailureLambdaFunction',
         'RepairGrantsLambdaFunction',
         'ShareImageLambdaFunction',
