@@ -7,9 +7,10 @@
  * AMIWARDEN_SECURITY_HUB=true.
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { securityhub } from '../adapters/securityhub';
 import { generatorPrefix, productArn, toAsff, type PlainFinding } from '../core/asff';
 import type { Config } from '../core/config';
+import { AwsCallError } from '../core/errors';
+import type { Cause, Diagnosis } from '../core/launch-failure';
 import type { AwsContext } from './aws-context';
 
 export interface ExportScope {
@@ -17,10 +18,13 @@ export interface ExportScope {
   producer: string;
   /** What this run looked at: only findings of these accounts and Regions are resolved when absent. */
   inspected: { account: string; region: string }[];
+  /** Narrower still: only these findings (plain ids) may be resolved (a diagnosis looks at one group). */
+  only?: string[];
 }
 
 export interface ExportOutcome {
-  outcome: 'disabled' | 'exported';
+  /** `failed`: Security Hub refused the calls (say, not enabled in the Region, or access denied); the producer's own work stands. */
+  outcome: 'disabled' | 'exported' | 'nothing-to-export' | 'failed';
   hubRegion: string | null;
   imported: number;
   resolved: number;
@@ -31,6 +35,18 @@ export interface ExportOutcome {
 
 export async function exportFindings(findings: PlainFinding[], scope: ExportScope, config: Config, aws: AwsContext, hubRegion: string, now = new Date()): Promise<ExportOutcome> {
   if (!config.securityHub) return { outcome: 'disabled', hubRegion: null, imported: 0, resolved: 0, failed: 0, failures: [] };
+  try {
+    return await exportTo(findings, scope, config, aws, hubRegion, now);
+  } catch (error) {
+    // Throttling is retried by the step; a refusal must not undo the report or the diagnosis.
+    if (!(error instanceof AwsCallError)) throw error;
+    return { outcome: 'failed', hubRegion, imported: 0, resolved: 0, failed: findings.length, failures: [{ id: '', code: error.code, message: error.message.slice(0, 300) }] };
+  }
+}
+
+async function exportTo(findings: PlainFinding[], scope: ExportScope, config: Config, aws: AwsContext, hubRegion: string, now: Date): Promise<ExportOutcome> {
+  // Loaded only when the export is on: the client stays out of the cold start of a function that does not use it.
+  const { securityhub } = await import('../adapters/securityhub');
   const hub = aws.centralAdapter(securityhub, hubRegion);
   const product = productArn(config.partition, hubRegion, config.centralAccountId);
   const ctx = { importingAccount: config.centralAccountId, hubRegion, partition: config.partition, producer: scope.producer, now };
@@ -48,7 +64,8 @@ export async function exportFindings(findings: PlainFinding[], scope: ExportScop
   const covered = new Set(scope.inspected.map((i) => `${i.account}/${i.region}`));
   const gone = [...active.values()].filter((f) => {
     const where = `${f.ProductFields?.['amiwarden/Account'] ?? ''}/${f.ProductFields?.['amiwarden/Region'] ?? ''}`;
-    return !seen.has(f.Id!) && covered.has(where);
+    const narrowed = !scope.only || scope.only.includes(f.ProductFields?.['amiwarden/FindingId'] ?? '');
+    return !seen.has(f.Id!) && covered.has(where) && narrowed;
   });
 
   const imported = await hub.importFindings(current as AwsSecurityFinding[]);
@@ -66,3 +83,47 @@ function fixed(f: AwsSecurityFinding, now: Date): AwsSecurityFinding {
   return { ...base, UpdatedAt: now.toISOString(), Compliance: { Status: 'PASSED' }, RecordState: 'ARCHIVED' };
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// The launch-failure diagnosis
+
+const DIAGNOSIS_TITLES: Partial<Record<Cause, string>> = {
+  'missing-grant': 'Auto Scaling group cannot launch: its service-linked role has no grant on the AMI key',
+  'service-linked-role-missing': 'Auto Scaling group cannot launch: its service-linked role is missing',
+  'key-disabled-or-pending-deletion': 'Auto Scaling group cannot launch: the AMI key is disabled or pending deletion',
+  'aws-managed-key-ami': 'Auto Scaling group cannot launch: the AMI is on the AWS managed key (aws/ebs)',
+  'key-policy-blocks-grant': 'Auto Scaling group cannot launch: the key policy keeps the member from granting',
+  'member-role-unavailable': 'Auto Scaling group cannot be diagnosed: the amiwarden member role cannot be assumed',
+  'unmanaged-key': 'Auto Scaling group cannot launch: the AMI is on a key amiwarden does not manage',
+  'image-not-found': 'Auto Scaling group cannot launch: its AMI does not exist or is not shared',
+  'spot-launch-configuration': 'Auto Scaling group cannot launch Spot Instances from an encrypted AMI through a launch configuration',
+};
+
+/** The one finding of a diagnosis: the group, keyed by account, Region and name (one per group, whatever the cause). */
+export function diagnosisFinding(d: Diagnosis, partition: Config['partition']): PlainFinding {
+  return {
+    id: `launch-failure|${d.account}|${d.region}|${d.autoScalingGroupName}`,
+    check: d.cause,
+    title: DIAGNOSIS_TITLES[d.cause] ?? `Auto Scaling group cannot launch (${d.cause})`,
+    severity: 'high',
+    account: d.account,
+    region: d.region,
+    resource: { type: 'AwsAutoScalingAutoScalingGroup', id: `arn:${partition}:autoscaling:${d.region}:${d.account}:autoScalingGroup:*:autoScalingGroupName/${d.autoScalingGroupName}` },
+    evidence: d.finding,
+    fix: d.fix,
+  };
+}
+
+/**
+ * A diagnosis that needs a person (status `finding`) imports its finding. One whose cause the
+ * workflow fixes itself (`remediable`: the grant is made and verified next) or that finds the grant
+ * in place (`grant-present`) resolves the group's earlier finding. A dry run exports nothing.
+ */
+export async function exportDiagnosis(d: Diagnosis, config: Config, aws: AwsContext, hubRegion: string, now = new Date()): Promise<ExportOutcome> {
+  if (!config.securityHub || d.dryRun) return { outcome: 'disabled', hubRegion: null, imported: 0, resolved: 0, failed: 0, failures: [] };
+  const finding = diagnosisFinding(d, config.partition);
+  const open = d.status === 'finding';
+  const fixed = d.status === 'remediable' || d.cause === 'grant-present';
+  if (!open && !fixed) return { outcome: 'nothing-to-export', hubRegion: null, imported: 0, resolved: 0, failed: 0, failures: [] };
+  return exportFindings(open ? [finding] : [], { producer: 'diagnosis', inspected: [{ account: d.account, region: d.region }], only: [finding.id] }, config, aws, hubRegion, now);
+}

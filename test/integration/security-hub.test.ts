@@ -5,13 +5,13 @@
  * them (RecordState ARCHIVED, compliance PASSED, Workflow.Status RESOLVED) and leaves the rest.
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { EC2Client, ModifyEbsDefaultKmsKeyIdCommand } from '@aws-sdk/client-ec2';
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { clientConfig } from '../../emulator/accounts';
 import { emulatorForFile } from '../support/emulator';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
-import { buildOrganization, HOME_REGION, REGIONS, registerImage, type Organization } from '../../local/organization';
+import { buildOrganization, CENTRAL_ACCOUNT, crossAccountKeyPolicy, HOME_REGION, REGIONS, registerImage, type Organization } from '../../local/organization';
 import { runWorkflow } from '../../local/state-machine';
 
 const BUCKET = 'amiwarden-reports-hub';
@@ -108,3 +108,40 @@ describe('Security Hub export on the emulator', () => {
     expect(await findings()).toEqual([]);
   }, 120_000);
 });
+
+describe('Security Hub export of the launch-failure diagnosis', () => {
+  it('imports a cause that needs a person, and resolves it once a later diagnosis finds it fixed', async () => {
+    // The organization key's policy lets no member create the Auto Scaling grant.
+    await emulator.reset();
+    org = await buildOrganization(emulator, { keyPolicy: ownAccountOnlyPolicy(CENTRAL_ACCOUNT) });
+    await hub().send(new EnableSecurityHubCommand({ EnableDefaultStandards: false }));
+    applyEnvironment({ ...lambdaEnvironment(emulator, { ...org, reportBucket: BUCKET }), AMIWARDEN_SECURITY_HUB: 'true' });
+    const member = org.members[0]!;
+    const request = { account: member.account, region: HOME_REGION, autoScalingGroupName: member.autoScalingGroupName };
+
+    const blocked = await runWorkflow('launch-failure', request);
+    expect(blocked.output).toMatchObject({ cause: 'key-policy-blocks-grant' });
+    const [diagnosed] = (await findings()).filter((f) => f.GeneratorId?.startsWith('amiwarden/diagnosis/'));
+    expect(diagnosed).toMatchObject({
+      GeneratorId: 'amiwarden/diagnosis/key-policy-blocks-grant',
+      Severity: { Label: 'HIGH' },
+      Resources: [{ Type: 'AwsAutoScalingAutoScalingGroup', Id: expect.stringContaining(`:${member.account}:autoScalingGroup:*:autoScalingGroupName/${member.autoScalingGroupName}`) }],
+      Remediation: { Recommendation: { Text: expect.any(String) } },
+      RecordState: 'ACTIVE',
+      Workflow: { Status: 'NEW' },
+    });
+
+    // The key policy is fixed; the next diagnosis finds the cause gone (the workflow grants), and resolves the finding.
+    const kms = new KMSClient(clientConfig(emulator, org.centralAccount, HOME_REGION));
+    await kms.send(new PutKeyPolicyCommand({ KeyId: org.keyArns[HOME_REGION]!, PolicyName: 'default', Policy: crossAccountKeyPolicy(org.centralAccount, org.members.map((m) => m.account)) }));
+    const fixed = await runWorkflow('launch-failure', request);
+    expect(fixed.output).toMatchObject({ status: 'remediated', cause: 'missing-grant' });
+    const after = (await findings()).filter((f) => f.GeneratorId?.startsWith('amiwarden/diagnosis/'));
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ Id: diagnosed!.Id, RecordState: 'ARCHIVED', Compliance: { Status: 'PASSED' }, Workflow: { Status: 'RESOLVED' } });
+  }, 120_000);
+});
+
+function ownAccountOnlyPolicy(account: string): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }] });
+}
