@@ -70,4 +70,4 @@ export class RamAdapter {
   }
 }
 
-export const ram = (settings: ClientSettings) => new RamAdapter(new RAMClient(settings));
+export const RAM = (settings: ClientSettings) => new RamAdapter(new RAMClient(settings));

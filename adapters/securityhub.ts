@@ -66,4 +66,4 @@ export class SecurityHubAdapter {
   }
 }
 
-export const securityhub = (settings: ClientSettings) => new SecurityHubAdapter(new SecurityHubClient(settings));
+export const SecurityHub = (settings: ClientSettings) => new SecurityHubAdapter(new SecurityHubClient(settings));

@@ -44,4 +44,4 @@ export class SsmAdapter {
   }
 }
 
-export const ssm = (settings: ClientSettings) => new SsmAdapter(new SSMClient(settings));
+export const SSM = (settings: ClientSettings) => new SsmAdapter(new SSMClient(settings));

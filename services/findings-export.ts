@@ -46,8 +46,8 @@ export async function exportFindings(findings: PlainFinding[], scope: ExportScop
 
 async function exportTo(findings: PlainFinding[], scope: ExportScope, config: Config, aws: AwsContext, hubRegion: string, now: Date): Promise<ExportOutcome> {
   // Loaded only when the export is on: the client stays out of the cold start of a function that does not use it.
-  const { securityhub } = await import('../adapters/securityhub');
-  const hub = aws.centralAdapter(securityhub, hubRegion);
+  const { SecurityHub } = await import('../adapters/securityhub');
+  const hub = aws.central(SecurityHub, hubRegion);
   const product = productArn(config.partition, hubRegion, config.centralAccountId);
   const ctx = { importingAccount: config.centralAccountId, hubRegion, partition: config.partition, producer: scope.producer, now };
 

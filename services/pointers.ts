@@ -9,9 +9,9 @@
  *   organization key and shared with every target, and never backwards to an older build — and the
  *   parameter is shared through RAM with the configured targets.
  */
-import type { Ec2Adapter, ImageDetail } from '../adapters/ec2';
-import { ram as ramAdapter } from '../adapters/ram';
-import { ssm as ssmAdapter } from '../adapters/ssm';
+import { EC2, type Ec2Adapter, type ImageDetail } from '../adapters/ec2';
+import { RAM } from '../adapters/ram';
+import { SSM } from '../adapters/ssm';
 import type { Config } from '../core/config';
 import { InvalidInputError } from '../core/errors';
 import { describe, isImageId, requireRegion } from '../core/identifiers';
@@ -88,7 +88,7 @@ export function parsePublishInput(input: unknown): PublishInput {
 export async function publishImage(input: PublishInput, config: Config, aws: AwsContext, now = new Date()): Promise<PublishOutcome> {
   const keyArn = config.keys[input.region]?.arn;
   if (!keyArn) throw new InvalidInputError('region', `no organization key is configured for ${input.region}`);
-  const ec2 = aws.central(input.region).ec2;
+  const ec2 = aws.central(EC2, input.region);
   const source = await ec2.describeImage(input.sourceImageId);
   const image = !input.imageExists ? undefined : input.imageId === input.sourceImageId ? source : await ec2.describeImage(input.imageId);
   const copied = input.imageId !== input.sourceImageId || !input.imageExists;
@@ -130,7 +130,7 @@ export async function publishImage(input: PublishInput, config: Config, aws: Aws
   const plan = await withinOrganization(planSharing(config), config, aws, input.region);
   const principals = [...plan.accounts, ...plan.deferredTargets];
 
-  const ssm = aws.centralAdapter(ssmAdapter, input.region);
+  const ssm = aws.central(SSM, input.region);
   const current = await ssm.getParameter(name);
   const previousImageId = current?.value ?? null;
   if (input.dryRun || !image) {
@@ -160,7 +160,7 @@ export async function publishImage(input: PublishInput, config: Config, aws: Aws
 
 async function whyNotLaunchable(image: ImageDetail, keyArn: string, wanted: LaunchPermission[], config: Config, aws: AwsContext, region: string): Promise<string | null> {
   if (image.ownerId !== config.centralAccountId || image.state !== 'available') return `${image.imageId} is not an available image of the central account (${image.state}): the pointer is not moved`;
-  const ec2 = aws.central(region).ec2;
+  const ec2 = aws.central(EC2, region);
   const snapshots = await ec2.describeSnapshots(image.snapshots.map((s) => s.snapshotId));
   const off = image.snapshots.filter((m) => snapshots.find((s) => s.snapshotId === m.snapshotId)?.kmsKeyId !== keyArn);
   if (image.snapshots.length === 0 || off.length > 0) return `${off.length || 'no'} snapshot(s) of ${image.imageId} on the organization key ${keyArn}: the pointer is not moved`;
@@ -180,7 +180,7 @@ async function builtAt(image: ImageDetail, ec2: Ec2Adapter): Promise<string | un
 
 async function share(arn: string, principals: string[], config: Config, aws: AwsContext, region: string): Promise<PointerOutcome['share']> {
   if (principals.length === 0) return { outcome: 'no-targets', shareArn: null, added: [] };
-  const ram = aws.centralAdapter(ramAdapter, region);
+  const ram = aws.central(RAM, region);
   const existing = await ram.findOwnShare(POINTER_SHARE_NAME);
   if (!existing) {
     const created = await ram.createShare({

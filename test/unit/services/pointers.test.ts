@@ -6,7 +6,6 @@
 import { DescribeImagesCommand, DescribeImageAttributeCommand, DescribeSnapshotsCommand, EC2Client, EnableImageDeprecationCommand, type Image } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ec2 } from '../../../adapters/ec2';
 import { loadConfig } from '../../../core/config';
 import { publishImage } from '../../../services/pointers';
 import { awsContext } from '../../../services/aws-context';
@@ -62,7 +61,7 @@ const IMAGES = [
 ];
 
 const run = (sourceImageId: string, imageId: string) =>
-  publishImage({ sourceImageId, imageId, region: REGION, dryRun: false, imageExists: true }, config, awsContext(config, 'test', { ec2 }));
+  publishImage({ sourceImageId, imageId, region: REGION, dryRun: false, imageExists: true }, config, awsContext(config, 'test'));
 
 afterAll(() => {
   ec2Mock.restore();
