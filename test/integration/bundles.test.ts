@@ -41,22 +41,24 @@ const text = (key: string) => readFileSync(bundles[key]!, 'utf8');
 
 /** The AWS services each function calls (the SDK client of each, as its protocol names it), besides STS for its credentials. */
 const SERVICES: Record<string, string[]> = {
-  diagnoseLaunchFailure: ['autoscaling', 'ec2', 'iam', 'kms'],
+  // Security Hub: loaded only when AMIWARDEN_SECURITY_HUB=true (a dynamic import), but in the bundle.
+  diagnoseLaunchFailure: ['autoscaling', 'ec2', 'iam', 'kms', 'securityhub'],
   grantKeyAccess: ['iam', 'kms'],
   verifyKeyAccess: ['kms'],
   inspectImage: ['ec2', 'kms'],
   copyImage: ['ec2'],
   shareImage: ['ec2', 'organizations'],
   grantTargetAccess: ['autoscaling', 'iam', 'kms'],
+  publishImage: ['ec2', 'organizations', 'ram', 'ssm'],
   applyOriginalImagePolicy: ['ec2'],
   planSweep: ['organizations'],
   inspectCentralImages: ['ec2', 'kms', 's3'],
   // kms: the DryRun of the member role's CreateGrant (it creates nothing).
   inspectMemberAccount: ['autoscaling', 'ec2', 'iam', 'kms', 's3'],
-  writeSweepReport: ['s3'],
+  writeSweepReport: ['s3', 'securityhub'],
   recordFailure: ['s3', 'sqs'],
 };
-const CLIENTS = ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 's3', 'sqs'];
+const CLIENTS = ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 'ram', 's3', 'securityhub', 'sqs', 'ssm'];
 
 describe('the Lambda bundles', () => {
   it('run on the Node.js of the deployed runtime', () => {
