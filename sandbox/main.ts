@@ -30,6 +30,7 @@ import {
 import { runWorkflow, type ExecutionReport, type StateEvent } from '../local/state-machine';
 import { executionTarget, targetOf } from '../cli/targets';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { readState, type SandboxState } from './state';
 import { createConsole } from './console';
 
@@ -91,7 +92,9 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   await createReportBucket(emulator, org.centralAccount, REPORT_BUCKET);
   // With the organization id set, as in AWS, share targets are checked to be members of it.
   // Image pointers: every AMI whose name contains "web-" is of the family "web".
-  applyEnvironment({ ...lambdaEnvironment(emulator, { ...org, reportBucket: REPORT_BUCKET }), AMIWARDEN_IMAGE_FAMILIES: POINTER_FAMILIES });
+  // Security Hub is on in the central account, and amiwarden exports its findings there.
+  await new SecurityHubClient(clientConfig(emulator, org.centralAccount, HOME_REGION)).send(new EnableSecurityHubCommand({ EnableDefaultStandards: false }));
+  applyEnvironment({ ...lambdaEnvironment(emulator, { ...org, reportBucket: REPORT_BUCKET }), AMIWARDEN_IMAGE_FAMILIES: POINTER_FAMILIES, AMIWARDEN_SECURITY_HUB: 'true' });
   const before = await readState(emulator, org);
   const executions: (RoutedExecution | (ExecutionReport & { trigger: string }))[] = [];
   // Each state as it starts, labelled with what it is about (cli/targets.ts), as the CLI labels it.
@@ -143,13 +146,16 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     const report = await runWorkflow('compliance-sweep', { mode, accounts, regions: [HOME_REGION] }, progress);
     executions.push({ ...report, trigger: `sweep (${mode})` });
     for (const child of report.children) executions.push({ ...child, trigger: 'sweep (enforce)' });
-    const output = report.output as { summary?: { findings: number; byFinding: Record<string, number> } } | undefined;
-    out.note(`${mode}: ${output?.summary?.findings ?? '?'} finding(s) ${JSON.stringify(output?.summary?.byFinding ?? {})}${report.children.length ? `; ${report.children.length} remediation(s) run` : ''}`);
-    return { report, findings: output?.summary?.findings ?? -1, byFinding: output?.summary?.byFinding ?? {} };
+    const output = report.output as { summary?: { findings: number; byFinding: Record<string, number> }; securityHub?: { imported: number; resolved: number } } | undefined;
+    out.note(`${mode}: ${output?.summary?.findings ?? '?'} finding(s) ${JSON.stringify(output?.summary?.byFinding ?? {})}${report.children.length ? `; ${report.children.length} remediation(s) run` : ''}; Security Hub: ${output?.securityHub?.imported ?? 0} imported, ${output?.securityHub?.resolved ?? 0} resolved`);
+    return { report, findings: output?.summary?.findings ?? -1, byFinding: output?.summary?.byFinding ?? {}, hub: output?.securityHub ?? { imported: 0, resolved: 0 } };
   };
   const sweepBefore = await sweep('report');
   const enforced = await sweep('enforce');
   const sweepAfter = await sweep('report');
+  const hubFindings = (await new SecurityHubClient(clientConfig(emulator, org.centralAccount, HOME_REGION)).send(new GetFindingsCommand({ MaxResults: 100 }))).Findings ?? [];
+  const hubResolved = hubFindings.filter((f) => f.Workflow?.Status === 'RESOLVED').length;
+  out.note(`Security Hub holds ${hubFindings.length} amiwarden finding(s), ${hubResolved} RESOLVED after enforce`);
 
   const middle = await readState(emulator, org);
   out.section('4. Every event again (EventBridge delivers at least once)');
@@ -183,6 +189,7 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     ['the sweep found the AMI no event announced, and enforce fixed it', (sweepBefore.byFinding['ami-unencrypted'] ?? 0) === 1 && enforced.report.children.some((c) => c.status === 'SUCCEEDED') && fixable(sweepAfter.byFinding) === 0],
     ['the replay ran and changed nothing', replayed.length === images.length + failures.length && middle.images.length === after.images.length && mutating.length === 0],
     ['the web pointer moved from the golden image to the re-encrypted copy, and both members read it by ARN', pointerBefore === org.goldenImageId && pointerAfter !== undefined && pointerAfter === copyOfWeb && memberReads.every((v) => v === pointerAfter)],
+    ['the sweep’s findings reached Security Hub, and those enforce fixed turned RESOLVED', sweepBefore.hub.imported === sweepBefore.findings && sweepBefore.findings > 0 && hubResolved > 0 && hubResolved === sweepAfter.hub.resolved],
     ['no execution failed', executions.every((e) => e.status === 'SUCCEEDED')],
   ];
   const grantHealth = await grantHealthStory(emulator, org, progress, executions);
@@ -197,6 +204,7 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     organizationId: org.organizationId ?? null,
     organizationalUnits: org.organizationalUnits ?? {},
     executions: executions.map((e) => ({ workflow: e.workflow, trigger: e.trigger, status: e.status, result: status(e) ?? null })),
+    securityHub: { findings: hubFindings.length, resolved: hubResolved },
     pointer: { name: POINTER, before: pointerBefore ?? null, after: pointerAfter ?? null, memberReads },
     sweep: { findingsBefore: sweepBefore.findings, findingsAfter: sweepAfter.findings, remediationsRun: enforced.report.children.length, byFindingAfter: sweepAfter.byFinding },
     grantHealth: grantHealth.summary,
