@@ -115,15 +115,16 @@ export function diagnosisFinding(d: Diagnosis, partition: Config['partition']): 
 }
 
 /**
- * A diagnosis that needs a person (status `finding`) imports its finding. One whose cause the
- * workflow fixes itself (`remediable`: the grant is made and verified next) or that finds the grant
- * in place (`grant-present`) resolves the group's earlier finding. A dry run exports nothing.
+ * A diagnosis that needs a person (status `finding`) imports its finding. One that finds the
+ * group's grant in place (`grant-present`) resolves the group's earlier finding. A cause the
+ * workflow fixes itself (`remediable`) changes nothing there: the grant may yet be refused, so only
+ * a later diagnosis that sees it in place resolves. A dry run exports nothing.
  */
 export async function exportDiagnosis(d: Diagnosis, config: Config, aws: AwsContext, hubRegion: string, now = new Date()): Promise<ExportOutcome> {
   if (!config.securityHub || d.dryRun) return { outcome: 'disabled', hubRegion: null, imported: 0, resolved: 0, failed: 0, failures: [] };
   const finding = diagnosisFinding(d, config.partition);
   const open = d.status === 'finding';
-  const fixed = d.status === 'remediable' || d.cause === 'grant-present';
+  const fixed = d.cause === 'grant-present';
   if (!open && !fixed) return { outcome: 'nothing-to-export', hubRegion: null, imported: 0, resolved: 0, failed: 0, failures: [] };
   return exportFindings(open ? [finding] : [], { producer: 'diagnosis', inspected: [{ account: d.account, region: d.region }], only: [finding.id] }, config, aws, hubRegion, now);
 }

@@ -110,7 +110,7 @@ describe('Security Hub export on the emulator', () => {
 });
 
 describe('Security Hub export of the launch-failure diagnosis', () => {
-  it('imports a cause that needs a person, and resolves it once a later diagnosis finds it fixed', async () => {
+  it('imports a cause that needs a person, and resolves it once a later diagnosis finds the grant in place', async () => {
     // The organization key's policy lets no member create the Auto Scaling grant.
     await emulator.reset();
     org = await buildOrganization(emulator, { keyPolicy: ownAccountOnlyPolicy(CENTRAL_ACCOUNT) });
@@ -131,11 +131,15 @@ describe('Security Hub export of the launch-failure diagnosis', () => {
       Workflow: { Status: 'NEW' },
     });
 
-    // The key policy is fixed; the next diagnosis finds the cause gone (the workflow grants), and resolves the finding.
+    // The key policy is fixed; the next run grants, and the diagnosis after it finds the grant and resolves the finding.
     const kms = new KMSClient(clientConfig(emulator, org.centralAccount, HOME_REGION));
     await kms.send(new PutKeyPolicyCommand({ KeyId: org.keyArns[HOME_REGION]!, PolicyName: 'default', Policy: crossAccountKeyPolicy(org.centralAccount, org.members.map((m) => m.account)) }));
     const fixed = await runWorkflow('launch-failure', request);
     expect(fixed.output).toMatchObject({ status: 'remediated', cause: 'missing-grant' });
+    // The grant step might still have been refused: only a diagnosis that sees the grant resolves.
+    expect((await findings()).find((f) => f.Id === diagnosed!.Id)).toMatchObject({ RecordState: 'ACTIVE', Workflow: { Status: 'NEW' } });
+    const again = await runWorkflow('launch-failure', request);
+    expect(again.output).toMatchObject({ status: 'no-action', cause: 'grant-present' });
     const after = (await findings()).filter((f) => f.GeneratorId?.startsWith('amiwarden/diagnosis/'));
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ Id: diagnosed!.Id, RecordState: 'ARCHIVED', Compliance: { Status: 'PASSED' }, Workflow: { Status: 'RESOLVED' } });
