@@ -4,6 +4,7 @@
  * `toAsff` is the one mapping. Documented in docs/security-hub.md.
  */
 import { createHash } from 'node:crypto';
+import { CATALOGUE } from './checks';
 import type { Partition } from './identifiers';
 
 export type PlainSeverity = 'critical' | 'high' | 'medium' | 'low' | 'informational';
@@ -90,22 +91,10 @@ export interface SweepRow {
   action: string;
 }
 
-const SWEEP_TITLES: Record<string, string> = {
-  'ami-aws-managed-key': 'AMI on the AWS managed key (aws/ebs): it cannot be shared',
-  'ami-unencrypted': 'AMI with unencrypted snapshots',
-  'ami-foreign-cmk': 'AMI on a key that is not the organization key',
-  'ami-no-key-for-region': 'AMI in a Region with no organization key configured',
-  'ami-not-shared': 'AMI on the organization key not shared with every target',
-  'key-policy-blocks-member-grants': 'Organization key policy keeps member accounts from granting Auto Scaling',
-  'member-role-unavailable': 'amiwarden member role cannot be assumed',
-  'member-inspection-failed': 'Member account could not be inspected',
-  'asg-ami-aws-managed-key': 'Auto Scaling group launches an AMI on the AWS managed key',
-  'asg-key-not-enabled': 'Auto Scaling group launches an AMI whose key is not enabled',
-  'asg-missing-grant': 'Auto Scaling service-linked role has no grant on the organization key',
-  'asg-service-linked-role-missing': 'Auto Scaling service-linked role is missing',
-  'asg-recent-kms-launch-failures': 'Auto Scaling group failed to launch for a KMS reason',
-  'default-ebs-key-aws-managed': 'Default EBS encryption key is the AWS managed key',
-};
+/** A check's title, from the catalogue (core/checks/); the id itself for one it does not know. */
+export function checkTitle(id: string): string {
+  return CATALOGUE.find((c) => c.id === id)?.title ?? id;
+}
 
 /** Where a sweep row points, as an ASFF resource. */
 export function sweepResource(row: Pick<SweepRow, 'account' | 'region' | 'resource'>, partition: Partition): PlainFinding['resource'] {
@@ -122,7 +111,7 @@ export function fromSweepRow(row: SweepRow, partition: Partition): PlainFinding 
   return {
     id: `${row.finding}|${row.account}|${row.region}|${row.resource}`,
     check: row.finding,
-    title: SWEEP_TITLES[row.finding] ?? row.finding,
+    title: checkTitle(row.finding),
     severity: row.severity,
     account: row.account,
     region: row.region,

@@ -7,10 +7,10 @@
  * AMIWARDEN_SECURITY_HUB=true.
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { generatorPrefix, productArn, toAsff, type PlainFinding } from '../core/asff';
+import { checkTitle, generatorPrefix, productArn, toAsff, type PlainFinding } from '../core/asff';
 import type { Config } from '../core/config';
 import { AwsCallError } from '../core/errors';
-import type { Cause, Diagnosis } from '../core/launch-failure';
+import type { Diagnosis } from '../core/launch-failure';
 import type { AwsContext } from './aws-context';
 
 export interface ExportScope {
@@ -87,24 +87,13 @@ function fixed(f: AwsSecurityFinding, now: Date): AwsSecurityFinding {
 // ---------------------------------------------------------------------------------------------
 // The launch-failure diagnosis
 
-const DIAGNOSIS_TITLES: Partial<Record<Cause, string>> = {
-  'missing-grant': 'Auto Scaling group cannot launch: its service-linked role has no grant on the AMI key',
-  'service-linked-role-missing': 'Auto Scaling group cannot launch: its service-linked role is missing',
-  'key-disabled-or-pending-deletion': 'Auto Scaling group cannot launch: the AMI key is disabled or pending deletion',
-  'aws-managed-key-ami': 'Auto Scaling group cannot launch: the AMI is on the AWS managed key (aws/ebs)',
-  'key-policy-blocks-grant': 'Auto Scaling group cannot launch: the key policy keeps the member from granting',
-  'member-role-unavailable': 'Auto Scaling group cannot be diagnosed: the amiwarden member role cannot be assumed',
-  'unmanaged-key': 'Auto Scaling group cannot launch: the AMI is on a key amiwarden does not manage',
-  'image-not-found': 'Auto Scaling group cannot launch: its AMI does not exist or is not shared',
-  'spot-launch-configuration': 'Auto Scaling group cannot launch Spot Instances from an encrypted AMI through a launch configuration',
-};
 
 /** The one finding of a diagnosis: the group, keyed by account, Region and name (one per group, whatever the cause). */
 export function diagnosisFinding(d: Diagnosis, partition: Config['partition']): PlainFinding {
   return {
     id: `launch-failure|${d.account}|${d.region}|${d.autoScalingGroupName}`,
     check: d.cause,
-    title: DIAGNOSIS_TITLES[d.cause] ?? `Auto Scaling group cannot launch (${d.cause})`,
+    title: `Auto Scaling group cannot launch: ${checkTitle(d.cause)}`.slice(0, 256),
     severity: 'high',
     account: d.account,
     region: d.region,

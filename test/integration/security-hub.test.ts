@@ -65,7 +65,7 @@ describe('Security Hub export on the emulator', () => {
       Workflow: { Status: 'NEW' },
       Compliance: { Status: 'FAILED' },
     });
-    const grants = imported.filter((f) => f.GeneratorId === 'amiwarden/sweep/asg-missing-grant');
+    const grants = imported.filter((f) => f.GeneratorId === 'amiwarden/sweep/missing-grant');
     expect(grants.map((f) => f.ProductFields?.['amiwarden/Account']).sort()).toEqual(org.members.map((m) => m.account).sort());
 
     // Same problems, same ids: a re-run updates, never duplicates.
@@ -96,7 +96,7 @@ describe('Security Hub export on the emulator', () => {
     // A sweep of account A alone says nothing about account B: B's findings stay open.
     await sweep('report', [a!]);
     const open = (await findings()).filter((f) => f.ProductFields?.['amiwarden/Account'] === b && f.RecordState === 'ACTIVE');
-    expect(open.map((f) => f.GeneratorId)).toEqual(['amiwarden/sweep/asg-missing-grant']);
+    expect(open.map((f) => f.GeneratorId)).toEqual(['amiwarden/sweep/missing-grant']);
     expect(open[0]!.Workflow?.Status).toBe('NEW');
   }, 120_000);
 
