@@ -51,12 +51,13 @@ const SERVICES: Record<string, string[]> = {
   grantTargetAccess: ['autoscaling', 'iam', 'kms'],
   publishImage: ['ec2', 'organizations', 'ram', 'ssm'],
   applyOriginalImagePolicy: ['ec2'],
-  planSweep: ['organizations'],
+  planSweep: ['organizations', 's3'],
   inspectCentralImages: ['ec2', 'kms', 's3'],
   // kms: the DryRun of the member role's CreateGrant (it creates nothing).
   inspectMemberAccount: ['autoscaling', 'ec2', 'iam', 'kms', 's3'],
   writeSweepReport: ['s3', 'securityhub'],
   recordFailure: ['s3', 'sqs'],
+  repairGrants: ['iam', 'kms', 'organizations'],
 };
 const CLIENTS = ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 'ram', 's3', 'securityhub', 'sqs', 'ssm'];
 
