@@ -338,6 +338,8 @@ export interface ImageDetail extends ImageView {
   stateReason?: string;
   /** When the image was created (for a copy: when CopyImage started it), ISO 8601. */
   creationDate?: string;
+  /** When the image is (or will be) deprecated, ISO 8601. */
+  deprecationTime?: string;
   /** What EC2 says the image was made from (CreateImage, CopyImage, CreateRestoreImageTask only). */
   sourceImageId?: string;
   sourceImageRegion?: string;
@@ -350,6 +352,7 @@ export function toImageDetail(image: Image): ImageDetail {
     ...(image.Description ? { description: image.Description } : {}),
     ...(image.StateReason?.Message ? { stateReason: image.StateReason.Message } : {}),
     ...(image.CreationDate ? { creationDate: image.CreationDate } : {}),
+    ...(image.DeprecationTime ? { deprecationTime: image.DeprecationTime } : {}),
     ...(image.SourceImageId ? { sourceImageId: image.SourceImageId } : {}),
     ...(image.SourceImageRegion ? { sourceImageRegion: image.SourceImageRegion } : {}),
     tags: Object.fromEntries((image.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),

@@ -47,6 +47,19 @@ export interface Config {
    * reports them; `revoke` lets the grant-health repair revoke them. Nothing else ever revokes a grant.
    */
   staleGrantPolicy: StaleGrantPolicy;
+  /** Image pointers: the tag key on central AMIs whose value names the image's family. */
+  imageFamilyTag?: string;
+  /** Image pointers: families by AMI name, `family=name-pattern` (`*` matches any run of characters), first match wins. */
+  imageFamilies: ImageFamilyPattern[];
+  /** Image pointers: the path under which each family's parameter is kept (`<prefix>/<family>`). */
+  pointerPrefix: string;
+  /** Import the sweep's and the diagnosis's findings into AWS Security Hub. Off by default. */
+  securityHub: boolean;
+}
+
+export interface ImageFamilyPattern {
+  family: string;
+  pattern: string;
 }
 
 export const ENV = {
@@ -67,7 +80,17 @@ export const ENV = {
   sweepMaxChanges: 'AMIWARDEN_SWEEP_MAX_CHANGES',
   sweepOrganizationalUnits: 'AMIWARDEN_SWEEP_OUS',
   staleGrantPolicy: 'AMIWARDEN_STALE_GRANT_POLICY',
+  imageFamilyTag: 'AMIWARDEN_IMAGE_FAMILY_TAG',
+  imageFamilies: 'AMIWARDEN_IMAGE_FAMILIES',
+  pointerPrefix: 'AMIWARDEN_POINTER_PREFIX',
+  securityHub: 'AMIWARDEN_SECURITY_HUB',
 } as const;
+
+export const DEFAULT_POINTER_PREFIX = '/amiwarden/images';
+/** A family names one SSM parameter path segment. */
+export const FAMILY_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const TAG_KEY = /^[\w .:/=+@-]{1,128}$/;
+const POINTER_PREFIX = /^(\/[A-Za-z0-9_.-]+){1,10}$/;
 
 export const DEFAULT_SWEEP_MAX_CHANGES = 25;
 
@@ -138,6 +161,23 @@ export function loadConfig(env: Env = process.env): Config {
   if (!STALE_GRANT_POLICIES.includes(staleGrantPolicy)) {
     throw new ConfigurationError(ENV.staleGrantPolicy, `must be one of ${STALE_GRANT_POLICIES.map((p) => `"${p}"`).join(', ')}`);
   }
+  const imageFamilyTag = env[ENV.imageFamilyTag]?.trim() || undefined;
+  if (imageFamilyTag !== undefined && (!TAG_KEY.test(imageFamilyTag) || imageFamilyTag.toLowerCase().startsWith('aws:'))) {
+    throw new ConfigurationError(ENV.imageFamilyTag, 'must be a tag key (1-128 characters, not starting with aws:)');
+  }
+  const imageFamilies = list(env[ENV.imageFamilies]).map((entry): ImageFamilyPattern => {
+    const at = entry.indexOf('=');
+    const family = at < 0 ? '' : entry.slice(0, at).trim();
+    const pattern = at < 0 ? '' : entry.slice(at + 1).trim();
+    if (!FAMILY_NAME.test(family) || pattern.length === 0 || pattern.length > 128) {
+      throw new ConfigurationError(ENV.imageFamilies, `${JSON.stringify(entry)} is not family=name-pattern (a family is 1-128 of [A-Za-z0-9_.-])`);
+    }
+    return { family, pattern };
+  });
+  const pointerPrefix = (env[ENV.pointerPrefix]?.trim() || DEFAULT_POINTER_PREFIX).replace(/\/+$/, '');
+  if (!POINTER_PREFIX.test(pointerPrefix) || /^\/(aws|ssm)/i.test(pointerPrefix)) {
+    throw new ConfigurationError(ENV.pointerPrefix, 'must be a parameter path such as /amiwarden/images (not under /aws or /ssm)');
+  }
 
   return {
     centralAccountId,
@@ -158,6 +198,10 @@ export function loadConfig(env: Env = process.env): Config {
     sweepMaxChanges: integer(env, ENV.sweepMaxChanges, DEFAULT_SWEEP_MAX_CHANGES, 0, 1000),
     sweepOrganizationalUnits,
     staleGrantPolicy,
+    ...(imageFamilyTag ? { imageFamilyTag } : {}),
+    imageFamilies,
+    pointerPrefix,
+    securityHub: bool(env, ENV.securityHub, false),
   };
 }
 

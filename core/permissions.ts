@@ -61,6 +61,31 @@ export const STEPS: readonly Step[] = [
   },
   { function: 'share-image', role: 'ShareImageRole', own: [{ as: 'central', actions: ['ec2:DescribeImageAttribute', 'ec2:ModifyImageAttribute', 'organizations:DescribeAccount'] }] },
   {
+    function: 'publish-image',
+    role: 'PublishImageRole',
+    // Lineage (the copy's deprecation) and the image pointer: SSM parameter, shared through RAM (docs/image-pointers.md).
+    own: [
+      {
+        as: 'central',
+        actions: [
+          'ec2:DescribeImages',
+          'ec2:DescribeSnapshots',
+          'ec2:DescribeImageAttribute',
+          'ec2:EnableImageDeprecation',
+          'organizations:DescribeAccount',
+          'ssm:GetParameter',
+          'ssm:PutParameter',
+          'ssm:PutResourcePolicy',
+          'ssm:GetResourcePolicies',
+          'ram:GetResourceShares',
+          'ram:GetResourceShareAssociations',
+          'ram:CreateResourceShare',
+          'ram:AssociateResourceShare',
+        ],
+      },
+    ],
+  },
+  {
     function: 'grant-target-access',
     role: 'GrantTargetAccessRole',
     own: [

@@ -45,6 +45,7 @@ export const FUNCTIONS: Record<string, { key: string; handler: string; load: () 
   InspectImageLambdaFunction: lambda('inspectImage', 'inspect-image'),
   CopyImageLambdaFunction: lambda('copyImage', 'copy-image'),
   ShareImageLambdaFunction: lambda('shareImage', 'share-image'),
+  PublishImageLambdaFunction: lambda('publishImage', 'publish-image'),
   GrantTargetAccessLambdaFunction: lambda('grantTargetAccess', 'grant-target-access'),
   ApplyOriginalImagePolicyLambdaFunction: lambda('applyOriginalImagePolicy', 'apply-original-image-policy'),
   PlanSweepLambdaFunction: lambda('planSweep', 'plan-sweep'),

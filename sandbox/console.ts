@@ -30,6 +30,8 @@ export function createConsole(options: { verbose: boolean; json: boolean }) {
         const what = copy?.imageId && copy.imageId !== output.sourceImageId ? `copy ${copy.imageId} (${copy.outcome})` : `${output.imageId} as it is`;
         console.log(`${stamp()}   ${colour(String(output.status))}: ${output.sourceImageId} was ${output.classification}; launched as ${what}`);
         for (const g of (output.grants as { account?: string; outcome?: string }[] | null) ?? []) console.log(`${' '.repeat(10)}${g.account}: ${g.outcome}`);
+        const pointer = (output.publication as { pointer?: { outcome?: string; parameterName?: string | null; previousImageId?: string | null; imageId?: string } } | undefined)?.pointer;
+        if (pointer?.parameterName) console.log(`${' '.repeat(10)}pointer ${pointer.parameterName}: ${pointer.outcome} (${pointer.previousImageId ?? 'none'} → ${pointer.imageId})`);
         return;
       }
       console.log(`${stamp()}   ${colour(String(output.status))}: ${output.cause} in ${output.account}/${output.autoScalingGroupName}`);

@@ -30,6 +30,8 @@ import {
 } from '../local/organization';
 import { runWorkflow, type ExecutionReport, type StateEvent } from '../local/state-machine';
 import { executionTarget, targetOf } from '../cli/targets';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { readState, type SandboxState } from './state';
 import { createConsole } from './console';
 
@@ -89,7 +91,10 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   out.note(`new AMIs in ${org.centralAccount}: ${planted.awsManaged} on aws/ebs, ${planted.unencrypted} unencrypted; ${planted.missed} (unencrypted) was made with no event`);
   await createReportBucket(emulator, org.centralAccount, REPORT_BUCKET);
   // With the organization id set, as in AWS, share targets are checked to be members of it.
-  applyEnvironment(lambdaEnvironment(emulator, { ...org, reportBucket: REPORT_BUCKET }));
+  // Image pointers: every AMI whose name contains "web-" is of the family "web".
+  // Security Hub is on in the central account, and amiwarden exports its findings there.
+  await new SecurityHubClient(clientConfig(emulator, org.centralAccount, HOME_REGION)).send(new EnableSecurityHubCommand({ EnableDefaultStandards: false }));
+  applyEnvironment({ ...lambdaEnvironment(emulator, { ...org, reportBucket: REPORT_BUCKET }), AMIWARDEN_IMAGE_FAMILIES: POINTER_FAMILIES, AMIWARDEN_SECURITY_HUB: 'true' });
   const before = await readState(emulator, org);
   const executions: (RoutedExecution | (ExecutionReport & { trigger: string }))[] = [];
   // Each state as it starts, labelled with what it is about (cli/targets.ts), as the CLI labels it.
@@ -119,12 +124,21 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   const failures = await route();
 
   out.section('2. New AMIs appear in the central account');
+  // The web family's pointer names the golden image first (published by a run by hand).
+  const golden = await runWorkflow('reencrypt-and-share', { imageId: org.goldenImageId, region: HOME_REGION }, progress);
+  executions.push({ ...golden, trigger: 'manual' });
+  const pointerBefore = await readPointer(emulator, org.centralAccount);
+  out.note(`${POINTER} names ${pointerBefore ?? 'nothing'} (the golden image)`);
   for (const imageId of [planted.awsManaged, planted.unencrypted]) {
     out.event(`aws.ec2 RegisterImage ${imageId}, then EC2 AMI State Change: available`);
     await emitImageEvent(emulator, org.centralAccount, imageId, 'cloudtrail');
     await emitImageEvent(emulator, org.centralAccount, imageId, 'available');
   }
   const images = await route();
+  const pointerAfter = await readPointer(emulator, org.centralAccount);
+  const copyOfWeb = (images.find((e) => (e.output as { sourceImageId?: string } | undefined)?.sourceImageId === planted.awsManaged)?.output as { imageId?: string } | undefined)?.imageId;
+  const memberReads = await Promise.all(org.members.map((m) => readPointer(emulator, m.account, pointerArn(org.centralAccount))));
+  out.note(`${POINTER} now names ${pointerAfter ?? 'nothing'} (the re-encrypted copy of ${planted.awsManaged}); the members read ${memberReads.join(', ')} through RAM`);
 
   out.section('3. The compliance sweep: report, then enforce, then report again');
   const accounts = org.members.map((m) => m.account);
@@ -132,13 +146,16 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     const report = await runWorkflow('compliance-sweep', { mode, accounts, regions: [HOME_REGION] }, progress);
     executions.push({ ...report, trigger: `sweep (${mode})` });
     for (const child of report.children) executions.push({ ...child, trigger: 'sweep (enforce)' });
-    const output = report.output as { summary?: { findings: number; byFinding: Record<string, number> } } | undefined;
-    out.note(`${mode}: ${output?.summary?.findings ?? '?'} finding(s) ${JSON.stringify(output?.summary?.byFinding ?? {})}${report.children.length ? `; ${report.children.length} remediation(s) run` : ''}`);
-    return { report, findings: output?.summary?.findings ?? -1, byFinding: output?.summary?.byFinding ?? {} };
+    const output = report.output as { summary?: { findings: number; byFinding: Record<string, number> }; securityHub?: { imported: number; resolved: number } } | undefined;
+    out.note(`${mode}: ${output?.summary?.findings ?? '?'} finding(s) ${JSON.stringify(output?.summary?.byFinding ?? {})}${report.children.length ? `; ${report.children.length} remediation(s) run` : ''}; Security Hub: ${output?.securityHub?.imported ?? 0} imported, ${output?.securityHub?.resolved ?? 0} resolved`);
+    return { report, findings: output?.summary?.findings ?? -1, byFinding: output?.summary?.byFinding ?? {}, hub: output?.securityHub ?? { imported: 0, resolved: 0 } };
   };
   const sweepBefore = await sweep('report');
   const enforced = await sweep('enforce');
   const sweepAfter = await sweep('report');
+  const hubFindings = (await new SecurityHubClient(clientConfig(emulator, org.centralAccount, HOME_REGION)).send(new GetFindingsCommand({ MaxResults: 100 }))).Findings ?? [];
+  const hubResolved = hubFindings.filter((f) => f.Workflow?.Status === 'RESOLVED').length;
+  out.note(`Security Hub holds ${hubFindings.length} amiwarden finding(s), ${hubResolved} RESOLVED after enforce`);
 
   const middle = await readState(emulator, org);
   out.section('4. Every event again (EventBridge delivers at least once)');
@@ -172,6 +189,8 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     ['each member’s service-linked role holds exactly one grant', org.members.every((m) => middle.grants.filter((g) => g.granteePrincipal === m.serviceLinkedRoleArn).length === 1)],
     ['the sweep found the AMI no event announced, and enforce fixed it', (sweepBefore.byFinding['ami-unencrypted'] ?? 0) === 1 && enforced.report.children.some((c) => c.status === 'SUCCEEDED') && fixable(sweepAfter.byFinding) === 0],
     ['the replay ran and changed nothing', replayed.length === images.length + failures.length && middle.images.length === after.images.length && mutating.length === 0],
+    ['the web pointer moved from the golden image to the re-encrypted copy, and both members read it by ARN', pointerBefore === org.goldenImageId && pointerAfter !== undefined && pointerAfter === copyOfWeb && memberReads.every((v) => v === pointerAfter)],
+    ['the sweep’s findings reached Security Hub, and those enforce fixed turned RESOLVED', sweepBefore.hub.imported === sweepBefore.findings && sweepBefore.findings > 0 && hubResolved > 0 && hubResolved === sweepAfter.hub.resolved],
     ['no execution failed', executions.every((e) => e.status === 'SUCCEEDED')],
   ];
   const grantHealth = await grantHealthStory(emulator, org, progress, executions);
@@ -186,6 +205,8 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     organizationId: org.organizationId ?? null,
     organizationalUnits: org.organizationalUnits ?? {},
     executions: executions.map((e) => ({ workflow: e.workflow, trigger: e.trigger, status: e.status, result: status(e) ?? null })),
+    securityHub: { findings: hubFindings.length, resolved: hubResolved },
+    pointer: { name: POINTER, before: pointerBefore ?? null, after: pointerAfter ?? null, memberReads },
     sweep: { findingsBefore: sweepBefore.findings, findingsAfter: sweepAfter.findings, remediationsRun: enforced.report.children.length, byFindingAfter: sweepAfter.byFinding },
     grantHealth: grantHealth.summary,
     replay: {
@@ -261,6 +282,17 @@ async function grantHealthStory(
     ],
     summary: { deadGrantFinding: dead ?? null, replacedBy: replaced.map((g) => g.Name), deadGrantKept: kept, newAccount: NEW_ACCOUNT, newAccountGrants: newGrants },
   };
+}
+
+const POINTER_FAMILIES = 'web=*web-*';
+const POINTER = '/amiwarden/images/web';
+const pointerArn = (central: string) => `arn:aws:ssm:${HOME_REGION}:${central}:parameter${POINTER}`;
+
+/** The pointer's value as an account reads it (the central account by name, a member by the shared ARN). */
+async function readPointer(emulator: Emulator, account: string, name = POINTER): Promise<string | undefined> {
+  const ssm = new SSMClient(clientConfig(emulator, account, HOME_REGION));
+  const out = await ssm.send(new GetParameterCommand({ Name: name })).catch(() => undefined);
+  return out?.Parameter?.Value;
 }
 
 function describeOrganization(org: Organization): void {

@@ -216,7 +216,7 @@ const memberships = new Map<string, Promise<boolean>>();
  * checked against AMIWARDEN_ORGANIZATION_ID by planSharing): one that is not is refused, not shared
  * with. Checked when the organization is configured, as it is in every deployment.
  */
-async function withinOrganization(plan: ReturnType<typeof planSharing>, config: Config, aws: AwsContext, region: string): Promise<ReturnType<typeof planSharing>> {
+export async function withinOrganization(plan: ReturnType<typeof planSharing>, config: Config, aws: AwsContext, region: string): Promise<ReturnType<typeof planSharing>> {
   if (!config.organizationId || plan.accounts.length === 0) return plan;
   const org = aws.central(Organizations, region);
   const outside: string[] = [];

@@ -30,6 +30,8 @@ import { IAM } from '../adapters/iam';
 import { KMS } from '../adapters/kms';
 import { Organizations } from '../adapters/organizations';
 import { reportStore, type ReportStore } from '../adapters/s3';
+import { fromSweepRow } from '../core/asff';
+import { exportFindings, type ExportOutcome } from './findings-export';
 import type { AdapterFactory, AwsContext } from './aws-context';
 import { cachedRead } from './promise-cache';
 
@@ -252,6 +254,8 @@ export interface SweepReport {
   reports: { json: string; csv: string; markdown: string };
   remediations: Remediation[];
   skippedRemediations: number;
+  /** What went to Security Hub (services/findings-export.ts). */
+  securityHub: ExportOutcome;
 }
 
 /** Every sweep's count of each organization key's grants: `{ keyArn: [{at, count}] }`, the newest 60. */
@@ -286,11 +290,14 @@ export async function writeReport(
   for (const c of centrals) if (c.keyArn) history[c.keyArn] = recordCount(history[c.keyArn] ?? [], { at: plan.startedAt, count: c.grantCount ?? c.grants.length });
   await reports.put(GRANT_COUNTS, JSON.stringify(history));
   const summary = summarize(findings, plan.accounts, plan.regions.length);
+  // Security Hub (off unless AMIWARDEN_SECURITY_HUB=true): resolves only what this sweep looked at.
+  const inspected = [...plan.regions.map((region) => ({ account: config.centralAccountId, region })), ...members.filter((m) => m.status === 'inspected').map((m) => ({ account: m.account, region: m.region }))];
+  const securityHub = await exportFindings(findings.map((f) => fromSweepRow(f, config.partition)), { producer: 'sweep', inspected }, config, aws, homeRegion(config));
   const json = await reports.put(`${at}report.json`, JSON.stringify({ runId: plan.runId, mode: plan.mode, startedAt: plan.startedAt, summary, findings }, null, 2));
   const csv = await reports.put(`${at}report.csv`, toCsv(findings), 'text/csv');
   const markdown = await reports.put(`${at}report.md`, toMarkdown(findings, summary, plan), 'text/markdown');
   await reports.put('sweeps/latest.json', JSON.stringify({ runId: plan.runId, json, csv, markdown }));
   const enforce = plan.mode === 'enforce' && !plan.dryRun;
   const { remediations, skipped } = enforce ? planRemediations(findings, config.sweepMaxChanges) : { remediations: [], skipped: 0 };
-  return { runId: plan.runId, mode: plan.mode, summary, reports: { json, csv, markdown }, remediations, skippedRemediations: skipped };
+  return { runId: plan.runId, mode: plan.mode, summary, reports: { json, csv, markdown }, remediations, skippedRemediations: skipped, securityHub };
 }

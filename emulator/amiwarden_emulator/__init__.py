@@ -24,7 +24,7 @@ def apply_patches() -> None:
             f"amiwarden emulator patches target moto {EXPECTED_MOTO}, found {moto.__version__}: "
             f"pip install 'moto[server]=={EXPECTED_MOTO}'"
         )
-    from . import allowed_images, autoscaling, deprecation, ebs_defaults, ec2, events, iam, identity, kms, organizations, paging, sts
+    from . import allowed_images, autoscaling, deprecation, ebs_defaults, ec2, events, iam, identity, kms, organizations, paging, parameters, securityhub, sts
 
     identity.apply()
     iam.apply()
@@ -37,4 +37,6 @@ def apply_patches() -> None:
     events.apply()
     organizations.apply()
     sts.apply()
+    parameters.apply()
+    securityhub.apply()
     paging.apply()  # last: it pages what the other EC2 patches answer

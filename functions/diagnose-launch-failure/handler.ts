@@ -1,6 +1,7 @@
 /** Step "Diagnose launch failure": the forwarded event (or a manual request) in, one cause out. */
 import type { Context } from 'aws-lambda';
 import { parseLaunchFailureInput, type Diagnosis } from '../../core/launch-failure';
+import { exportDiagnosis } from '../../services/findings-export';
 import { diagnoseLaunchFailure } from '../../services/launch-failure';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 
@@ -20,5 +21,7 @@ export const handler = async (payload: { event?: unknown; execution?: string }, 
     rt.logger.info('Launch failure diagnosed', { cause: diagnosis.cause, status: diagnosis.status, finding: diagnosis.finding });
     // A diagnosis the grant step acts on gets its outcome there; any other ends the workflow here.
     if (!(diagnosis.remediable && !diagnosis.dryRun)) rt.metrics.record('launch-failure', diagnosis.status === 'no-action' ? 'no-action' : 'finding');
+    const exported = await exportDiagnosis(diagnosis, rt.config, rt.aws, process.env.AWS_REGION ?? rt.config.regions[0]!);
+    if (exported.outcome !== 'disabled') rt.logger.info('Diagnosis exported to Security Hub', { ...exported });
     return diagnosis;
   });

@@ -223,6 +223,7 @@ describe('reencrypt-and-share state machine', () => {
       'Were any target accounts asked?',
       'Look for target accounts that failed',
       'Did every target account get key access?',
+      'Publish the launchable image',
       'Was a copy shared?',
       'Keep the original image',
       'Was this a dry run?',

@@ -44,22 +44,25 @@ const text = (key: string) => readFileSync(bundles[key]!, 'utf8');
 // record-failure's, for the membership check before an AssumeRole, which loads its client on first
 // use, not at cold start.
 const SERVICES: Record<string, string[]> = {
-  diagnoseLaunchFailure: ['autoscaling', 'ec2', 'iam', 'kms', 'organizations'],
+  // Security Hub: loaded only when AMIWARDEN_SECURITY_HUB=true (a dynamic import), but in the bundle.
+  diagnoseLaunchFailure: ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 'securityhub'],
   grantKeyAccess: ['iam', 'kms', 'organizations'],
   verifyKeyAccess: ['kms', 'organizations'],
   inspectImage: ['ec2', 'kms', 'organizations'],
   copyImage: ['ec2', 'organizations'],
   shareImage: ['ec2', 'organizations'],
   grantTargetAccess: ['autoscaling', 'iam', 'kms', 'organizations'],
+  publishImage: ['ec2', 'organizations', 'ram', 'ssm'],
   applyOriginalImagePolicy: ['ec2', 'organizations'],
-  planSweep: ['organizations'],
+  planSweep: ['organizations', 's3'],
   inspectCentralImages: ['ec2', 'kms', 's3', 'organizations'],
   // kms: the DryRun of the member role's CreateGrant (it creates nothing).
   inspectMemberAccount: ['autoscaling', 'ec2', 'iam', 'kms', 's3', 'organizations'],
-  writeSweepReport: ['s3', 'organizations'],
+  writeSweepReport: ['s3', 'organizations', 'securityhub'],
   recordFailure: ['s3', 'sqs'],
+  repairGrants: ['iam', 'kms', 'organizations'],
 };
-const CLIENTS = ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 's3', 'sqs'];
+const CLIENTS = ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 'ram', 's3', 'securityhub', 'sqs', 'ssm'];
 
 describe('the Lambda bundles', () => {
   it('run on the Node.js of the deployed runtime', () => {

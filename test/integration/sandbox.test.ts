@@ -48,6 +48,13 @@ describe('the sandbox (npm start --silent -- --json)', () => {
     expect(summary.executions.map((e: { workflow: string }) => e.workflow)).toEqual(expect.arrayContaining(['launch-failure', 'reencrypt-and-share', 'compliance-sweep']));
     expect(summary.sweep.findingsBefore).toBeGreaterThan(summary.sweep.findingsAfter);
     expect(Object.keys(summary.sweep.byFindingAfter).filter((f) => f !== 'default-ebs-key-aws-managed')).toEqual([]);
+    // The web family's pointer moved from the golden image to the re-encrypted copy; members read it through RAM.
+    expect(summary.pointer.before).toBe(summary.images.find((i: { sourceKeyManager: string }) => i.sourceKeyManager === 'CUSTOMER').sourceImageId);
+    expect(summary.pointer.after).toBe(summary.images.find((i: { sourceKeyManager: string }) => i.sourceKeyManager === 'AWS').remediatedImageId);
+    expect(summary.pointer.memberReads).toEqual([summary.pointer.after, summary.pointer.after]);
+    // The sweep's findings went to Security Hub; those enforce fixed are RESOLVED.
+    expect(summary.securityHub.findings).toBeGreaterThan(0);
+    expect(summary.securityHub.resolved).toBeGreaterThan(0);
     expect(summary.replay).toEqual({ newImages: 0, newGrants: 0, failedExecutions: 0, mutatingCalls: 0 });
     // Grant health: the re-created role's dead grant, reported with its evidence and replaced (kept: policy keep); a new account granted from its stack event.
     expect(summary.grantHealth.deadGrantFinding).toMatchObject({ finding: 'grant-dead', detail: expect.stringMatching(/for AROA[A-Z0-9]+, created by arn:aws:iam::111111111111:root/) });

@@ -111,6 +111,7 @@ describe('central stack (packaged serverless template)', () => {
         'InspectImageLambdaFunction',
         'InspectMemberAccountLambdaFunction',
         'PlanSweepLambdaFunction',
+        'PublishImageLambdaFunction',
         'RecordFailureLambdaFunction',
         'RepairGrantsLambdaFunction',
         'ShareImageLambdaFunction',

@@ -36,7 +36,7 @@ export const REPORT_BUCKET = `arn:aws:s3:::amiwarden-${STAGE}-reportbucket-1a2b3
 export const stateMachineArn = (name: string) => `arn:aws:states:${REGION}:${CENTRAL}:stateMachine:${name}`;
 export const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${CENTRAL}:function:amiwarden-${STAGE}-${name}`;
 export const IMAGE = `arn:aws:ec2:${REGION}::image/ami-0a1b2c3d4e5f60718`;
-export const PACKAGE_PARAMS = { kmsKeyArns: `${REGION}=${KEY}`, organizationId: ORG, memberExternalId: EXTERNAL_ID };
+export const PACKAGE_PARAMS = { kmsKeyArns: `${REGION}=${KEY}`, organizationId: ORG, memberExternalId: EXTERNAL_ID, securityHub: 'true' };
 
 /** Which organization each account is in (none for an account not listed). */
 export const ORGANIZATION_OF: Record<string, string> = { [CENTRAL]: ORG, [MEMBER_A]: ORG, [MEMBER_B]: ORG, [OUTSIDER]: OTHER_ORG };
@@ -260,7 +260,13 @@ export class World {
       account: stack.accountId,
       roleArn,
       sessionArn: `arn:${PARTITION}:sts::${stack.accountId}:assumed-role/${roleName}/matrix`,
-      identityPolicies: asArray(role.Properties?.Policies as JsonObject[] | undefined).map((p) => ({
+      identityPolicies: [
+        ...asArray(role.Properties?.Policies as JsonObject[] | undefined),
+        // AWS::IAM::Policy resources attached to the role (resources/security-hub.yml).
+        ...Object.values(stack.template.Resources)
+          .filter((r) => r.Type === 'AWS::IAM::Policy' && asArray(r.Properties?.Roles as JsonObject[] | undefined).some((ref) => ref?.Ref === logicalId))
+          .map((r) => r.Properties as JsonObject),
+      ].map((p) => ({
         name: String(p.PolicyName),
         policy: resolve(stack, p.PolicyDocument) as JsonObject,
       })),

@@ -1,0 +1,100 @@
+/**
+ * The publish step's ordering of builds for copies: a copy's age is its source's, as EC2 reports
+ * the source through SourceImageId, so that a newer build copied earlier than an older one's copy
+ * still moves the pointer (and an older build never does). SDK responses mocked in AWS's shapes.
+ */
+import { DescribeImagesCommand, DescribeImageAttributeCommand, DescribeSnapshotsCommand, EC2Client, EnableImageDeprecationCommand, type Image } from '@aws-sdk/client-ec2';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadConfig } from '../../../core/config';
+import { publishImage } from '../../../services/pointers';
+import { awsContext } from '../../../services/aws-context';
+import { CENTRAL, CMK_ARN, REGION, TEST_ENV } from '../../fixtures/aws';
+
+const config = loadConfig({ ...TEST_ENV, AMIWARDEN_IMAGE_FAMILY_TAG: 'family' });
+const ec2Mock = mockClient(EC2Client);
+const ssmMock = mockClient(SSMClient);
+
+const image = (id: string, created: string, extra: Partial<Image> = {}): Image => ({
+  ImageId: id,
+  OwnerId: CENTRAL,
+  State: 'available',
+  CreationDate: created,
+  Name: id,
+  Tags: [{ Key: 'family', Value: 'web' }],
+  BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: `snap-${id.slice(4)}`, Encrypted: true, VolumeSize: 8 } }],
+  ...extra,
+});
+
+function world(images: Image[], pointsAt: string) {
+  ec2Mock.reset();
+  ssmMock.reset();
+  let value = pointsAt;
+  ec2Mock.on(DescribeImagesCommand).callsFake((input: { Filters?: { Values?: string[] }[] }) => ({
+    $metadata: { httpStatusCode: 200 },
+    Images: images.filter((i) => input.Filters?.[0]?.Values?.includes(i.ImageId!)),
+  }));
+  ec2Mock.on(DescribeSnapshotsCommand).callsFake((input: { SnapshotIds: string[] }) => ({ Snapshots: input.SnapshotIds.map((SnapshotId) => ({ SnapshotId, OwnerId: CENTRAL, Encrypted: true, KmsKeyId: CMK_ARN, State: 'completed' })) }));
+  ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] });
+  ec2Mock.on(EnableImageDeprecationCommand).resolves({ Return: true });
+  ssmMock.on(GetParameterCommand).callsFake(() => ({ Parameter: { Name: '/amiwarden/images/web', Value: value, Version: 1, Type: 'String', DataType: 'aws:ec2:image' } }));
+  ssmMock.on(PutParameterCommand).callsFake((input: { Value: string }) => {
+    value = input.Value;
+    return { Version: 2, Tier: 'Advanced' };
+  });
+}
+
+const S1 = 'ami-0000000000000a001'; // built 11-03, copied 11-05 as C1
+const C1 = 'ami-0000000000000c001';
+const S2 = 'ami-0000000000000a002'; // built 11-04, copied at once (11-04 12:00, before C1) as C2
+const C2 = 'ami-0000000000000c002';
+const S0 = 'ami-0000000000000a000'; // built 11-02 (older than S1), copied 11-07 as C0
+const C0 = 'ami-0000000000000c000';
+
+const IMAGES = [
+  image(S1, '2026-11-03T00:00:00.000Z'),
+  image(C1, '2026-11-05T00:00:00.000Z', { SourceImageId: S1 }),
+  image(S2, '2026-11-04T00:00:00.000Z'),
+  image(C2, '2026-11-04T12:00:00.000Z', { SourceImageId: S2 }),
+  image(S0, '2026-11-02T00:00:00.000Z'),
+  image(C0, '2026-11-07T00:00:00.000Z', { SourceImageId: S0 }),
+];
+
+const run = (sourceImageId: string, imageId: string) =>
+  publishImage({ sourceImageId, imageId, region: REGION, dryRun: false, imageExists: true }, config, awsContext(config, 'test'));
+
+afterAll(() => {
+  ec2Mock.restore();
+  ssmMock.restore();
+});
+
+describe('publish: which build the pointer names', () => {
+  it('moves from C1 to C2: S2 was built after S1, though C1 itself was made after S2 was built', async () => {
+    world(IMAGES, C1);
+    const outcome = await run(S2, C2);
+    expect(outcome.pointer).toMatchObject({ outcome: 'updated', previousImageId: C1, imageId: C2 });
+    expect(ssmMock.commandCalls(PutParameterCommand)[0]!.args[0].input).toMatchObject({ Name: '/amiwarden/images/web', Value: C2, DataType: 'aws:ec2:image', Tier: 'Advanced', Overwrite: true });
+  });
+
+  it('keeps C1 for C0, a copy made later of an older build', async () => {
+    world(IMAGES, C1);
+    const outcome = await run(S0, C0);
+    expect(outcome.pointer).toMatchObject({ outcome: 'kept-newer', previousImageId: C1 });
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  it('reports a value SSM did not keep (its asynchronous aws:ec2:image check) instead of claiming the update', async () => {
+    world(IMAGES, C1);
+    ssmMock.on(PutParameterCommand).resolves({ Version: 2, Tier: 'Advanced' }); // accepted, then dropped
+    const outcome = await run(S2, C2);
+    expect(outcome.pointer).toMatchObject({ outcome: 'submitted', finding: expect.stringContaining(C1) });
+  });
+
+  it('does not point at a copy whose snapshot is not on the organization key', async () => {
+    world(IMAGES, C1);
+    ec2Mock.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: `snap-${C2.slice(4)}`, OwnerId: CENTRAL, Encrypted: true, KmsKeyId: `arn:aws:kms:${REGION}:${CENTRAL}:key/11111111-2222-3333-4444-555555555555` }] });
+    const outcome = await run(S2, C2);
+    expect(outcome.pointer.outcome).toBe('not-launchable');
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+});
