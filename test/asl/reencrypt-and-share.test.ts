@@ -308,7 +308,7 @@ describe('reencrypt-and-share state machine', () => {
     expect(report.error?.name).toBe('ReencryptAndSharePartiallyFailed');
     expect(report.path).toEqual(expect.arrayContaining(['Look for target accounts that failed', 'Did every target account get key access?', 'Name the target accounts that failed', 'Record failure', 'Did only target accounts fail?', 'Re-encrypt and share partially failed']));
     expect(report.path).not.toContain('Apply original image policy');
-    expect(calls('ModifyImageAttribute')).toEqual([{ ImageId: COPY, LaunchPermission: { Add: MEMBERS.map((UserId) => ({ UserId })) } }]);
+    expect(calls('ModifyImageAttribute')).toEqual([{ ImageId: COPY, Attribute: 'launchPermission', LaunchPermission: { Add: MEMBERS.map((UserId) => ({ UserId })) } }]);
     expect(calls('CreateGrant').map((g) => g.GranteePrincipal).sort()).toEqual(MEMBERS.map((m) => slrArn(m)));
   });
 

@@ -23,6 +23,7 @@ const COPY_KMS = 'UseKeysOnlyThroughEc2ForTheCopy';
 const TAG_SCP = 'scp/reserve-amiwarden-tag-keys';
 const RESERVE_TAGS = 'ReserveAmiwardenTagKeysToAmiwarden';
 const KEEP_ORIGINALS = 'KeepOriginalsTooLargeForTheFailureQueue';
+const PUBLISH = 'central/publish-image';
 
 export const GUARDS: Record<string, Guard[]> = {
   // --- The member role creates the Auto Scaling grant -------------------------------------------
@@ -199,4 +200,26 @@ export const GUARDS: Record<string, Guard[]> = {
   'record-failure cannot read or delete the originals it kept': [widen('central/record-failure', KEEP_ORIGINALS, 'action')],
   'record-failure cannot read the originals back': [widen('central/record-failure', KEEP_ORIGINALS, 'action')],
   'the sweep inspector cannot write under failures/': [widen('central/inspect-member', 'ReadAndWriteSweepInventories', 'resource')],
+
+  // --- Security Hub export (packaged with securityHub=true) --------------------------------------
+  'the sweep report writer imports findings into the central account’s own product': [drop('central/sweep-report', 'ImportIntoOwnProduct')],
+  'the diagnosis imports findings into the central account’s own product': [drop('central/diagnose', 'ImportIntoOwnProduct')],
+  'the report writer cannot import findings as another product': [widen('central/sweep-report', 'ImportIntoOwnProduct', 'resource')],
+  'the report writer resolves findings in the central account’s hub': [drop('central/sweep-report', 'ReadAndResolveOwnHubFindings')],
+  'no other function can import findings': [widen('central/inspect-image', 'ReadCentralImages', 'action')],
+  'the publish function cannot resolve findings': [widen(PUBLISH, 'KeepImagePointers', 'action'), widen(PUBLISH, 'KeepImagePointers', 'resource')],
+
+  // --- Image pointers: the publish function -------------------------------------------------------
+  'the publish function sets an image pointer under its prefix': [drop(PUBLISH, 'KeepImagePointers')],
+  'the publish function cannot write any other parameter': [widen(PUBLISH, 'KeepImagePointers', 'resource')],
+  'the publish function cannot write a parameter of another account': [widen(PUBLISH, 'KeepImagePointers', 'resource')],
+  'no other function can move an image pointer': [widen('central/share-image', 'ReadLaunchPermissions', 'action')],
+  'the publish function creates a resource share of a pointer': [drop(PUBLISH, 'SharePointersOnly')],
+  'the publish function cannot share another resource type through RAM': [unless(PUBLISH, 'SharePointersOnly', 'ram:RequestedResourceType'), unless(PUBLISH, 'SharePointersOnly', 'ram:ResourceArn')],
+  'the publish function cannot share a parameter outside the pointer prefix': [unless(PUBLISH, 'SharePointersOnly', 'ram:ResourceArn')],
+  'the publish function adds to the pointer share': [drop(PUBLISH, 'AddToThePointerShareOnly')],
+  'the publish function cannot add to another share': [unless(PUBLISH, 'AddToThePointerShareOnly', 'ram:ResourceShareName')],
+  'the publish function deprecates a central copy': [drop(PUBLISH, 'CarryDeprecationToOwnCopies')],
+  'the publish function cannot deprecate an image another account owns': [unless(PUBLISH, 'CarryDeprecationToOwnCopies', 'ec2:Owner')],
+  'the publish function cannot change launch permissions': [widen(PUBLISH, 'ReadCentralImages', 'action')],
 };
