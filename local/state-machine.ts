@@ -42,7 +42,12 @@ const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 export function loadDefinition(workflow: string, definitionFile?: string): LoadedDefinition {
   const spec = WORKFLOWS[workflow];
   if (!spec && !definitionFile) throw new Error(`Unknown workflow ${workflow}; known: ${Object.keys(WORKFLOWS).join(', ')}`);
-  const raw = JSON.parse(readFileSync(path.join(ROOT, definitionFile ?? spec!.definition), 'utf8')) as JsonObject;
+  return resolveDefinition(JSON.parse(readFileSync(path.join(ROOT, definitionFile ?? spec!.definition), 'utf8')) as JsonObject);
+}
+
+/** An ASL definition (as in a file) with its Lambda `Fn::GetAtt` and state machine `Ref` resolved. */
+export function resolveDefinition(parsed: object): LoadedDefinition {
+  const raw = JSON.parse(JSON.stringify(parsed)) as JsonObject;
   const tasks: Record<string, string> = {};
   const serviceTasks: Record<string, string> = {};
   resolveStates(raw, tasks, serviceTasks);
@@ -128,6 +133,8 @@ export interface RunOptions {
   name?: string;
   /** Run this ASL file (a path under the repository) instead of the workflow's deployed one. */
   definitionFile?: string;
+  /** Run this ASL definition instead (the conformance tests of the runner). */
+  definition?: object;
   /** The S3 client the Distributed Map's ItemReader and ResultWriter use (default: from the environment, path-style). */
   s3?: S3Client;
 }
@@ -154,7 +161,7 @@ interface Prepared {
 }
 
 export async function runWorkflow(workflow: string, input: unknown, options: RunOptions = {}): Promise<ExecutionReport> {
-  const { definition, tasks, serviceTasks } = loadDefinition(workflow, options.definitionFile);
+  const { definition, tasks, serviceTasks } = options.definition ? resolveDefinition(options.definition) : loadDefinition(workflow, options.definitionFile);
   let s3 = options.s3;
   const shared: Shared = {
     workflow,
@@ -297,7 +304,7 @@ async function execute(raw: JsonObject, input: unknown, shared: Shared, ids: { e
       const { StateMachineArn, Input } = payload as { StateMachineArn: string; Input: unknown };
       const child = Object.values(WORKFLOWS).find((w) => localStateMachineArn(w.stateMachineId) === StateMachineArn);
       if (!child) throw Object.assign(new Error(`State machine does not exist: ${StateMachineArn}`), { name: 'StateMachineDoesNotExist' });
-      const childReport = await runWorkflow(child.name, typeof Input === 'string' ? JSON.parse(Input) : Input, { ...options, name: undefined, definitionFile: undefined });
+      const childReport = await runWorkflow(child.name, typeof Input === 'string' ? JSON.parse(Input) : Input, { ...options, name: undefined, definitionFile: undefined, definition: undefined });
       shared.children.push(childReport);
       return { ExecutionArn: childReport.executionArn, StartDate: new Date().toISOString() } as never;
     };
