@@ -1,6 +1,6 @@
 /** S3: where the sweep keeps its inventories between steps, and its reports. */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { call, type ClientSettings } from './aws';
+import { call, hasCode, type ClientSettings } from './aws';
 
 export class ReportStore {
   constructor(
@@ -20,17 +20,32 @@ export class ReportStore {
     return JSON.parse(await out.Body!.transformToString()) as T;
   }
 
+  /** The object as JSON, or null when there is none. */
+  async getJsonIfExists<T>(key: string): Promise<T | null> {
+    try {
+      return await this.getJson<T>(key);
+    } catch (error) {
+      if (hasCode(error, 'NoSuchKey')) return null;
+      throw error;
+    }
+  }
+
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
+    for await (const page of this.pages(prefix)) keys.push(...page);
+    return keys;
+  }
+
+  /** The keys under `prefix`, one ListObjectsV2 page (at most 1,000) at a time. */
+  async *pages(prefix: string): AsyncGenerator<string[]> {
     let token: string | undefined;
     do {
       const out = await call('s3:ListObjectsV2', () =>
         this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) })),
       );
-      keys.push(...(out.Contents ?? []).map((c) => c.Key ?? ''));
+      yield (out.Contents ?? []).map((c) => c.Key ?? '');
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
-    return keys;
   }
 }
 

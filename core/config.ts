@@ -55,6 +55,10 @@ export interface Config {
   pointerPrefix: string;
   /** Import the sweep's and the diagnosis's findings into AWS Security Hub. Off by default. */
   securityHub: boolean;
+  /** At most this many member inspections (Distributed Map child executions) at once. */
+  sweepMaxConcurrency: number;
+  /** Account-region targets per member inspection (ItemBatcher MaxItemsPerBatch). */
+  sweepBatchSize: number;
 }
 
 export interface ImageFamilyPattern {
@@ -84,6 +88,8 @@ export const ENV = {
   imageFamilies: 'AMIWARDEN_IMAGE_FAMILIES',
   pointerPrefix: 'AMIWARDEN_POINTER_PREFIX',
   securityHub: 'AMIWARDEN_SECURITY_HUB',
+  sweepMaxConcurrency: 'AMIWARDEN_SWEEP_MAX_CONCURRENCY',
+  sweepBatchSize: 'AMIWARDEN_SWEEP_BATCH_SIZE',
 } as const;
 
 export const DEFAULT_POINTER_PREFIX = '/amiwarden/images';
@@ -93,6 +99,8 @@ const TAG_KEY = /^[\w .:/=+@-]{1,128}$/;
 const POINTER_PREFIX = /^(\/[A-Za-z0-9_.-]+){1,10}$/;
 
 export const DEFAULT_SWEEP_MAX_CHANGES = 25;
+export const DEFAULT_SWEEP_MAX_CONCURRENCY = 40;
+export const DEFAULT_SWEEP_BATCH_SIZE = 10;
 
 export const DEFAULT_DEPRECATE_AFTER_DAYS = 30;
 export const DEFAULT_IMAGE_WAIT_MINUTES = 180;
@@ -202,6 +210,9 @@ export function loadConfig(env: Env = process.env): Config {
     imageFamilies,
     pointerPrefix,
     securityHub: bool(env, ENV.securityHub, false),
+    // A Distributed Map runs at most 10,000 child executions at once.
+    sweepMaxConcurrency: integer(env, ENV.sweepMaxConcurrency, DEFAULT_SWEEP_MAX_CONCURRENCY, 1, 10000),
+    sweepBatchSize: integer(env, ENV.sweepBatchSize, DEFAULT_SWEEP_BATCH_SIZE, 1, 100),
   };
 }
 

@@ -1,7 +1,14 @@
 /**
- * The compliance sweep's steps. Inventories go to S3 between steps, so that a sweep over
- * thousands of accounts never pushes big payloads through the state machine; each step returns
- * only counts. Findings are decided in core/sweep.ts.
+ * The compliance sweep's steps. Its work list (every account x region target), the inventories and
+ * the remediations go to S3 between steps, so that no state of the state machine grows with the
+ * organization; each step returns only counts and keys. Findings are decided in core/sweep.ts.
+ *
+ * The report bucket has two prefixes, each written by its own roles (resources/iam.yml):
+ * - `inventories/<run>/`: what the steps hand each other. `plan/` (plan-sweep: targets;
+ *   write-sweep-report: remediations), `central/` (inspect-central-images), `members/`
+ *   (inspect-member-account), `map-results/` (the state machine's ResultWriter).
+ * - `sweeps/<run>/report.{json,csv,md}` and `sweeps/latest.json`: the published reports, written by
+ *   write-sweep-report alone.
  */
 import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsCallError, InvalidInputError } from '../core/errors';
 import type { Config } from '../core/config';
@@ -20,7 +27,6 @@ import {
   type CentralInventory,
   type Finding,
   type MemberInventory,
-  type Remediation,
   type SweepRequest,
   type SweepSummary,
 } from '../core/sweep';
@@ -35,6 +41,7 @@ import { exportFindings, type ExportOutcome } from './findings-export';
 import type { AdapterFactory, AwsContext } from './aws-context';
 import { cachedRead } from './promise-cache';
 
+/** What "Plan sweep" returns into the state: a fixed size whatever the organization's. */
 export interface SweepPlan {
   runId: string;
   mode: SweepRequest['mode'];
@@ -43,9 +50,22 @@ export interface SweepPlan {
   startedAt: string;
   regions: string[];
   accounts: number;
-  targets: { account: string; region: string }[];
+  /** How many account x region targets the plan wrote to `targetsKey`. */
+  targetCount: number;
   /** A member account whose view of the key policy stands for all (the policy check). */
   sampleMember: string | null;
+  /** Where the Distributed Map reads its items (ItemReader) and writes its results (ResultWriter). */
+  bucket: string;
+  targetsKey: string;
+  resultsPrefix: string;
+  /** MaxConcurrencyPath and ItemBatcher MaxItemsPerBatchPath of the member inspections. */
+  maxConcurrency: number;
+  batchSize: number;
+}
+
+export interface SweepTarget {
+  account: string;
+  region: string;
 }
 
 const stores = new Map<string, AdapterFactory<ReportStore>>();
@@ -57,7 +77,18 @@ function store(config: Config, aws: AwsContext, region: string): ReportStore {
 }
 
 const homeRegion = (config: Config) => process.env.AWS_REGION ?? config.regions[0]!;
-const prefix = (runId: string) => `sweeps/${runId}/`;
+/** What the steps hand each other (never a published report). */
+export const inventoryPrefix = (runId: string) => `inventories/${runId}/`;
+/** The published reports of a run. */
+const reportPrefix = (runId: string) => `sweeps/${runId}/`;
+export const targetsKey = (runId: string) => `${inventoryPrefix(runId)}plan/targets.json`;
+/** Which accounts the plan listed (for the grants' scope in the report). */
+export const scopeKey = (runId: string) => `${inventoryPrefix(runId)}plan/scope.json`;
+export const remediationsKey = (runId: string) => `${inventoryPrefix(runId)}plan/remediations.json`;
+export const LATEST_REPORT_KEY = 'sweeps/latest.json';
+
+/** At most this many inventories are read at once by the report writer. */
+export const REPORT_READ_CONCURRENCY = 32;
 
 /** What the plan knew of the accounts amiwarden serves (sweeps/<run>/scope.json): grant health judges grants against it. */
 export interface SweepScope {
@@ -82,7 +113,12 @@ export async function planSweep(request: SweepRequest, runId: string, config: Co
   }
   const accounts = chosen.filter((a) => a !== config.centralAccountId);
   const scope: SweepScope = { accounts: listed, organizationalUnits: config.sweepOrganizationalUnits };
-  await store(config, aws, homeRegion(config)).put(`${prefix(runId)}scope.json`, JSON.stringify(scope));
+  
+  // An account's regions side by side: a batch of targets shares the account's member sessions.
+  const targets: SweepTarget[] = accounts.flatMap((account) => request.regions.map((region) => ({ account, region })));
+  const reports = store(config, aws, homeRegion(config));
+  await reports.put(scopeKey(runId), JSON.stringify(scope));
+  await reports.put(targetsKey(runId), JSON.stringify(targets));
   return {
     runId,
     mode: request.mode,
@@ -91,8 +127,13 @@ export async function planSweep(request: SweepRequest, runId: string, config: Co
     startedAt: new Date().toISOString(),
     regions: request.regions,
     accounts: accounts.length,
-    targets: accounts.flatMap((account) => request.regions.map((region) => ({ account, region }))),
+    targetCount: targets.length,
     sampleMember: accounts[0] ?? null,
+    bucket: reports.bucket,
+    targetsKey: targetsKey(runId),
+    resultsPrefix: `${inventoryPrefix(runId)}map-results`,
+    maxConcurrency: config.sweepMaxConcurrency,
+    batchSize: config.sweepBatchSize,
   };
 }
 
@@ -145,7 +186,7 @@ export async function inspectCentral(runId: string, region: string, sampleMember
     keyPolicyDocument,
     shareAccounts,
   };
-  await store(config, aws, homeRegion(config)).put(`${prefix(runId)}central/${region}.json`, JSON.stringify(central));
+  await store(config, aws, homeRegion(config)).put(`${inventoryPrefix(runId)}central/${region}.json`, JSON.stringify(central));
   return { region, images: images.length, findings: centralFindings(central, config).length };
 }
 
@@ -153,10 +194,38 @@ const centralCache = new Map<string, Promise<CentralInventory>>();
 
 export async function inspectMember(runId: string, account: string, region: string, config: Config, aws: AwsContext) {
   const reports = store(config, aws, homeRegion(config));
-  const central = await cachedRead(centralCache, `${runId}/${region}`, () => reports.getJson<CentralInventory>(`${prefix(runId)}central/${region}.json`));
+  const central = await cachedRead(centralCache, `${runId}/${region}`, () => reports.getJson<CentralInventory>(`${inventoryPrefix(runId)}central/${region}.json`));
   const inventory = await gatherMember(account, region, aws, config.partition, central);
-  await reports.put(`${prefix(runId)}members/${account}/${region}.json`, JSON.stringify(inventory));
+  await reports.put(`${inventoryPrefix(runId)}members/${account}/${region}.json`, JSON.stringify(inventory));
   return { account, region, status: inventory.status, findings: memberFindings(inventory, [central], config).length };
+}
+
+/** Targets of one batch inspected at once, at most this many at a time. */
+const BATCH_CONCURRENCY = 5;
+
+/**
+ * One ItemBatcher batch: each target inspected (a few at a time); the result is counts only, so
+ * that the Map's results stay small whatever the batch size.
+ */
+export async function inspectMembers(runId: string, targets: SweepTarget[], config: Config, aws: AwsContext) {
+  const results = await inParallel(targets, BATCH_CONCURRENCY, (t) => inspectMember(runId, t.account, t.region, config, aws));
+  const byStatus: Record<string, number> = {};
+  for (const r of results) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  return { targets: results.length, byStatus, findings: results.reduce((n, r) => n + r.findings, 0) };
+}
+
+async function inParallel<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(width, items.length)) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await work(items[i]!);
+      }
+    }),
+  );
+  return results;
 }
 
 async function gatherMember(account: string, region: string, aws: AwsContext, partition: Config['partition'], central: CentralInventory): Promise<MemberInventory> {
@@ -232,7 +301,7 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
 }
 
 /** The plan the state machine passes on is the one "Plan sweep" made: configured regions, a count, a time. */
-function checkPlan(plan: Pick<SweepPlan, 'startedAt' | 'accounts' | 'regions' | 'targets'>, config: Config): void {
+function checkPlan(plan: Pick<SweepPlan, 'startedAt' | 'accounts' | 'regions'>, config: Config): void {
   const regions: unknown = plan.regions;
   if (!Array.isArray(regions) || regions.length > config.regions.length || new Set(regions).size !== regions.length || regions.some((r) => !config.regions.includes(r as string))) {
     throw new InvalidInputError('plan.regions', `expected distinct configured regions (${config.regions.join(', ')})`);
@@ -241,10 +310,15 @@ function checkPlan(plan: Pick<SweepPlan, 'startedAt' | 'accounts' | 'regions' | 
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(plan.startedAt) || !Number.isFinite(Date.parse(plan.startedAt))) {
     throw new InvalidInputError('plan.startedAt', 'expected the time the sweep started (ISO 8601, UTC)');
   }
-  const targets: unknown = plan.targets;
+}
+
+/** The targets "Plan sweep" wrote for this run (read from the run's own prefix, never from the input). */
+async function plannedTargets(reports: ReportStore, plan: Pick<SweepPlan, 'runId' | 'regions'>): Promise<SweepTarget[]> {
+  const targets: unknown = await reports.getJsonIfExists<unknown>(targetsKey(plan.runId));
   if (!Array.isArray(targets) || targets.some((t) => !t || typeof t !== 'object' || !isAccountId((t as { account?: unknown }).account) || !plan.regions.includes((t as { region?: unknown }).region as string))) {
-    throw new InvalidInputError('plan.targets', 'expected the member accounts and regions the sweep inspected');
+    throw new InvalidInputError('plan.runId', `no target list of the sweep ${plan.runId} under ${inventoryPrefix(plan.runId)}plan/ (or one with targets outside the plan's regions)`);
   }
+  return targets as SweepTarget[];
 }
 
 export interface SweepReport {
@@ -252,7 +326,9 @@ export interface SweepReport {
   mode: SweepRequest['mode'];
   summary: SweepSummary;
   reports: { json: string; csv: string; markdown: string };
-  remediations: Remediation[];
+  /** How many remediations enforce mode starts; the list is at `remediationsKey` (ItemReader). */
+  remediations: number;
+  remediationsKey: string | null;
   skippedRemediations: number;
   /** What went to Security Hub (services/findings-export.ts). */
   securityHub: ExportOutcome;
@@ -262,42 +338,63 @@ export interface SweepReport {
 const GRANT_COUNTS = 'sweeps/grant-counts.json';
 
 export async function writeReport(
-  plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions' | 'targets'> & { trigger?: SweepPlan['trigger'] },
+  plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions'> & { trigger?: SweepPlan['trigger'] },
   config: Config,
   aws: AwsContext,
 ): Promise<SweepReport> {
   checkPlan(plan, config);
   const reports = store(config, aws, homeRegion(config));
-  const keys = await reports.list(prefix(plan.runId));
+  const at = inventoryPrefix(plan.runId);
+  const centralKeys = await reports.list(`${at}central/`);
   // No inventory, no sweep: an empty report for a run that never happened would replace the latest one.
-  if (!keys.some((k) => k.includes('/central/'))) throw new InvalidInputError('plan.runId', `no inventory of the sweep ${plan.runId} exists under ${prefix(plan.runId)}`);
-  const centrals = await Promise.all(keys.filter((k) => k.includes('/central/')).map((k) => reports.getJson<CentralInventory>(k)));
-  const members = await Promise.all(keys.filter((k) => k.includes('/members/')).map((k) => reports.getJson<MemberInventory>(k)));
-  const at = prefix(plan.runId);
-  const scope: SweepScope = keys.includes(`${at}scope.json`) ? await reports.getJson<SweepScope>(`${at}scope.json`) : { accounts: null, organizationalUnits: [] };
-  const history: Record<string, GrantCountPoint[]> = (await reports.list(GRANT_COUNTS)).includes(GRANT_COUNTS) ? await reports.getJson(GRANT_COUNTS) : {};
+  if (centralKeys.length === 0) throw new InvalidInputError('plan.runId', `no inventory of the sweep ${plan.runId} exists under ${at}`);
+  const targets = await plannedTargets(reports, plan);
+  const scope: SweepScope = (await reports.getJsonIfExists<SweepScope>(scopeKey(plan.runId))) ?? { accounts: null, organizationalUnits: [] };
+  const history: Record<string, GrantCountPoint[]> = (await reports.getJsonIfExists<Record<string, GrantCountPoint[]>>(GRANT_COUNTS)) ?? {};
   const grantScope = { centralAccountId: config.centralAccountId, partition: config.partition, accounts: scope.accounts ? new Set(scope.accounts) : null, organizationalUnits: scope.organizationalUnits };
+  // Every region's central inventory is held (its size grows with the images, not the organization);
+  // member inventories are read a page at a time, a bounded number at once, and only their findings kept.
+  const centrals = await Promise.all(centralKeys.map((k) => reports.getJson<CentralInventory>(k)));
+  const memberRows: Finding[] = [];
+  const inventoried: SweepTarget[] = [];
+  const inspectedTargets: SweepTarget[] = [];
+  for await (const page of reports.pages(`${at}members/`)) {
+    const members = await inParallel(page, REPORT_READ_CONCURRENCY, (k) => reports.getJson<MemberInventory>(k));
+    for (const m of members.sort((a, b) => `${a.account}${a.region}`.localeCompare(`${b.account}${b.region}`))) {
+      inventoried.push({ account: m.account, region: m.region });
+      if (m.status === 'inspected') inspectedTargets.push({ account: m.account, region: m.region });
+      memberRows.push(...memberFindings(m, centrals, config, { newAccount: plan.trigger === 'new-account' }));
+    }
+  }
   const findings: Finding[] = [
-    ...centrals.flatMap((c) =>
-      centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] }),
-    ),
-    ...members
-      .sort((a, b) => `${a.account}${a.region}`.localeCompare(`${b.account}${b.region}`))
-      .flatMap((m) => memberFindings(m, centrals, config, { newAccount: plan.trigger === 'new-account' })),
-    ...missingInspectionFindings(plan.targets, members, config),
+    ...centrals.flatMap((c) => centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] })),
+    ...memberRows,
+    ...missingInspectionFindings(targets, inventoried, config),
   ];
   // The key's grant count, kept between sweeps for the trend.
   for (const c of centrals) if (c.keyArn) history[c.keyArn] = recordCount(history[c.keyArn] ?? [], { at: plan.startedAt, count: c.grantCount ?? c.grants.length });
   await reports.put(GRANT_COUNTS, JSON.stringify(history));
   const summary = summarize(findings, plan.accounts, plan.regions.length);
   // Security Hub (off unless AMIWARDEN_SECURITY_HUB=true): resolves only what this sweep looked at.
-  const inspected = [...plan.regions.map((region) => ({ account: config.centralAccountId, region })), ...members.filter((m) => m.status === 'inspected').map((m) => ({ account: m.account, region: m.region }))];
+  const inspected = [...plan.regions.map((region) => ({ account: config.centralAccountId, region })), ...inspectedTargets];
   const securityHub = await exportFindings(findings.map((f) => fromSweepRow(f, config.partition)), { producer: 'sweep', inspected }, config, aws, homeRegion(config));
-  const json = await reports.put(`${at}report.json`, JSON.stringify({ runId: plan.runId, mode: plan.mode, startedAt: plan.startedAt, summary, findings }, null, 2));
-  const csv = await reports.put(`${at}report.csv`, toCsv(findings), 'text/csv');
-  const markdown = await reports.put(`${at}report.md`, toMarkdown(findings, summary, plan), 'text/markdown');
-  await reports.put('sweeps/latest.json', JSON.stringify({ runId: plan.runId, json, csv, markdown }));
+  const published = reportPrefix(plan.runId);
+  const json = await reports.put(`${published}report.json`, JSON.stringify({ runId: plan.runId, mode: plan.mode, startedAt: plan.startedAt, summary, findings }, null, 2));
+  const csv = await reports.put(`${published}report.csv`, toCsv(findings), 'text/csv');
+  const markdown = await reports.put(`${published}report.md`, toMarkdown(findings, summary, plan), 'text/markdown');
+  await reports.put(LATEST_REPORT_KEY, JSON.stringify({ runId: plan.runId, json, csv, markdown }));
   const enforce = plan.mode === 'enforce' && !plan.dryRun;
   const { remediations, skipped } = enforce ? planRemediations(findings, config.sweepMaxChanges) : { remediations: [], skipped: 0 };
-  return { runId: plan.runId, mode: plan.mode, summary, reports: { json, csv, markdown }, remediations, skippedRemediations: skipped, securityHub };
+  // Up to AMIWARDEN_SWEEP_MAX_CHANGES (1,000) remediations: a list for the Distributed Map's ItemReader, not the state.
+  if (remediations.length > 0) await reports.put(remediationsKey(plan.runId), JSON.stringify(remediations));
+  return {
+    runId: plan.runId,
+    mode: plan.mode,
+    summary,
+    reports: { json, csv, markdown },
+    remediations: remediations.length,
+    remediationsKey: remediations.length > 0 ? remediationsKey(plan.runId) : null,
+    skippedRemediations: skipped,
+    securityHub,
+  };
 }

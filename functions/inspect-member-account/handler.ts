@@ -1,20 +1,31 @@
-/** Step "Inspect member account": one account and region, through the member role. A broken account is a finding. */
+/**
+ * Step "Inspect member accounts" (one child of the Distributed Map): a batch of account x region
+ * targets (ItemBatcher), each through the member role. A broken account is a finding.
+ */
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../../core/errors';
-import { requireAccountId, requireRegion } from '../../core/identifiers';
-import { inspectMember } from '../../services/sweep';
+import { describe, requireAccountId, requireRegion } from '../../core/identifiers';
+import { inspectMembers, type SweepTarget } from '../../services/sweep';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('inspect-member-account');
 
-export const handler = async (payload: { runId?: unknown; account?: unknown; region?: unknown; execution?: string }, context?: Context) =>
-  invoke(rt, context, { execution: executionOf(payload) }, async () => {
-    const account = requireAccountId('account', payload?.account);
-    const region = requireRegion('region', payload?.region);
-    if (!rt.config.regions.includes(region)) throw new InvalidInputError('region', `${region} is not a configured region`);
-    if (typeof payload?.runId !== 'string' || !/^[\w.-]{1,80}$/.test(payload.runId)) throw new InvalidInputError('runId', 'expected the execution name');
-    rt.logger.appendKeys({ account, region });
-    const result = await inspectMember(payload.runId, account, region, rt.config, rt.aws);
-    rt.logger.info('Member account inspected', result);
+/** ItemBatcher's input: `{"BatchInput": {runId, execution}, "Items": [{account, region}, …]}`. */
+export const handler = async (payload: { BatchInput?: { runId?: unknown; execution?: string }; Items?: unknown }, context?: Context) =>
+  invoke(rt, context, { execution: executionOf(payload?.BatchInput ?? {}) }, async () => {
+    const runId = payload?.BatchInput?.runId;
+    if (typeof runId !== 'string' || !/^[\w.-]{1,80}$/.test(runId)) throw new InvalidInputError('BatchInput.runId', 'expected the execution name');
+    const items: unknown = payload?.Items;
+    if (!Array.isArray(items) || items.length === 0 || items.length > rt.config.sweepBatchSize) {
+      throw new InvalidInputError('Items', `expected 1 to ${rt.config.sweepBatchSize} account x region targets, got ${describe(items)}`);
+    }
+    const targets: SweepTarget[] = items.map((item, i) => {
+      const t = (item ?? {}) as { account?: unknown; region?: unknown };
+      const region = requireRegion(`Items[${i}].region`, t.region);
+      if (!rt.config.regions.includes(region)) throw new InvalidInputError(`Items[${i}].region`, `${region} is not a configured region`);
+      return { account: requireAccountId(`Items[${i}].account`, t.account), region };
+    });
+    const result = await inspectMembers(runId, targets, rt.config, rt.aws);
+    rt.logger.info('Member accounts inspected', { runId, ...result });
     return result;
   });

@@ -1,4 +1,4 @@
-/** Step "Plan sweep": which accounts and regions this sweep visits, and in which mode. */
+/** Step "Plan sweep": which accounts and regions this sweep visits (written to S3, not returned), and in which mode. */
 import type { Context } from 'aws-lambda';
 import { parseSweepRequest } from '../../core/sweep';
 import { planSweep, type SweepPlan } from '../../services/sweep';
@@ -13,6 +13,6 @@ export const handler = async (payload: { request?: unknown; runId?: unknown; exe
     const runId = payload?.runId;
     if (typeof runId !== 'string' || !/^[\w.-]{1,80}$/.test(runId)) throw new InvalidInputError('runId', 'expected the execution name');
     const plan = await planSweep(request, runId, rt.config, rt.aws);
-    rt.logger.info('Sweep planned', { runId, mode: plan.mode, accounts: plan.accounts, regions: plan.regions, targets: plan.targets.length });
+    rt.logger.info('Sweep planned', { runId, mode: plan.mode, accounts: plan.accounts, regions: plan.regions, targets: plan.targetCount });
     return plan;
   });

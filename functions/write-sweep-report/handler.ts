@@ -1,4 +1,4 @@
-/** Step "Write sweep report": findings from every inventory, as JSON, CSV and Markdown in S3; in enforce mode, what to fix. */
+/** Step "Write sweep report": findings from every inventory, as JSON, CSV and Markdown in S3; in enforce mode, what to fix (a list in S3). */
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../../core/errors';
 import { writeReport, type SweepPlan, type SweepReport } from '../../services/sweep';
@@ -12,11 +12,11 @@ export const handler = async (payload: { plan?: Partial<SweepPlan>; execution?: 
     if (!plan || typeof plan.runId !== 'string' || !/^[\w.-]{1,80}$/.test(plan.runId)) throw new InvalidInputError('plan.runId', 'expected the plan of this sweep');
     if (plan.mode !== 'report' && plan.mode !== 'enforce') throw new InvalidInputError('plan.mode', 'expected "report" or "enforce"');
     const report = await writeReport(
-      { runId: plan.runId, mode: plan.mode, dryRun: plan.dryRun === true, startedAt: String(plan.startedAt ?? ''), accounts: Number(plan.accounts ?? 0), regions: Array.isArray(plan.regions) ? plan.regions : [], targets: plan.targets as SweepPlan['targets'], ...(plan.trigger === 'new-account' ? { trigger: 'new-account' as const } : {}) },
+      { runId: plan.runId, mode: plan.mode, dryRun: plan.dryRun === true, startedAt: String(plan.startedAt ?? ''), accounts: Number(plan.accounts ?? 0), regions: Array.isArray(plan.regions) ? plan.regions : [], ...(plan.trigger === 'new-account' ? { trigger: 'new-account' as const } : {}) },
       rt.config,
       rt.aws,
     );
     rt.metrics.record('compliance-sweep', report.summary.findings > 0 ? 'finding' : 'no-action');
-    rt.logger.info('Sweep report written', { summary: report.summary, reports: report.reports, remediations: report.remediations.length, skipped: report.skippedRemediations });
+    rt.logger.info('Sweep report written', { summary: report.summary, reports: report.reports, remediations: report.remediations, skipped: report.skippedRemediations });
     return report;
   });
