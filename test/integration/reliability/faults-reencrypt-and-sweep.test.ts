@@ -266,9 +266,11 @@ describe('compliance sweep: faults mid-run', () => {
     const execution = await runWorkflow('compliance-sweep', sweepRequest(w), {
       handlers: {
         InspectMemberAccountLambdaFunction: async (payload) => {
-          const item = payload as { account?: string; region?: string };
-          if (item.account === lost!.account && item.region === HOME_REGION) return { account: item.account, region: item.region, status: 'failed', findings: 0 };
-          return inspectMember(payload);
+          // One batch of targets (ItemBatcher): the lost target is dropped from it, the others inspected for real.
+          const batch = payload as { BatchInput: unknown; Items: { account: string; region: string }[] };
+          const items = batch.Items.filter((t) => !(t.account === lost!.account && t.region === HOME_REGION));
+          if (items.length === 0) return { targets: 0, byStatus: {}, findings: 0 };
+          return inspectMember({ ...batch, Items: items });
         },
       },
     });
