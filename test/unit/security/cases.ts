@@ -727,6 +727,27 @@ export const MATRIX: MatrixCase[] = [
     expect: 'deny',
     why: 'the report bucket ARN is resolved into the policy at deploy time',
   },
+  // Issue 20 item 12: the inspectors write inventories, never the published reports.
+  ...(['inspect-member', 'inspect-central', 'plan-sweep'] as const).flatMap((role): MatrixCase[] => [
+    {
+      name: `the ${role} role cannot overwrite sweeps/latest.json`,
+      principal: `central/${role}`,
+      action: 's3:PutObject',
+      resource: `${REPORT_BUCKET}/sweeps/latest.json`,
+      resourcePolicy: 'report-bucket',
+      expect: 'deny',
+      why: 'only the report writer publishes reports: inventories and reports are separate prefixes with separate permissions',
+    },
+    {
+      name: `the ${role} role cannot overwrite a run's published report`,
+      principal: `central/${role}`,
+      action: 's3:PutObject',
+      resource: `${REPORT_BUCKET}/sweeps/2026-11-22T00-00-00Z/report.json`,
+      resourcePolicy: 'report-bucket',
+      expect: 'deny',
+      why: 'only the report writer publishes reports: inventories and reports are separate prefixes with separate permissions',
+    },
+  ]),
   {
     name: 'record-failure keeps an original event too large for the failure queue under failures/',
     principal: 'central/record-failure',
