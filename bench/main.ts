@@ -4,10 +4,14 @@
  *   npm run bench               a table
  *   npm run bench -- --json     the same as one JSON object on the last line
  *   npm run bench -- --parts    also where each function's cold start goes (three times the runs)
+ * The sweep at scale: AMIWARDEN_BENCH_SCALE_EMULATOR (accounts x regions inspected on the emulator,
+ * default 1000x2) and AMIWARDEN_BENCH_SCALE_STUB (with stubbed member inspections, default
+ * 1000x17,5000x17), each over AMIWARDEN_BENCH_AMIS central AMIs.
  */
 import path from 'node:path';
 import { measureColdStarts } from './cold-start';
 import { measureSweep } from './sweep';
+import { measureSweepScale, type SweepScaleEntry } from './sweep-scale';
 import { measureWorkflows } from './workflows';
 import { ROOT } from '../local/workflows';
 
@@ -34,6 +38,15 @@ async function main(): Promise<void> {
   const amis = Number(process.env.AMIWARDEN_BENCH_AMIS ?? 5000);
   freshEnvironment();
   const sweep = await measureSweep(amis, (done) => process.stderr.write(`  registered ${done} AMIs\r`));
+  const scaleSpecs = [
+    ...sizes(process.env.AMIWARDEN_BENCH_SCALE_EMULATOR ?? '1000x2').map((s) => ({ ...s, amis, stub: false })),
+    ...sizes(process.env.AMIWARDEN_BENCH_SCALE_STUB ?? '1000x17,5000x17').map((s) => ({ ...s, amis, stub: true })),
+  ];
+  const sweepScale: SweepScaleEntry[] = [];
+  for (const spec of scaleSpecs) {
+    freshEnvironment();
+    sweepScale.push(await measureSweepScale(spec, (what) => process.stderr.write(`  sweep at scale: ${what}\n`)));
+  }
 
   const verdict = (ok: boolean) => (ok ? 'meets target' : 'misses target');
   console.log(`\nCold start (bundle load / bare node -e 0 on Node ${cold.node}, medians of ${rounds} interleaved runs, ${cold.cpu}; bare = ${cold.bareMs.toFixed(0)} ms)`);
@@ -74,15 +87,36 @@ async function main(): Promise<void> {
   console.log(row(['API calls', 'lower bound', 'ratio', `target ≤ ${TARGETS.sweepRatio}`, 'naive', 'S3 calls']));
   console.log(row([String(sweep.apiCalls), String(sweep.lowerBound), ratio.toFixed(2), verdict(ratio <= TARGETS.sweepRatio), String(sweep.naiveCalls), String(sweep.storageCalls)]));
 
+  console.log('\nSweep at scale (report mode, the deployed state machine on the local runner, accounts from Organizations)');
+  console.log(row(['accounts x regions', 'member inspections', 'API calls / bound', 'max state bytes', 'report peak RSS MiB', 'wall s', 'S3 calls']));
+  for (const e of sweepScale) {
+    console.log(
+      row([`${e.accounts} x ${e.regions}`, e.memberInspections, `${e.apiCalls} / ${e.lowerBound}`, String(e.maxStateBytes), (e.reportPeakRssBytes / 2 ** 20).toFixed(0), (e.wallMs / 1000).toFixed(1), String(e.storageCalls)]),
+    );
+    if (!e.status.startsWith('SUCCEEDED')) console.log(`  ${e.status}`);
+  }
+
   if (json) {
     console.log(
       JSON.stringify({
         coldStart: cold.functions.map(({ function: fn, bundleBytes, ratio, peerBundleBytes, peerRatio, overPeer, parts: p }) => ({ function: fn, bundleBytes, ratio, peerBundleBytes, peerRatio, overPeer, ...(p ? { parts: p } : {}) })),
         sweep: { amis: sweep.amis, accounts: sweep.accounts, regions: sweep.regions, apiCalls: sweep.apiCalls, lowerBound: sweep.lowerBound, naiveCalls: sweep.naiveCalls },
         workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
+        sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, status }) => ({
+          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, status,
+        })),
       }),
     );
   }
+}
+
+/** "1000x2,5000x17" → [{accounts: 1000, regions: 2}, …]. */
+function sizes(spec: string): { accounts: number; regions: number }[] {
+  return spec.split(',').filter(Boolean).map((s) => {
+    const [accounts, regions] = s.split('x').map(Number);
+    if (!Number.isInteger(accounts) || !Number.isInteger(regions) || regions! < 1 || regions! > 17) throw new Error(`bad sweep size ${s}: expected <accounts>x<regions> (1-17 regions)`);
+    return { accounts: accounts!, regions: regions! };
+  });
 }
 
 function row(cells: string[], widths = [24, 24, 24, 14, 10, 16, 10]): string {

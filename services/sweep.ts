@@ -195,7 +195,7 @@ const centralCache = new Map<string, Promise<CentralInventory>>();
 export async function inspectMember(runId: string, account: string, region: string, config: Config, aws: AwsContext) {
   const reports = store(config, aws, homeRegion(config));
   const central = await cachedRead(centralCache, `${runId}/${region}`, () => reports.getJson<CentralInventory>(`${inventoryPrefix(runId)}central/${region}.json`));
-  const inventory = await gatherMember(account, region, aws, config.partition, central);
+  const inventory = await gatherMember(runId, account, region, aws, config.partition, central);
   await reports.put(`${inventoryPrefix(runId)}members/${account}/${region}.json`, JSON.stringify(inventory));
   return { account, region, status: inventory.status, findings: memberFindings(inventory, [central], config).length };
 }
@@ -228,8 +228,16 @@ async function inParallel<T, R>(items: T[], width: number, work: (item: T) => Pr
   return results;
 }
 
-async function gatherMember(account: string, region: string, aws: AwsContext, partition: Config['partition'], central: CentralInventory): Promise<MemberInventory> {
+/** IAM is global: whether a role exists is read once per sweep and account, not once per region. */
+const roleCache = new Map<string, Promise<boolean>>();
+let roleCacheRun = '';
+
+async function gatherMember(runId: string, account: string, region: string, aws: AwsContext, partition: Config['partition'], central: CentralInventory): Promise<MemberInventory> {
   const empty: MemberInventory = { account, region, status: 'inspected', detail: null, groups: [], activities: [], defaultEbsKey: null, defaultServiceLinkedRoleExists: null };
+  if (roleCacheRun !== runId) {
+    roleCache.clear();
+    roleCacheRun = runId;
+  }
   try {
     const scaling = await aws.member(AutoScaling, account, region);
     const ec2 = await aws.member(EC2, account, region);
@@ -253,7 +261,10 @@ async function gatherMember(account: string, region: string, aws: AwsContext, pa
     const defaultRole = serviceLinkedRoleArn(partition, account);
     const exists = new Map(
       await Promise.all(
-        [...new Set([defaultRole, ...roleArns])].map(async (arn) => [arn, parseServiceLinkedRoleArn(arn) ? await roles.roleExists(parseServiceLinkedRoleArn(arn)!.roleName) : null] as const),
+        [...new Set([defaultRole, ...roleArns])].map(async (arn) => {
+          const parsed = parseServiceLinkedRoleArn(arn);
+          return [arn, parsed ? await cachedRead(roleCache, `${runId}/${account}/${parsed.roleName}`, () => roles.roleExists(parsed.roleName)) : null] as const;
+        }),
       ),
     );
     // KMS's own verdict on the member role's CreateGrant (DryRun: key policy, IAM, SCPs, RCPs), once

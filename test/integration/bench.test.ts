@@ -18,7 +18,7 @@ describe('npm run bench -- --json', () => {
     const run = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), ['bench/main.ts', '--json'], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...env, AMIWARDEN_BENCH_ROUNDS: '1', AMIWARDEN_BENCH_AMIS: '20' },
+      env: { ...env, AMIWARDEN_BENCH_ROUNDS: '1', AMIWARDEN_BENCH_AMIS: '20', AMIWARDEN_BENCH_SCALE_EMULATOR: '3x2', AMIWARDEN_BENCH_SCALE_STUB: '4x3' },
       timeout: 240_000,
     });
     expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
@@ -34,8 +34,9 @@ describe('npm run bench -- --json', () => {
       coldStart: { function: string; bundleBytes: number; ratio: number; peerBundleBytes: number; peerRatio: number; overPeer: number }[];
       sweep: { amis: number; accounts: number; regions: number; apiCalls: number; lowerBound: number; naiveCalls: number };
       workflows: { workflow: string; scenario: string; transitions: number; lambdaInvocations: number; lambdaWaitMs: number }[];
+      sweepScale: Record<string, number | string>[];
     };
-    expect(Object.keys(result)).toEqual(['coldStart', 'sweep', 'workflows']);
+    expect(Object.keys(result)).toEqual(['coldStart', 'sweep', 'workflows', 'sweepScale']);
     expect(result.coldStart.map((c) => c.function).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.key).sort());
     for (const c of result.coldStart) {
       expect({ fn: c.function, sizeAndRatio: c.bundleBytes > 0 && c.ratio > 0 }).toEqual({ fn: c.function, sizeAndRatio: true });
@@ -46,6 +47,12 @@ describe('npm run bench -- --json', () => {
     expect(result.sweep.amis).toBe(20);
     expect(result.sweep.apiCalls).toBeGreaterThanOrEqual(result.sweep.lowerBound);
     expect(result.workflows.map((w) => w.scenario)).toEqual(['launch failure fixed', 'already granted', 'image re-encrypted and shared', 'image already compliant']);
+    expect(run.stdout).toContain('Sweep at scale (report mode');
+    expect(result.sweepScale.map((e) => `${e.accounts}x${e.regions}:${e.memberInspections}`)).toEqual(['3x2:emulator', '4x3:stub']);
+    for (const e of result.sweepScale) {
+      expect(Object.keys(e).slice(0, 8)).toEqual(['accounts', 'regions', 'amis', 'apiCalls', 'lowerBound', 'maxStateBytes', 'reportPeakRssBytes', 'wallMs']);
+      expect({ status: e.status, sane: (e.apiCalls as number) >= (e.lowerBound as number) && (e.maxStateBytes as number) > 0 && (e.reportPeakRssBytes as number) > 0 }).toEqual({ status: expect.stringMatching(/^SUCCEEDED/), sane: true });
+    }
   }, 300_000);
 
   it('--parts: every function gets its built-ins, compile and top-level shares, which add up to its ratio less 1', async () => {

@@ -1,0 +1,225 @@
+/**
+ * The compliance sweep at organization scale, through the deployed state machine on the local
+ * runner (its payload quota and Distributed Map included), accounts listed by Organizations as a
+ * scheduled sweep lists them:
+ *
+ * - `emulator`: every member account x region has an Auto Scaling group on a launch template and is
+ *   inspected by the real handler on the emulator; the central account has `amis` images.
+ * - `stub`: each member inspection is answered by a stub that writes the inventory the real one
+ *   would (one group on a central image) to the emulator's S3 and returns its counts, without the
+ *   member's Auto Scaling, EC2, IAM and STS calls (the emulator is too slow for 5,000 x 17 of them).
+ *   Everything else is real: the plan, the central inspections, the Map's S3 reads and writes, the
+ *   report writer.
+ *
+ * The report writer runs in a process of its own (as in Lambda), so that its peak RSS is its own.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CreateLaunchTemplateCommand, CreateSnapshotCommand, CreateVolumeCommand, EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateRoleCommand, CreateServiceLinkedRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { clientConfig } from '../emulator/accounts';
+import { startEmulator, type Emulator } from '../emulator/index';
+import { applyEnvironment, lambdaEnvironment } from '../local/environment';
+import { EXTERNAL_ID, MEMBER_ROLE_NAME } from '../local/organization';
+import { runWorkflow } from '../local/state-machine';
+import { ROOT } from '../local/workflows';
+
+export interface SweepScaleEntry {
+  accounts: number;
+  regions: number;
+  amis: number;
+  apiCalls: number;
+  lowerBound: number;
+  maxStateBytes: number;
+  reportPeakRssBytes: number;
+  wallMs: number;
+  memberInspections: 'emulator' | 'stub';
+  storageCalls: number;
+  lambdaInvocations: number;
+  mapChildren: number;
+  status: string;
+}
+
+export const ALL_REGIONS = [
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1',
+  'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'ca-central-1', 'sa-east-1',
+];
+const CENTRAL = '111111111111';
+const HOME = 'us-east-1';
+const BUCKET = 'amiwarden-bench-scale';
+
+async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+async function centralImages(emulator: Emulator, amis: number, keyArn: string): Promise<string[]> {
+  const ec2 = new EC2Client(clientConfig(emulator, CENTRAL, HOME));
+  const snapshots: string[] = [];
+  for (const key of [keyArn, undefined]) {
+    for (let j = 0; j < 5; j++) {
+      const volume = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${HOME}a`, Size: 8, Encrypted: true, ...(key ? { KmsKeyId: key } : {}) }));
+      snapshots.push((await ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }))).SnapshotId!);
+    }
+  }
+  const images: string[] = [];
+  await inParallel(Array.from({ length: amis }, (_, i) => i), 6, async (i) => {
+    const out = await ec2.send(
+      new RegisterImageCommand({
+        Name: `scale-${i}`,
+        RootDeviceName: '/dev/xvda',
+        VirtualizationType: 'hvm',
+        Architecture: 'x86_64',
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshots[i % snapshots.length]! } }],
+      }),
+    );
+    images.push(out.ImageId!);
+  });
+  return images;
+}
+
+/** The organization as Organizations lists it: the central (management) account and `n` members. */
+async function organization(emulator: Emulator, n: number): Promise<string[]> {
+  const org = new OrganizationsClient(clientConfig(emulator, CENTRAL, HOME));
+  await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const accounts: string[] = [];
+  await inParallel(Array.from({ length: n }, (_, i) => i), 4, async (i) => {
+    const out = await org.send(new CreateAccountCommand({ AccountName: `member-${i}`, Email: `member-${i}@example.com` }));
+    accounts.push(out.CreateAccountStatus!.AccountId!);
+  });
+  return accounts;
+}
+
+/** Each member: the member role (as the member stack makes it) and the Auto Scaling role; in each region a launch template on a central image and a group on it. */
+async function memberGroups(emulator: Emulator, accounts: string[], regions: string[], imageId: string): Promise<void> {
+  await inParallel(accounts, 6, async (account) => {
+    const iam = new IAMClient(clientConfig(emulator, account, HOME));
+    const trust = { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${CENTRAL}:root` }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } } };
+    await iam.send(new CreateRoleCommand({ RoleName: MEMBER_ROLE_NAME, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [trust] }) }));
+    await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'autoscaling.amazonaws.com' }));
+    for (const region of regions) {
+      const ec2 = new EC2Client(clientConfig(emulator, account, region));
+      const template = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } }));
+      await new AutoScalingClient(clientConfig(emulator, account, region)).send(
+        new CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'web',
+          LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate!.LaunchTemplateId!, Version: '$Default' },
+          MinSize: 0,
+          MaxSize: 2,
+          DesiredCapacity: 0,
+          AvailabilityZones: [`${region}a`],
+        }),
+      );
+    }
+  });
+}
+
+const run = promisify(execFile);
+
+/** The report writer's handler in a process of its own; its result and that process's peak RSS. */
+async function reportWriterProcess(payload: unknown): Promise<{ result: unknown; maxRssBytes: number }> {
+  const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'bench/report-writer-process.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, AMIWARDEN_BENCH_PAYLOAD: JSON.stringify(payload) },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const last = stdout.trim().split('\n').pop()!;
+  const out = JSON.parse(last) as { result?: unknown; error?: { name: string; message: string }; maxRssBytes: number };
+  if (out.error) throw Object.assign(new Error(out.error.message), { name: out.error.name });
+  return { result: out.result, maxRssBytes: out.maxRssBytes };
+}
+
+export async function measureSweepScale(spec: { accounts: number; regions: number; amis: number; stub: boolean }, onProgress: (what: string) => void = () => {}): Promise<SweepScaleEntry> {
+  const regions = ALL_REGIONS.slice(0, spec.regions);
+  const emulator = await startEmulator();
+  try {
+    const keyArns: Record<string, string> = {};
+    for (const region of regions) keyArns[region] = (await new KMSClient(clientConfig(emulator, CENTRAL, region)).send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    onProgress(`registering ${spec.amis} AMIs`);
+    const images = await centralImages(emulator, spec.amis, keyArns[HOME]!);
+    onProgress(`creating ${spec.accounts} accounts`);
+    const accounts = await organization(emulator, spec.accounts);
+    if (!spec.stub) {
+      onProgress(`creating ${spec.accounts * regions.length} Auto Scaling groups`);
+      await memberGroups(emulator, accounts, regions, images[0]!);
+    }
+    const s3 = new S3Client({ ...clientConfig(emulator, CENTRAL, HOME), forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    applyEnvironment({
+      ...lambdaEnvironment(emulator, { centralAccount: CENTRAL, keyArns, createServiceLinkedRole: false, reportBucket: BUCKET }),
+      AMIWARDEN_SWEEP_MAX_CONCURRENCY: '40',
+    });
+
+    let peakRss = 0;
+    const handlers: Record<string, (payload: unknown) => Promise<unknown>> = {
+      WriteSweepReportLambdaFunction: async (payload) => {
+        const { result, maxRssBytes } = await reportWriterProcess(payload);
+        peakRss = Math.max(peakRss, maxRssBytes);
+        return result;
+      },
+    };
+    if (spec.stub) {
+      handlers.InspectMemberAccountLambdaFunction = async (payload) => {
+        const batch = payload as { BatchInput: { runId: string }; Items: { account: string; region: string }[] };
+        await Promise.all(
+          batch.Items.map(async ({ account, region }) => {
+            const inventory = {
+              account,
+              region,
+              status: 'inspected',
+              detail: null,
+              groups: [{ name: 'web', serviceLinkedRoleArn: `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`, serviceLinkedRoleExists: true, imageIds: [images[0]!] }],
+              activities: [],
+              defaultEbsKey: null,
+            };
+            await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `inventories/${batch.BatchInput.runId}/members/${account}/${region}.json`, Body: JSON.stringify(inventory) }));
+          }),
+        );
+        return { targets: batch.Items.length, byStatus: { inspected: batch.Items.length }, findings: 0 };
+      };
+    }
+
+    await emulator.clearCalls();
+    onProgress(`sweeping ${spec.accounts} x ${regions.length}`);
+    const started = Date.now();
+    const report = await runWorkflow('compliance-sweep', { source: 'aws.scheduler', account: CENTRAL, 'detail-type': 'Scheduled Event', detail: {} }, { handlers, s3 });
+    const wallMs = Date.now() - started;
+    const calls = await emulator.calls();
+    const storageCalls = calls.filter((c) => c.service === 's3').length;
+    const apiCalls = calls.filter((c) => c.service !== 's3' && c.service !== 'organizations').length;
+
+    const pages = (n: number) => Math.max(1, Math.ceil(n / 1000));
+    // Central, per region: images and snapshots pages, a DescribeKey per distinct key (the region's
+    // key; in the home region also the AWS managed key), the key's grants and policy.
+    const snapshots = 10;
+    const centralFloor = regions.reduce((n, region) => n + (region === HOME ? pages(spec.amis) + pages(snapshots) + 2 + 2 : 1 + 1 + 1 + 2), 0);
+    // Each member region: AssumeRole (regional STS), groups, launch templates, scaling activities,
+    // default EBS key; per account (IAM is global) the service-linked role check.
+    const memberFloor = spec.stub ? 0 : accounts.length * regions.length * 5 + accounts.length;
+    const output = report.output as { summary?: { findings?: number } } | undefined;
+    return {
+      accounts: accounts.length,
+      regions: regions.length,
+      amis: spec.amis,
+      apiCalls,
+      lowerBound: centralFloor + memberFloor,
+      maxStateBytes: report.maxStateBytes,
+      reportPeakRssBytes: peakRss,
+      wallMs,
+      memberInspections: spec.stub ? 'stub' : 'emulator',
+      storageCalls,
+      lambdaInvocations: report.lambdaInvocations,
+      mapChildren: report.mapChildren,
+      status: `${report.status}${report.error ? ` ${report.error.name}: ${report.error.cause}` : ''}/${output?.summary?.findings ?? '-'} findings`,
+    };
+  } finally {
+    await emulator.stop();
+  }
+}
