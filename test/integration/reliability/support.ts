@@ -17,7 +17,7 @@ import type { ExecutionReport } from '../../../local/state-machine';
 
 export const KMS_FAILURE = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
 
-/** The sweep's report bucket in every world (inventories and reports go under `sweeps/`). */
+/** The sweep's report bucket in every world (inventories under `inventories/`, reports under `sweeps/`). */
 export const REPORT_BUCKET = 'amiwarden-reports-reliability';
 export const SOURCE_TAG = 'amiwarden:source-image-id';
 
