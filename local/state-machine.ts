@@ -205,7 +205,9 @@ function prepare(raw: JsonObject, shared: Shared): Prepared {
         if (distributed[name]) throw new Error(`Two Distributed Map states are named "${name}"`);
         distributed[name] = state;
         const kept = Object.fromEntries(Object.entries(state).filter(([k]) => ['Comment', 'InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End'].includes(k)));
-        states[name] = { ...kept, Type: 'Task', Resource: DISTRIBUTED_MAP_RESOURCE };
+        // A Task times out after 60 s unless it says otherwise; a Map state has no timeout of its own
+        // (the library's timer takes at most 2^31 - 1 ms: about 24.8 days, past any execution here).
+        states[name] = { ...kept, Type: 'Task', Resource: DISTRIBUTED_MAP_RESOURCE, TimeoutSeconds: 2_147_483 };
         continue;
       }
       const copy: JsonObject = { ...state };
