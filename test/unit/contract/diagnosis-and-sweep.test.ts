@@ -50,8 +50,8 @@ describe('the diagnosis and the sweep', () => {
     const aws = contexts();
     await inspectCentral(runId, REGION, MEMBER, config, aws);
     await inspectMember(runId, MEMBER, REGION, config, aws);
-    const central = JSON.parse(objects.get(`sweeps/${runId}/central/${REGION}.json`)!) as CentralInventory;
-    const member = JSON.parse(objects.get(`sweeps/${runId}/members/${MEMBER}/${REGION}.json`)!) as MemberInventory;
+    const central = JSON.parse(objects.get(`inventories/${runId}/central/${REGION}.json`)!) as CentralInventory;
+    const member = JSON.parse(objects.get(`inventories/${runId}/members/${MEMBER}/${REGION}.json`)!) as MemberInventory;
     const rows = memberFindings(member, [central], config);
     return rows.find((r) => r.resource === `autoScalingGroup/${ASG}` || r.finding === 'member-role-unavailable') ?? null;
   }
