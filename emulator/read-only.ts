@@ -40,6 +40,10 @@ export const READ_ONLY_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   ],
   s3: ['GetObject', 'HeadObject', 'HeadBucket', 'ListObjects', 'ListObjectsV2', 'ListBuckets', 'GetBucketLocation'],
   sqs: ['GetQueueAttributes', 'GetQueueUrl', 'ListQueues'],
+  ssm: ['GetParameter', 'GetParameters', 'GetParametersByPath', 'DescribeParameters', 'GetResourcePolicies'],
+  // RAM and Security Hub as the call log names them by method and path (amiwarden_emulator/middleware.py).
+  ram: ['GetResourceShares', 'GetResourceShareAssociations'],
+  securityhub: ['GetFindings'],
   events: ['DescribeEventBus', 'DescribeRule', 'ListRules', 'ListTargetsByRule', 'TestEventPattern'],
   states: ['DescribeExecution', 'DescribeStateMachine', 'ListExecutions'],
 };

@@ -164,6 +164,8 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   const replayed = await route();
   // Any call not on its service's read-only list is a change; the replay's own queue and bus traffic and the sweep's S3 reports aside.
   const mutating = (await emulator.calls()).filter((c) => !isReadOnly(c) && !['sqs', 'events', 's3'].includes(c.service));
+  if (mutating.length > 0) out.note(`the replay changed: ${[...new Set(mutating.map((c) => `${c.service}:${c.action}`))].join(', ')}`);
+  if (replayed.length !== images.length + failures.length) out.note(`the replay ran ${replayed.length} execution(s), ${images.length + failures.length} expected`);
   const after = await readState(emulator, org);
 
   out.heading('Before and after');

@@ -32,6 +32,25 @@ from . import allowed_images, autoscaling, ec2, kms
 from .identity import account_of_access_key
 from .s3_actions import s3_action
 
+# RAM and Security Hub are REST-JSON APIs: no X-Amz-Target, no Action parameter. Their operations,
+# by method and path, as the calls amiwarden makes them; anything else is logged as Unknown<METHOD>,
+# which the tests' read-only lists count as a change.
+_REST_ACTIONS: dict[str, dict[tuple[str, str], str]] = {
+    "ram": {
+        ("POST", "/getresourceshares"): "GetResourceShares",
+        ("POST", "/getresourceshareassociations"): "GetResourceShareAssociations",
+        ("POST", "/createresourceshare"): "CreateResourceShare",
+        ("POST", "/associateresourceshare"): "AssociateResourceShare",
+        ("POST", "/disassociateresourceshare"): "DisassociateResourceShare",
+        ("DELETE", "/deleteresourceshare"): "DeleteResourceShare",
+    },
+    "securityhub": {
+        ("POST", "/findings"): "GetFindings",
+        ("POST", "/findings/import"): "BatchImportFindings",
+        ("PATCH", "/findings/batchupdate"): "BatchUpdateFindings",
+    },
+}
+
 
 def _is_dry_run(body: bytes, environ: dict[str, Any]) -> bool:
     """A request with DryRun set: JSON protocols (KMS) in the body, query protocols (EC2) as DryRun=true."""
@@ -163,6 +182,10 @@ class AmiwardenMiddleware:
         target = environ.get("HTTP_X_AMZ_TARGET")
         if target:
             action = target.rsplit(".", 1)[-1]
+        elif service in _REST_ACTIONS:
+            # REST-JSON: the operation follows from method and path (their API references).
+            method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "").rstrip("/").lower()
+            action = _REST_ACTIONS[service].get((method, path), f"Unknown{method}")
         elif service == "s3":
             # REST: the action follows from method, path and subresource (s3_actions.py).
             headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
