@@ -46,6 +46,17 @@ export type GrantRefusal = 'access-denied' | 'key-not-usable' | 'grantee-not-fou
 
 export type CreateGrantResult = { created: true; grantId: string } | { created: false; refusal: GrantRefusal; error: AwsCallError };
 
+type GrantRequest = { keyArn: string; granteePrincipal: string; operations: readonly string[]; name: string };
+
+/** The one CreateGrant request amiwarden sends, for real or as KMS's DryRun. */
+const createGrantInput = (request: GrantRequest, dryRun: boolean) => ({
+  KeyId: request.keyArn,
+  GranteePrincipal: request.granteePrincipal,
+  Operations: [...request.operations] as GrantOperation[],
+  Name: request.name,
+  ...(dryRun ? { DryRun: true } : {}),
+});
+
 export class KmsAdapter {
   constructor(private readonly client: KMSClient) {}
 
@@ -95,17 +106,10 @@ export class KmsAdapter {
    * Creates a grant. With the same Name and parameters AWS returns the original grant (no
    * duplicate). KMS's refusals come back as a `refusal`; anything else throws.
    */
-  async createGrant(request: { keyArn: string; granteePrincipal: string; operations: readonly string[]; name: string }): Promise<CreateGrantResult> {
+  async createGrant(request: GrantRequest): Promise<CreateGrantResult> {
     try {
       const out = await call('kms:CreateGrant', () =>
-        this.client.send(
-          new CreateGrantCommand({
-            KeyId: request.keyArn,
-            GranteePrincipal: request.granteePrincipal,
-            Operations: [...request.operations] as GrantOperation[],
-            Name: request.name,
-          }),
-        ),
+        this.client.send(new CreateGrantCommand(createGrantInput(request, false))),
       );
       return { created: true, grantId: out.GrantId ?? '' };
     } catch (error) {
@@ -126,18 +130,10 @@ export class KmsAdapter {
    * caller's IAM policies, SCPs and RCPs, and answers DryRunOperationException when it would.
    * undefined when KMS answers something else (the key or grantee is not usable: the real call says so).
    */
-  async dryRunCreateGrant(request: { keyArn: string; granteePrincipal: string; operations: readonly string[]; name: string }): Promise<GrantDryRun | undefined> {
+  async dryRunCreateGrant(request: GrantRequest): Promise<GrantDryRun | undefined> {
     try {
       await call('kms:CreateGrant', () =>
-        this.client.send(
-          new CreateGrantCommand({
-            KeyId: request.keyArn,
-            GranteePrincipal: request.granteePrincipal,
-            Operations: [...request.operations] as GrantOperation[],
-            Name: request.name,
-            DryRun: true,
-          }),
-        ),
+        this.client.send(new CreateGrantCommand(createGrantInput(request, true))),
       );
       // A KMS that ignored DryRun has created the grant: never report that as a dry run.
       throw new Error('kms:CreateGrant with DryRun returned a grant instead of DryRunOperationException');
