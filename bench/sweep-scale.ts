@@ -28,6 +28,7 @@ import { applyEnvironment, lambdaEnvironment } from '../local/environment';
 import { EXTERNAL_ID, MEMBER_ROLE_NAME } from '../local/organization';
 import { runWorkflow } from '../local/state-machine';
 import { ROOT } from '../local/workflows';
+import { inParallel } from '../services/in-parallel';
 
 export interface SweepScaleEntry {
   accounts: number;
@@ -53,12 +54,6 @@ const CENTRAL = '111111111111';
 const HOME = 'us-east-1';
 const BUCKET = 'amiwarden-bench-scale';
 
-async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}
 
 async function centralImages(emulator: Emulator, amis: number, keyArn: string): Promise<string[]> {
   const ec2 = new EC2Client(clientConfig(emulator, CENTRAL, HOME));

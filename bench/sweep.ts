@@ -13,6 +13,7 @@ import { startEmulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
 import { buildOrganization, HOME_REGION } from '../local/organization';
 import { runWorkflow } from '../local/state-machine';
+import { inParallel } from '../services/in-parallel';
 
 export interface SweepCost {
   amis: number;
@@ -28,12 +29,6 @@ export interface SweepCost {
 
 const BUCKET = 'amiwarden-bench-reports';
 
-async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}
 
 export async function measureSweep(amis: number, onProgress: (done: number) => void = () => {}): Promise<SweepCost> {
   const emulator = await startEmulator();

@@ -88,29 +88,14 @@ async function startSandboxEmulator(): Promise<Emulator> {
 
 export const localRunner: LocalRunner = {
   async sandboxKeyPolicy(options) {
-    process.env.AMIWARDEN_LOG_LEVEL ??= 'SILENT';
-    const emulator = await startSandboxEmulator();
-    options.onNote(`emulator listening on ${emulator.endpoint} (pid ${emulator.pid})`);
-    const removeInterrupt = options.onInterrupt(() => {
-      try {
-        process.kill(emulator.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      options.onNote(`emulator stopped (pid ${emulator.pid})`);
-    });
-    try {
+    return withSandboxEmulator(options, async (emulator) => {
       const org = await buildOrganization(emulator, { withOrganization: true });
       const keyArn = org.keyArns[HOME_REGION]!;
       const kms = new KMSClient(clientConfig(emulator, org.centralAccount, HOME_REGION));
       const policy = (await kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }))).Policy ?? '';
       options.onNote(`sandbox organization ${org.organizationId ?? '(none)'}: central ${org.centralAccount}, members ${org.members.map((m) => m.account).join(', ')}`);
       return { keyArn, policy, members: org.members.map((m) => m.account), ...(org.organizationId ? { organizationId: org.organizationId } : {}) };
-    } finally {
-      removeInterrupt();
-      await emulator.stop();
-      options.onNote(`emulator stopped (pid ${emulator.pid})`);
-    }
+    });
   },
 
   async run(workflow, requested, options) {
@@ -119,18 +104,7 @@ export const localRunner: LocalRunner = {
     // The handlers' logs, when asked for, go to stderr: stdout is the CLI's (one JSON object with --json).
     handlerLogging(options.verbose);
 
-    const emulator = await startSandboxEmulator();
-    options.onNote(`emulator listening on ${emulator.endpoint} (pid ${emulator.pid})`);
-    const removeInterrupt = options.onInterrupt(() => {
-      // Ctrl-C: the emulator must not outlive us; the caller's handler says what stopped and ends the process.
-      try {
-        process.kill(emulator.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      options.onNote(`emulator stopped (pid ${emulator.pid})`);
-    });
-    try {
+    return withSandboxEmulator(options, async (emulator) => {
       const org = await buildOrganization(emulator);
       options.onNote(`sandbox organization: central ${org.centralAccount}, members ${org.members.map((m) => `${m.account}/${m.autoScalingGroupName}`).join(', ')}`);
       const prepared = await scenario({ emulator, org, input: requested, note: options.onNote });
@@ -174,13 +148,33 @@ export const localRunner: LocalRunner = {
         }
       }
       return result;
-    } finally {
-      removeInterrupt();
-      await emulator.stop();
-      options.onNote(`emulator stopped (pid ${emulator.pid})`);
-    }
+    });
   },
 };
+
+/**
+ * The sandbox emulator for the length of `work`, stopped after it (and on Ctrl-C: the emulator
+ * must not outlive the CLI; the caller's handler says what stopped and ends the process).
+ */
+async function withSandboxEmulator<T>(options: Pick<LocalRunOptions, 'onNote' | 'onInterrupt'>, work: (emulator: Emulator) => Promise<T>): Promise<T> {
+  const emulator = await startSandboxEmulator();
+  options.onNote(`emulator listening on ${emulator.endpoint} (pid ${emulator.pid})`);
+  const removeInterrupt = options.onInterrupt(() => {
+    try {
+      process.kill(emulator.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    options.onNote(`emulator stopped (pid ${emulator.pid})`);
+  });
+  try {
+    return await work(emulator);
+  } finally {
+    removeInterrupt();
+    await emulator.stop();
+    options.onNote(`emulator stopped (pid ${emulator.pid})`);
+  }
+}
 
 /** Children (and theirs), in the order they ended. */
 function flatten(children: ExecutionReport[]): ChildExecution[] {

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { PAYLOAD_LIMIT_BYTES, payloadBytes } from './limits';
+import { inParallel } from '../services/in-parallel';
 
 type Json = unknown;
 type JsonObject = Record<string, unknown>;
@@ -138,19 +139,6 @@ async function childInputs(run: DistributedMapRun, items: Json[]): Promise<Json[
   return batches.map((Items) => (batchInput === undefined ? { Items } : { BatchInput: batchInput, Items }));
 }
 
-async function inParallel<T, R>(items: T[], width: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(width, items.length)) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await work(items[i]!, i);
-      }
-    }),
-  );
-  return results;
-}
 
 /** Locally, "no limit" (MaxConcurrency 0) still runs at most this many children at once. */
 const LOCAL_UNLIMITED_CONCURRENCY = 200;

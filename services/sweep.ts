@@ -40,6 +40,7 @@ import { fromSweepRow } from '../core/asff';
 import { exportFindings, type ExportOutcome } from './findings-export';
 import type { AdapterFactory, AwsContext } from './aws-context';
 import { cachedRead } from './promise-cache';
+import { inParallel } from './in-parallel';
 
 /** What "Plan sweep" returns into the state: a fixed size whatever the organization's. */
 export interface SweepPlan {
@@ -214,19 +215,6 @@ export async function inspectMembers(runId: string, targets: SweepTarget[], conf
   return { targets: results.length, byStatus, findings: results.reduce((n, r) => n + r.findings, 0) };
 }
 
-async function inParallel<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(width, items.length)) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await work(items[i]!);
-      }
-    }),
-  );
-  return results;
-}
 
 /** IAM is global: whether a role exists is read once per sweep and account, not once per region. */
 const roleCache = new Map<string, Promise<boolean>>();
