@@ -8,6 +8,9 @@ import {
   policyStatements,
   policyViolations,
   resourcesOfType,
+  SOURCE_KEYS_MAY_BE_ABSENT,
+  unconditionedServiceStatements,
+  type FoundStatement,
   type Json,
   type JsonObject,
   type Template,
@@ -82,6 +85,34 @@ describe('central stack (packaged serverless template)', () => {
     // State machines and rules have names known at deploy time: their roles name them too.
     const byName = trusts.filter(({ statement }) => ['states.amazonaws.com', 'events.amazonaws.com'].includes(String((statement.Principal as JsonObject).Service)));
     expect(byName.filter(({ statement }) => (statement.Condition as Record<string, JsonObject>).ArnEquals?.['aws:SourceArn'] === undefined).map(({ id }) => id)).toEqual([]);
+  });
+
+  it('lets every AWS service act only for this account’s own resources: each service-principal statement of every policy names the account (aws:SourceAccount / aws:SourceArn)', () => {
+    const services = policyStatements(template).filter(({ statement }) => statement.Effect === 'Allow' && JSON.stringify(statement.Principal ?? '').includes('"Service"'));
+    expect(services.length).toBeGreaterThanOrEqual(26);
+    expect(unconditionedServiceStatements(policyStatements(template))).toEqual([]);
+    // Only the statements listed as such may leave the source keys to IfExists.
+    const lenient = services.filter(({ statement }) => Object.keys(statement.Condition ?? {}).some((operator) => /IfExists$/.test(operator))).map(({ where }) => where);
+    expect(lenient.sort()).toEqual(Object.keys(SOURCE_KEYS_MAY_BE_ABSENT).sort());
+  });
+
+  it('the service-principal check can fail: removing the source condition of any one statement is reported', () => {
+    const found = policyStatements(template);
+    const services = found.filter(({ statement }) => statement.Effect === 'Allow' && JSON.stringify(statement.Principal ?? '').includes('"Service"'));
+    const unreported = services.filter((target) => {
+      const mutated: FoundStatement[] = found.map((item) => {
+        if (item !== target) return item;
+        const condition = JSON.parse(JSON.stringify(item.statement.Condition ?? {})) as Record<string, JsonObject>;
+        for (const keys of Object.values(condition)) for (const key of Object.keys(keys)) if (/^aws:source(account|arn)$/i.test(key)) delete keys[key];
+        return { ...item, statement: { ...item.statement, Condition: condition } };
+      });
+      return !unconditionedServiceStatements(mutated).some((line) => line.startsWith(`${target.where}:`));
+    });
+    expect(unreported.map(({ where }) => where)).toEqual([]);
+    // A wildcard account in the condition is no pin either.
+    const [first] = services;
+    const widened = found.map((item) => (item === first ? { ...item, statement: { ...item.statement, Condition: { StringLike: { 'aws:SourceAccount': '*' } } } } : item));
+    expect(unconditionedServiceStatements(widened).filter((line) => line.startsWith(`${first!.where}:`))).toEqual([expect.stringContaining('aws:SourceAccount does not name this account')]);
   });
 
   it('has no wildcard action, no unconditioned mutation on *, no open resource policy', () => {

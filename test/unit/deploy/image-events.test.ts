@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { asArray, policyStatements, policyViolations, ROOT, type JsonObject, type Template } from './templates';
+import { asArray, policyStatements, policyViolations, unconditionedServiceStatements, ROOT, type JsonObject, type Template } from './templates';
 
 const template = parse(readFileSync(join(ROOT, 'central-regions', 'image-events.yml'), 'utf8')) as Template;
 const pattern = (name: string) => JSON.parse(readFileSync(join(ROOT, 'events', `${name}.pattern.json`), 'utf8')) as JsonObject;
@@ -37,6 +37,10 @@ describe('central-regions/image-events.yml', () => {
     expect(trust).toEqual([
       { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
     ]);
+  });
+
+  it('lets EventBridge act only for this account’s own rules: every service-principal statement names the account', () => {
+    expect(unconditionedServiceStatements(policyStatements(template))).toEqual([]);
   });
 
   it('has no wildcard action, no Allow with NotAction and no open principal (the checks every template gets)', () => {

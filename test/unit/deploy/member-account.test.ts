@@ -1,4 +1,4 @@
-import { asArray, loadLaunchFailurePattern, loadMemberTemplate, policyStatements, policyViolations, type JsonObject, type Statement, type Template } from './templates';
+import { asArray, loadLaunchFailurePattern, loadMemberTemplate, policyStatements, policyViolations, unconditionedServiceStatements, type JsonObject, type Statement, type Template } from './templates';
 
 const GRANT_OPERATIONS = ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'DescribeKey', 'CreateGrant'];
 const SLR_ARN = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*';
@@ -28,6 +28,10 @@ describe('member/member-account.yml', () => {
     expect(target!.RoleArn).toEqual({ 'Fn::GetAtt': ['ForwardLaunchFailuresRole', 'Arn'] });
     const statements = policyStatements(template).filter((s) => s.where.startsWith('ForwardLaunchFailuresRole.') && s.kind === 'identity');
     expect(statements.map((s) => [s.statement.Action, s.statement.Resource])).toEqual([['events:PutEvents', { Ref: 'CentralEventBusArn' }]]);
+  });
+
+  it('lets EventBridge act only for this account’s own rules: every service-principal statement names the account', () => {
+    expect(unconditionedServiceStatements(policyStatements(template))).toEqual([]);
   });
 
   it('has no wildcard action, no unconditioned mutation on *, no open resource policy', () => {

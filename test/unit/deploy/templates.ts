@@ -162,3 +162,52 @@ export function policyViolations(found: FoundStatement[]): string[] {
   }
   return problems;
 }
+
+/**
+ * Service-principal statements whose source keys AWS does not show reaching the request, so that
+ * a firm condition would refuse the service itself: here only an `…IfExists` operator is allowed on
+ * `aws:SourceAccount` / `aws:SourceArn`, and only for these statements (docs/security.md, "What IAM
+ * cannot express"). Every other service statement must carry them firmly.
+ */
+export const SOURCE_KEYS_MAY_BE_ABSENT: Record<string, string> = {
+  'AlertsKey.KeyPolicy[AllowAlertPublishersToEncrypt]':
+    'EventBridge publishing to the encrypted alerts topic: no AWS page shows aws:SourceAccount / aws:SourceArn reaching KMS on that path (SNS Developer Guide, "Enable compatibility between event sources from AWS services and encrypted topics", gives the statement without a condition)',
+};
+
+const SOURCE_KEYS = ['aws:sourceaccount', 'aws:sourcearn'];
+/** A value that names this account: `${AWS::AccountId}` (Ref or inside a Sub), or a resource of this template (GetAtt). */
+function namesThisAccount(value: Json): boolean {
+  if (Array.isArray(value)) return value.length > 0 && value.every(namesThisAccount);
+  if (!value || typeof value !== 'object') return false;
+  if (value.Ref === 'AWS::AccountId') return true;
+  const choice = value['Fn::If'];
+  if (Array.isArray(choice)) return choice.slice(1).every((branch) => namesThisAccount(branch) || JSON.stringify(branch) === '{"Ref":"AWS::NoValue"}');
+  if (Array.isArray(value['Fn::GetAtt'])) return true;
+  const sub = value['Fn::Sub'];
+  const text = Array.isArray(sub) ? sub[0] : sub;
+  return typeof text === 'string' && text.includes('${AWS::AccountId}');
+}
+
+/**
+ * Service-principal Allow statements (trust policies, key policies, topic, queue, bus and bucket
+ * policies) that a service could use on behalf of another account's resource (the confused
+ * deputy): those without an `aws:SourceAccount` or `aws:SourceArn` condition naming this account.
+ * `…IfExists` counts only for the statements of SOURCE_KEYS_MAY_BE_ABSENT.
+ */
+export function unconditionedServiceStatements(found: FoundStatement[]): string[] {
+  const problems: string[] = [];
+  for (const { where, statement } of found) {
+    const principal = statement.Principal;
+    const service = principal && typeof principal === 'object' && !Array.isArray(principal) ? principal.Service : undefined;
+    if (statement.Effect !== 'Allow' || service === undefined) continue;
+    const pins = Object.entries((statement.Condition ?? {}) as Record<string, JsonObject>).flatMap(([operator, keys]) =>
+      Object.entries(keys)
+        .filter(([key]) => SOURCE_KEYS.includes(key.toLowerCase()))
+        .map(([key, value]) => ({ operator, key, value })),
+    );
+    const firm = pins.filter((p) => !/IfExists$/.test(p.operator) || where in SOURCE_KEYS_MAY_BE_ABSENT);
+    if (firm.length === 0) problems.push(`${where}: ${JSON.stringify(service)} without an aws:SourceAccount / aws:SourceArn condition`);
+    for (const p of firm.filter((p) => !namesThisAccount(p.value))) problems.push(`${where}: ${p.key} does not name this account (${JSON.stringify(p.value)})`);
+  }
+  return problems;
+}

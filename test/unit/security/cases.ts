@@ -1404,6 +1404,37 @@ export const MATRIX: MatrixCase[] = [
     expect: 'deny',
     why: 'aws:SourceAccount and aws:SourceArn on the key policy’s CloudWatch statement',
   },
+  {
+    name: 'EventBridge uses the alerts key for the execution-failed rule of the central account',
+    principal: 'service/events.amazonaws.com',
+    action: 'kms:GenerateDataKey',
+    resource: `arn:aws:kms:us-east-1:${CENTRAL}:key/ALERTS-KEY`,
+    resourcePolicy: 'alerts-key',
+    context: { 'aws:SourceAccount': CENTRAL, 'aws:SourceArn': `arn:aws:events:us-east-1:${CENTRAL}:rule/amiwarden-execution-failed-dev` },
+    expect: 'allow',
+    why: 'the execution-failed rule publishes to the encrypted alerts topic',
+  },
+  {
+    name: 'EventBridge cannot use the alerts key for another account’s rule',
+    principal: 'service/events.amazonaws.com',
+    action: 'kms:GenerateDataKey',
+    resource: `arn:aws:kms:us-east-1:${CENTRAL}:key/ALERTS-KEY`,
+    resourcePolicy: 'alerts-key',
+    context: { 'aws:SourceAccount': OUTSIDER, 'aws:SourceArn': `arn:aws:events:us-east-1:${OUTSIDER}:rule/anything` },
+    expect: 'deny',
+    why: 'aws:SourceAccount and aws:SourceArn (IfExists) on the key policy’s EventBridge statement: where EventBridge names its source, it must be this account’s',
+  },
+  {
+    name: 'EventBridge uses the alerts key when the request names no source',
+    principal: 'service/events.amazonaws.com',
+    action: 'kms:GenerateDataKey',
+    resource: `arn:aws:kms:us-east-1:${CENTRAL}:key/ALERTS-KEY`,
+    resourcePolicy: 'alerts-key',
+    context: {},
+    expect: 'allow',
+    why: 'IfExists: AWS does not document aws:SourceAccount / aws:SourceArn reaching KMS when EventBridge publishes to an encrypted topic, and a firm condition on an absent key would drop every alert',
+    gap: 'without source keys the statement cannot tell this account’s rule from another’s; the topic policy admits EventBridge only for the execution-failed rule (aws:SourceArn), and only this account’s topic is encrypted with the key (docs/security.md, "What IAM cannot express")',
+  },
 
   // --- A grant names no retiring principal ---------------------------------------------------------
   {

@@ -181,6 +181,9 @@ export const GUARDS: Record<string, Guard[]> = {
   ),
   'CloudWatch uses the alerts key for an alarm of the central account': [drop('alerts-key', 'AllowAlarmsToEncryptAlerts')],
   'CloudWatch cannot use the alerts key for another account’s alarm': [unless('alerts-key', 'AllowAlarmsToEncryptAlerts', 'aws:SourceAccount'), unless('alerts-key', 'AllowAlarmsToEncryptAlerts', 'aws:SourceArn')],
+  'EventBridge uses the alerts key for the execution-failed rule of the central account': [drop('alerts-key', 'AllowAlertPublishersToEncrypt')],
+  'EventBridge cannot use the alerts key for another account’s rule': [unless('alerts-key', 'AllowAlertPublishersToEncrypt', 'aws:SourceAccount'), unless('alerts-key', 'AllowAlertPublishersToEncrypt', 'aws:SourceArn')],
+  'EventBridge uses the alerts key when the request names no source': [drop('alerts-key', 'AllowAlertPublishersToEncrypt')],
 
   // --- Retiring principal -----------------------------------------------------------------------
   'member role cannot name a retiring principal in the Auto Scaling grant': [unless(MEMBER, MEMBER_GRANT, 'kms:RetiringPrincipal')],
