@@ -5,12 +5,29 @@
  * concrete organization (support/world.ts). The cases and their reasons are in cases.ts; the summary
  * is in docs/security.md.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { allowedContextKeysForRequest } from '@cloud-copilot/iam-simulate';
 import { GRANT_OPERATIONS, MATRIX, REVOKE_POLICY_MATRIX } from './cases';
 import { GUARDS } from './guards-of-cases';
+import { withMatrixTables } from './matrix-doc';
 import { simulate, verdict, type MatrixCase } from './support/simulate';
 import { CENTRAL, CENTRAL_BUS, KEY, MEMBER_A, ORG, REPORT_BUCKET, World } from './support/world';
 import { REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
+
+describe('docs/security.md’s matrix tables', () => {
+  const doc = readFileSync(path.join(__dirname, '../../../docs/security.md'), 'utf8');
+
+  it('are the ones written from cases.ts: every case, numbered in order, and nothing else (npm run docs:matrix)', () => {
+    expect(doc).toBe(withMatrixTables(doc));
+  });
+
+  it('can be stale: a case missing from the table is seen', () => {
+    const row = doc.split('\n').find((line) => line.startsWith('| 1 | '))!;
+    const missing = doc.replace(`${row}\n`, '');
+    expect(missing).not.toBe(withMatrixTables(missing));
+  });
+});
 
 describe('IAM allow/deny matrix', () => {
   let world: World;
