@@ -69,8 +69,9 @@ function changingFirst(change: Change): Mutant {
 }
 
 // A row that Step Functions itself refuses (an execution input over 256 KiB) runs no code of
-// amiwarden's that a mutant could change: its proof is the runner's quota, pinned by
-// test/conformance/local-step-functions.test.ts.
+// amiwarden's that a mutant could change: hostile-guards.test.ts names those rows and shows each
+// fails with the runner's quota (test/conformance/local-step-functions.test.ts) raised. The guard
+// of every other row is removed there too.
 const settled = HOSTILE_INPUTS.filter((h) => !h.knownGap && !('stepFunctions' in h.expected));
 const label = (h: HostileInput) => `${h.target}: ${h.name}`;
 
