@@ -4,11 +4,14 @@
  *
  * - A row refused by its input's shape (a typed InvalidInputError naming a field): its guard is the
  *   check that threw it, found by running the row and reading the error's stack (a
- *   `throw new InvalidInputError(...)` of core/, services/ or functions/). The mutant is that
- *   module with the throw turned into an expression that throws nothing (`void new …`), loaded in
- *   place of the real one; the row is sent again and must no longer be refused as it expects (or
- *   its oracle must see a change). Where the input is refused again, by a later check, that check
- *   joins the guard and the row is sent once more: a guard is every check that refuses the row.
+ *   `throw new InvalidInputError(...)` of core/, services/ or functions/). The mutant is a copy of
+ *   that module beside it (`*.guard-mutant.ts`, same lines) with the throw turned into an
+ *   expression that throws nothing (`void new …`), loaded in place of the real one; the row is sent
+ *   again and must no longer be refused as it expects (a call that would change something counts:
+ *   broken code is stopped before it is sent). Where the input is refused again, by a later check,
+ *   that check joins the guard and the row is sent once more: a guard is every check that refuses
+ *   the row. Each module is first loaded once through the same loader unmutated, as a control: it
+ *   must still refuse.
  * - A row refused with a named outcome for the world it points at (an image that does not exist, a
  *   Region without a key): its guard is named here (GUARDED_OUTCOMES) and removed the same way.
  *   The rows that send an account outside the organization are proven in hostile-mutants.test.ts.
@@ -148,7 +151,6 @@ function restore(): void {
 function stopAtFirstChange(): { changes: string[] } {
   const seen = { changes: [] as string[] };
   // The SDK of the next cold start (every client's send is @smithy/core's Client.prototype.send).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Client } = require('@smithy/core/client') as { Client: { prototype: { send: (...args: unknown[]) => unknown } } };
   const real = Client.prototype.send;
   jest.spyOn(Client.prototype, 'send').mockImplementation(function (this: { config?: { serviceId?: string } }, ...args: unknown[]) {
