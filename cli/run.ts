@@ -148,19 +148,14 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
     ctx.io.out(JSON.stringify({ command: spec.command, workflow: spec.workflow, local, input, ...result, ...more, ...printed, counts, plan, exitCode }));
     return exitCode;
   }
-  if (report && spec.workflow === 'compliance-sweep' && report.format === 'csv') {
-    // `--report csv > f.csv`: the CSV alone on stdout; the summary and the plan go to stderr.
+  if (report) {
+    // `--report md|csv|json > f`: the report alone on stdout (the data asked for); the summary, the plan and the count line go to stderr.
     const err = { out: (l: string) => ctx.io.err(l), err: (l: string) => ctx.io.err(l), color: ctx.io.errColor ?? false };
     const counts = printSummary(err, e, spec, result, { plan, ...(sweepResults ? { sweepResults } : {}), children }, localResult);
     printReportText(ctx.io, report);
     return exitCodeFor(spec.workflow, result, counts, children, sweepResults, plan);
   }
   const counts = printSummary(ctx.io, s, spec, result, { plan, ...(sweepResults ? { sweepResults } : {}), children }, localResult);
-  if (report) {
-    ctx.io.out('');
-    ctx.io.out(s.dim(`${report.location}:`));
-    printReportText(ctx.io, report);
-  }
   return exitCodeFor(spec.workflow, result, counts, children, sweepResults, plan);
 }
 

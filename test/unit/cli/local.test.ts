@@ -23,7 +23,7 @@ function localResult(overrides: Partial<LocalExecutionResult>): LocalExecutionRe
 }
 
 describe('sweep --local', () => {
-  it('sweeps the sandbox members by default, asks for the report, and prints the summary, the remediations and the report', async () => {
+  it('sweeps the sandbox members by default, asks for the report, and prints the report on stdout, the summary and the remediations on stderr', async () => {
     const { ctx, io } = testContext();
     const run = jest.fn(async (_workflow: string, input: Record<string, unknown>, options: LocalRunOptions) => {
       options.onState({ type: 'entered', state: 'Start remediations', elapsedMs: 1800, target: 'sweep' });
@@ -46,7 +46,9 @@ describe('sweep --local', () => {
     expect(await runCli(['sweep', '--local', '--mode', 'enforce', '--report', 'md'], ctx)).toBe(3);
 
     expect(run).toHaveBeenCalledWith('compliance-sweep', { mode: 'enforce', accounts: [...SANDBOX_MEMBERS] }, expect.objectContaining({ report: 'md' }));
-    const text = io.text();
+    // `--report md`: stdout is the report alone; the summary and the remediations are for people, on stderr.
+    expect(io.text()).toBe('# amiwarden compliance sweep local-1\n\n**4 finding(s)**');
+    const text = io.stderr.join('\n');
     const progress = io.stderr.join('\n');
     expect(progress).toMatch(/\+\s+1\.8s\s+\[sweep\]\s+→ Start remediations/);
     expect(progress).toMatch(/\+\s+1\.9s\s+\[111111111111 us-east-1 web\]\s+→ Diagnose launch failure/);
@@ -57,7 +59,6 @@ describe('sweep --local', () => {
     expect(text).toMatch(/launch-failure\s+111111111111 us-east-1 web\s+SUCCEEDED\s+1\.0s\s+remediated \(missing-grant\)/);
     expect(text).toMatch(/reencrypt-and-share\s+ami-0aaaaaaaaaaaaaaaa us-east-1\s+SUCCEEDED\s+1\.4s\s+reencrypted-and-shared → ami-0bbbbbbbbbbbbbbbb/);
     expect(text).toMatch(/FAILED\s+0\.3s\s+AwsCallError: CopyImage failed: quota/);
-    expect(text.endsWith('# amiwarden compliance sweep local-1\n\n**4 finding(s)**')).toBe(true);
     expect(sfn.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
   });

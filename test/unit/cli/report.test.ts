@@ -255,6 +255,36 @@ describe('sweep --report (in AWS)', () => {
     expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
 
+  it('--report md: the Markdown report alone on stdout (`> report.md` is clean); the summary, the plan and the count line on stderr', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
+    serve(ALL);
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--report', 'md'], ctx)).toBe(3);
+
+    expect(io.stdout.join('\n')).toBe(MARKDOWN.trimEnd());
+    expect(io.stdout[0]).toBe(`# amiwarden compliance sweep ${RUN}`);
+    expect(io.stdout.join('\n')).not.toMatch(/SUCCEEDED|^Plan|finding\(s\):|remediations/m);
+    const text = io.stderr.join('\n');
+    expect(text).toMatch(/^SUCCEEDED in /m);
+    expect(text).toContain('4 finding(s): 2 high, 1 medium, 1 low');
+    expect(text).toMatch(/^Plan: 0 to remediate with --mode enforce; 1 needs a person\.$/m);
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: BUCKET, Key: `sweeps/${RUN}/report.md` });
+  });
+
+  it('--report json without --json: the JSON report alone on stdout, the summary on stderr', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
+    serve(ALL);
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--report', 'json'], ctx)).toBe(3);
+
+    expect(JSON.parse(io.stdout.join('\n'))).toEqual(REPORT);
+    expect(io.stderr.join('\n')).toContain('4 finding(s): 2 high, 1 medium, 1 low');
+  });
+
   it('puts the report in the one JSON object with --json (the JSON report as an object)', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
