@@ -78,7 +78,11 @@ const ATTEMPT_SCHEDULED = new Set(['LambdaFunctionScheduled', 'TaskScheduled', '
  */
 export class HistoryReader {
   /** @param target what the execution is about (cli/targets.ts): the label of states whose input names nothing more precise. */
-  constructor(private readonly target?: string) {}
+  /** @param onStateOutput called with each state's output as it exits (e.g. where a Map's ResultWriter put its results). */
+  constructor(
+    private readonly target?: string,
+    private readonly onStateOutput?: (state: string, output: unknown) => void,
+  ) {}
   private startedAt?: number;
   /** The targets of the entries of each state not exited yet, oldest first. */
   private openTargets = new Map<string, (string | undefined)[]>();
@@ -103,6 +107,7 @@ export class HistoryReader {
     }
     if (EXITED.test(type) && event.stateExitedEventDetails?.name) {
       const state = event.stateExitedEventDetails.name;
+      if (this.onStateOutput && event.stateExitedEventDetails.output !== undefined) this.onStateOutput(state, parseOutput(event.stateExitedEventDetails.output));
       if (state === this.current) this.current = undefined;
       const [target, ...rest] = this.openTargets.get(state) ?? [this.target];
       if (rest.length) this.openTargets.set(state, rest);
@@ -192,12 +197,14 @@ export interface FollowOptions {
   timeoutMs?: number;
   /** What the execution is about (cli/targets.ts), for the progress lines. */
   target?: string;
+  /** Each state's output as it exits. */
+  onStateOutput?: (state: string, output: unknown) => void;
   now: () => number;
 }
 
 /** Polls the history until the execution ends, reporting each state as it starts and ends. */
 export async function followExecution(sfn: SFNClient, executionArn: string, options: FollowOptions): Promise<ExecutionResult> {
-  const reader = new HistoryReader(options.target);
+  const reader = new HistoryReader(options.target, options.onStateOutput);
   const tracker = new StateTracker();
   const deadline = options.timeoutMs !== undefined ? options.now() + options.timeoutMs : undefined;
   for (;;) {

@@ -70,7 +70,7 @@ export interface FetchedReport {
 }
 
 /** Reads one object as text. NoSuchKey becomes `missing` (the caller's words); everything else one line. */
-async function getText(s3: S3Client, bucket: string, key: string, missing: string): Promise<string> {
+export async function readObjectText(s3: S3Client, bucket: string, key: string, missing: string): Promise<string> {
   const doing = `Reading s3://${bucket}/${key}`;
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -88,7 +88,7 @@ async function getText(s3: S3Client, bucket: string, key: string, missing: strin
 
 /** sweeps/latest.json: `{runId, json, csv, markdown}` (s3:// URLs). */
 export async function readLatestPointer(s3: S3Client, bucket: string): Promise<{ runId: string } & Record<'json' | 'csv' | 'markdown', string>> {
-  const text = await getText(s3, bucket, LATEST_KEY, 'no sweep report yet (run `amiwarden sweep` first)');
+  const text = await readObjectText(s3, bucket, LATEST_KEY, 'no sweep report yet (run `amiwarden sweep` first)');
   let pointer: Record<string, unknown>;
   try {
     pointer = JSON.parse(text) as Record<string, unknown>;
@@ -104,7 +104,7 @@ export async function readLatestPointer(s3: S3Client, bucket: string): Promise<{
 export async function readReportAt(s3: S3Client, url: string, format: ReportFormat, run: string): Promise<FetchedReport> {
   const at = parseS3Url(url);
   if (!at || !REPORT_KEY.test(at.key)) throw new CliError(`not a sweep report location: ${JSON.stringify(url)}`);
-  const text = await getText(s3, at.bucket, at.key, `no such run: ${run} has no report.${format}`);
+  const text = await readObjectText(s3, at.bucket, at.key, `no such run: ${run} has no report.${format}`);
   return { format, runId: run, location: url, text };
 }
 
@@ -115,7 +115,7 @@ export async function readReport(s3: S3Client, bucket: string, run: string | und
     return readReportAt(s3, pointer[FORMAT_FIELD[format]], format, pointer.runId);
   }
   const key = reportKey(run, format);
-  const text = await getText(s3, bucket, key, `no such run: ${run} (no ${key}; \`amiwarden executions --workflow compliance-sweep\` lists the runs)`);
+  const text = await readObjectText(s3, bucket, key, `no such run: ${run} (no ${key}; \`amiwarden executions --workflow compliance-sweep\` lists the runs)`);
   return { format, runId: run, location: `s3://${bucket}/${key}`, text };
 }
 

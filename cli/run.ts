@@ -8,7 +8,8 @@ import { COMMON_HELP, helpText, LOCAL_HELP, STACK_HELP, type Command } from './c
 import type { ChildExecution, CliContext, LocalExecutionResult } from './context';
 import { aws, CliError, EXIT, UsageError } from './errors';
 import { followExecution, printResult, progressPrinter, type ExecutionResult } from './execution';
-import { style, type Output, type Style } from './output';
+import { seconds, style, type Output, type Style } from './output';
+import { followStarted, readStartedRemediations, remediationResultsIn, type RemediationResults } from './sweep-remediations';
 import { countLine, noCounts, outcomeOf, printChildrenTable, printPlanOrResult, type Counts, type PrintContext } from './plan';
 import { readSweepResults, type SweepResults } from './sweep-results';
 import { localDir, saveExecution } from './local-store';
@@ -77,6 +78,7 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
   let report: FetchedReport | undefined;
   let sweepResults: SweepResults | undefined;
   let executionArn: string | undefined;
+  let deployedChildren: ChildExecution[] | undefined;
   let stopInterrupt: () => void = () => undefined;
   const interrupted = (what: string) => {
     ctx.io.err(`amiwarden: interrupted: ${what}`);
@@ -117,7 +119,11 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
       ctx.io.err(`${e.bold('Started')} ${sm.name} ${e.cyan(`[${target}]`)} ${e.dim(executionArn)}`);
       const arn = executionArn;
       stopInterrupt = ctx.onInterrupt(() => interrupted(`stopped following ${arn}; the execution goes on: amiwarden show ${arn}`));
-      result = await followExecution(sfn, executionArn, { onState, sleep: ctx.sleep, pollIntervalMs: ctx.pollIntervalMs, now: ctx.now, target });
+      let remediationResults: RemediationResults | undefined;
+      const onStateOutput = (_state: string, output: unknown) => {
+        remediationResults = remediationResultsIn(output) ?? remediationResults;
+      };
+      result = await followExecution(sfn, executionArn, { onState, sleep: ctx.sleep, pollIntervalMs: ctx.pollIntervalMs, now: ctx.now, target, ...(spec.workflow === 'compliance-sweep' ? { onStateOutput } : {}) });
       const s3 = () => ctx.clients.s3({ ...stack.client, region: sm.region });
       const runOf = () => String((result.output as Record<string, unknown>).runId ?? arn.split(':').pop());
       if (extras.report && result.status === 'SUCCEEDED') {
@@ -131,6 +137,20 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
         } catch (error) {
           note(`(the findings could not be read for the plan: ${(error as Error).message})`);
         }
+        if (remediationResults) {
+          // The remediations it started (states:startExecution, not waited for): their ARNs from the map run's results, then each followed until it ends.
+          const started = await readStartedRemediations(s3(), remediationResults);
+          note(`following the ${started.length} remediation(s) the sweep started`);
+          deployedChildren = await followStarted(sfn, started, {
+            sleep: ctx.sleep,
+            pollIntervalMs: ctx.pollIntervalMs,
+            onEnd: (c) => {
+              const took = e.dim(`  ${seconds(c.durationMs)}`);
+              const mark = c.status === 'SUCCEEDED' ? e.green('✓') : e.red('✗');
+              ctx.io.err(`${e.cyan(`[${executionTarget(c.workflow, c.input ?? c.output)}]`)}  ${mark} ${c.workflow} ${c.status}${c.error ? `: ${c.error.name}` : ''}${took}  ${e.dim(c.executionArn)}`);
+            },
+          });
+        }
       }
     }
   } finally {
@@ -138,12 +158,12 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
   }
 
   const plan = isPlan(spec.workflow, input, result.output);
-  const children = localResult?.children ?? [];
+  const children = localResult?.children ?? deployedChildren ?? [];
   if (asJson) {
     // The counts and the exit code come from the same reading as for people.
     const counts = printPlanOrResult(nullOutput, s, spec.workflow, (result.output ?? {}) as Record<string, unknown>, { plan, ...(sweepResults ? { sweepResults } : {}), children });
     const exitCode = exitCodeFor(spec.workflow, result, counts, children, sweepResults, plan);
-    const more = localResult ? { sandbox: localResult.sandbox, children, ...(localResult.savedReports ? { savedReports: localResult.savedReports } : {}) } : {};
+    const more = localResult ? { sandbox: localResult.sandbox, children, ...(localResult.savedReports ? { savedReports: localResult.savedReports } : {}) } : deployedChildren ? { children } : {};
     const printed = report ? { report: { format: report.format, runId: report.runId, location: report.location, content: report.format === 'json' ? reportObject(report) : report.text } } : {};
     ctx.io.out(JSON.stringify({ command: spec.command, workflow: spec.workflow, local, input, ...result, ...more, ...printed, counts, plan, exitCode }));
     return exitCode;
@@ -192,7 +212,7 @@ function printSummary(io: Output, s: Style, spec: WorkflowCommand, result: Execu
   }
   if (pc.children?.length) {
     io.out('');
-    io.out(s.bold(`Remediations (${pc.children.length}, run to completion in this process)`));
+    io.out(s.bold(`Remediations (${pc.children.length}, ${localResult ? 'run to completion in this process' : 'followed until each ended'})`));
     printChildrenTable(io, s, pc.children);
   }
   if (localResult?.savedReports) io.out(s.dim(`reports: ${localResult.savedReports.md}, .csv, .json (amiwarden report --local)`));

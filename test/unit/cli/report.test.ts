@@ -307,3 +307,119 @@ describe('sweep --report (in AWS)', () => {
     expect(sfn.calls()).toHaveLength(0);
   });
 });
+
+describe('sweep --mode enforce (in AWS): the remediations it started', () => {
+  const t0 = Date.parse('2026-11-20T06:00:00Z');
+  const SWEEP_ARN = 'arn:aws:states:us-east-1:999999999999:stateMachine:amiwarden-compliance-sweep-prod';
+  const EXECUTION = `arn:aws:states:us-east-1:999999999999:execution:amiwarden-compliance-sweep-prod:${RUN}`;
+  const MAP_RUN = `arn:aws:states:us-east-1:999999999999:mapRun:amiwarden-compliance-sweep-prod/Start remediations:4d2c`;
+  const MANIFEST = `inventories/${RUN}/map-results/4d2c/manifest.json`;
+  const RESULTS = `inventories/${RUN}/map-results/4d2c/SUCCEEDED_0.json`;
+  const CHILD_LF = 'arn:aws:states:us-east-1:999999999999:execution:amiwarden-launch-failure-prod:sweep-lf-1';
+  const CHILD_RE = 'arn:aws:states:us-east-1:999999999999:execution:amiwarden-reencrypt-and-share-prod:sweep-re-1';
+  const LF_INPUT = { account: '111111111111', region: 'us-east-1', autoScalingGroupName: 'web' };
+  const RE_INPUT = { imageId: 'ami-0123456789abcdef0', region: 'us-east-1', trigger: 'sweep' };
+  const ENFORCE_REPORT = {
+    ...REPORT,
+    mode: 'enforce',
+    findings: [
+      { account: '111111111111', region: 'us-east-1', resource: 'autoScalingGroup/web', finding: 'missing-grant', severity: 'high', detail: 'no grant', action: 'launch-failure', remediation: { workflow: 'launch-failure', input: LF_INPUT } },
+      { account: '999999999999', region: 'us-east-1', resource: 'ami-0123456789abcdef0', finding: 'ami-unencrypted', severity: 'medium', detail: 'not encrypted', action: 'reencrypt-and-share', remediation: { workflow: 'reencrypt-and-share', input: RE_INPUT } },
+    ],
+  };
+  const OUTPUT = { ...SWEEP_OUTPUT, mode: 'enforce', remediationsStarted: 2 };
+  // The "Start remediations" state's output: ResultPath $.started holds the map run and its ResultWriter manifest.
+  const mapOutput = { plan: { runId: RUN, bucket: BUCKET, mode: 'enforce' }, report: { remediations: 2 }, started: { mapRunArn: MAP_RUN, manifest: MANIFEST } };
+  const history: HistoryEvent[] = [
+    { id: 1, type: 'ExecutionStarted', timestamp: new Date(t0), executionStartedEventDetails: { input: '{"mode":"enforce"}', roleArn: 'arn:aws:iam::999999999999:role/sfn' } },
+    { id: 2, type: 'MapStateEntered', timestamp: new Date(t0 + 10), stateEnteredEventDetails: { name: 'Start remediations', input: '{}' } },
+    { id: 3, type: 'MapRunStarted', timestamp: new Date(t0 + 11), mapRunStartedEventDetails: { mapRunArn: MAP_RUN } },
+    { id: 4, type: 'MapRunSucceeded', timestamp: new Date(t0 + 2000) },
+    { id: 5, type: 'MapStateExited', timestamp: new Date(t0 + 2001), stateExitedEventDetails: { name: 'Start remediations', output: JSON.stringify(mapOutput) } },
+    { id: 6, type: 'PassStateEntered', timestamp: new Date(t0 + 2002), stateEnteredEventDetails: { name: 'Record sweep', input: '{}' } },
+    { id: 7, type: 'PassStateExited', timestamp: new Date(t0 + 2003), stateExitedEventDetails: { name: 'Record sweep', output: JSON.stringify(OUTPUT) } },
+    { id: 8, type: 'ExecutionSucceeded', timestamp: new Date(t0 + 2004), executionSucceededEventDetails: { output: JSON.stringify(OUTPUT) } },
+  ];
+  // What the Distributed Map's ResultWriter writes (Step Functions developer guide, "ResultWriter"): a manifest and the child results.
+  const mapChild = (item: unknown, executionArn: string, n: number) => ({
+    ExecutionArn: `arn:aws:states:us-east-1:999999999999:execution:amiwarden-compliance-sweep-prod/Start remediations:4d2c:${n}`,
+    Input: JSON.stringify(item),
+    InputDetails: { Included: true },
+    Name: `4d2c-${n}`,
+    Output: JSON.stringify({ executionArn }),
+    OutputDetails: { Included: true },
+    RedriveCount: 0,
+    RedriveStatus: 'NOT_REDRIVABLE',
+    RedriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven',
+    StartDate: '2026-11-20T06:00:00.100Z',
+    StateMachineArn: 'arn:aws:states:us-east-1:999999999999:stateMachine:amiwarden-compliance-sweep-prod/Start remediations',
+    Status: 'SUCCEEDED',
+    StopDate: '2026-11-20T06:00:00.400Z',
+  });
+  const RESULT_FILES = {
+    ...ALL,
+    [`sweeps/${RUN}/report.json`]: JSON.stringify(ENFORCE_REPORT),
+    [MANIFEST]: JSON.stringify({ DestinationBucket: BUCKET, MapRunArn: MAP_RUN, ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: [{ Key: RESULTS, Size: 1024 }] } }),
+    [RESULTS]: JSON.stringify([mapChild({ workflow: 'launch-failure', input: LF_INPUT }, CHILD_LF, 0), mapChild({ workflow: 'reencrypt-and-share', input: RE_INPUT }, CHILD_RE, 1)]),
+  };
+  const LF_OUTPUT = { status: 'remediated', cause: 'missing-grant', ...LF_INPUT };
+
+  function children(reencrypt: 'SUCCEEDED' | 'FAILED') {
+    // Started without waiting (states:startExecution): each is still running once, then ends.
+    const described = new Map<string, number>();
+    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+      const seen = (described.get(input.executionArn) ?? 0) + 1;
+      described.set(input.executionArn, seen);
+      const lf = input.executionArn === CHILD_LF;
+      const base = { executionArn: input.executionArn, stateMachineArn: 'arn:aws:states:us-east-1:999999999999:stateMachine:x', input: JSON.stringify(lf ? LF_INPUT : RE_INPUT), startDate: new Date(t0 + 100) };
+      if (seen === 1) return { ...base, status: 'RUNNING' };
+      if (lf) return { ...base, status: 'SUCCEEDED', stopDate: new Date(t0 + 3300), output: JSON.stringify(LF_OUTPUT) };
+      return reencrypt === 'SUCCEEDED'
+        ? { ...base, status: 'SUCCEEDED', stopDate: new Date(t0 + 5100), output: JSON.stringify({ status: 'reencrypted-and-shared', region: 'us-east-1', sourceImageId: RE_INPUT.imageId, imageId: 'ami-0bbbbbbbbbbbbbbbb' }) }
+        : { ...base, status: 'FAILED', stopDate: new Date(t0 + 5100), error: 'AwsCallError', cause: '{"errorMessage":"CopyImage failed: quota"}' };
+    });
+  }
+
+  it('lists each remediation execution it started with its ARN and final state, following them until they end', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
+    serve(RESULT_FILES);
+    children('SUCCEEDED');
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--mode', 'enforce'], ctx)).toBe(0);
+
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: BUCKET, Key: MANIFEST });
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: BUCKET, Key: RESULTS });
+    const text = io.text();
+    expect(text).toMatch(/^What it did:$/m);
+    expect(text).toMatch(/^  \+ autoScalingGroup\/web: missing-grant \(high\): launch-failure SUCCEEDED \(remediated\)\n\s+execution  arn:aws:states:us-east-1:999999999999:execution:amiwarden-launch-failure-prod:sweep-lf-1$/m);
+    expect(text).toMatch(/^  \+ ami-0123456789abcdef0: ami-unencrypted \(medium\): reencrypt-and-share SUCCEEDED \(reencrypted-and-shared\)\n\s+execution  arn:aws:states:us-east-1:999999999999:execution:amiwarden-reencrypt-and-share-prod:sweep-re-1$/m);
+    expect(text).toContain('Remediations (2, followed until each ended)');
+    expect(text).toMatch(/launch-failure\s+111111111111 us-east-1 web\s+SUCCEEDED\s+3\.2s\s+remediated \(missing-grant\)\s+arn:aws:states:us-east-1:999999999999:execution:amiwarden-launch-failure-prod:sweep-lf-1/);
+    expect(text).toMatch(/reencrypt-and-share\s+ami-0123456789abcdef0 us-east-1\s+SUCCEEDED\s+5\.0s\s+reencrypted-and-shared → ami-0bbbbbbbbbbbbbbbb\s+arn:aws:states:.*sweep-re-1/);
+    expect(text).toMatch(/^Result: 2 remediated\.$/m);
+    // Each child's end is progress for people: on stderr, labelled with its target.
+    expect(io.stderr.join('\n')).toMatch(/\[111111111111 us-east-1 web\]\s+✓ launch-failure SUCCEEDED\s+3\.2s/);
+    expect(io.stderr.join('\n')).toMatch(/\[ami-0123456789abcdef0 us-east-1\]\s+✓ reencrypt-and-share SUCCEEDED\s+5\.0s/);
+  });
+
+  it('a remediation that failed shows as failed, with its ARN, and exits 3; --json carries the children', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
+    serve(RESULT_FILES);
+    children('FAILED');
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--mode', 'enforce', '--json'], ctx)).toBe(3);
+
+    expect(io.stdout).toHaveLength(1);
+    const out = JSON.parse(io.stdout[0]!);
+    expect(out.children).toEqual([
+      { workflow: 'launch-failure', executionArn: CHILD_LF, input: LF_INPUT, status: 'SUCCEEDED', output: LF_OUTPUT, durationMs: 3200 },
+      { workflow: 'reencrypt-and-share', executionArn: CHILD_RE, input: RE_INPUT, status: 'FAILED', error: { name: 'AwsCallError', cause: '{"errorMessage":"CopyImage failed: quota"}' }, durationMs: 5000 },
+    ]);
+    expect(out.counts).toMatchObject({ create: 1, attention: 1 });
+    expect(io.stderr.join('\n')).toMatch(/\[ami-0123456789abcdef0 us-east-1\]\s+✗ reencrypt-and-share FAILED: AwsCallError\s+5\.0s/);
+  });
+});
