@@ -117,6 +117,8 @@ export interface StateEvent {
   elapsedMs: number;
   /** The state's input (what it is about: a Map iteration's item, for one). */
   input?: unknown;
+  /** An exited state's output. */
+  output?: unknown;
   /** A failed state's error name. */
   error?: string;
   execution: { workflow: string; executionArn: string; input: unknown };
@@ -362,7 +364,7 @@ async function execute(raw: JsonObject, input: unknown, shared: Shared, ids: { e
         case 'StateExited':
           record(nested ? 2 : 1);
           measure(`The output of the state "${event.state.name}"`, event.state.output);
-          options.onState?.({ type: 'exited', state: event.state.name, input: event.state.input, ...at });
+          options.onState?.({ type: 'exited', state: event.state.name, input: event.state.input, output: event.state.output, ...at });
           break;
         case 'MapIterationStarted':
         case 'MapIterationSucceeded':

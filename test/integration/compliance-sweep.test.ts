@@ -13,6 +13,7 @@ import { emulatorForFile, isDryRunAnswer } from '../support/emulator';
 import { applyEnvironment, lambdaEnvironment } from '../../local/environment';
 import { buildOrganization, HOME_REGION, REGIONS, registerImage, type Organization } from '../../local/organization';
 import { runWorkflow } from '../../local/state-machine';
+import { readStartedRemediations, remediationResultsIn, type RemediationResults } from '../../cli/sweep-remediations';
 
 const BUCKET = 'amiwarden-reports-test';
 const OUTSIDER = '333333333333';
@@ -93,6 +94,25 @@ describe('compliance sweep in enforce mode', () => {
 
     const again = await runWorkflow('compliance-sweep', { mode: 'report', accounts: org.members.map((m) => m.account) });
     expect((again.output as { summary: { findings: number } }).summary.findings).toBe(0);
+  }, 120_000);
+
+  it('names, in its map run\'s results, every remediation execution it started: what `amiwarden sweep --mode enforce` reads in AWS', async () => {
+    let where: RemediationResults | undefined;
+    let sweepArn: string | undefined;
+    const enforced = await runWorkflow('compliance-sweep', { mode: 'enforce', accounts: org.members.map((m) => m.account) }, {
+      onState: (event) => {
+        sweepArn ??= event.execution.executionArn;
+        if (event.type === 'exited' && event.execution.executionArn === sweepArn) where = remediationResultsIn(event.output) ?? where;
+      },
+    });
+
+    expect(enforced.status).toBe('SUCCEEDED');
+    expect(where).toEqual({ bucket: BUCKET, manifest: expect.stringMatching(/^inventories\/.+\/manifest\.json$/) });
+    const s3 = new S3Client({ ...clientConfig(emulator, org.centralAccount, HOME_REGION), forcePathStyle: true });
+    const started = await readStartedRemediations(s3, where!);
+    const key = (c: { workflow: string; executionArn: string; input?: unknown }) => `${c.workflow} ${c.executionArn} ${JSON.stringify(c.input)}`;
+    expect(started).toHaveLength(4);
+    expect(started.map(key).sort()).toEqual(enforced.children.map(key).sort());
   }, 120_000);
 
   it('starts no more remediations than the cap, most severe first, and says how many it held back', async () => {
