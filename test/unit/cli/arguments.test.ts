@@ -43,6 +43,7 @@ const BAD_INPUT: [string, string[], RegExp][] = [
   ['an unknown workflow', ['executions', '--workflow', 'rotate-keys'], /--workflow.*"rotate-keys"/],
   ['an unknown status', ['executions', '--status', 'DONE'], /--status.*"DONE"/],
   ['a --max out of range', ['executions', '--max', '0'], /--max/],
+  ['a --max over 1000 (docs/cli.md: up to 1000)', ['executions', '--max', '1001'], /--max/],
   ['show without an ARN', ['show'], /needs an execution ARN/],
   ['show with a state machine ARN', ['show', 'arn:aws:states:eu-west-1:999999999999:stateMachine:x'], /execution ARN/],
   ['an organization id that is not one', ['key-policy', '--organization-id', 'org-1'], /--organization-id.*"org-1"/],
