@@ -9,7 +9,7 @@ import type { ChildExecution, CliContext, LocalExecutionResult } from './context
 import { aws, CliError, EXIT, UsageError } from './errors';
 import { followExecution, printResult, progressPrinter, type ExecutionResult } from './execution';
 import { seconds, style, type Output, type Style } from './output';
-import { followStarted, readStartedRemediations, remediationResultsIn, type RemediationResults } from './sweep-remediations';
+import { followStarted, readStartedRemediations, remediationResultsIn, type RemediationResults, type StartedRemediation } from './sweep-remediations';
 import { countLine, noCounts, outcomeOf, printChildrenTable, printPlanOrResult, type Counts, type PrintContext } from './plan';
 import { readSweepResults, type SweepResults } from './sweep-results';
 import { localDir, saveExecution } from './local-store';
@@ -139,9 +139,15 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
         }
         if (remediationResults) {
           // The remediations it started (states:startExecution, not waited for): their ARNs from the map run's results, then each followed until it ends.
-          const started = await readStartedRemediations(s3(), remediationResults);
-          note(`following the ${started.length} remediation(s) the sweep started`);
-          deployedChildren = await followStarted(sfn, started, {
+          let started: StartedRemediation[] | undefined;
+          try {
+            started = await readStartedRemediations(s3(), remediationResults);
+          } catch (error) {
+            // The sweep itself succeeded: say what could not be read, and where to look instead.
+            note(`(the remediations it started could not be read: ${(error as Error).message}; \`amiwarden executions\` lists them)`);
+          }
+          if (started) note(`following the ${started.length} remediation(s) the sweep started`);
+          if (started) deployedChildren = await followStarted(sfn, started, {
             sleep: ctx.sleep,
             pollIntervalMs: ctx.pollIntervalMs,
             onEnd: (c) => {

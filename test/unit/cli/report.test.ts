@@ -422,4 +422,19 @@ describe('sweep --mode enforce (in AWS): the remediations it started', () => {
     expect(out.counts).toMatchObject({ create: 1, attention: 1 });
     expect(io.stderr.join('\n')).toMatch(/\[ami-0123456789abcdef0 us-east-1\]\s+✗ reencrypt-and-share FAILED: AwsCallError\s+5\.0s/);
   });
+
+  it('a sweep whose map run results cannot be read still reports its result, says so on stderr, and lists no children', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
+    const { [MANIFEST]: _manifest, ...withoutManifest } = RESULT_FILES;
+    serve(withoutManifest);
+    const { ctx, io } = testContext();
+
+    expect(await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--mode', 'enforce'], ctx)).toBe(0);
+
+    expect(io.stderr.join('\n')).toMatch(/the remediations it started could not be read: Reading s3:\/\/amiwarden-reports-prod\/inventories\/.*manifest\.json: not found/);
+    expect(io.text()).toMatch(/^  \+ autoScalingGroup\/web: missing-grant \(high\): remediation started \(launch-failure\)$/m);
+    expect(io.text()).not.toContain('Remediations (');
+    expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
+  });
 });
