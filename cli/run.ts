@@ -118,7 +118,10 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
       }
       ctx.io.err(`${e.bold('Started')} ${sm.name} ${e.cyan(`[${target}]`)} ${e.dim(executionArn)}`);
       const arn = executionArn;
-      stopInterrupt = ctx.onInterrupt(() => interrupted(`stopped following ${arn}; the execution goes on: amiwarden show ${arn}`));
+      let followingChildren = false;
+      stopInterrupt = ctx.onInterrupt(() =>
+        interrupted(followingChildren ? `stopped following the remediations ${arn} started; they go on: amiwarden executions` : `stopped following ${arn}; the execution goes on: amiwarden show ${arn}`),
+      );
       let remediationResults: RemediationResults | undefined;
       const onStateOutput = (_state: string, output: unknown) => {
         remediationResults = remediationResultsIn(output) ?? remediationResults;
@@ -146,16 +149,19 @@ async function runWorkflowCommand(spec: WorkflowCommand, command: Command, argv:
             // The sweep itself succeeded: say what could not be read, and where to look instead.
             note(`(the remediations it started could not be read: ${(error as Error).message}; \`amiwarden executions\` lists them)`);
           }
-          if (started) note(`following the ${started.length} remediation(s) the sweep started`);
-          if (started) deployedChildren = await followStarted(sfn, started, {
-            sleep: ctx.sleep,
-            pollIntervalMs: ctx.pollIntervalMs,
-            onEnd: (c) => {
-              const took = e.dim(`  ${seconds(c.durationMs)}`);
-              const mark = c.status === 'SUCCEEDED' ? e.green('✓') : e.red('✗');
-              ctx.io.err(`${e.cyan(`[${executionTarget(c.workflow, c.input ?? c.output)}]`)}  ${mark} ${c.workflow} ${c.status}${c.error ? `: ${c.error.name}` : ''}${took}  ${e.dim(c.executionArn)}`);
-            },
-          });
+          if (started) {
+            note(`following the ${started.length} remediation(s) the sweep started`);
+            followingChildren = true;
+            deployedChildren = await followStarted(sfn, started, {
+              sleep: ctx.sleep,
+              pollIntervalMs: ctx.pollIntervalMs,
+              onEnd: (c) => {
+                const took = e.dim(`  ${seconds(c.durationMs)}`);
+                const mark = c.status === 'SUCCEEDED' ? e.green('✓') : e.red('✗');
+                ctx.io.err(`${e.cyan(`[${executionTarget(c.workflow, c.input ?? c.output)}]`)}  ${mark} ${c.workflow} ${c.status}${c.error ? `: ${c.error.name}` : ''}${took}  ${e.dim(c.executionArn)}`);
+              },
+            });
+          }
         }
       }
     }

@@ -437,4 +437,20 @@ describe('sweep --mode enforce (in AWS): the remediations it started', () => {
     expect(io.text()).not.toContain('Remediations (');
     expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
+
+  it('Ctrl-C while following the remediations says that they go on', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(t0) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [...history].reverse() });
+    serve(RESULT_FILES);
+    const handlers: (() => void)[] = [];
+    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+      handlers.at(-1)?.();
+      return { executionArn: input.executionArn, stateMachineArn: 'arn:aws:states:us-east-1:999999999999:stateMachine:x', input: '{}', startDate: new Date(t0), status: 'SUCCEEDED', stopDate: new Date(t0 + 1000), output: '{}' };
+    });
+    const { ctx, io } = testContext({ onInterrupt: (h) => (handlers.push(h), () => void handlers.splice(handlers.indexOf(h), 1)) });
+
+    await runCli(['sweep', '--state-machine-arn', SWEEP_ARN, '--mode', 'enforce'], ctx);
+
+    expect(io.stderr).toContain(`amiwarden: interrupted: stopped following the remediations ${EXECUTION} started; they go on: amiwarden executions`);
+  });
 });
