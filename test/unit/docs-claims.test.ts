@@ -15,14 +15,8 @@ import { recommendedKeyUseStatement } from '../../core/key-policy';
 import { CAUSES } from '../../core/launch-failure';
 import { HISTORY_LIMIT_EVENTS, PAYLOAD_LIMIT_BYTES } from '../../local/limits';
 
-// npm's own version-range library, as npm uses it to warn about engines (in the tree through the
-// development tools; it ships no types).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const semver = require('semver') as {
-  satisfies(version: string, range: string): boolean;
-  minVersion(range: string): { major: number } | null;
-  parse(version: string): { major: number; minor: number } | null;
-};
+// npm's own version-range library, as npm uses it to warn about engines.
+import * as semver from 'semver';
 
 const ROOT = path.resolve(__dirname, '../..');
 const raw = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
