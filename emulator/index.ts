@@ -12,6 +12,15 @@ import { join } from 'node:path';
 export interface ApiCall { service: string; action: string; account: string; region: string; status: number; dryRun?: true }
 export interface FaultRule { service: string; action?: string; account?: string; error: string; count?: number; rate?: number; seed?: number }
 /** Grants an AWS service would add to a key (EBS: one per attached volume), fed in one call. */
+/** A node group's health issues, as EKS reports them (API_Issue). */
+export interface NodegroupHealthFeed {
+  account: string;
+  region: string;
+  clusterName: string;
+  nodegroupName: string;
+  issues: { code: string; message: string; resourceIds?: string[] }[];
+}
+
 export interface GrantFeed { account: string; region: string; keyId: string; count: number; granteePrincipal: string; operations?: string[]; retiringPrincipal?: string; issuingAccount?: string; name?: string }
 export interface Emulator {
   readonly endpoint: string;
@@ -24,6 +33,8 @@ export interface Emulator {
   clearCalls(): Promise<void>;
   /** Adds grants to a key at once (POST /amiwarden/kms/grants); resolves to how many the key holds. */
   feedGrants(feed: GrantFeed): Promise<number>;
+  /** Sets an EKS node group's health issues (DescribeNodegroup `health.issues`), which moto never reports. */
+  feedNodegroupHealth(feed: NodegroupHealthFeed): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -144,6 +155,7 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
     calls: async () => ((await call('GET', '/amiwarden/calls')) as { calls: ApiCall[] }).calls,
     clearCalls: async () => void (await call('DELETE', '/amiwarden/calls')),
     feedGrants: async (feed) => ((await call('POST', '/amiwarden/kms/grants', feed)) as { grants: number }).grants,
+    feedNodegroupHealth: async (feed) => ((await call('POST', '/amiwarden/eks/nodegroup-health', feed)) as { issues: number }).issues,
     stop,
   };
 }

@@ -27,6 +27,8 @@ export const READ_ONLY_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   sts: ['AssumeRole', 'GetCallerIdentity'],
   iam: ['GetRole', 'GetRolePolicy', 'ListRoles', 'ListRolePolicies', 'ListAttachedRolePolicies'],
   autoscaling: ['DescribeAutoScalingGroups', 'DescribeLaunchConfigurations', 'DescribeScalingActivities'],
+  // EKS as the call log names it by method and path (amiwarden_emulator/middleware.py).
+  eks: ['ListClusters', 'DescribeCluster', 'ListNodegroups', 'DescribeNodegroup'],
   organizations: [
     'DescribeAccount',
     'DescribeOrganization',

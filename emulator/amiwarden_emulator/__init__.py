@@ -24,7 +24,7 @@ def apply_patches() -> None:
             f"amiwarden emulator patches target moto {EXPECTED_MOTO}, found {moto.__version__}: "
             f"pip install 'moto[server]=={EXPECTED_MOTO}'"
         )
-    from . import allowed_images, autoscaling, deprecation, ebs_defaults, ec2, events, iam, identity, kms, organizations, paging, parameters, securityhub, sts
+    from . import allowed_images, autoscaling, deprecation, ebs_defaults, ec2, eks, events, iam, identity, kms, organizations, paging, parameters, securityhub, sts
 
     identity.apply()
     iam.apply()
@@ -34,6 +34,7 @@ def apply_patches() -> None:
     allowed_images.apply()
     deprecation.apply()
     autoscaling.apply()
+    eks.apply()
     events.apply()
     organizations.apply()
     sts.apply()

@@ -13,6 +13,7 @@ Endpoints:
   DELETE /amiwarden/calls
   POST   /amiwarden/autoscaling/activities  (see autoscaling.py)
   POST   /amiwarden/kms/grants  (see kms.py feed_grants)
+  POST   /amiwarden/eks/nodegroup-health  (see eks.py)
   POST   /moto-api/reset     moto's reset, plus faults, calls and our own state
 """
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from . import allowed_images, autoscaling, ec2, kms
+from . import allowed_images, autoscaling, ec2, eks, kms
 from .identity import account_of_access_key
 from .s3_actions import s3_action
 
@@ -49,6 +50,18 @@ _REST_ACTIONS: dict[str, dict[tuple[str, str], str]] = {
         ("POST", "/findings/import"): "BatchImportFindings",
         ("PATCH", "/findings/batchupdate"): "BatchUpdateFindings",
     },
+}
+
+# EKS operations by method and path (EKS API Reference), the ones amiwarden calls or tests create with.
+_EKS_ACTIONS: dict[tuple[str, re.Pattern[str]], str] = {
+    ("GET", re.compile(r"/clusters")): "ListClusters",
+    ("POST", re.compile(r"/clusters")): "CreateCluster",
+    ("GET", re.compile(r"/clusters/[^/]+")): "DescribeCluster",
+    ("DELETE", re.compile(r"/clusters/[^/]+")): "DeleteCluster",
+    ("GET", re.compile(r"/clusters/[^/]+/node-groups")): "ListNodegroups",
+    ("POST", re.compile(r"/clusters/[^/]+/node-groups")): "CreateNodegroup",
+    ("GET", re.compile(r"/clusters/[^/]+/node-groups/[^/]+")): "DescribeNodegroup",
+    ("DELETE", re.compile(r"/clusters/[^/]+/node-groups/[^/]+")): "DeleteNodegroup",
 }
 
 
@@ -182,6 +195,10 @@ class AmiwardenMiddleware:
         target = environ.get("HTTP_X_AMZ_TARGET")
         if target:
             action = target.rsplit(".", 1)[-1]
+        elif service == "eks":
+            # REST-JSON with names in the path (EKS API Reference): the operation follows from method and pattern.
+            method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "").rstrip("/")
+            action = next((name for (m, pattern), name in _EKS_ACTIONS.items() if m == method and pattern.fullmatch(path)), f"Unknown{method}")
         elif service in _REST_ACTIONS:
             # REST-JSON: the operation follows from method and path (their API references).
             method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "").rstrip("/").lower()
@@ -273,6 +290,9 @@ class AmiwardenMiddleware:
             if path == "/amiwarden/autoscaling/activities" and method == "POST":
                 count = autoscaling.feed_activities(payload)
                 return self._json(start_response, 200, {"activities": count})
+            if path == "/amiwarden/eks/nodegroup-health" and method == "POST":
+                count = eks.feed_health(payload)
+                return self._json(start_response, 200, {"issues": count})
             if path == "/amiwarden/kms/grants" and method == "POST":
                 count = kms.feed_grants(payload)
                 return self._json(start_response, 200, {"grants": count})
