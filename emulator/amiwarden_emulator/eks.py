@@ -4,9 +4,8 @@ Restores, per the EKS API Reference (API_NodegroupHealth, API_Issue):
 
 1. DescribeNodegroup `health.issues`: a node group whose Auto Scaling group cannot launch reports
    it there, with code `AsgInstanceLaunchFailures`, EC2's message and the group as `resourceIds`.
-   moto answers `{"issues": []}` for every node group, and all its node groups share that one dict
-   object, so an issue set on one would show on all. Each node group gets a health of its own here,
-   and tests feed issues through `POST /amiwarden/eks/nodegroup-health`
+   moto answers `{"issues": []}` for every node group (one dict object shared by all of them: the
+   feed replaces a node group's health, never mutates that object). Tests feed issues through `POST /amiwarden/eks/nodegroup-health`
    (`{account, region, clusterName, nodegroupName, issues: [{code, message, resourceIds}]}`),
    since moto launches nothing for real. Issues are read back in AWS's shape.
 """
@@ -16,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from moto.eks.models import Nodegroup, eks_backends
+from moto.eks.models import eks_backends
 
 _lock = threading.Lock()
 
@@ -59,14 +58,6 @@ ISSUE_CODES = {
     "Ec2InstanceTypeDoesNotExist",
 }
 
-_original_init = Nodegroup.__init__
-
-
-def _init(self: Nodegroup, *args: Any, **kwargs: Any) -> None:
-    _original_init(self, *args, **kwargs)
-    self.health = {"issues": []}
-
-
 def feed_health(payload: dict[str, Any]) -> int:
     """Set a node group's health issues (replacing the previous ones); returns how many it has."""
     backend = eks_backends[payload["account"]][payload["region"]]
@@ -87,4 +78,4 @@ def feed_health(payload: dict[str, Any]) -> int:
 
 
 def apply() -> None:
-    Nodegroup.__init__ = _init  # type: ignore[method-assign]
+    """Nothing of moto's is replaced: the feed sets what DescribeNodegroup already serializes."""
