@@ -1,4 +1,4 @@
-/** IAM in a member account: does the Auto Scaling service-linked role exist, and creating it. */
+/** IAM in a member account: does a role exist (the Auto Scaling service-linked role, a calling role), and creating the service-linked role. */
 import { CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { call, hasCode, type ClientSettings } from './aws';
 
@@ -11,6 +11,17 @@ export class IamAdapter {
       return true;
     } catch (error) {
       if (hasCode(error, 'NoSuchEntity', 'NoSuchEntityException')) return false;
+      throw error;
+    }
+  }
+
+  /** The role's ARN as IAM reports it (with its path), or null when the account has no such role. */
+  async roleArn(roleName: string): Promise<string | null> {
+    try {
+      const out = await call('iam:GetRole', () => this.client.send(new GetRoleCommand({ RoleName: roleName })));
+      return out.Role?.Arn ?? null;
+    } catch (error) {
+      if (hasCode(error, 'NoSuchEntity', 'NoSuchEntityException')) return null;
       throw error;
     }
   }

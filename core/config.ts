@@ -5,6 +5,7 @@
  */
 import { ConfigurationError } from './errors';
 import { STALE_GRANT_POLICIES, type StaleGrantPolicy } from './grant-health';
+import { parseCallingRole, type CallingRoleSpec } from './calling-roles';
 import { isAccountId, isRegion, isRoleName, parseKeyArn, type KeyArn, type Partition } from './identifiers';
 
 export type Mode = 'report' | 'enforce';
@@ -59,6 +60,10 @@ export interface Config {
   sweepMaxConcurrency: number;
   /** Account-region targets per member inspection (ItemBatcher MaxItemsPerBatch). */
   sweepBatchSize: number;
+  /** Roles that launch as themselves (Karpenter's controller, an EKS Auto Mode cluster role): the sweep checks their key access (core/calling-roles.ts). */
+  callingRoles: CallingRoleSpec[];
+  /** Calling roles amiwarden may give a grant on the organization key. Empty (off) by default. */
+  callingRoleGrants: CallingRoleSpec[];
 }
 
 export interface ImageFamilyPattern {
@@ -90,6 +95,8 @@ export const ENV = {
   securityHub: 'AMIWARDEN_SECURITY_HUB',
   sweepMaxConcurrency: 'AMIWARDEN_SWEEP_MAX_CONCURRENCY',
   sweepBatchSize: 'AMIWARDEN_SWEEP_BATCH_SIZE',
+  callingRoles: 'AMIWARDEN_CALLING_ROLES',
+  callingRoleGrants: 'AMIWARDEN_CALLING_ROLE_GRANTS',
 } as const;
 
 export const DEFAULT_POINTER_PREFIX = '/amiwarden/images';
@@ -187,6 +194,9 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigurationError(ENV.pointerPrefix, 'must be a parameter path such as /amiwarden/images (not under /aws or /ssm)');
   }
 
+  const callingRoles = callingRoleList(env, ENV.callingRoles, partition, centralAccountId);
+  const callingRoleGrants = callingRoleList(env, ENV.callingRoleGrants, partition, centralAccountId);
+
   return {
     centralAccountId,
     partition,
@@ -213,7 +223,23 @@ export function loadConfig(env: Env = process.env): Config {
     // A Distributed Map runs at most 10,000 child executions at once.
     sweepMaxConcurrency: integer(env, ENV.sweepMaxConcurrency, DEFAULT_SWEEP_MAX_CONCURRENCY, 1, 10000),
     sweepBatchSize: integer(env, ENV.sweepBatchSize, DEFAULT_SWEEP_BATCH_SIZE, 1, 100),
+    callingRoles,
+    callingRoleGrants,
   };
+}
+
+/** Role names or role ARNs (of a member account, in the keys' partition); at most 20. */
+function callingRoleList(env: Env, name: string, partition: Partition, centralAccountId: string): CallingRoleSpec[] {
+  const entries = list(env[name]);
+  if (entries.length > 20) throw new ConfigurationError(name, 'names more than 20 roles');
+  return entries.map((entry) => {
+    const spec = parseCallingRole(entry);
+    if (!spec) throw new ConfigurationError(name, `${JSON.stringify(entry.slice(0, 100))} is not an IAM role name or role ARN`);
+    if (spec.path?.startsWith('/aws-service-role/')) throw new ConfigurationError(name, `${JSON.stringify(entry)} is a service-linked role: amiwarden grants to those on their own paths`);
+    if (spec.partition !== undefined && spec.partition !== partition) throw new ConfigurationError(name, `${JSON.stringify(entry)} is not in the keys' partition ${partition}`);
+    if (spec.account === centralAccountId) throw new ConfigurationError(name, `${JSON.stringify(entry)} is a role of the central account, not of a member`);
+    return spec;
+  });
 }
 
 /** Accepts `region=arn,region=arn` (friendly for --param) or a JSON object `{"region": "arn"}`. */

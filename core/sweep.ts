@@ -7,7 +7,8 @@
 import type { Config, Mode } from './config';
 import { InvalidInputError } from './errors';
 import { allResults, CATALOGUE, firstResult } from './checks';
-import type { AccountFacts, AllowedImagesFacts, CentralImageFacts, CentralKeyFacts, CheckResult, GrantDryRun, ImageFacts, KeyFacts, LaunchFacts, Workflow } from './checks/types';
+import type { AccountFacts, AllowedImagesFacts, CentralImageFacts, CentralKeyFacts, CheckResult, GrantDryRun, ImageFacts, KeyFacts, LaunchFacts, LauncherKind, NodegroupHealthFacts, Workflow } from './checks/types';
+import { roleArnParts } from './calling-roles';
 import { grantCovers, REQUIRED_GRANT_OPERATIONS } from './grants';
 import type { GrantCountPoint, GrantScope, ObservedGrant, StaleGrantPolicy } from './grant-health';
 import { describe, isAccountId, isRegion, memberRoleArn, refuseUnknownEventFields, serviceLinkedRoleArn } from './identifiers';
@@ -131,6 +132,14 @@ export interface MemberInventory {
   grantDryRuns?: { keyArn: string; granteePrincipal: string; dryRun: GrantDryRun }[];
   /** Does the account's default Auto Scaling service-linked role exist? (null: not read) */
   defaultServiceLinkedRoleExists?: boolean | null;
+  /**
+   * The account's EKS managed node groups (EKS DescribeNodegroup): the images of their launch
+   * templates, the Auto Scaling groups EKS runs for them (reported as the node group, not again as
+   * a group) and their health issues. They launch as the default Auto Scaling role.
+   */
+  nodegroups?: { cluster: string; name: string; autoScalingGroups: string[]; imageIds: string[]; healthIssues: { code: string; message: string; resourceIds: string[] }[] }[];
+  /** The configured calling roles IAM knows in the account (GetRole's ARN), and whether amiwarden may grant to each. */
+  callingRoles?: { arn: string; grantable: boolean }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +191,7 @@ function toRow(account: string, region: string, result: CheckResult, remediation
     detail: result.evidence,
     action:
       result.fix ??
+      (remediable && remediation?.workflow === 'grant-health' ? 'create the grant from the member account (grant-health)' : undefined) ??
       WORKFLOW_ACTION[result.id] ??
       (remediable && remediation?.workflow === 'reencrypt-and-share' ? 'copy with the organization key and share the copy (reencrypt-and-share)' : 'see docs/checks.md'),
     remediation: remediable ? remediation : null,
@@ -271,7 +281,13 @@ const accountBase = (account: string, region: string, config: Pick<Config, 'part
  * image of another owner is not amiwarden's to judge), their keys from the central inventory, the
  * grants on the organization key, and the key policy read for this member and this role.
  */
-export function memberGroupFacts(inv: MemberInventory, group: MemberInventory['groups'][number], central: CentralInventory, config: MemberFindingsConfig): LaunchFacts | null {
+export function memberGroupFacts(
+  inv: MemberInventory,
+  group: MemberInventory['groups'][number],
+  central: CentralInventory,
+  config: MemberFindingsConfig,
+  kind: Extract<LauncherKind, 'auto-scaling-group' | 'eks-nodegroup'> = 'auto-scaling-group',
+): LaunchFacts | null {
   const images = group.imageIds.flatMap((id) => central.images.filter((i) => i.imageId === id));
   if (images.length === 0) return null;
   const imageFacts: ImageFacts[] = images.map((image) => ({
@@ -311,7 +327,7 @@ export function memberGroupFacts(inv: MemberInventory, group: MemberInventory['g
     trigger: 'sweep',
     dryRun: false,
     launcher: {
-      kind: 'auto-scaling-group',
+      kind,
       name: group.name,
       found: true,
       principal: { arn: group.serviceLinkedRoleArn, kind: 'service-linked-role', ...(group.serviceLinkedRoleExists === null ? {} : { exists: group.serviceLinkedRoleExists }) },
@@ -342,7 +358,11 @@ export function memberFindings(inv: MemberInventory, centrals: CentralInventory[
 
   const findings: Finding[] = [];
   const central = centrals.find((c) => c.region === inv.region);
+  const defaultRole = serviceLinkedRoleArn(config.partition, inv.account);
+  // A node group's Auto Scaling groups, as EKS names them, are reported once: as the node group.
+  const ofNodegroups = new Set((inv.nodegroups ?? []).flatMap((n) => n.autoScalingGroups));
   for (const group of inv.groups) {
+    if (ofNodegroups.has(group.name)) continue;
     const facts = central ? memberGroupFacts(inv, group, central, config) : null;
     if (!facts) continue;
     const result = firstResult('launcher', 'sweep', facts);
@@ -350,21 +370,78 @@ export function memberFindings(inv: MemberInventory, centrals: CentralInventory[
     const row = result && toRow(inv.account, inv.region, result, launch);
     if (row) findings.push(row);
   }
+  // EKS managed node groups: always the default Auto Scaling role; the grant-health repair grants it.
+  const nodegroups: NodegroupHealthFacts[] = [];
+  for (const ng of inv.nodegroups ?? []) {
+    const name = `${ng.cluster}/${ng.name}`;
+    const group = { name, serviceLinkedRoleArn: defaultRole, serviceLinkedRoleExists: inv.defaultServiceLinkedRoleExists ?? null, imageIds: ng.imageIds };
+    const facts = central ? memberGroupFacts(inv, group, central, config, 'eks-nodegroup') : null;
+    if (!facts) continue;
+    facts.launcher = { ...facts.launcher!, ...(ng.healthIssues.length > 0 ? { healthIssues: ng.healthIssues.map(({ code, message }) => ({ code, message })) } : {}) };
+    const result = firstResult('launcher', 'sweep', facts);
+    const row = result && toRow(inv.account, inv.region, result, nodegroupRemediation(inv, result, defaultRole, config));
+    if (row) findings.push(row);
+    nodegroups.push({ name, principal: defaultRole, issues: ng.healthIssues, keys: facts.keys.filter((k) => k.managed && k.found).map((k) => ({ keyArn: k.keyArn, grantPresent: k.grantPresent === true })) });
+  }
+  if (nodegroups.length > 0) account.nodegroups = nodegroups;
+  // Calling roles (AMIWARDEN_CALLING_ROLES): they launch as themselves from the organization key.
+  if (central?.keyArn) {
+    for (const role of inv.callingRoles ?? []) {
+      const row = callingRoleRow(inv, role, central, config);
+      if (row) findings.push(row);
+    }
+  }
   // The account's own Auto Scaling role: its grant before the account's first launch (account-missing-grant).
-  const defaultRole = serviceLinkedRoleArn(config.partition, inv.account);
   if (central?.keyArn) {
     account.autoScalingRole = {
       arn: defaultRole,
       exists: inv.defaultServiceLinkedRoleExists ?? null,
       keyArn: central.keyArn,
       grantPresent: central.grants.some((g) => grantCovers(g, defaultRole)),
-      handled: findings.some((f) => f.remediation?.workflow === 'launch-failure'),
+      handled: findings.some((f) => f.remediation?.workflow === 'launch-failure' || (f.remediation?.workflow === 'grant-health' && f.remediation.input.serviceLinkedRoleArn === defaultRole)),
       newAccount: options.newAccount === true,
       createServiceLinkedRole: config.createServiceLinkedRole,
     };
   }
   findings.push(...allResults('account', 'sweep', account).flatMap((r) => toRow(inv.account, inv.region, r, null) ?? []));
   return findings;
+}
+
+/**
+ * What fixes a node group's result: its role's grant through the grant-health repair (there is no
+ * group of its own for the launch-failure workflow to diagnose), or the image's re-encryption.
+ */
+function nodegroupRemediation(inv: MemberInventory, result: CheckResult, defaultRole: string, config: MemberFindingsConfig): Remediation | null {
+  if (result.handOver) return { workflow: 'reencrypt-and-share', input: { imageId: result.handOver.imageId, region: result.handOver.region, trigger: 'sweep' } };
+  if (!result.grantsNeeded?.length) return null;
+  const create = result.id === 'service-linked-role-missing' && config.createServiceLinkedRole;
+  return { workflow: 'grant-health', input: { account: inv.account, region: inv.region, serviceLinkedRoleArn: defaultRole, createServiceLinkedRole: create, revokeGrantIds: [] } };
+}
+
+/** A configured calling role's row: the organization key of its Region, as the central inventory saw it, and the role's grant on it. */
+function callingRoleRow(inv: MemberInventory, role: NonNullable<MemberInventory['callingRoles']>[number], central: CentralInventory, config: MemberFindingsConfig): Finding | null {
+  const keyArn = central.keyArn!;
+  const k = central.keys.find((x) => x.keyArn === keyArn || x.keyId === keyArn);
+  const key: KeyFacts = {
+    keyArn,
+    found: k?.found === true,
+    ...(k?.keyManager ? { keyManager: k.keyManager } : {}),
+    ...(k?.keyState ? { keyState: k.keyState } : {}),
+    managed: true,
+    grantPresent: central.grants.some((g) => grantCovers(g, role.arn)),
+  };
+  const facts: LaunchFacts = {
+    ...accountBase(inv.account, inv.region, config),
+    trigger: 'sweep',
+    dryRun: false,
+    launcher: { kind: 'calling-role', name: roleArnParts(role.arn)?.name ?? role.arn, found: true, principal: { arn: role.arn, kind: 'calling-role', exists: true, grantConfigured: role.grantable } },
+    images: [],
+    keys: [key],
+    createServiceLinkedRole: false,
+    allowedImages: inv.allowedImages ?? null,
+  };
+  const result = firstResult('launcher', 'sweep', facts);
+  return result ? toRow(inv.account, inv.region, result, null) : null;
 }
 
 export interface SweepSummary {

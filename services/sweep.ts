@@ -14,6 +14,7 @@ import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsC
 import type { Config } from '../core/config';
 import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS } from '../core/grants';
 import { isAccountId, serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
+import { isGrantableCallingRole, matchesSpec, specsFor } from '../core/calling-roles';
 import { analyzeCreateGrant } from '../core/key-policy';
 import { isJudged, recordCount, type GrantCountPoint } from '../core/grant-health';
 import {
@@ -32,6 +33,7 @@ import {
 } from '../core/sweep';
 import { AutoScaling, templateKey } from '../adapters/autoscaling';
 import { EC2 } from '../adapters/ec2';
+import { EKS } from '../adapters/eks';
 import { IAM } from '../adapters/iam';
 import { KMS } from '../adapters/kms';
 import { Organizations } from '../adapters/organizations';
@@ -196,7 +198,7 @@ const centralCache = new Map<string, Promise<CentralInventory>>();
 export async function inspectMember(runId: string, account: string, region: string, config: Config, aws: AwsContext) {
   const reports = store(config, aws, homeRegion(config));
   const central = await cachedRead(centralCache, `${runId}/${region}`, () => reports.getJson<CentralInventory>(`${inventoryPrefix(runId)}central/${region}.json`));
-  const inventory = await gatherMember(runId, account, region, aws, config.partition, central);
+  const inventory = await gatherMember(runId, account, region, aws, config, central);
   await reports.put(`${inventoryPrefix(runId)}members/${account}/${region}.json`, JSON.stringify(inventory));
   return { account, region, status: inventory.status, findings: memberFindings(inventory, [central], config).length };
 }
@@ -220,18 +222,21 @@ export async function inspectMembers(runId: string, targets: SweepTarget[], conf
 const roleCache = new Map<string, Promise<boolean>>();
 let roleCacheRun = '';
 
-async function gatherMember(runId: string, account: string, region: string, aws: AwsContext, partition: Config['partition'], central: CentralInventory): Promise<MemberInventory> {
+async function gatherMember(runId: string, account: string, region: string, aws: AwsContext, config: Config, central: CentralInventory): Promise<MemberInventory> {
+  const partition = config.partition;
   const empty: MemberInventory = { account, region, status: 'inspected', detail: null, groups: [], activities: [], defaultEbsKey: null, defaultServiceLinkedRoleExists: null };
   if (roleCacheRun !== runId) {
     roleCache.clear();
+    callingRoleCache.clear();
     roleCacheRun = runId;
   }
   try {
     const scaling = await aws.member(AutoScaling, account, region);
     const ec2 = await aws.member(EC2, account, region);
     const roles = await aws.member(IAM, account, region);
-    const groups = await scaling.groups();
-    const refs = groups.flatMap((g) => g.launchTemplates);
+    const eks = await aws.member(EKS, account, region);
+    const [groups, nodegroups] = await Promise.all([scaling.groups(), eks.nodegroups()]);
+    const refs = [...groups.flatMap((g) => g.launchTemplates), ...nodegroups.flatMap((n) => (n.launchTemplate ? [n.launchTemplate] : []))];
     const [templateImages, configImages, activities, defaultKey, allowedImages] = await Promise.all([
       refs.length ? ec2.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
       groups.some((g) => g.launchConfigurationName) ? scaling.launchConfigurations() : Promise.resolve(new Map<string, { imageId?: string; spot: boolean }>()),
@@ -244,6 +249,10 @@ async function gatherMember(runId: string, account: string, region: string, aws:
         ...g.launchTemplates.map((r) => templateImages.get(templateKey(r))),
         ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)?.imageId] : []),
       ].filter((id): id is string => typeof id === 'string');
+    const nodegroupImages = (n: (typeof nodegroups)[number]) => {
+      const image = n.launchTemplate ? templateImages.get(templateKey(n.launchTemplate)) : undefined;
+      return image ? [image] : [];
+    };
     const roleArns = [...new Set(groups.map((g) => g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)))];
     // The default role too, used or not: a new account gets its grant before its first launch.
     const defaultRole = serviceLinkedRoleArn(partition, account);
@@ -259,13 +268,12 @@ async function gatherMember(runId: string, account: string, region: string, aws:
     // per existing role that launches a central image and has no grant on the organization key yet.
     const keyArn = central.keyArn;
     const centralImages = new Set(central.images.map((i) => i.imageId));
+    const launchesCentral = (arn: string) =>
+      groups.some((g) => (g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)) === arn && imagesOf(g).some((id) => centralImages.has(id))) ||
+      // A node group launches as the default role, whatever its Auto Scaling group says.
+      (arn === defaultRole && nodegroups.some((n) => nodegroupImages(n).some((id) => centralImages.has(id))));
     const ungranted = keyArn
-      ? roleArns.filter(
-          (arn) =>
-            exists.get(arn) === true &&
-            !central.grants.some((grant) => grantCovers(grant, arn)) &&
-            groups.some((g) => (g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)) === arn && imagesOf(g).some((id) => centralImages.has(id))),
-        )
+      ? [...new Set([...roleArns, defaultRole])].filter((arn) => exists.get(arn) === true && !central.grants.some((grant) => grantCovers(grant, arn)) && launchesCentral(arn))
       : [];
     const keys = ungranted.length > 0 ? await aws.member(KMS, account, region) : undefined;
     const grantDryRuns = (
@@ -276,9 +284,14 @@ async function gatherMember(runId: string, account: string, region: string, aws:
         }),
       )
     ).flat();
+    const callingRoles = await configuredCallingRoles(runId, account, roles, config);
     return {
       ...empty,
       ...(grantDryRuns.length > 0 ? { grantDryRuns } : {}),
+      ...(nodegroups.length > 0
+        ? { nodegroups: nodegroups.map((n) => ({ cluster: n.cluster, name: n.name, autoScalingGroups: n.autoScalingGroups, imageIds: nodegroupImages(n), healthIssues: n.healthIssues })) }
+        : {}),
+      ...(callingRoles.length > 0 ? { callingRoles } : {}),
       allowedImages,
       groups: groups.map((g) => {
         const slr = g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account);
@@ -297,6 +310,25 @@ async function gatherMember(runId: string, account: string, region: string, aws:
     if (error instanceof AwsCallError) return { ...empty, status: 'failed', detail: error.message };
     throw error;
   }
+}
+
+/** IAM is global: a calling role's ARN is read once per sweep and account. */
+const callingRoleCache = new Map<string, Promise<string | null>>();
+
+/**
+ * The calling roles configured (AMIWARDEN_CALLING_ROLES, AMIWARDEN_CALLING_ROLE_GRANTS) that IAM
+ * knows in the account, by the ARN IAM reports: never a role guessed from a tag or a name alone.
+ */
+async function configuredCallingRoles(runId: string, account: string, roles: { roleArn(name: string): Promise<string | null> }, config: Config): Promise<{ arn: string; grantable: boolean }[]> {
+  const specs = [...specsFor(config.callingRoles, account), ...specsFor(config.callingRoleGrants, account)];
+  const names = [...new Set(specs.map((s) => s.name))];
+  const found: { arn: string; grantable: boolean }[] = [];
+  for (const name of names) {
+    const arn = await cachedRead(callingRoleCache, `${runId}/${account}/${name}`, () => roles.roleArn(name));
+    if (!arn || !specs.some((s) => s.name === name && matchesSpec(s, arn))) continue;
+    found.push({ arn, grantable: isGrantableCallingRole(arn, account, config.callingRoleGrants, config.partition) });
+  }
+  return found;
 }
 
 /** The plan the state machine passes on is the one "Plan sweep" made: configured regions, a count, a time. */

@@ -45,6 +45,10 @@ export const FACTS = {
   'grants.history': [{ as: 'central', actions: ['s3:GetObject', 's3:PutObject'] }],
   /** Whether the account's default Auto Scaling service-linked role exists. */
   'account.service-linked-role': [{ as: 'member', actions: ['iam:GetRole'] }],
+  /** The account's EKS managed node groups: their launch templates, Auto Scaling groups and health issues (the sweep). */
+  nodegroups: [{ as: 'member', actions: ['eks:ListClusters', 'eks:ListNodegroups', 'eks:DescribeNodegroup'] }],
+  /** Whether each configured calling role exists in the account, and its ARN (AMIWARDEN_CALLING_ROLES; the sweep). */
+  'calling-roles': [{ as: 'member', actions: ['iam:GetRole'] }],
   /** The central account's own images, snapshots and who may launch them (the sweep). */
   'central.images': [{ as: 'central', actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots'] }],
 } as const satisfies Record<string, readonly Permission[]>;

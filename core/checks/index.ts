@@ -14,6 +14,8 @@ import { amiNotShared } from './ami-not-shared';
 import { amiUnencrypted } from './ami-unencrypted';
 import { asgNotFound } from './asg-not-found';
 import { asgRecentKmsLaunchFailures } from './asg-recent-kms-launch-failures';
+import { callingRoleKeyAccess } from './calling-role-key-access';
+import { nodegroupLaunchFailures } from './nodegroup-launch-failures';
 import { awsManagedKeyAmi } from './aws-managed-key-ami';
 import { defaultEbsKeyAwsManaged } from './default-ebs-key-aws-managed';
 import { grantDead } from './grant-dead';
@@ -50,6 +52,7 @@ export const CATALOGUE: readonly AnyCheck[] = [
   unmanagedKey,
   spotLaunchConfiguration,
   grantPresent,
+  callingRoleKeyAccess,
   serviceLinkedRoleMissing,
   keyPolicyBlocksGrant,
   organizationPolicyBlocksGrant,
@@ -59,6 +62,7 @@ export const CATALOGUE: readonly AnyCheck[] = [
   // One member account in one Region: every result.
   memberInspectionFailed,
   asgRecentKmsLaunchFailures,
+  nodegroupLaunchFailures,
   defaultEbsKeyAwsManaged,
   allowedImagesAuditCentral,
   accountMissingGrant,

@@ -38,8 +38,13 @@ export function launcherResource(f: LaunchFacts): string {
 
 export const launchedImages = (f: LaunchFacts): ImageFacts[] => f.images.filter((i) => i.found);
 
-/** The keys behind the encrypted snapshots of the launched images (a key not described: found false). */
+/**
+ * The keys behind the encrypted snapshots of the launched images (a key not described: found
+ * false). A calling role's images are chosen outside AWS (Karpenter's amiSelectorTerms): its keys
+ * are the organization key it is configured to launch from.
+ */
 export function usedKeys(f: LaunchFacts): KeyFacts[] {
+  if (f.launcher?.kind === 'calling-role') return f.keys;
   const arns = [...new Set(launchedImages(f).flatMap((i) => i.snapshots.flatMap((s) => (s.encrypted && s.kmsKeyId ? [s.kmsKeyId] : []))))];
   return arns.map((arn) => f.keys.find((k) => k.keyArn === arn) ?? { keyArn: arn, found: false, managed: false });
 }

@@ -50,6 +50,8 @@ export interface PrincipalFacts {
   kind: 'service-linked-role' | 'calling-role';
   /** Whether the role exists (undefined: not read). */
   exists?: boolean;
+  /** A calling role amiwarden is configured to grant to (AMIWARDEN_CALLING_ROLE_GRANTS). */
+  grantConfigured?: boolean;
 }
 
 export interface LauncherFacts {
@@ -121,6 +123,20 @@ export interface AccountFacts {
    * role's grant. `newAccount`: the sweep was started by the member stack's CREATE_COMPLETE.
    */
   autoScalingRole?: { arn: string; exists: boolean | null; keyArn: string; grantPresent: boolean; handled: boolean; newAccount: boolean; createServiceLinkedRole: boolean };
+  /**
+   * The account's EKS managed node groups that launch central images on a configured key, with
+   * the health issues EKS reports for them (DescribeNodegroup) and whether their principal, the
+   * default Auto Scaling role, holds the grant on each key.
+   */
+  nodegroups?: NodegroupHealthFacts[];
+}
+
+export interface NodegroupHealthFacts {
+  /** `cluster/nodegroup`. */
+  name: string;
+  principal: string;
+  issues: { code: string; message: string; resourceIds: string[] }[];
+  keys: { keyArn: string; grantPresent: boolean }[];
 }
 
 /** One launcher with everything it launches from. */
@@ -207,6 +223,8 @@ export interface CheckResult {
 export interface GrantRepair {
   account?: string;
   serviceLinkedRoleArn?: string;
+  /** A calling role configured for grants (AMIWARDEN_CALLING_ROLE_GRANTS), instead of a service-linked role. */
+  callingRoleArn?: string;
   createServiceLinkedRole: boolean;
   revokeGrantIds: string[];
 }

@@ -27,6 +27,7 @@ export function emulatorForFile(): Emulator {
     calls: () => current().calls(),
     clearCalls: () => current().clearCalls(),
     feedGrants: (feed) => current().feedGrants(feed),
+    feedNodegroupHealth: (feed) => current().feedNodegroupHealth(feed),
     stop: () => current().stop(),
   };
 }

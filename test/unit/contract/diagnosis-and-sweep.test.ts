@@ -13,6 +13,7 @@ import { memberFindings, type CentralInventory, type MemberInventory } from '../
 import { awsContext } from '../../../services/aws-context';
 import { diagnoseLaunchFailure } from '../../../services/launch-failure';
 import { inspectCentral, inspectMember } from '../../../services/sweep';
+import { CLUSTER, NODEGROUP } from '../../fixtures/eks';
 import { ASG, CENTRAL, GRANT_FOR_AWS_RESOURCE_ONLY_POLICY, MEMBER, REGION, TEST_ENV, mockWorld, slrArn, type Scenario } from '../../fixtures/aws';
 
 const OTHER_CMK = `arn:aws:kms:${REGION}:${CENTRAL}:key/11111111-2222-3333-4444-555555555555`;
@@ -36,6 +37,11 @@ const CASES: [string, Scenario, string, string | null][] = [
   ['Allowed AMIs is enabled without the central account', { allowedImages: { State: 'enabled', ImageProviders: ['amazon'] } }, 'allowed-images-block-central', 'allowed-images-block-central'],
   ['Allowed AMIs allows the central account', { allowedImages: { State: 'enabled', ImageProviders: ['amazon', CENTRAL] } }, 'missing-grant', 'missing-grant'],
   ['the member role cannot be assumed', { assumeRole: 'denied' }, 'member-role-unavailable', 'member-role-unavailable'],
+  // The group is an EKS managed node group's: the diagnosis reads the group, the sweep the node group (EKS names the group).
+  ['the group is an EKS node group’s, without the grant', { nodegroup: { launchFailures: true } }, 'missing-grant', 'missing-grant'],
+  ['the group is an EKS node group’s, with the grant', { nodegroup: { launchFailures: false }, grants: [{ granteePrincipal: slrArn(), operations: ALL_OPERATIONS }] }, 'grant-present', null],
+  ['the group is an EKS node group’s, on aws/ebs', { nodegroup: { launchFailures: true }, keyManager: 'AWS' }, 'aws-managed-key-ami', 'aws-managed-key-ami'],
+  ['the group is an EKS node group’s, its role missing', { nodegroup: { launchFailures: false }, serviceLinkedRoleExists: false }, 'service-linked-role-missing', 'service-linked-role-missing'],
 ];
 
 describe('the diagnosis and the sweep', () => {
@@ -53,7 +59,10 @@ describe('the diagnosis and the sweep', () => {
     const central = JSON.parse(objects.get(`inventories/${runId}/central/${REGION}.json`)!) as CentralInventory;
     const member = JSON.parse(objects.get(`inventories/${runId}/members/${MEMBER}/${REGION}.json`)!) as MemberInventory;
     const rows = memberFindings(member, [central], config);
-    return rows.find((r) => r.resource === `autoScalingGroup/${ASG}` || r.finding === 'member-role-unavailable') ?? null;
+    const launcherRows = rows.filter((r) => [`autoScalingGroup/${ASG}`, `nodegroup/${CLUSTER}/${NODEGROUP}`].includes(r.resource) && r.finding !== 'nodegroup-launch-failures');
+    // One row per launcher: a node group's Auto Scaling group is not reported a second time.
+    expect(launcherRows.length).toBeLessThanOrEqual(1);
+    return launcherRows[0] ?? rows.find((r) => r.finding === 'member-role-unavailable') ?? null;
   }
 
   afterEach(() => {
@@ -79,6 +88,12 @@ describe('the diagnosis and the sweep', () => {
     if (row) {
       expect(row.finding).toBe(diagnosis.cause);
       expect(row.remediation !== null).toBe(diagnosis.remediable);
+      if (scenario.nodegroup) {
+        expect(row.resource).toBe(`nodegroup/${CLUSTER}/${NODEGROUP}`);
+        // No group of its own to diagnose again: the repair grants the default Auto Scaling role, or the image is re-encrypted.
+        if (row.remediation) expect(row.remediation.workflow).toBe(cause === 'aws-managed-key-ami' ? 'reencrypt-and-share' : 'grant-health');
+        if (row.remediation?.workflow === 'grant-health') expect(row.remediation.input).toMatchObject({ account: MEMBER, serviceLinkedRoleArn: slrArn() });
+      }
     }
   });
 });
