@@ -10,25 +10,28 @@ import { InvalidInputError } from '../core/errors';
 import { grantCovers } from '../core/grants';
 import { accountOfGrant, isDeadGrantee, type StaleGrantPolicy } from '../core/grant-health';
 import { describe, isAccountId, parseServiceLinkedRoleArn, requireRegion } from '../core/identifiers';
+import { isGrantableCallingRole } from '../core/calling-roles';
 import { KMS } from '../adapters/kms';
 import { Organizations } from '../adapters/organizations';
 import type { AwsContext } from './aws-context';
-import { grantAutoScalingKeyAccess, type GrantOutcome } from './key-access';
+import { grantAutoScalingKeyAccess, grantCallingRoleKeyAccess, type GrantOutcome } from './key-access';
 
 export interface RepairInput {
   account: string | null;
   region: string;
   /** The role that must hold amiwarden's grant (replacing a dead or incomplete one, or a new account's). */
   serviceLinkedRoleArn: string | null;
+  /** A calling role named in AMIWARDEN_CALLING_ROLE_GRANTS that must hold amiwarden's grant (instead of a service-linked role). */
+  callingRoleArn: string | null;
   createServiceLinkedRole: boolean;
   /** Grants the sweep found stale; revoked only under the policy `revoke`, each re-judged first. */
   revokeGrantIds: string[];
 }
 
-const FIELDS = new Set(['account', 'region', 'serviceLinkedRoleArn', 'createServiceLinkedRole', 'revokeGrantIds', 'execution']);
+const FIELDS = new Set(['account', 'region', 'serviceLinkedRoleArn', 'callingRoleArn', 'createServiceLinkedRole', 'revokeGrantIds', 'execution']);
 const GRANT_ID = /^[0-9A-Za-z]{1,128}$/;
 
-export function parseRepairInput(input: unknown, config: Pick<Config, 'regions' | 'keys' | 'partition' | 'createServiceLinkedRole' | 'centralAccountId'>): RepairInput {
+export function parseRepairInput(input: unknown, config: Pick<Config, 'regions' | 'keys' | 'partition' | 'createServiceLinkedRole' | 'centralAccountId' | 'callingRoleGrants'>): RepairInput {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
   const o = input as Record<string, unknown>;
   const unknown = Object.keys(o).find((k) => !FIELDS.has(k));
@@ -47,6 +50,14 @@ export function parseRepairInput(input: unknown, config: Pick<Config, 'regions' 
     }
     serviceLinkedRoleArn = slr.arn;
   }
+  let callingRoleArn: string | null = null;
+  if (o.callingRoleArn !== undefined) {
+    if (serviceLinkedRoleArn !== null) throw new InvalidInputError('callingRoleArn', 'give serviceLinkedRoleArn or callingRoleArn, not both');
+    if (typeof o.callingRoleArn !== 'string' || account === null || !isGrantableCallingRole(o.callingRoleArn, account, config.callingRoleGrants, config.partition)) {
+      throw new InvalidInputError('callingRoleArn', `expected a role of account ${account ?? '(none given)'} named in AMIWARDEN_CALLING_ROLE_GRANTS, got ${describe(o.callingRoleArn)}`);
+    }
+    callingRoleArn = o.callingRoleArn;
+  }
   if (o.createServiceLinkedRole !== undefined && typeof o.createServiceLinkedRole !== 'boolean') {
     throw new InvalidInputError('createServiceLinkedRole', `expected true or false, got ${describe(o.createServiceLinkedRole)}`);
   }
@@ -54,11 +65,12 @@ export function parseRepairInput(input: unknown, config: Pick<Config, 'regions' 
   if (!Array.isArray(ids) || ids.length > 20 || ids.some((id) => typeof id !== 'string' || !GRANT_ID.test(id))) {
     throw new InvalidInputError('revokeGrantIds', 'expected at most 20 grant ids');
   }
-  if (!serviceLinkedRoleArn && ids.length === 0) throw new InvalidInputError('input', 'nothing to repair: give serviceLinkedRoleArn and/or revokeGrantIds');
+  if (!serviceLinkedRoleArn && !callingRoleArn && ids.length === 0) throw new InvalidInputError('input', 'nothing to repair: give serviceLinkedRoleArn (or callingRoleArn) and/or revokeGrantIds');
   return {
     account,
     region,
     serviceLinkedRoleArn,
+    callingRoleArn,
     createServiceLinkedRole: o.createServiceLinkedRole === true && config.createServiceLinkedRole && serviceLinkedRoleArn !== null,
     revokeGrantIds: [...new Set(ids as string[])],
   };
@@ -83,22 +95,20 @@ export async function repairGrants(input: RepairInput, config: Config, aws: AwsC
   const keyArn = config.keys[input.region]!.arn;
   const result: RepairOutcome = { account: input.account, region: input.region, policy: config.staleGrantPolicy, grant: null, revoked: [], kept: [], gone: [], healthy: [] };
 
-  if (input.serviceLinkedRoleArn && input.account) {
+  const grantee = input.serviceLinkedRoleArn ?? input.callingRoleArn;
+  if (grantee && input.account) {
     // A new grant only for an account amiwarden serves, as Organizations says now.
     if (config.organizationId && !(await aws.central(Organizations, input.region).isActiveMember(input.account))) {
       return { ...result, kept: input.revokeGrantIds, grant: { outcome: 'member-role-unavailable', grants: [], serviceLinkedRoleCreated: false, finding: `${input.account} is not an active account of the organization: no grant is made for it`, fix: null } };
     }
-    const { outcome, grants, finding, fix, serviceLinkedRoleCreated } = await grantAutoScalingKeyAccess(
-      {
-        account: input.account,
-        region: input.region,
-        serviceLinkedRoleArn: input.serviceLinkedRoleArn,
-        createServiceLinkedRole: input.createServiceLinkedRole,
-        grants: [{ keyArn, granteePrincipal: input.serviceLinkedRoleArn }],
-      },
-      config,
-      aws,
-    );
+    const grants_ = [{ keyArn, granteePrincipal: grantee }];
+    const { outcome, grants, finding, fix, serviceLinkedRoleCreated } = input.serviceLinkedRoleArn
+      ? await grantAutoScalingKeyAccess(
+          { account: input.account, region: input.region, serviceLinkedRoleArn: input.serviceLinkedRoleArn, createServiceLinkedRole: input.createServiceLinkedRole, grants: grants_ },
+          config,
+          aws,
+        )
+      : await grantCallingRoleKeyAccess({ account: input.account, region: input.region, roleArn: grantee, grants: grants_ }, config, aws);
     result.grant = { outcome, grants, finding, fix, serviceLinkedRoleCreated };
     // Never remove an old grant while its replacement is not there.
     if (outcome !== 'granted' && outcome !== 'already-granted') return { ...result, kept: input.revokeGrantIds };

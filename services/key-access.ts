@@ -11,6 +11,7 @@ import { grantCovers, grantRequest, type GrantTarget } from '../core/grants';
 import { explainGrantRefusal, type RefusalId } from '../core/checks/grant-refusal';
 import { keyPolicyFix } from '../core/key-policy';
 import { describe, memberServiceLinkedRole } from '../core/identifiers';
+import { isGrantableCallingRole, roleArnParts } from '../core/calling-roles';
 import type { AwsContext } from './aws-context';
 
 export interface KeyAccessInput {
@@ -21,7 +22,7 @@ export interface KeyAccessInput {
   grants: GrantTarget[];
 }
 
-export type GrantOutcomeName = 'granted' | 'already-granted' | RefusalId | 'member-role-unavailable' | 'key-not-usable';
+export type GrantOutcomeName = 'granted' | 'already-granted' | RefusalId | 'member-role-unavailable' | 'key-not-usable' | 'grantee-missing';
 
 export interface GrantOutcome {
   outcome: GrantOutcomeName;
@@ -36,13 +37,55 @@ export interface GrantOutcome {
  * checked here, once for both workflows (core/identifiers.ts memberServiceLinkedRole), before any
  * AWS call: anything but that account's Auto Scaling service-linked role is refused.
  */
-export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: Pick<Config, 'organizationId' | 'partition'>, aws: AwsContext): Promise<GrantOutcome> {
+export async function grantAutoScalingKeyAccess(
+  input: KeyAccessInput,
+  config: Pick<Config, 'organizationId' | 'partition'>,
+  aws: AwsContext,
+): Promise<GrantOutcome & { outcome: Exclude<GrantOutcomeName, 'grantee-missing'> }> {
   const slr = memberServiceLinkedRole(input.serviceLinkedRoleArn, input.account, config.partition);
   if (!slr) {
     throw new InvalidInputError('serviceLinkedRoleArn', `expected an Auto Scaling service-linked role of account ${input.account} in ${config.partition}, got ${describe(input.serviceLinkedRoleArn)}`);
   }
-  const other = input.grants.find((g) => g.granteePrincipal !== slr.arn);
-  if (other) throw new InvalidInputError('grants.granteePrincipal', `must be ${slr.arn}, got ${describe(other.granteePrincipal)}`);
+  // Its preparation never finds the grantee missing: a missing service-linked role is created, or KMS says so.
+  return grantFromMember(input, slr.arn, config, aws, async (member) => {
+    if (!input.createServiceLinkedRole || (await member.iam.roleExists(slr.roleName))) return false;
+    await member.iam.createAutoScalingServiceLinkedRole(slr.customSuffix);
+    return true;
+  }) as Promise<GrantOutcome & { outcome: Exclude<GrantOutcomeName, 'grantee-missing'> }>;
+}
+
+/**
+ * Grants a calling role (Karpenter's controller, an EKS Auto Mode cluster role) use of each key,
+ * from inside its account — only a role AMIWARDEN_CALLING_ROLE_GRANTS names, checked here before
+ * any AWS call, and only the role IAM names now (GetRole's ARN, re-read right before the grant).
+ */
+export async function grantCallingRoleKeyAccess(
+  input: { account: string; region: string; roleArn: string; grants: GrantTarget[] },
+  config: Pick<Config, 'organizationId' | 'partition' | 'callingRoleGrants'>,
+  aws: AwsContext,
+): Promise<GrantOutcome> {
+  if (!isGrantableCallingRole(input.roleArn, input.account, config.callingRoleGrants, config.partition)) {
+    throw new InvalidInputError('callingRoleArn', `expected a role of account ${input.account} named in AMIWARDEN_CALLING_ROLE_GRANTS, got ${describe(input.roleArn)}`);
+  }
+  const name = roleArnParts(input.roleArn)!.name;
+  return grantFromMember({ ...input, createServiceLinkedRole: false }, input.roleArn, config, aws, async (member) => {
+    const live = await member.iam.roleArn(name);
+    return live === input.roleArn ? false : { missing: `IAM in ${input.account} has no role ${input.roleArn} now (${live ? `${name} is ${live}` : 'no such role'}): no grant is made` };
+  });
+}
+
+/** The grants for one principal, created from inside its account after a live re-read of the key's grants. */
+async function grantFromMember(
+  input: { account: string; region: string; createServiceLinkedRole: boolean; grants: GrantTarget[] },
+  principal: string,
+  config: Pick<Config, 'organizationId' | 'partition'>,
+  aws: AwsContext,
+  /** Before any grant: whether it created the service-linked role, or why the grantee is not there. */
+  prepare: (member: { iam: ReturnType<typeof IAM>; kms: ReturnType<typeof KMS> }) => Promise<boolean | { missing: string }>,
+): Promise<GrantOutcome> {
+  const partition = config.partition;
+  const other = input.grants.find((g) => g.granteePrincipal !== principal);
+  if (other) throw new InvalidInputError('grants.granteePrincipal', `must be ${principal}, got ${describe(other.granteePrincipal)}`);
   const outcome = (name: GrantOutcomeName, rest: Partial<GrantOutcome> = {}): GrantOutcome => ({
     outcome: name,
     serviceLinkedRoleCreated: false,
@@ -59,11 +102,9 @@ export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: P
     throw error;
   }
 
-  let serviceLinkedRoleCreated = false;
-  if (input.createServiceLinkedRole && !(await member.iam.roleExists(slr.roleName))) {
-    await member.iam.createAutoScalingServiceLinkedRole(slr.customSuffix);
-    serviceLinkedRoleCreated = true;
-  }
+  const prepared = await prepare(member);
+  if (typeof prepared === 'object') return outcome('grantee-missing', { finding: prepared.missing });
+  const serviceLinkedRoleCreated = prepared;
 
   const centralKms = aws.central(KMS, input.region);
   const results: GrantOutcome['grants'] = [];
@@ -82,7 +123,7 @@ export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: P
     }
     if (result.refusal === 'access-denied') {
       // AWS names the policy type that refused: the key policy, an SCP or RCP, or the member role's own policy.
-      const refusal = explainGrantRefusal({ code: result.error.code, message: result.error.message }, undefined, keyPolicyFix(config.organizationId, slr.partition));
+      const refusal = explainGrantRefusal({ code: result.error.code, message: result.error.message }, undefined, keyPolicyFix(config.organizationId, partition));
       return outcome(refusal.id, {
         serviceLinkedRoleCreated,
         grants: results,

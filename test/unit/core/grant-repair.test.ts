@@ -52,9 +52,34 @@ describe('the repair step’s input', () => {
       account: MEMBER,
       region: REGION,
       serviceLinkedRoleArn: slrArn(),
+      callingRoleArn: null,
       createServiceLinkedRole: true,
       revokeGrantIds: ['ab12'],
     });
+  });
+
+  const KARPENTER = `arn:aws:iam::${MEMBER}:role/KarpenterController-prod`;
+  const withGrants = loadConfig({ ...TEST_ENV, AMIWARDEN_CALLING_ROLE_GRANTS: 'KarpenterController-prod' });
+
+  it('takes a calling role named in AMIWARDEN_CALLING_ROLE_GRANTS, never with a service-linked role to create', () => {
+    expect(parseRepairInput({ region: REGION, account: MEMBER, callingRoleArn: KARPENTER, createServiceLinkedRole: true, revokeGrantIds: [] }, withGrants)).toEqual({
+      account: MEMBER,
+      region: REGION,
+      serviceLinkedRoleArn: null,
+      callingRoleArn: KARPENTER,
+      createServiceLinkedRole: false,
+      revokeGrantIds: [],
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, ReturnType<typeof loadConfig>]>([
+    ['a calling role when none is configured for grants (the default)', { region: REGION, account: MEMBER, callingRoleArn: KARPENTER }, config],
+    ['a role the setting does not name', { region: REGION, account: MEMBER, callingRoleArn: `arn:aws:iam::${MEMBER}:role/admin` }, withGrants],
+    ['the named role in another account', { region: REGION, account: MEMBER, callingRoleArn: `arn:aws:iam::222222222222:role/KarpenterController-prod` }, withGrants],
+    ['a service-linked role through the calling-role door', { region: REGION, account: MEMBER, callingRoleArn: slrArn() }, loadConfig({ ...TEST_ENV, AMIWARDEN_CALLING_ROLE_GRANTS: 'AWSServiceRoleForAutoScaling' })],
+    ['a calling role and a service-linked role at once', { region: REGION, account: MEMBER, serviceLinkedRoleArn: slrArn(), callingRoleArn: KARPENTER }, withGrants],
+  ])('refuses %s', (_label, input, cfg) => {
+    expect(() => parseRepairInput(input, cfg)).toThrow(expect.objectContaining({ field: 'callingRoleArn' }));
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -82,7 +107,7 @@ describe('the repair under the default stale-grant policy (keep)', () => {
     const kms = new Proxy({}, { get: (_t, name) => async () => void calls.push(`kms.${String(name)}`) });
     const aws = { central: () => ({ kms, ec2: {} }), centralAdapter: () => kms, member: async () => ({}), memberAdapter: async () => ({}), memberRoleArn: () => '' } as unknown as AwsContext;
 
-    const outcome = await repairGrants({ account: null, region: REGION, serviceLinkedRoleArn: null, createServiceLinkedRole: false, revokeGrantIds: ['ab12', 'cd34'] }, { ...config, staleGrantPolicy: 'keep' }, aws);
+    const outcome = await repairGrants({ account: null, region: REGION, serviceLinkedRoleArn: null, callingRoleArn: null, createServiceLinkedRole: false, revokeGrantIds: ['ab12', 'cd34'] }, { ...config, staleGrantPolicy: 'keep' }, aws);
 
     expect(config.staleGrantPolicy).toBe('keep');
     expect(outcome).toMatchObject({ policy: 'keep', revoked: [], kept: ['ab12', 'cd34'] });
