@@ -56,13 +56,13 @@ const SERVICES: Record<string, string[]> = {
   applyOriginalImagePolicy: ['ec2', 'organizations'],
   planSweep: ['organizations', 's3'],
   inspectCentralImages: ['ec2', 'kms', 's3', 'organizations'],
-  // kms: the DryRun of the member role's CreateGrant (it creates nothing).
-  inspectMemberAccount: ['autoscaling', 'ec2', 'iam', 'kms', 's3', 'organizations'],
+  // kms: the DryRun of the member role's CreateGrant (it creates nothing). eks: the member's managed node groups.
+  inspectMemberAccount: ['autoscaling', 'ec2', 'eks', 'iam', 'kms', 's3', 'organizations'],
   writeSweepReport: ['s3', 'organizations', 'securityhub'],
   recordFailure: ['s3', 'sqs'],
   repairGrants: ['iam', 'kms', 'organizations'],
 };
-const CLIENTS = ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 'ram', 's3', 'securityhub', 'sqs', 'ssm'];
+const CLIENTS = ['autoscaling', 'ec2', 'eks', 'iam', 'kms', 'organizations', 'ram', 's3', 'securityhub', 'sqs', 'ssm'];
 
 describe('the Lambda bundles', () => {
   it('run on the Node.js of the deployed runtime', () => {

@@ -196,6 +196,23 @@ export const MATRIX: MatrixCase[] = [
     why: 'iam:AWSServiceName must be autoscaling.amazonaws.com and the resource the Auto Scaling SLR path',
   },
   {
+    name: 'member role reads an EKS node group and its health',
+    principal: `member/${MEMBER_A}`,
+    action: 'eks:DescribeNodegroup',
+    resource: `arn:aws:eks:us-east-1:${MEMBER_A}:nodegroup/prod/web/e6b7f3f5-9c0b-4c52-a2d4-41c9e6a57b32`,
+    expect: 'allow',
+    allowedBy: ['ReadEksNodegroups'],
+    why: 'the sweep reads node groups (launch template, Auto Scaling groups, health issues such as AsgInstanceLaunchFailures) to judge the default Auto Scaling role they launch as',
+  },
+  {
+    name: 'member role cannot change an EKS node group',
+    principal: `member/${MEMBER_A}`,
+    action: 'eks:UpdateNodegroupConfig',
+    resource: `arn:aws:eks:us-east-1:${MEMBER_A}:nodegroup/prod/web/e6b7f3f5-9c0b-4c52-a2d4-41c9e6a57b32`,
+    expect: 'deny',
+    why: 'EKS is read, never written: amiwarden fixes a node group by its role’s grant, not by changing the node group',
+  },
+  {
     name: 'member role cannot attach policies to roles',
     principal: `member/${MEMBER_A}`,
     action: 'iam:AttachRolePolicy',

@@ -42,6 +42,8 @@ export const GUARDS: Record<string, Guard[]> = {
   'member role’s ListGrants on the central key is refused by the recommended key policy': [widen('key-policy', 'EnableIamPoliciesOfTheKeyAccount', 'principal'), widen(MEMBER, 'ReadCentralKeys', 'action')],
   'member role creates the Auto Scaling SLR': [drop(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly')],
   'member role cannot create another service’s SLR': [unless(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly', 'iam:AWSServiceName'), widen(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly', 'resource')],
+  'member role reads an EKS node group and its health': [drop(MEMBER, 'ReadEksNodegroups')],
+  'member role cannot change an EKS node group': [widen(MEMBER, 'ReadEksNodegroups', 'action')],
   'member role cannot attach policies to roles': [widen(MEMBER, 'ReadAutoScalingAndImages', 'action')],
 
   // --- Who may assume the member role -----------------------------------------------------------
