@@ -45,6 +45,13 @@ export const GUARDS: Record<string, Guard[]> = {
   'member role reads an EKS node group and its health': [drop(MEMBER, 'ReadEksNodegroups')],
   'member role cannot change an EKS node group': [widen(MEMBER, 'ReadEksNodegroups', 'action')],
   'member role cannot attach policies to roles': [widen(MEMBER, 'ReadAutoScalingAndImages', 'action')],
+  'member role grants the central key to a calling role the member stack names': [drop(MEMBER, 'GrantCentralKeysToConfiguredCallingRolesOnly')],
+  'member role grants to a named calling role under a path': [drop(MEMBER, 'GrantCentralKeysToConfiguredCallingRolesOnly')],
+  'member role cannot grant to a calling role when the member stack names none': [{ parameters: { CallingRoleGrantNames: 'KarpenterController-prod' } }],
+  'member role cannot grant to a role the member stack does not name, calling roles configured': [unless(MEMBER, 'GrantCentralKeysToConfiguredCallingRolesOnly', 'kms:GranteePrincipal')],
+  'member role cannot grant to a named calling role of another account': [unless(MEMBER, 'GrantCentralKeysToConfiguredCallingRolesOnly', 'kms:GranteePrincipal')],
+  'member role reads a calling role the member stack names': [drop(MEMBER, 'ReadConfiguredCallingRoles')],
+  'member role cannot read a role the member stack does not name': [widen(MEMBER, 'ReadConfiguredCallingRoles', 'resource')],
 
   // --- Who may assume the member role -----------------------------------------------------------
   'central diagnose role assumes the member role with the external id': [drop('member-trust', TRUST)],

@@ -1,6 +1,6 @@
 /**
  * A small, explicit CloudFormation resolver: just the intrinsics the policies of the two stacks use
- * (Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::If over Fn::Equals conditions, AWS::NoValue), against
+ * (Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::Split, Fn::If over Fn::Equals conditions, AWS::NoValue), against
  * concrete values. Anything else throws, so a new
  * intrinsic or resource type in a policy fails loudly here instead of being simulated as a guess.
  */
@@ -140,6 +140,9 @@ function sub(stack: Stack, text: string, variables: JsonObject): string {
   });
 }
 
+/** A resolved list; a string is a CommaDelimitedList parameter's value. */
+const asList = (value: Json): Json[] => (Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [value]);
+
 /** Resolves every intrinsic in `value`; plain JSON passes through. */
 export function resolve(stack: Stack, value: Json | undefined): Json {
   if (value === undefined) throw new Error('nothing to resolve');
@@ -164,8 +167,16 @@ export function resolve(stack: Stack, value: Json | undefined): Json {
       case 'Fn::Sub':
         return Array.isArray(arg) ? sub(stack, String(arg[0]), (arg[1] ?? {}) as JsonObject) : sub(stack, String(arg), {});
       case 'Fn::Join': {
-        const [separator, parts] = arg as [string, Json[]];
-        return parts.map((part) => resolve(stack, part)).flat().join(separator);
+        const [separator, parts] = arg as [string, Json];
+        // The parts: a list of values, or one intrinsic that yields a list (a Ref of a list, an Fn::Split).
+        const values = Array.isArray(parts) ? parts.map((part) => resolve(stack, part)) : asList(resolve(stack, parts));
+        return values.flat().join(separator);
+      }
+      case 'Fn::Split': {
+        const [separator, text] = arg as [string, Json];
+        const value = resolve(stack, text);
+        if (typeof value !== 'string') throw new Error(`Fn::Split of ${JSON.stringify(value)}`);
+        return value.split(separator);
       }
       default:
         if (key.startsWith('Fn::') || key === 'Condition') throw new Error(`the resolver does not know ${key}`);

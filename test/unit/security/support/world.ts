@@ -152,8 +152,14 @@ export class World {
     return new World(packageCentralTemplate(), loadMemberTemplate(), centralParameters);
   }
 
-  /** The member stack as the StackSet deploys it in `account`, fed with the central stack's outputs. */
+  /**
+   * The member stack as the StackSet deploys it in `account`, fed with the central stack's outputs.
+   * A deploy's parameters that the member template declares (CallingRoleNames, CallingRoleGrantNames)
+   * are the StackSet's: a case's `centralParameters` and a parameter guard set them for both stacks.
+   */
   member(account: string): Stack {
+    const declared = Object.keys(this.memberTemplate.Parameters ?? {});
+    const deployed = Object.fromEntries(Object.entries(this.central.parameters as Record<string, string>).filter(([name]) => declared.includes(name)));
     return {
       partition: PARTITION,
       accountId: account,
@@ -166,6 +172,7 @@ export class World {
         CentralKeyArns: [KEY],
         CentralEventBusArn: this.centralOutput('EventBusArn'),
         CentralPrincipalArns: this.centralOutput('CentralPrincipalArns').split(','),
+        ...deployed,
       },
     };
   }
