@@ -7,12 +7,20 @@ const CENTRAL_KEYS = { Ref: 'CentralKeyArns' };
 describe('member/member-account.yml', () => {
   let template: Template;
   let memberStatements: Statement[];
+  let conditional: Record<string, Statement>;
   let trust: Statement[];
 
   beforeAll(() => {
     template = loadMemberTemplate();
     const props = template.Resources.MemberRole!.Properties!;
-    memberStatements = asArray(props.Policies as JsonObject[]).flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as Statement[]));
+    const all = asArray(props.Policies as JsonObject[]).flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as (Statement | JsonObject)[]));
+    // Statements deployed only under a condition (`Fn::If: [condition, statement, AWS::NoValue]`): the calling roles'.
+    memberStatements = all.filter((s) => !('Fn::If' in s)) as Statement[];
+    conditional = Object.fromEntries(all.filter((s) => 'Fn::If' in s).map((s) => {
+      const [condition, statement, otherwise] = (s as JsonObject)['Fn::If'] as [string, Statement, JsonObject];
+      expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+      return [condition, statement];
+    }));
     trust = asArray((props.AssumeRolePolicyDocument as JsonObject).Statement as unknown as Statement[]);
   });
 
@@ -86,6 +94,20 @@ describe('member/member-account.yml', () => {
     // The role's own ARN, and the path-less one IAM may check GetRole against while the role does not exist yet
     // (the answer must be NoSuchEntity, which the diagnosis reads as "missing", not AccessDenied).
     expect(getRole!.Resource).toEqual([{ 'Fn::Sub': SLR_ARN }, { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/AWSServiceRoleForAutoScaling*' }]);
+  });
+
+  it('reads and grants to calling roles only when the stack names them (empty by default), in its own account, with the launch operations', () => {
+    expect(Object.keys(conditional).sort()).toEqual(['GrantsCallingRoles', 'ReadsCallingRoles']);
+    for (const name of ['CallingRoleNames', 'CallingRoleGrantNames']) expect((template.Parameters![name] as JsonObject).Default).toBe('');
+    expect(template.Conditions!.GrantsCallingRoles).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'CallingRoleGrantNames' }, ''] }] });
+    const read = conditional.ReadsCallingRoles!;
+    expect([read.Sid, read.Action]).toEqual(['ReadConfiguredCallingRoles', 'iam:GetRole']);
+    const grant = conditional.GrantsCallingRoles!;
+    expect([grant.Sid, grant.Action, grant.Resource]).toEqual(['GrantCentralKeysToConfiguredCallingRolesOnly', 'kms:CreateGrant', CENTRAL_KEYS]);
+    expect(grant.Condition!.StringLike).toEqual({ 'kms:GranteePrincipal': { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*' } });
+    expect(grant.Condition!['ForAllValues:StringEquals']).toEqual({ 'kms:GrantOperations': GRANT_OPERATIONS });
+    expect(grant.Condition!.Null).toEqual({ 'kms:RetiringPrincipal': 'true' });
+    expect(Object.keys(grant.Condition!).sort()).toEqual(['ForAllValues:StringEquals', 'ForAllValues:StringLike', 'Null', 'StringLike']);
   });
 
   it('is trusted only by the central principals, with external id and organization conditions', () => {
