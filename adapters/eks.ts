@@ -5,7 +5,7 @@
  * default AWSServiceRoleForAutoScaling (no custom role possible: aws/containers-roadmap#1698).
  */
 import { DescribeNodegroupCommand, EKSClient, ListClustersCommand, ListNodegroupsCommand, type Nodegroup } from '@aws-sdk/client-eks';
-import { call, hasCode, type ClientSettings } from './aws';
+import { ACCESS_DENIED_CODES, call, hasCode, type ClientSettings } from './aws';
 import type { LaunchTemplateRef } from './autoscaling';
 
 export interface NodegroupHealthIssue {
@@ -40,8 +40,21 @@ export function toNodegroupView(cluster: string, nodegroup: Nodegroup): Nodegrou
 export class EksAdapter {
   constructor(private readonly client: EKSClient) {}
 
-  /** Every managed node group of every cluster of the account in this region (all pages). */
-  async nodegroups(): Promise<NodegroupView[]> {
+  /**
+   * Every managed node group of every cluster of the account in this region (all pages); null when
+   * the member role may not list clusters (a member stack from before amiwarden read EKS): unknown,
+   * not a failure, and the node groups' Auto Scaling groups are then judged as plain groups.
+   */
+  async nodegroups(): Promise<NodegroupView[] | null> {
+    try {
+      return await this.allNodegroups();
+    } catch (error) {
+      if (hasCode(error, ...ACCESS_DENIED_CODES)) return null;
+      throw error;
+    }
+  }
+
+  private async allNodegroups(): Promise<NodegroupView[]> {
     const clusters: string[] = [];
     let token: string | undefined;
     do {

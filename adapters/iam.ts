@@ -1,6 +1,6 @@
 /** IAM in a member account: does a role exist (the Auto Scaling service-linked role, a calling role), and creating the service-linked role. */
 import { CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { call, hasCode, type ClientSettings } from './aws';
+import { ACCESS_DENIED_CODES, call, hasCode, type ClientSettings } from './aws';
 
 export class IamAdapter {
   constructor(private readonly client: IAMClient) {}
@@ -15,13 +15,16 @@ export class IamAdapter {
     }
   }
 
-  /** The role's ARN as IAM reports it (with its path), or null when the account has no such role. */
+  /**
+   * The role's ARN as IAM reports it (with its path), or null when the account has no such role or
+   * the member role may not read it (the member stack does not name it in CallingRoleNames).
+   */
   async roleArn(roleName: string): Promise<string | null> {
     try {
       const out = await call('iam:GetRole', () => this.client.send(new GetRoleCommand({ RoleName: roleName })));
       return out.Role?.Arn ?? null;
     } catch (error) {
-      if (hasCode(error, 'NoSuchEntity', 'NoSuchEntityException')) return null;
+      if (hasCode(error, 'NoSuchEntity', 'NoSuchEntityException', ...ACCESS_DENIED_CODES)) return null;
       throw error;
     }
   }

@@ -70,7 +70,7 @@ export async function grantCallingRoleKeyAccess(
   const name = roleArnParts(input.roleArn)!.name;
   return grantFromMember({ ...input, createServiceLinkedRole: false }, input.roleArn, config, aws, async (member) => {
     const live = await member.iam.roleArn(name);
-    return live === input.roleArn ? false : { missing: `IAM in ${input.account} has no role ${input.roleArn} now (${live ? `${name} is ${live}` : 'no such role'}): no grant is made` };
+    return live === input.roleArn ? false : { missing: `IAM in ${input.account} has no role ${input.roleArn} now (${live ? `${name} is ${live}` : 'no such role, or the member role may not read it: CallingRoleNames of the member stack'}): no grant is made` };
   });
 }
 

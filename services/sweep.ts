@@ -235,7 +235,7 @@ async function gatherMember(runId: string, account: string, region: string, aws:
     const ec2 = await aws.member(EC2, account, region);
     const roles = await aws.member(IAM, account, region);
     const eks = await aws.member(EKS, account, region);
-    const [groups, nodegroups] = await Promise.all([scaling.groups(), eks.nodegroups()]);
+    const [groups, nodegroups] = await Promise.all([scaling.groups(), eks.nodegroups().then((n) => n ?? [])]);
     const refs = [...groups.flatMap((g) => g.launchTemplates), ...nodegroups.flatMap((n) => (n.launchTemplate ? [n.launchTemplate] : []))];
     const [templateImages, configImages, activities, defaultKey, allowedImages] = await Promise.all([
       refs.length ? ec2.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),

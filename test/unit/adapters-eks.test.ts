@@ -39,6 +39,16 @@ describe('the EKS adapter', () => {
 
     const views = await EKS(clientSettings(REGION, { accessKeyId: 'a', secretAccessKey: 'b' })).nodegroups();
 
-    expect(views.map((v) => `${v.cluster}/${v.name}:${v.autoScalingGroups.join()}`)).toEqual(['a/a1:eks-a1', 'a/a2:eks-a2']);
+    expect(views!.map((v) => `${v.cluster}/${v.name}:${v.autoScalingGroups.join()}`)).toEqual(['a/a1:eks-a1', 'a/a2:eks-a2']);
+  });
+
+  it('is unknown (null), not a failure, when the member role may not list clusters; other errors fail', async () => {
+    const denied = Object.assign(new Error('User is not authorized to perform: eks:ListClusters'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+    eks.on(ListClustersCommand).rejects(denied);
+    const adapter = EKS(clientSettings(REGION, { accessKeyId: 'a', secretAccessKey: 'b' }));
+    await expect(adapter.nodegroups()).resolves.toBeNull();
+
+    eks.on(ListClustersCommand).rejects(Object.assign(new Error('bad request'), { name: 'InvalidParameterException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    await expect(adapter.nodegroups()).rejects.toThrow('bad request');
   });
 });
