@@ -17,6 +17,7 @@ import {
   RegisterImageCommand,
 } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateClusterCommand, CreateNodegroupCommand, DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateRoleCommand, CreateServiceLinkedRoleCommand, DeleteServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
@@ -318,6 +319,31 @@ export async function createGroup(emulator: Emulator, member: MemberSpec, name: 
       ...(member.slrSuffix ? { ServiceLinkedRoleARN: serviceLinkedRoleArnOf(member) } : {}),
     }),
   );
+}
+
+/** EC2's termination reason when an instance cannot use the key of its volumes, as EKS reports it for a node group. */
+export const NODEGROUP_LAUNCH_FAILURE = 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError: Client error on launch';
+
+/**
+ * An EKS cluster with a managed node group in a member account, launching `imageId` from a launch
+ * template of its own; with `launchFailures`, EKS's health reports AsgInstanceLaunchFailures for it
+ * (the emulator's feed: moto launches nothing). Returns the Auto Scaling group EKS names for it.
+ */
+export async function createNodegroup(emulator: Emulator, account: string, cluster: string, name: string, imageId: string, options: { launchFailures?: boolean } = {}): Promise<string> {
+  await new EC2Client(cfg(emulator, account)).send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${cluster}-${name}`, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.medium' } }));
+  const eks = new EKSClient(cfg(emulator, account));
+  await eks.send(new CreateClusterCommand({ name: cluster, roleArn: `arn:aws:iam::${account}:role/eks-cluster`, resourcesVpcConfig: { subnetIds: ['subnet-1'] } }));
+  await eks.send(
+    new CreateNodegroupCommand({ clusterName: cluster, nodegroupName: name, nodeRole: `arn:aws:iam::${account}:role/eks-node`, subnets: ['subnet-1'], launchTemplate: { name: `${cluster}-${name}`, version: '1' } }),
+  );
+  const asg = (await eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name }))).nodegroup!.resources!.autoScalingGroups![0]!.name!;
+  if (options.launchFailures) await setNodegroupHealth(emulator, account, cluster, name, [{ code: 'AsgInstanceLaunchFailures', message: NODEGROUP_LAUNCH_FAILURE, resourceIds: [asg] }]);
+  return asg;
+}
+
+/** What EKS reports for the node group's health (the emulator's feed). */
+export async function setNodegroupHealth(emulator: Emulator, account: string, cluster: string, name: string, issues: { code: string; message: string; resourceIds?: string[] }[]): Promise<void> {
+  await emulator.feedNodegroupHealth({ account, region: HOME_REGION, clusterName: cluster, nodegroupName: name, issues });
 }
 
 /**

@@ -17,6 +17,7 @@ import { KMSClient, ListGrantsCommand, PutKeyPolicyCommand } from '@aws-sdk/clie
 import { clientConfig } from '../emulator/accounts';
 import {
   buildOrganization,
+  createNodegroup,
   createReportBucket,
   emitImageEvent,
   emitLaunchFailure,
@@ -26,6 +27,7 @@ import {
   MEMBERS,
   recreateServiceLinkedRole,
   registerImage,
+  setNodegroupHealth,
   type Organization,
 } from '../local/organization';
 import { runWorkflow, type ExecutionReport, type StateEvent } from '../local/state-machine';
@@ -142,6 +144,11 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
 
   out.section('3. The compliance sweep: report, then enforce, then report again');
   const accounts = org.members.map((m) => m.account);
+  // An EKS managed node group in the member whose groups use a custom-suffix role: the node group
+  // launches as the default AWSServiceRoleForAutoScaling, which does not exist there yet.
+  const eksMember = org.members.find((m) => m.slrSuffix) ?? org.members[0]!;
+  await createNodegroup(emulator, eksMember.account, 'prod', 'web', org.goldenImageId, { launchFailures: true });
+  out.note(`${eksMember.account}: EKS node group prod/web launches ${org.goldenImageId}; EKS reports AsgInstanceLaunchFailures`);
   const sweep = async (mode: 'report' | 'enforce') => {
     const report = await runWorkflow('compliance-sweep', { mode, accounts, regions: [HOME_REGION] }, progress);
     executions.push({ ...report, trigger: `sweep (${mode})` });
@@ -152,7 +159,10 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   };
   const sweepBefore = await sweep('report');
   const enforced = await sweep('enforce');
+  // Its launches succeed once the role holds the grant: EKS clears the issue.
+  await setNodegroupHealth(emulator, eksMember.account, 'prod', 'web', []);
   const sweepAfter = await sweep('report');
+  const defaultRole = `arn:aws:iam::${eksMember.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
   const hubFindings = (await new SecurityHubClient(clientConfig(emulator, org.centralAccount, HOME_REGION)).send(new GetFindingsCommand({ MaxResults: 100 }))).Findings ?? [];
   const hubResolved = hubFindings.filter((f) => f.Workflow?.Status === 'RESOLVED').length;
   out.note(`Security Hub holds ${hubFindings.length} amiwarden finding(s), ${hubResolved} RESOLVED after enforce`);
@@ -194,6 +204,13 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     ['the web pointer moved from the golden image to the re-encrypted copy, and both members read it by ARN', pointerBefore === org.goldenImageId && pointerAfter !== undefined && pointerAfter === copyOfWeb && memberReads.every((v) => v === pointerAfter)],
     ['the sweep’s findings reached Security Hub, and those enforce fixed turned RESOLVED', sweepBefore.hub.imported === sweepBefore.findings && sweepBefore.findings > 0 && hubResolved > 0 && hubResolved === sweepAfter.hub.resolved],
     ['no execution failed', executions.every((e) => e.status === 'SUCCEEDED')],
+    [
+      'the EKS node group was reported for the default Auto Scaling role with EKS’s launch failures, and enforce created that role and its grant',
+      (sweepBefore.byFinding['nodegroup-launch-failures'] ?? 0) === 1 &&
+        (sweepBefore.byFinding['service-linked-role-missing'] ?? 0) >= 1 &&
+        middle.grants.some((g) => g.granteePrincipal === defaultRole) &&
+        (sweepAfter.byFinding['nodegroup-launch-failures'] ?? 0) === 0,
+    ],
   ];
   const grantHealth = await grantHealthStory(emulator, org, progress, executions);
   expectations.push(...grantHealth.expectations);
