@@ -26,15 +26,17 @@ describe('the sandbox (npm start --silent -- --json)', () => {
     expect(Object.keys(summary.keyArns)).toEqual(['us-east-1', 'eu-west-1']);
     expect(summary.organizationId).toMatch(/^o-[a-z0-9]{10,32}$/);
     expect(Object.keys(summary.organizationalUnits)).toEqual(['workloads']);
-    expect(summary.grants).toHaveLength(2);
+    // One per member group's role, and the EKS node group's: the default role of the member whose groups use a custom suffix.
+    expect(summary.grants).toHaveLength(3);
     for (const grant of summary.grants) {
       expect(grant.keyArn).toBe(summary.keyArns['us-east-1']);
       expect([...grant.operations].sort()).toEqual(REQUIRED);
       expect(grant.granteePrincipal).toContain(`arn:aws:iam::${grant.account}:role/aws-service-role/autoscaling.amazonaws.com/`);
     }
-    expect(summary.grants.map((g: { granteePrincipal: string }) => g.granteePrincipal.split('/').pop()).sort()).toEqual([
-      'AWSServiceRoleForAutoScaling',
-      'AWSServiceRoleForAutoScaling_apps',
+    expect(summary.grants.map((g: { account: string; granteePrincipal: string }) => `${g.account}:${g.granteePrincipal.split('/').pop()}`).sort()).toEqual([
+      '111111111111:AWSServiceRoleForAutoScaling',
+      '222222222222:AWSServiceRoleForAutoScaling',
+      '222222222222:AWSServiceRoleForAutoScaling_apps',
     ]);
     const key = summary.keyArns['us-east-1'];
     expect(summary.images.map((i: { sourceKeyManager: string }) => i.sourceKeyManager).sort()).toEqual(['AWS', 'CUSTOMER', 'NONE', 'NONE']);
