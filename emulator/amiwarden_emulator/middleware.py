@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from . import allowed_images, autoscaling, ec2, kms
+from . import allowed_images, autoscaling, ec2, kms, launch_templates
 from .identity import account_of_access_key
 from .s3_actions import s3_action
 
@@ -212,6 +212,7 @@ class AmiwardenMiddleware:
             self.state.reset()
             autoscaling.reset()
             ec2.reset()
+            launch_templates.reset()
             allowed_images.reset()
             return result
 
