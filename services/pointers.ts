@@ -26,6 +26,7 @@ import {
   POINTER_SHARE_NAME,
   shareClientToken,
 } from '../core/pointers';
+import { launchTemplateAccounts, type LaunchTemplateAccount } from '../core/launch-templates';
 import type { AwsContext } from './aws-context';
 import { withinOrganization } from './reencrypt-and-share';
 
@@ -62,6 +63,11 @@ export interface PublishOutcome {
   imageId: string;
   lineage: LineageOutcome;
   pointer: PointerOutcome;
+  /**
+   * The opted-in accounts whose configured launch templates the next step moves from the pointer's
+   * previous image to this one (AMIWARDEN_LAUNCH_TEMPLATE_UPDATES): only when the pointer moved now.
+   */
+  launchTemplates: { accounts: LaunchTemplateAccount[] };
 }
 
 export function parsePublishInput(input: unknown): PublishInput {
@@ -119,7 +125,12 @@ export async function publishImage(input: PublishInput, config: Config, aws: Aws
     finding: null,
     ...rest,
   });
-  const done = (p: PointerOutcome): PublishOutcome => ({ imageId: input.imageId, lineage, pointer: p });
+  const done = (p: PointerOutcome): PublishOutcome => ({
+    imageId: input.imageId,
+    lineage,
+    pointer: p,
+    launchTemplates: { accounts: p.outcome === 'updated' && p.previousImageId && p.previousImageId !== p.imageId ? launchTemplateAccounts(config) : [] },
+  });
   if (!pointersEnabled(config)) return done(pointer('disabled'));
   if (!source) return done(pointer('no-family', { finding: `The source ${input.sourceImageId} no longer exists: its family is unknown` }));
   const family = familyOf(source, config);
