@@ -53,6 +53,7 @@ const SERVICES: Record<string, string[]> = {
   shareImage: ['ec2', 'organizations'],
   grantTargetAccess: ['autoscaling', 'iam', 'kms', 'organizations'],
   publishImage: ['ec2', 'organizations', 'ram', 'ssm'],
+  updateLaunchTemplates: ['ec2', 'kms', 'organizations'],
   applyOriginalImagePolicy: ['ec2', 'organizations'],
   planSweep: ['organizations', 's3'],
   inspectCentralImages: ['ec2', 'kms', 's3', 'organizations'],

@@ -12,7 +12,10 @@ describe('member/member-account.yml', () => {
   beforeAll(() => {
     template = loadMemberTemplate();
     const props = template.Resources.MemberRole!.Properties!;
-    memberStatements = asArray(props.Policies as JsonObject[]).flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as Statement[]));
+    // A statement under Fn::If [condition, statement, AWS::NoValue] counts as the statement (held under its condition).
+    memberStatements = asArray(props.Policies as JsonObject[])
+      .flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as Statement[]))
+      .map((s) => ((s as unknown as JsonObject)['Fn::If'] ? ((s as unknown as JsonObject)['Fn::If'] as unknown as Statement[])[1]! : s));
     trust = asArray((props.AssumeRolePolicyDocument as JsonObject).Statement as unknown as Statement[]);
   });
 
@@ -54,9 +57,29 @@ describe('member/member-account.yml', () => {
         'iam:CreateServiceLinkedRole',
         'kms:DescribeKey',
         'kms:CreateGrant',
+        // Only under the member's own opt-in (LaunchTemplateIds, AllowLaunchTemplateDefaultVersion).
+        'ec2:CreateLaunchTemplateVersion',
+        'ec2:ModifyLaunchTemplate',
       ].sort(),
     );
     expect(memberStatements.every((s) => s.Effect === 'Allow' && s.NotAction === undefined)).toBe(true);
+  });
+
+  it('lets the member role change launch templates only when the member names them, and only those', () => {
+    const props = template.Resources.MemberRole!.Properties!;
+    const raw = asArray(props.Policies as JsonObject[]).flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as JsonObject[]));
+    const optIn = raw.filter((s) => s['Fn::If']).map((s) => s['Fn::If'] as unknown as [string, Statement, JsonObject]);
+    expect(optIn.map(([condition, s]) => [condition, s.Action])).toEqual([
+      ['UpdateLaunchTemplates', 'ec2:CreateLaunchTemplateVersion'],
+      ['SetLaunchTemplateDefaultVersion', 'ec2:ModifyLaunchTemplate'],
+    ]);
+    for (const [, s, otherwise] of optIn) {
+      expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+      expect(JSON.stringify(s.Resource)).toContain('"Ref":"LaunchTemplateIds"');
+      expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } });
+    }
+    expect((template.Parameters!.LaunchTemplateIds as JsonObject).Default).toBe('');
+    expect((template.Parameters!.AllowLaunchTemplateDefaultVersion as JsonObject).Default).toBe('false');
   });
 
   it('uses the central keys only through their ARNs', () => {

@@ -1,6 +1,6 @@
 /**
  * A small, explicit CloudFormation resolver: just the intrinsics the policies of the two stacks use
- * (Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::If over Fn::Equals conditions, AWS::NoValue), against
+ * (Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::Split, Fn::If over Fn::Equals conditions, AWS::NoValue), against
  * concrete values. Anything else throws, so a new
  * intrinsic or resource type in a policy fails loudly here instead of being simulated as a guess.
  */
@@ -164,8 +164,15 @@ export function resolve(stack: Stack, value: Json | undefined): Json {
       case 'Fn::Sub':
         return Array.isArray(arg) ? sub(stack, String(arg[0]), (arg[1] ?? {}) as JsonObject) : sub(stack, String(arg), {});
       case 'Fn::Join': {
-        const [separator, parts] = arg as [string, Json[]];
-        return parts.map((part) => resolve(stack, part)).flat().join(separator);
+        const [separator, parts] = arg as [string, Json];
+        // The parts: a list (each resolved), or one list-valued intrinsic such as a CommaDelimitedList's Ref.
+        const list = Array.isArray(parts) ? parts.map((part) => resolve(stack, part)).flat() : resolve(stack, parts);
+        if (!Array.isArray(list)) throw new Error(`Fn::Join of ${JSON.stringify(parts)}, not a list`);
+        return list.join(separator);
+      }
+      case 'Fn::Split': {
+        const [separator, text] = arg as [string, Json];
+        return String(resolve(stack, text)).split(separator);
       }
       default:
         if (key.startsWith('Fn::') || key === 'Condition') throw new Error(`the resolver does not know ${key}`);
