@@ -61,7 +61,7 @@ describe('IAM allow/deny matrix', () => {
 
     it('has no two cases that make the same request (a duplicate proves nothing new)', () => {
       const request = (c: MatrixCase) =>
-        JSON.stringify([c.principal, c.action, c.resource, c.resourceAccount ?? null, c.resourcePolicy ?? null, Object.entries(c.context ?? {}).sort(), Object.entries(c.centralParameters ?? {}).sort()]);
+        JSON.stringify([c.principal, c.action, c.resource, c.resourceAccount ?? null, c.resourcePolicy ?? null, Object.entries(c.context ?? {}).sort(), Object.entries(c.centralParameters ?? {}).sort(), Object.entries(c.memberParameters ?? {}).sort()]);
       const seen = new Map<string, string>();
       const duplicates: string[][] = [];
       for (const c of MATRIX) {
