@@ -224,6 +224,7 @@ describe('reencrypt-and-share state machine', () => {
       'Look for target accounts that failed',
       'Did every target account get key access?',
       'Publish the launchable image',
+      'Update launch templates in opted-in accounts',
       'Was a copy shared?',
       'Keep the original image',
       'Was this a dry run?',
