@@ -80,6 +80,7 @@ export const STEPS: readonly Step[] = [
           'ec2:DescribeImages',
           'ec2:DescribeSnapshots',
           'ec2:DescribeImageAttribute',
+          'ec2:GetImageAncestry',
           'ec2:EnableImageDeprecation',
           'organizations:DescribeAccount',
           'ssm:GetParameter',

@@ -596,6 +596,15 @@ export const MATRIX: MatrixCase[] = [
     why: 'ec2:Owner must be the central account',
   },
   {
+    name: 'the publish function reads the ancestry of a central image',
+    principal: 'central/publish-image',
+    action: 'ec2:GetImageAncestry',
+    resource: IMAGE,
+    expect: 'allow',
+    allowedBy: ['ReadCentralImages'],
+    why: 'lineage as EC2 reports it (the chain back to the root build) is what orders builds for the pointer',
+  },
+  {
     name: 'the publish function cannot change launch permissions',
     principal: 'central/publish-image',
     action: 'ec2:ModifyImageAttribute',

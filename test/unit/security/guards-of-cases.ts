@@ -241,6 +241,7 @@ export const GUARDS: Record<string, Guard[]> = {
   'the publish function deprecates a central copy': [drop(PUBLISH, 'CarryDeprecationToOwnCopies')],
   'the publish function cannot deprecate an image another account owns': [unless(PUBLISH, 'CarryDeprecationToOwnCopies', 'ec2:Owner')],
   'the publish function cannot change launch permissions': [widen(PUBLISH, 'ReadCentralImages', 'action')],
+  'the publish function reads the ancestry of a central image': [drop(PUBLISH, 'ReadCentralImages')],
 
   // --- Launch-template versions in opted-in member accounts -------------------------------------
   'an opted-in member role creates a version of a launch template it names': [drop(MEMBER, LT_VERSION)],
