@@ -133,6 +133,14 @@ describe('image pointers on the emulator', () => {
     const copy = (await ec2.send(new DescribeImagesCommand({ ImageIds: [output.imageId] }))).Images![0]!;
     expect(copy.DeprecationTime).toBe('2027-06-01T12:00:00.000Z');
     expect(copy.Description).toContain(sourceId);
+    // EC2's own ancestry of the copy: the copy, then its source (the root).
+    expect(output.publication.lineage.ancestry).toEqual({
+      from: 'GetImageAncestry',
+      chain: [
+        { imageId: output.imageId, sourceImageId: sourceId, sourceImageRegion: HOME_REGION, creationDate: expect.any(String) },
+        { imageId: sourceId, creationDate: expect.any(String) },
+      ],
+    });
   }, 60_000);
 
   it('plans the pointer in a dry run without writing it', async () => {
