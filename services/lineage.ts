@@ -5,6 +5,7 @@
  * to write. Documented in docs/image-pointers.md ("Lineage without tags").
  */
 import { EC2, type AncestryEntry, type ImageDetail } from '../adapters/ec2';
+import { AwsCallError } from '../core/errors';
 import type { AwsContext } from './aws-context';
 
 /** A chain longer than this is cut: lineage is for reading, and a copy of a copy rarely goes far. */
@@ -18,7 +19,15 @@ export interface Lineage {
 }
 
 export async function imageLineage(image: ImageDetail, region: string, aws: AwsContext): Promise<Lineage> {
-  const ancestry = await aws.central(EC2, region).imageAncestry(image.imageId);
+  // Lineage is reported, not acted on: an answer EC2 refuses for any reason of its own (beyond the
+  // adapter's absent-or-denied codes) falls back too; a throttle is retried by the state machine.
+  const ancestry = await aws
+    .central(EC2, region)
+    .imageAncestry(image.imageId)
+    .catch((error: unknown) => {
+      if (error instanceof AwsCallError) return null;
+      throw error;
+    });
   if (ancestry && ancestry.length > 0) return { from: 'GetImageAncestry', chain: ancestry.slice(0, MAX_ANCESTRY) };
   const chain: AncestryEntry[] = [];
   let current: ImageDetail | undefined = image;

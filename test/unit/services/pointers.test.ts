@@ -137,4 +137,12 @@ describe('publish: which build the pointer names', () => {
     expect(outcome.pointer).toMatchObject({ outcome: 'kept-newer', previousImageId: C1 });
     expect(outcome.lineage.ancestry).toMatchObject({ from: 'DescribeImages', chain: [{ imageId: C4, sourceImageId: M4 }, { imageId: M4, sourceImageId: R4 }, { imageId: R4 }] });
   });
+
+  it('reports the chain it followed itself when EC2 refuses the ancestry call for a reason of its own, and still publishes', async () => {
+    world(IMAGES, C1);
+    ec2Mock.on(GetImageAncestryCommand).rejects(Object.assign(new Error('The request is not valid.'), { name: 'InvalidRequest', $metadata: { httpStatusCode: 400 } }));
+    const outcome = await run(S2, C2);
+    expect(outcome.pointer.outcome).toBe('updated');
+    expect(outcome.lineage.ancestry).toMatchObject({ from: 'DescribeImages', chain: [{ imageId: C2, sourceImageId: S2 }, { imageId: S2 }] });
+  });
 });
