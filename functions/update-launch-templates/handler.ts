@@ -2,8 +2,9 @@
 import type { Context } from 'aws-lambda';
 import { parseLaunchTemplatesInput, updateLaunchTemplates, type LaunchTemplatesOutcome } from '../../services/launch-templates';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
+import { MemberSessions } from '../../adapters/sts';
 
-const rt = startRuntime('update-launch-templates');
+const rt = startRuntime('update-launch-templates', MemberSessions);
 
 export const handler = async (payload: unknown, context?: Context): Promise<LaunchTemplatesOutcome> =>
   invoke(rt, context, { execution: executionOf(payload) }, async () => {

@@ -69,7 +69,7 @@ const IMAGES = [
 ];
 
 const run = (sourceImageId: string, imageId: string) =>
-  publishImage({ sourceImageId, imageId, region: REGION, dryRun: false, imageExists: true }, config, awsContext(config, 'test'));
+  publishImage({ sourceImageId, imageId, region: REGION, dryRun: false, imageExists: true }, config, awsContext(config));
 
 afterAll(() => {
   ec2Mock.restore();
