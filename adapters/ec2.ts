@@ -8,6 +8,7 @@ import type { CopyRequest, LaunchPermission, ObservedImage } from '../core/image
 import type { AllowedImagesFacts } from '../core/checks/types';
 import {
   CopyImageCommand,
+  CreateLaunchTemplateVersionCommand,
   CreateTagsCommand,
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -19,7 +20,9 @@ import {
   EnableImageDeprecationCommand,
   GetEbsDefaultKmsKeyIdCommand,
   GetAllowedImagesSettingsCommand,
+  GetImageAncestryCommand,
   ModifyImageAttributeCommand,
+  ModifyLaunchTemplateCommand,
   type Image,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
@@ -272,6 +275,71 @@ export class Ec2Adapter {
   }
 
   /**
+   * What a launch template launches now: its latest version's image and number and its default
+   * version's number (one DescribeLaunchTemplateVersions). undefined when the template does not exist.
+   */
+  async launchTemplateState(launchTemplateId: string): Promise<LaunchTemplateState | undefined> {
+    try {
+      const out = await call('ec2:DescribeLaunchTemplateVersions', () =>
+        this.client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId, Versions: ['$Latest', '$Default'] })),
+      );
+      const versions = out.LaunchTemplateVersions ?? [];
+      const latest = versions.reduce<(typeof versions)[number] | undefined>((a, v) => ((v.VersionNumber ?? 0) > (a?.VersionNumber ?? 0) ? v : a), undefined);
+      const defaultVersion = versions.find((v) => v.DefaultVersion === true);
+      if (!latest?.VersionNumber) return undefined;
+      return {
+        ...(latest.LaunchTemplateData?.ImageId ? { latestImageId: latest.LaunchTemplateData.ImageId } : {}),
+        latestVersion: latest.VersionNumber,
+        defaultVersion: defaultVersion?.VersionNumber ?? latest.VersionNumber,
+      };
+    } catch (error) {
+      if (hasCode(error, 'InvalidLaunchTemplateId.NotFound', 'InvalidLaunchTemplateId.Malformed', 'InvalidLaunchTemplateId.VersionNotFound')) return undefined;
+      throw error;
+    }
+  }
+
+  /** A new version of the template from `sourceVersion`, launching `imageId` (everything else inherited). Same ClientToken, same version. */
+  async createLaunchTemplateVersion(request: { launchTemplateId: string; sourceVersion: number; imageId: string; description: string; clientToken: string }): Promise<number> {
+    const out = await call('ec2:CreateLaunchTemplateVersion', () =>
+      this.client.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: request.launchTemplateId,
+          SourceVersion: String(request.sourceVersion),
+          LaunchTemplateData: { ImageId: request.imageId },
+          VersionDescription: request.description.slice(0, 255),
+          ClientToken: request.clientToken,
+        }),
+      ),
+    );
+    return out.LaunchTemplateVersion?.VersionNumber ?? 0;
+  }
+
+  async setDefaultLaunchTemplateVersion(launchTemplateId: string, version: number): Promise<void> {
+    await call('ec2:ModifyLaunchTemplate', () => this.client.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: launchTemplateId, DefaultVersion: String(version) })));
+  }
+
+  /**
+   * The image's ancestry as EC2 reports it (GetImageAncestry): the image first, then its source, back
+   * to the root. null where EC2 does not offer the call (or the role may not make it): the caller
+   * then follows DescribeImages' SourceImageId itself.
+   */
+  async imageAncestry(imageId: string): Promise<AncestryEntry[] | null> {
+    try {
+      const out = await call('ec2:GetImageAncestry', () => this.client.send(new GetImageAncestryCommand({ ImageId: imageId })));
+      return (out.ImageAncestryEntries ?? []).map((e) => ({
+        imageId: e.ImageId ?? '',
+        ...(e.SourceImageId ? { sourceImageId: e.SourceImageId } : {}),
+        ...(e.SourceImageRegion ? { sourceImageRegion: e.SourceImageRegion } : {}),
+        ...(e.CreationDate ? { creationDate: e.CreationDate.toISOString() } : {}),
+        ...(e.ImageOwnerAlias ? { ownerAlias: e.ImageOwnerAlias } : {}),
+      }));
+    } catch (error) {
+      if (hasCode(error, 'InvalidAction', 'UnsupportedOperation', 'InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable', ...ACCESS_DENIED_CODES)) return null;
+      throw error;
+    }
+  }
+
+  /**
    * The image of every launch template version the groups use. `$Default` and `$Latest` of all
    * templates come in one paged call each; only pinned version numbers cost a call per template.
    */
@@ -331,6 +399,21 @@ export function toSnapshotView(snapshot: Snapshot): SnapshotView {
     encrypted: snapshot.Encrypted === true,
     ...(snapshot.KmsKeyId ? { kmsKeyId: snapshot.KmsKeyId } : {}),
   };
+}
+
+export interface LaunchTemplateState {
+  latestImageId?: string;
+  latestVersion: number;
+  defaultVersion: number;
+}
+
+/** One image of an ancestry chain, and the image it was made from (none for the root). */
+export interface AncestryEntry {
+  imageId: string;
+  sourceImageId?: string;
+  sourceImageRegion?: string;
+  creationDate?: string;
+  ownerAlias?: string;
 }
 
 export interface ImageDetail extends ImageView {

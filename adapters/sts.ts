@@ -12,7 +12,7 @@ import type { Config } from '../core/config';
 import { MemberRoleUnavailableError } from '../core/errors';
 import { memberRoleArn } from '../core/identifiers';
 import { ACCESS_DENIED_CODES, call, clientSettings, hasCode, type Credentials } from './aws';
-import type { OrganizationsAdapter } from './organizations';
+import { Organizations, type OrganizationsAdapter } from './organizations';
 
 /** Is `account` an active member of the configured organization? (Organizations, from the central account.) */
 export type MembershipCheck = (account: string, region: string) => Promise<boolean>;
@@ -91,23 +91,18 @@ function fresh(creds: Credentials): boolean {
 export const NOT_IN_ORGANIZATION = 'NotInOrganization';
 
 /**
- * One Organizations client per region for the life of the Lambda, loaded on the first check: every
- * bundle carries the member sessions, and a function that never acts in a member account does not
- * pay for the client at cold start.
+ * One Organizations client per region for the life of the Lambda. Only the functions that act in
+ * member accounts hold member sessions (functions/common/runtime.ts), and every one of their
+ * invocations asks Organizations before its AssumeRole: the client is bundled and loaded with them.
  */
 function organizationMembership(): MembershipCheck {
-  const adapters = new Map<string, Promise<OrganizationsAdapter>>();
+  const adapters = new Map<string, OrganizationsAdapter>();
   return async (account, region) => {
     let adapter = adapters.get(region);
-    if (!adapter) {
-      adapter = import('./organizations').then(({ Organizations }) => Organizations(clientSettings(region)));
-      adapters.set(region, adapter);
-    }
-    return (await adapter).isActiveMember(account);
+    if (!adapter) adapters.set(region, (adapter = Organizations(clientSettings(region))));
+    return adapter.isActiveMember(account);
   };
 }
-
-/** For functions that act in member accounts: their sessions. */
 
 /** One STS client per region for the life of the Lambda, not one per AssumeRole. */
 function stsClientPerRegion(): (region: string) => STSClient {

@@ -11,7 +11,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
+import bundling from '../bundling/esbuild.config';
 import { bundleFunctions, DEFAULT_SERVERLESS_ESBUILD, lambdaNode } from '../local/bundles';
+import { ROOT } from '../local/workflows';
 
 export interface ColdStart {
   function: string;
@@ -39,6 +42,50 @@ export interface ColdStartParts {
   builtins: number;
   compile: number;
   topLevel: number;
+}
+
+/**
+ * With `parts`: what the libraries every function starts with cost on their own, each bundled as the
+ * functions are (bundling/esbuild.config.js) and loaded the same way, interleaved with the rest.
+ * Cumulative, so that each difference is one module group:
+ * - `powertools`: the Logger and Metrics, made as functions/common makes them (the Logger opens
+ *   stdout and stderr);
+ * - `powertools+sdk`: and the SDK's shared runtime (@smithy/core, @aws-sdk/core, the HTTP handler
+ *   with `https`, the default credential chain) with one small JSON client, KMS, imported as the
+ *   adapters import it (no client is made at load; the functions make theirs on first use);
+ * - `powertools+sdk builtins`: the Node built-ins that bundle requires, loaded alone.
+ */
+export const PROBES: Record<string, string> = {
+  powertools: `
+    import { Logger } from '@aws-lambda-powertools/logger';
+    import { Metrics } from '@aws-lambda-powertools/metrics';
+    globalThis.probe = [new Logger({ serviceName: 'amiwarden', persistentKeys: { function: 'probe' } }), new Metrics({ namespace: 'amiwarden', serviceName: 'amiwarden' })];`,
+  'powertools+sdk': `
+    import { Logger } from '@aws-lambda-powertools/logger';
+    import { Metrics } from '@aws-lambda-powertools/metrics';
+    import { KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
+    globalThis.probe = [new Logger({ serviceName: 'amiwarden', persistentKeys: { function: 'probe' } }), new Metrics({ namespace: 'amiwarden', serviceName: 'amiwarden' }), KMSClient, ListGrantsCommand];`,
+};
+
+export interface ProbeLoad {
+  probe: string;
+  bundleBytes: number;
+  /** The whole load, as a ratio to a bare node. */
+  ratio: number;
+  /** Its Node built-ins alone, likewise. */
+  builtinsRatio: number;
+}
+
+async function bundleProbes(outDir: string): Promise<Record<string, string>> {
+  const { exclude: _packagingOnly, ...ours } = bundling.bundleOptions();
+  const built = await Promise.all(
+    Object.entries(PROBES).map(async ([name, contents]) => {
+      const outfile = path.join(outDir, `probe-${name.replace(/\W/g, '-')}.js`);
+      await build({ ...ours, stdin: { contents, resolveDir: ROOT, loader: 'ts' }, outfile, logLevel: 'error' });
+      return [name, outfile] as const;
+    }),
+  );
+  return Object.fromEntries(built);
 }
 
 /** The Node built-ins a bundle requires: what it loads before a line of its own runs. */
@@ -104,8 +151,11 @@ export async function measureColdStarts(
   outDir: string,
   rounds = 25,
   { parts = false }: { parts?: boolean } = {},
-): Promise<{ bareMs: number; cpu: string; node: string; functions: ColdStart[] }> {
+): Promise<{ bareMs: number; cpu: string; node: string; functions: ColdStart[]; probes?: ProbeLoad[] }> {
   const bundles = await bundleFunctions(outDir);
+  const probes = parts ? await bundleProbes(outDir) : {};
+  const probeScripts = Object.fromEntries(Object.entries(probes).map(([name, file]) => [name, loadScripts(file, builtinsOf(readFileSync(file, 'utf8')))]));
+  const probeSamples: Record<string, { full: number[]; builtins: number[] }> = Object.fromEntries(Object.keys(probes).map((name) => [name, { full: [], builtins: [] }]));
   const peers = await bundleFunctions(path.join(outDir, 'default-serverless-esbuild'), DEFAULT_SERVERLESS_ESBUILD);
   const scripts = Object.fromEntries(Object.entries(bundles).map(([key, file]) => [key, loadScripts(file, builtinsOf(readFileSync(file, 'utf8')))]));
   const peerScripts = Object.fromEntries(Object.entries(peers).map(([key, file]) => [key, loadScripts(file, []).full]));
@@ -120,6 +170,10 @@ export async function measureColdStarts(
       for (const key of Object.keys(bundles)) {
         for (const step of steps) samples[key]![step]!.push(timeNode(['-e', scripts[key]![step]]));
         samples[key]!.peer!.push(timeNode(['-e', peerScripts[key]!]));
+      }
+      for (const name of Object.keys(probes)) {
+        probeSamples[name]!.full.push(timeNode(['-e', probeScripts[name]!.full]));
+        probeSamples[name]!.builtins.push(timeNode(['-e', probeScripts[name]!.builtins]));
       }
     }
   } finally {
@@ -144,5 +198,15 @@ export async function measureColdStarts(
         ...(parts ? { parts: { builtins: share(m('builtins') - bareMs), compile: share(m('compile') - m('builtins')), topLevel: share(m('full') - m('compile')) } } : {}),
       };
     }),
+    ...(parts
+      ? {
+          probes: Object.entries(probes).map(([name, file]) => ({
+            probe: name,
+            bundleBytes: statSync(file).size,
+            ratio: share(median(probeSamples[name]!.full)),
+            builtinsRatio: share(median(probeSamples[name]!.builtins)),
+          })),
+        }
+      : {}),
   };
 }

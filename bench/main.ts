@@ -71,6 +71,9 @@ async function main(): Promise<void> {
     console.log('\nWhere a cold start goes beyond a bare node (shares of a bare node; they add up to the ratio less 1)');
     console.log(row(['function', 'Node built-ins', 'compile', 'top level']));
     for (const f of cold.functions) if (f.parts) console.log(row([f.function, f.parts.builtins.toFixed(2), f.parts.compile.toFixed(2), f.parts.topLevel.toFixed(2)]));
+    console.log('\nThe libraries alone, bundled and loaded as the functions are (bench/cold-start.ts PROBES; ratios to a bare node)');
+    console.log(row(['probe', 'bundle KiB', 'ratio', 'its built-ins alone']));
+    for (const p of cold.probes ?? []) console.log(row([p.probe, (p.bundleBytes / 1024).toFixed(0), p.ratio.toFixed(2), p.builtinsRatio.toFixed(2)]));
   }
 
   console.log('\nWorkflows (one execution each, on the emulator, real handlers)');
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         coldStart: cold.functions.map(({ function: fn, bundleBytes, ratio, peerBundleBytes, peerRatio, overPeer, parts: p }) => ({ function: fn, bundleBytes, ratio, peerBundleBytes, peerRatio, overPeer, ...(p ? { parts: p } : {}) })),
+        ...(cold.probes ? { coldStartProbes: cold.probes } : {}),
         sweep: { amis: sweep.amis, accounts: sweep.accounts, regions: sweep.regions, apiCalls: sweep.apiCalls, lowerBound: sweep.lowerBound, naiveCalls: sweep.naiveCalls },
         workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
         sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, status }) => ({

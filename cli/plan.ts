@@ -104,7 +104,7 @@ export function renderLaunchFailure(output: Json): Rendered {
 }
 
 // ---------------------------------------------------------------------------------------------
-// reencrypt-and-share: {status, classification, sourceImageId, imageId, found, copy, sharing, grants, original, finding}
+// reencrypt-and-share: {status, classification, sourceImageId, imageId, found, copy, sharing, grants, publication, launchTemplates, original, finding}
 
 export function renderReencrypt(output: Json): Rendered {
   const source = String(output.sourceImageId ?? output.imageId ?? '?');
@@ -147,6 +147,39 @@ export function renderReencrypt(output: Json): Rendered {
       else items.push({ mark: '=', text: `grant ${String(g.grantId ?? '?')} in ${String(access.account)} for ${role} already there` });
     }
     if (str(access.finding)) items.push({ mark: '!', text: `${String(access.account)}: ${String(access.finding)}`, details: str(access.fix) ? [['fix', String(access.fix)]] : [] });
+  }
+  // The published image's lineage as EC2 reports it (publication.lineage.ancestry), when it goes back further than itself.
+  const ancestry = obj(obj(obj(output.publication).lineage).ancestry);
+  const chain = arr(ancestry.chain);
+  if (chain.length > 1) {
+    const links = chain.map((e, i) => `${String(e.imageId ?? '?')}${i > 0 && str(chain[i - 1]!.sourceImageRegion) ? ` (${String(chain[i - 1]!.sourceImageRegion)})` : ''}`);
+    items.push({ mark: '=', text: `lineage (${String(ancestry.from ?? '?')}): ${links.join(' ← ')}` });
+  }
+  // Launch-template versions in opted-in accounts (launchTemplates: one result per account).
+  const published = String(obj(output.publication).imageId ?? copyId ?? source);
+  for (const account of arr(output.launchTemplates)) {
+    const where = String(account.account ?? '?');
+    if (str(account.finding)) items.push({ mark: '!', text: `${where}: ${String(account.finding)}` });
+    for (const t of arr(account.templates)) {
+      const id = String(t.launchTemplateId ?? '?');
+      switch (t.outcome) {
+        case 'version-created':
+          items.push({ mark: '+', text: `created version ${String(t.version ?? '?')} of ${id} in ${where}, launching ${published}` });
+          if (t.defaultVersion === t.version) items.push({ mark: '~', text: `made version ${String(t.version)} the default of ${id} in ${where}` });
+          break;
+        case 'default-set':
+          items.push({ mark: '~', text: `made version ${String(t.version ?? '?')} the default of ${id} in ${where}` });
+          break;
+        case 'planned':
+          items.push({ mark: '+', text: `would create a version of ${id} in ${where}, launching ${published}` });
+          break;
+        case 'current':
+          items.push({ mark: '=', text: `${id} in ${where} already launches ${published}` });
+          break;
+        default:
+          items.push({ mark: '!', text: `${id} in ${where}: ${String(t.finding ?? t.outcome ?? '?')}` });
+      }
+    }
   }
   const original = obj(output.original);
   if (original.outcome) {

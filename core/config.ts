@@ -6,6 +6,7 @@
 import { ConfigurationError } from './errors';
 import { STALE_GRANT_POLICIES, type StaleGrantPolicy } from './grant-health';
 import { parseCallingRole, type CallingRoleSpec } from './calling-roles';
+import { LAUNCH_TEMPLATE_ID, type LaunchTemplateTarget } from './launch-templates';
 import { isAccountId, isRegion, isRoleName, parseKeyArn, type KeyArn, type Partition } from './identifiers';
 
 export type Mode = 'report' | 'enforce';
@@ -54,6 +55,14 @@ export interface Config {
   imageFamilies: ImageFamilyPattern[];
   /** Image pointers: the path under which each family's parameter is kept (`<prefix>/<family>`). */
   pointerPrefix: string;
+  /**
+   * Launch templates in member accounts that get a new version when their family's pointer moves
+   * (`account:lt-id`). Empty (default): none. The member's own stack must allow it too
+   * (member/member-account.yml, LaunchTemplateIds).
+   */
+  launchTemplateUpdates: LaunchTemplateTarget[];
+  /** With launchTemplateUpdates: also make the new version the template's default. Off by default. */
+  launchTemplateSetDefault: boolean;
   /** Import the sweep's and the diagnosis's findings into AWS Security Hub. Off by default. */
   securityHub: boolean;
   /** At most this many member inspections (Distributed Map child executions) at once. */
@@ -92,6 +101,8 @@ export const ENV = {
   imageFamilyTag: 'AMIWARDEN_IMAGE_FAMILY_TAG',
   imageFamilies: 'AMIWARDEN_IMAGE_FAMILIES',
   pointerPrefix: 'AMIWARDEN_POINTER_PREFIX',
+  launchTemplateUpdates: 'AMIWARDEN_LAUNCH_TEMPLATE_UPDATES',
+  launchTemplateSetDefault: 'AMIWARDEN_LAUNCH_TEMPLATE_SET_DEFAULT',
   securityHub: 'AMIWARDEN_SECURITY_HUB',
   sweepMaxConcurrency: 'AMIWARDEN_SWEEP_MAX_CONCURRENCY',
   sweepBatchSize: 'AMIWARDEN_SWEEP_BATCH_SIZE',
@@ -196,6 +207,14 @@ export function loadConfig(env: Env = process.env): Config {
 
   const callingRoles = callingRoleList(env, ENV.callingRoles, partition, centralAccountId);
   const callingRoleGrants = callingRoleList(env, ENV.callingRoleGrants, partition, centralAccountId);
+  const launchTemplateUpdates = list(env[ENV.launchTemplateUpdates]).map((entry): LaunchTemplateTarget => {
+    const [account = '', launchTemplateId = '', ...rest] = entry.split(':').map((s) => s.trim());
+    if (!isAccountId(account) || !LAUNCH_TEMPLATE_ID.test(launchTemplateId) || rest.length > 0) {
+      throw new ConfigurationError(ENV.launchTemplateUpdates, `${JSON.stringify(entry.slice(0, 80))} is not account:lt-id (a 12-digit account and a launch template id)`);
+    }
+    if (account === centralAccountId) throw new ConfigurationError(ENV.launchTemplateUpdates, `${account} is the central account: only member accounts are updated`);
+    return { account, launchTemplateId };
+  });
 
   return {
     centralAccountId,
@@ -219,6 +238,8 @@ export function loadConfig(env: Env = process.env): Config {
     ...(imageFamilyTag ? { imageFamilyTag } : {}),
     imageFamilies,
     pointerPrefix,
+    launchTemplateUpdates,
+    launchTemplateSetDefault: bool(env, ENV.launchTemplateSetDefault, false),
     securityHub: bool(env, ENV.securityHub, false),
     // A Distributed Map runs at most 10,000 child executions at once.
     sweepMaxConcurrency: integer(env, ENV.sweepMaxConcurrency, DEFAULT_SWEEP_MAX_CONCURRENCY, 1, 10000),

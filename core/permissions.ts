@@ -41,6 +41,15 @@ export const CONDITIONAL: readonly { role: string; condition: string; actions: r
   { role: 'ApplyOriginalImagePolicyRole', condition: 'DeleteSnapshotsOfOriginals', actions: ['ec2:DeleteSnapshot'] },
 ];
 
+/**
+ * Member-role actions held only under a condition of member/member-account.yml: the member's own
+ * opt-in (LaunchTemplateIds, AllowLaunchTemplateDefaultVersion) to launch-template versions.
+ */
+export const MEMBER_CONDITIONAL: readonly { condition: string; actions: readonly string[] }[] = [
+  { condition: 'UpdateLaunchTemplates', actions: ['ec2:CreateLaunchTemplateVersion'] },
+  { condition: 'SetLaunchTemplateDefaultVersion', actions: ['ec2:ModifyLaunchTemplate'] },
+];
+
 /** Every Lambda writes its own log stream. */
 export const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
@@ -71,6 +80,7 @@ export const STEPS: readonly Step[] = [
           'ec2:DescribeImages',
           'ec2:DescribeSnapshots',
           'ec2:DescribeImageAttribute',
+          'ec2:GetImageAncestry',
           'ec2:EnableImageDeprecation',
           'organizations:DescribeAccount',
           'ssm:GetParameter',
@@ -83,6 +93,16 @@ export const STEPS: readonly Step[] = [
           'ram:AssociateResourceShare',
         ],
       },
+    ],
+  },
+  {
+    // Launch-template versions in opted-in accounts (docs/image-pointers.md); the member side's writes are MEMBER_CONDITIONAL.
+    function: 'update-launch-templates',
+    role: 'UpdateLaunchTemplatesRole',
+    own: [
+      { as: 'central', actions: ['sts:AssumeRole', 'kms:ListGrants'] },
+      MEMBERSHIP,
+      { as: 'member', actions: ['ec2:DescribeImages', 'ec2:DescribeLaunchTemplateVersions', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'] },
     ],
   },
   {

@@ -20,6 +20,7 @@ export const READ_ONLY_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     'GetEbsDefaultKmsKeyId',
     'GetEbsEncryptionByDefault',
     'GetAllowedImagesSettings',
+    'GetImageAncestry',
     'GetImageBlockPublicAccessState',
   ],
   kms: ['DescribeKey', 'GetKeyPolicy', 'GetKeyRotationStatus', 'ListAliases', 'ListGrants', 'ListKeyPolicies', 'ListKeys', 'ListResourceTags', 'ListRetirableGrants'],

@@ -46,6 +46,7 @@ export const FUNCTIONS: Record<string, { key: string; handler: string; load: () 
   CopyImageLambdaFunction: lambda('copyImage', 'copy-image'),
   ShareImageLambdaFunction: lambda('shareImage', 'share-image'),
   PublishImageLambdaFunction: lambda('publishImage', 'publish-image'),
+  UpdateLaunchTemplatesLambdaFunction: lambda('updateLaunchTemplates', 'update-launch-templates'),
   GrantTargetAccessLambdaFunction: lambda('grantTargetAccess', 'grant-target-access'),
   ApplyOriginalImagePolicyLambdaFunction: lambda('applyOriginalImagePolicy', 'apply-original-image-policy'),
   PlanSweepLambdaFunction: lambda('planSweep', 'plan-sweep'),

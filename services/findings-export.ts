@@ -43,9 +43,21 @@ export async function exportFindings(findings: PlainFinding[], scope: ExportScop
   }
 }
 
+let securityHub: Promise<typeof import('../adapters/securityhub')> | undefined;
+
+/**
+ * The Security Hub adapter, loaded (once) only where the export is on. The functions that export
+ * start the load at cold start when it is on (functions/diagnose-launch-failure,
+ * functions/write-sweep-report), so no invocation waits for it; with the export off (the default)
+ * the client is never loaded.
+ */
+export function loadSecurityHub(): Promise<typeof import('../adapters/securityhub')> {
+  securityHub ??= import('../adapters/securityhub');
+  return securityHub;
+}
+
 async function exportTo(findings: PlainFinding[], scope: ExportScope, config: Config, aws: AwsContext, hubRegion: string, now: Date): Promise<ExportOutcome> {
-  // Loaded only when the export is on: the client stays out of the cold start of a function that does not use it.
-  const { SecurityHub } = await import('../adapters/securityhub');
+  const { SecurityHub } = await loadSecurityHub();
   const hub = aws.central(SecurityHub, hubRegion);
   const product = productArn(config.partition, hubRegion, config.centralAccountId);
   const ctx = { importingAccount: config.centralAccountId, hubRegion, partition: config.partition, producer: scope.producer, now };

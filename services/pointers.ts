@@ -9,7 +9,7 @@
  *   organization key and shared with every target, and never backwards to an older build — and the
  *   parameter is shared through RAM with the configured targets.
  */
-import { EC2, type Ec2Adapter, type ImageDetail } from '../adapters/ec2';
+import { EC2, type ImageDetail } from '../adapters/ec2';
 import { RAM } from '../adapters/ram';
 import { SSM } from '../adapters/ssm';
 import type { Config } from '../core/config';
@@ -26,7 +26,9 @@ import {
   POINTER_SHARE_NAME,
   shareClientToken,
 } from '../core/pointers';
+import { launchTemplateAccounts, type LaunchTemplateAccount } from '../core/launch-templates';
 import type { AwsContext } from './aws-context';
+import { builtAtOf, imageLineage, type Lineage } from './lineage';
 import { withinOrganization } from './reencrypt-and-share';
 
 export interface PublishInput {
@@ -43,6 +45,8 @@ export interface LineageOutcome {
   sourceImageId: string;
   description: string | null;
   deprecationTime: string | null;
+  /** The published image's chain back to its root, as EC2 reports it (null: no image yet, a dry run). */
+  ancestry?: Lineage | null;
 }
 
 export type PointerOutcomeName = 'disabled' | 'no-family' | 'current' | 'updated' | 'submitted' | 'kept-newer' | 'not-launchable' | 'planned';
@@ -62,6 +66,11 @@ export interface PublishOutcome {
   imageId: string;
   lineage: LineageOutcome;
   pointer: PointerOutcome;
+  /**
+   * The opted-in accounts whose configured launch templates the next step moves from the pointer's
+   * previous image to this one (AMIWARDEN_LAUNCH_TEMPLATE_UPDATES): only when the pointer moved now.
+   */
+  launchTemplates: { accounts: LaunchTemplateAccount[] };
 }
 
 export function parsePublishInput(input: unknown): PublishInput {
@@ -107,6 +116,9 @@ export async function publishImage(input: PublishInput, config: Config, aws: Aws
     }
   }
 
+  const ancestry = image && !input.dryRun ? await imageLineage(image, input.region, aws) : null;
+  lineage = { ...lineage, ancestry };
+
   // --- Pointer --------------------------------------------------------------------------------
   const pointer = (outcome: PointerOutcomeName, rest: Partial<PointerOutcome> = {}): PointerOutcome => ({
     outcome,
@@ -119,7 +131,12 @@ export async function publishImage(input: PublishInput, config: Config, aws: Aws
     finding: null,
     ...rest,
   });
-  const done = (p: PointerOutcome): PublishOutcome => ({ imageId: input.imageId, lineage, pointer: p });
+  const done = (p: PointerOutcome): PublishOutcome => ({
+    imageId: input.imageId,
+    lineage,
+    pointer: p,
+    launchTemplates: { accounts: p.outcome === 'updated' && p.previousImageId && p.previousImageId !== p.imageId ? launchTemplateAccounts(config) : [] },
+  });
   if (!pointersEnabled(config)) return done(pointer('disabled'));
   if (!source) return done(pointer('no-family', { finding: `The source ${input.sourceImageId} no longer exists: its family is unknown` }));
   const family = familyOf(source, config);
@@ -146,7 +163,7 @@ export async function publishImage(input: PublishInput, config: Config, aws: Aws
   if (previousImageId !== image.imageId) {
     const currentImage = previousImageId ? await ec2.describeImage(previousImageId) : undefined;
     const usable = currentImage && currentImage.state === 'available' && currentImage.ownerId === config.centralAccountId;
-    if (usable && !mayMove(await builtAt(image, ec2), await builtAt(currentImage, ec2))) {
+    if (usable && !mayMove(builtAtOf(ancestry!, image), builtAtOf(await imageLineage(currentImage, input.region, aws), currentImage))) {
       return done(pointer('kept-newer', { ...named, previousImageId, finding: `${name} keeps ${previousImageId}, built after ${input.sourceImageId}`, share: await share(arn, principals, config, aws, input.region) }));
     }
     await ssm.putImagePointer(name, image.imageId, `Launchable ${family.family} image in ${input.region}: ${image.imageId}${copied ? ` (re-encrypted from ${input.sourceImageId})` : ''}. Kept by amiwarden.`);
@@ -167,15 +184,6 @@ async function whyNotLaunchable(image: ImageDetail, keyArn: string, wanted: Laun
   const missing = missingPermissions(wanted, (await ec2.launchPermissions(image.imageId)) as LaunchPermission[]).missing;
   if (missing.length > 0) return `${image.imageId} is not shared with ${missing.length} target(s) yet: the pointer is not moved`;
   return null;
-}
-
-/** When what the image holds was built: for a copy, its source's creation (EC2's SourceImageId). */
-async function builtAt(image: ImageDetail, ec2: Ec2Adapter): Promise<string | undefined> {
-  if (image.sourceImageId) {
-    const source = await ec2.describeImage(image.sourceImageId);
-    if (source?.creationDate) return source.creationDate;
-  }
-  return image.creationDate;
 }
 
 async function share(arn: string, principals: string[], config: Config, aws: AwsContext, region: string): Promise<PointerOutcome['share']> {

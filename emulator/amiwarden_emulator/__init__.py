@@ -24,12 +24,13 @@ def apply_patches() -> None:
             f"amiwarden emulator patches target moto {EXPECTED_MOTO}, found {moto.__version__}: "
             f"pip install 'moto[server]=={EXPECTED_MOTO}'"
         )
-    from . import allowed_images, autoscaling, deprecation, ebs_defaults, ec2, eks, events, iam, identity, kms, organizations, paging, parameters, securityhub, sts
+    from . import allowed_images, autoscaling, deprecation, ebs_defaults, ec2, eks, events, iam, identity, kms, launch_templates, organizations, paging, parameters, securityhub, sts
 
     identity.apply()
     iam.apply()
     kms.apply()
     ec2.apply()
+    launch_templates.apply()
     ebs_defaults.apply()
     allowed_images.apply()
     deprecation.apply()

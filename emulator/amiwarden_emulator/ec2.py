@@ -19,6 +19,10 @@ Restores, per the EC2 API Reference / EBS User Guide:
 4. Shared AMIs: an AMI whose launch permissions name account B (UserId, or the organization /
    an OU containing B) is visible to B through DescribeImages (`ImageIds`, `ExecutableUsers`),
    with `OwnerId` the owner. moto keeps every AMI invisible outside its owner's account.
+5. GetImageAncestry (EC2 User Guide, "AMI ancestry"): the chain from an AMI back to its root, each
+   entry with its `CreationDate`, `SourceImageId` and `SourceImageRegion` (the parent), the image
+   asked about first. moto has no such call. The chain follows what CopyImage recorded (3.); an
+   image whose parent no longer exists ends the chain there, as does a registered image.
 """
 
 from __future__ import annotations
@@ -306,7 +310,37 @@ def _describe_images(self: Any, ami_ids: list[str] | None = None, filters: Any =
     return generic_filter(filters, images) if filters else images
 
 
+# ---------------------------------------------------------------------------------------------
+# 5. GetImageAncestry
+
+
+def _get_image_ancestry(self: AmisResponse) -> ActionResult:
+    self.error_on_dryrun()
+    image = self.ec2_backend.describe_images(ami_ids=[self._get_param("ImageId")])[0]
+    entries = []
+    region = self.region
+    seen: set[str] = set()
+    while image is not None and image.id not in seen:
+        seen.add(image.id)
+        parent_id = getattr(image, "source_image_id", None)
+        parent_region = getattr(image, "source_image_region", None)
+        entry: dict[str, Any] = {"CreationDate": image.creation_date, "ImageId": image.id}
+        if image.owner_alias:
+            entry["ImageOwnerAlias"] = image.owner_alias
+        if parent_id:
+            entry["SourceImageId"] = parent_id
+            entry["SourceImageRegion"] = parent_region or region
+        entries.append(entry)
+        if not parent_id:
+            break
+        region = parent_region or region
+        parent_backend = ec2_backends[str(image.owner_id)][region]
+        image = parent_backend.amis.get(parent_id)
+    return ActionResult({"ImageAncestryEntries": entries})
+
+
 def apply() -> None:
+    AmisResponse.get_image_ancestry = _get_image_ancestry  # type: ignore[attr-defined]
     EBSBackend.create_volume = _create_volume  # type: ignore[method-assign]
     EBSBackend.create_snapshot = _create_snapshot  # type: ignore[method-assign]
     EBSBackend.copy_snapshot = _copy_snapshot  # type: ignore[method-assign]

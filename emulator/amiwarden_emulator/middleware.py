@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from . import allowed_images, autoscaling, ec2, eks, kms
+from . import allowed_images, autoscaling, ec2, eks, kms, launch_templates
 from .identity import account_of_access_key
 from .s3_actions import s3_action
 
@@ -229,6 +229,7 @@ class AmiwardenMiddleware:
             self.state.reset()
             autoscaling.reset()
             ec2.reset()
+            launch_templates.reset()
             allowed_images.reset()
             return result
 

@@ -1,12 +1,14 @@
 /**
  * What every Lambda starts with: the configuration, parsed and validated once at cold start (a bad
  * setting fails initialisation with a message naming it), the Powertools logger and outcome
- * metrics, and AWS access.
+ * metrics, and AWS access: as the central account always, in member accounts only for a function
+ * that passes the member sessions (adapters/sts.ts), so that the others neither bundle nor load the
+ * STS and Organizations clients those need.
  */
 import type { Context } from 'aws-lambda';
 import { loadConfig, type Config } from '../../core/config';
 import { AmiwardenError } from '../../core/errors';
-import { awsContext, type AwsContext } from '../../services/aws-context';
+import { awsContext, type AwsContext, type MemberAccess } from '../../services/aws-context';
 import { functionLogger, type Logger } from './logger';
 import { outcomeMetrics, type OutcomeMetrics } from './metrics';
 
@@ -17,7 +19,10 @@ export interface Runtime {
   metrics: OutcomeMetrics;
 }
 
-export function startRuntime(functionName: string): Runtime {
+/** How a function that acts in member accounts makes its sessions: adapters/sts.ts's MemberSessions. */
+export type MemberSessionsClass = new (config: Config, sessionName: string) => MemberAccess;
+
+export function startRuntime(functionName: string, memberSessions?: MemberSessionsClass): Runtime {
   const logger = functionLogger(functionName);
   let config: Config;
   try {
@@ -26,7 +31,8 @@ export function startRuntime(functionName: string): Runtime {
     logger.critical('amiwarden cannot start: bad configuration', { error: error as Error });
     throw error;
   }
-  return { config, aws: awsContext(config, `amiwarden-${functionName}`), logger, metrics: outcomeMetrics() };
+  const members = memberSessions ? new memberSessions(config, `amiwarden-${functionName}`) : undefined;
+  return { config, aws: awsContext(config, members), logger, metrics: outcomeMetrics() };
 }
 
 /** Keys every log line of one invocation carries. */

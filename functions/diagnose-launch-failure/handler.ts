@@ -1,11 +1,14 @@
 /** Step "Diagnose launch failure": the forwarded event (or a manual request) in, one cause out. */
 import type { Context } from 'aws-lambda';
 import { parseLaunchFailureInput, type Diagnosis } from '../../core/launch-failure';
-import { exportDiagnosis } from '../../services/findings-export';
+import { exportDiagnosis, loadSecurityHub } from '../../services/findings-export';
 import { diagnoseLaunchFailure } from '../../services/launch-failure';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
+import { MemberSessions } from '../../adapters/sts';
 
-const rt = startRuntime('diagnose-launch-failure');
+const rt = startRuntime('diagnose-launch-failure', MemberSessions);
+// The Security Hub client loads at cold start where the export is on, and nowhere else.
+if (rt.config.securityHub) loadSecurityHub().catch(() => undefined); // a failed load fails the invocation that awaits it
 
 export const handler = async (payload: { event?: unknown; execution?: string }, context?: Context): Promise<Diagnosis> =>
   invoke(rt, context, { execution: executionOf(payload) }, async () => {

@@ -2,8 +2,9 @@
 import type { Context } from 'aws-lambda';
 import { grantKeyAccess, parseGrantInput, type GrantOutcome } from '../../services/launch-failure';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
+import { MemberSessions } from '../../adapters/sts';
 
-const rt = startRuntime('grant-key-access');
+const rt = startRuntime('grant-key-access', MemberSessions);
 
 export const handler = async (payload: unknown, context?: Context): Promise<GrantOutcome> =>
   invoke(rt, context, { execution: executionOf(payload) }, async () => {

@@ -2,8 +2,9 @@
 import type { Context } from 'aws-lambda';
 import { makeLaunchable, parseTargetAccessInput, type TargetAccessOutcome } from '../../services/reencrypt-and-share';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
+import { MemberSessions } from '../../adapters/sts';
 
-const rt = startRuntime('grant-target-access');
+const rt = startRuntime('grant-target-access', MemberSessions);
 
 export const handler = async (payload: unknown, context?: Context): Promise<TargetAccessOutcome> =>
   invoke(rt, context, { execution: executionOf(payload) }, async () => {

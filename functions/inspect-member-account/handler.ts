@@ -7,8 +7,9 @@ import { InvalidInputError } from '../../core/errors';
 import { describe, requireAccountId, requireRegion } from '../../core/identifiers';
 import { inspectMembers, type SweepTarget } from '../../services/sweep';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
+import { MemberSessions } from '../../adapters/sts';
 
-const rt = startRuntime('inspect-member-account');
+const rt = startRuntime('inspect-member-account', MemberSessions);
 
 /** ItemBatcher's input: `{"BatchInput": {runId, execution}, "Items": [{account, region}, …]}`. */
 export const handler = async (payload: { BatchInput?: { runId?: unknown; execution?: string }; Items?: unknown }, context?: Context) =>

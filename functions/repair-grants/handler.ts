@@ -2,8 +2,9 @@
 import type { Context } from 'aws-lambda';
 import { parseRepairInput, repairGrants, type RepairOutcome } from '../../services/grant-health';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
+import { MemberSessions } from '../../adapters/sts';
 
-const rt = startRuntime('repair-grants');
+const rt = startRuntime('repair-grants', MemberSessions);
 
 export const handler = async (payload: unknown, context?: Context): Promise<RepairOutcome> =>
   invoke(rt, context, { execution: executionOf(payload) }, async () => {

@@ -1,10 +1,13 @@
 /** Step "Write sweep report": findings from every inventory, as JSON, CSV and Markdown in S3; in enforce mode, what to fix (a list in S3). */
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../../core/errors';
+import { loadSecurityHub } from '../../services/findings-export';
 import { writeReport, type SweepPlan, type SweepReport } from '../../services/sweep';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 
 const rt = startRuntime('write-sweep-report');
+// The Security Hub client loads at cold start where the export is on, and nowhere else.
+if (rt.config.securityHub) loadSecurityHub().catch(() => undefined); // a failed load fails the invocation that awaits it
 
 export const handler = async (payload: { plan?: Partial<SweepPlan>; execution?: string }, context?: Context): Promise<SweepReport> =>
   invoke(rt, context, { execution: executionOf(payload) }, async () => {

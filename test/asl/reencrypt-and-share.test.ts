@@ -107,6 +107,14 @@ async function run(scenario: Scenario, inputs: unknown[] = [{ imageId: SOURCE, r
       if (f?.Name === 'source-image-id') return { $metadata: meta, Images: copyExists && f.Values[0] === SOURCE ? [image(COPY)] : [] };
       return { $metadata: meta, Images: [] };
     });
+    // GetImageAncestry as EC2 answers it: the copy, then its source (a root).
+    ec2.on(ec2m.GetImageAncestryCommand).callsFake((input: { ImageId: string }) => ({
+      $metadata: meta,
+      ImageAncestryEntries: [
+        ...(input.ImageId === COPY ? [{ ImageId: COPY, SourceImageId: SOURCE, SourceImageRegion: REGION, CreationDate: new Date('2026-11-02T11:00:00Z') }] : []),
+        { ImageId: SOURCE, CreationDate: new Date('2026-11-02T10:05:17Z') },
+      ],
+    }));
     ec2.on(ec2m.DescribeSnapshotsCommand).callsFake((input: { SnapshotIds: string[] }) => ({
       $metadata: meta,
       Snapshots: input.SnapshotIds.map((id) => {
@@ -224,6 +232,7 @@ describe('reencrypt-and-share state machine', () => {
       'Look for target accounts that failed',
       'Did every target account get key access?',
       'Publish the launchable image',
+      'Update launch templates in opted-in accounts',
       'Was a copy shared?',
       'Keep the original image',
       'Was this a dry run?',

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { measureColdStarts } from '../../bench/cold-start';
+import { measureColdStarts, PROBES } from '../../bench/cold-start';
 import { FUNCTIONS, ROOT } from '../../local/workflows';
 import { lambdaNodeMajor } from '../support/bundled-handlers';
 
@@ -69,6 +69,11 @@ describe('npm run bench -- --json', () => {
         const sumOff = Math.abs(p.builtins + p.compile + p.topLevel - (f.ratio - 1));
         expect({ fn: f.function, finite: [p.builtins, p.compile, p.topLevel].every(Number.isFinite), sumOff: sumOff <= 0.021 }).toEqual({ fn: f.function, finite: true, sumOff: true });
       }
+      // The libraries alone: each probe bundled (the SDK one larger than Powertools alone) and timed.
+      expect(cold.probes!.map((p) => p.probe)).toEqual(Object.keys(PROBES));
+      for (const p of cold.probes!) expect({ probe: p.probe, finite: [p.ratio, p.builtinsRatio].every(Number.isFinite) }).toEqual({ probe: p.probe, finite: true });
+      const [powertools, withSdk] = cold.probes!;
+      expect(withSdk!.bundleBytes).toBeGreaterThan(powertools!.bundleBytes + 100_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

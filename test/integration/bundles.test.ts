@@ -40,28 +40,34 @@ function bundleOptionsForScripts() {
 const text = (key: string) => readFileSync(bundles[key]!, 'utf8');
 
 /** The AWS services each function calls (the SDK client of each, as its protocol names it), besides STS for its credentials. */
-// STS is in every bundle, with the member sessions (adapters/sts.ts); Organizations in every one but
-// record-failure's, for the membership check before an AssumeRole, which loads its client on first
-// use, not at cold start.
+// Organizations: the central account's membership checks (sharing, publishing, the sweep's plan,
+// grant repair) and, in the functions that act in member accounts, the check before each
+// AssumeRole. STS's own client comes with the member sessions (MEMBER_ACCESS); every bundle also
+// holds the STS of the SDK's default credential chain, which Lambda's environment credentials
+// never reach.
 const SERVICES: Record<string, string[]> = {
   // Security Hub: loaded only when AMIWARDEN_SECURITY_HUB=true (a dynamic import), but in the bundle.
   diagnoseLaunchFailure: ['autoscaling', 'ec2', 'iam', 'kms', 'organizations', 'securityhub'],
   grantKeyAccess: ['iam', 'kms', 'organizations'],
-  verifyKeyAccess: ['kms', 'organizations'],
-  inspectImage: ['ec2', 'kms', 'organizations'],
-  copyImage: ['ec2', 'organizations'],
+  verifyKeyAccess: ['kms'],
+  inspectImage: ['ec2', 'kms'],
+  copyImage: ['ec2'],
   shareImage: ['ec2', 'organizations'],
   grantTargetAccess: ['autoscaling', 'iam', 'kms', 'organizations'],
   publishImage: ['ec2', 'organizations', 'ram', 'ssm'],
-  applyOriginalImagePolicy: ['ec2', 'organizations'],
+  // Organizations: only the member sessions' check before its AssumeRole.
+  updateLaunchTemplates: ['ec2', 'kms', 'organizations'],
+  applyOriginalImagePolicy: ['ec2'],
   planSweep: ['organizations', 's3'],
-  inspectCentralImages: ['ec2', 'kms', 's3', 'organizations'],
+  inspectCentralImages: ['ec2', 'kms', 's3'],
   // kms: the DryRun of the member role's CreateGrant (it creates nothing). eks: the member's managed node groups.
   inspectMemberAccount: ['autoscaling', 'ec2', 'eks', 'iam', 'kms', 's3', 'organizations'],
-  writeSweepReport: ['s3', 'organizations', 'securityhub'],
+  writeSweepReport: ['s3', 'securityhub'],
   recordFailure: ['s3', 'sqs'],
   repairGrants: ['iam', 'kms', 'organizations'],
 };
+/** The functions given member sessions (adapters/sts.ts): the only ones that assume the member role. */
+const MEMBER_ACCESS = ['diagnoseLaunchFailure', 'grantKeyAccess', 'grantTargetAccess', 'inspectMemberAccount', 'repairGrants', 'updateLaunchTemplates'];
 const CLIENTS = ['autoscaling', 'ec2', 'eks', 'iam', 'kms', 'organizations', 'ram', 's3', 'securityhub', 'sqs', 'ssm'];
 
 describe('the Lambda bundles', () => {
@@ -71,12 +77,14 @@ describe('the Lambda bundles', () => {
     expect(Number(version.split('.')[0])).toBe(lambdaNodeMajor());
   });
 
-  it('hold the stock SDK client of each service the function calls and of no other (besides the member sessions’ STS and their Organizations check), the Powertools logger and metrics, and no EC2 schema the function never sends', () => {
+  it('hold the stock SDK client of each service the function calls and of no other (besides the credential chain’s STS), the member sessions only where a function acts in member accounts, the Powertools logger and metrics, and no EC2 schema the function never sends', () => {
     expect(Object.keys(bundles).sort()).toEqual(Object.keys(SERVICES).sort());
     for (const key of Object.keys(bundles)) {
       const held = CLIENTS.filter((service) => text(key).includes(`"com.amazonaws.${service}"`));
       expect({ key, held }).toEqual({ key, held: [...SERVICES[key]!].sort() });
       expect({ key, sts: text(key).includes('"com.amazonaws.sts"') }).toEqual({ key, sts: true });
+      // The member sessions' own refusal code (adapters/sts.ts): there, and only there, an AssumeRole of the member role.
+      expect({ key, memberSessions: text(key).includes('"NoCredentials"') }).toEqual({ key, memberSessions: MEMBER_ACCESS.includes(key) });
       // Powertools' own field names: the Logger's context keys, the Metrics' EMF envelope.
       expect({ key, logger: text(key).includes('function_request_id'), metrics: text(key).includes('CloudWatchMetrics') }).toEqual({ key, logger: true, metrics: true });
       // The schema-keys workaround at work: before it, every EC2 bundle carried every EC2 schema.

@@ -5,7 +5,15 @@
  * copy. The pointer never moves backwards to an older build, nor to an image a target could not
  * launch; the copy carries its source's deprecation time.
  */
-import { CreateLaunchTemplateCommand, CreateTagsCommand, DescribeImagesCommand, EC2Client, EnableImageDeprecationCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateCommand,
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+  EnableImageDeprecationCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../../emulator/accounts';
@@ -31,6 +39,8 @@ beforeEach(async () => {
 
 afterAll(() => {
   delete process.env.AMIWARDEN_IMAGE_FAMILY_TAG;
+  delete process.env.AMIWARDEN_LAUNCH_TEMPLATE_UPDATES;
+  delete process.env.AMIWARDEN_LAUNCH_TEMPLATE_SET_DEFAULT;
 });
 
 async function build(name: string, family = 'web'): Promise<string> {
@@ -123,6 +133,14 @@ describe('image pointers on the emulator', () => {
     const copy = (await ec2.send(new DescribeImagesCommand({ ImageIds: [output.imageId] }))).Images![0]!;
     expect(copy.DeprecationTime).toBe('2027-06-01T12:00:00.000Z');
     expect(copy.Description).toContain(sourceId);
+    // EC2's own ancestry of the copy: the copy, then its source (the root).
+    expect(output.publication.lineage.ancestry).toEqual({
+      from: 'GetImageAncestry',
+      chain: [
+        { imageId: output.imageId, sourceImageId: sourceId, sourceImageRegion: HOME_REGION, creationDate: expect.any(String) },
+        { imageId: sourceId, creationDate: expect.any(String) },
+      ],
+    });
   }, 60_000);
 
   it('plans the pointer in a dry run without writing it', async () => {
@@ -132,4 +150,94 @@ describe('image pointers on the emulator', () => {
     expect((report.output as Record<string, any>).publication.pointer).toMatchObject({ outcome: 'planned', parameterName: POINTER, share: { outcome: 'planned' } });
     expect(await pointerValue()).toBeUndefined();
   }, 60_000);
+
+  describe('launch-template versions in opted-in member accounts', () => {
+    afterEach(() => {
+      delete process.env.AMIWARDEN_LAUNCH_TEMPLATE_UPDATES;
+      delete process.env.AMIWARDEN_LAUNCH_TEMPLATE_SET_DEFAULT;
+    });
+
+    const template = async (account: string, name: string, imageId: string) =>
+      (await new EC2Client(clientConfig(emulator, account, HOME_REGION)).send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } })))
+        .LaunchTemplate!.LaunchTemplateId!;
+    const versions = async (account: string, id: string) =>
+      (await new EC2Client(clientConfig(emulator, account, HOME_REGION)).send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id }))).LaunchTemplateVersions!.map((v) => ({
+        version: v.VersionNumber,
+        imageId: v.LaunchTemplateData?.ImageId,
+        instanceType: v.LaunchTemplateData?.InstanceType,
+        default: v.DefaultVersion,
+      })).sort((a, b) => a.version! - b.version!);
+
+    it('gives the opted-in member’s named template a version launching the copy; other templates and members are untouched', async () => {
+      const previous = await registerImage(emulator, org.centralAccount, 'web-2026-11-01', { kmsKeyId: org.keyArns[HOME_REGION]! });
+      await ec2.send(new CreateTagsCommand({ Resources: [previous], Tags: [{ Key: 'image-family', Value: 'web' }] }));
+      await runWorkflow('reencrypt-and-share', { imageId: previous, region: HOME_REGION });
+      expect(await pointerValue()).toBe(previous);
+
+      const [a, b] = org.members.map((m) => m.account) as [string, string];
+      const named = await template(a, 'web-named', previous);
+      const notNamed = await template(a, 'web-not-named', previous);
+      const otherImage = await template(a, 'web-other-image', org.goldenImageId);
+      const otherMember = await template(b, 'web-b', previous);
+      jest.resetModules();
+      applyEnvironment({ AMIWARDEN_LAUNCH_TEMPLATE_UPDATES: `${a}:${named},${a}:${otherImage}` });
+
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // CreationDate has whole seconds
+      const sourceId = await build('web-2026-11-05');
+      const report = await runWorkflow('reencrypt-and-share', { imageId: sourceId, region: HOME_REGION });
+      const output = report.output as Record<string, any>;
+      const copyId = output.imageId as string;
+      expect(copyId).not.toBe(sourceId);
+      expect(output.publication.pointer).toMatchObject({ outcome: 'updated', previousImageId: previous, imageId: copyId });
+
+      expect(output.launchTemplates).toEqual([
+        {
+          account: a,
+          outcome: 'updated',
+          failed: false,
+          finding: null,
+          templates: [
+            { launchTemplateId: named, outcome: 'version-created', version: 2, sourceVersion: 1, defaultVersion: 1, finding: null },
+            { launchTemplateId: otherImage, outcome: 'not-on-previous-image', version: null, sourceVersion: null, defaultVersion: 1, finding: expect.stringContaining(org.goldenImageId) },
+          ],
+        },
+      ]);
+      expect(await versions(a, named)).toEqual([
+        { version: 1, imageId: previous, instanceType: 't3.micro', default: true },
+        { version: 2, imageId: copyId, instanceType: 't3.micro', default: false },
+      ]);
+      // Not named, another image, another member: untouched.
+      expect(await versions(a, notNamed)).toEqual([{ version: 1, imageId: previous, instanceType: 't3.micro', default: true }]);
+      expect(await versions(a, otherImage)).toEqual([{ version: 1, imageId: org.goldenImageId, instanceType: 't3.micro', default: true }]);
+      expect(await versions(b, otherMember)).toEqual([{ version: 1, imageId: previous, instanceType: 't3.micro', default: true }]);
+
+      // The member launches the copy from the new version.
+      const run = await new EC2Client(clientConfig(emulator, a, HOME_REGION)).send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: named, Version: '$Latest' } }));
+      expect(run.Instances?.[0]?.ImageId).toBe(copyId);
+    }, 120_000);
+
+    it('sets the new version as default only when configured, and never writes in a dry run', async () => {
+      const previous = await registerImage(emulator, org.centralAccount, 'web-2026-11-01', { kmsKeyId: org.keyArns[HOME_REGION]! });
+      await ec2.send(new CreateTagsCommand({ Resources: [previous], Tags: [{ Key: 'image-family', Value: 'web' }] }));
+      await runWorkflow('reencrypt-and-share', { imageId: previous, region: HOME_REGION });
+      const a = org.members[0]!.account;
+      const named = await template(a, 'web-named', previous);
+      jest.resetModules();
+      applyEnvironment({ AMIWARDEN_LAUNCH_TEMPLATE_UPDATES: `${a}:${named}`, AMIWARDEN_LAUNCH_TEMPLATE_SET_DEFAULT: 'true' });
+
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const sourceId = await build('web-2026-11-06');
+      const planned = await runWorkflow('reencrypt-and-share', { imageId: sourceId, region: HOME_REGION, dryRun: true });
+      expect((planned.output as Record<string, any>).launchTemplates).toEqual([]);
+      expect(await versions(a, named)).toHaveLength(1);
+
+      const report = await runWorkflow('reencrypt-and-share', { imageId: sourceId, region: HOME_REGION });
+      const copyId = (report.output as Record<string, any>).imageId as string;
+      expect((report.output as Record<string, any>).launchTemplates[0].templates[0]).toMatchObject({ outcome: 'version-created', version: 2, defaultVersion: 2 });
+      expect(await versions(a, named)).toEqual([
+        { version: 1, imageId: previous, instanceType: 't3.micro', default: false },
+        { version: 2, imageId: copyId, instanceType: 't3.micro', default: true },
+      ]);
+    }, 120_000);
+  });
 });

@@ -4,6 +4,7 @@ import { toImageView } from '../../adapters/ec2';
 import { toGrantView } from '../../adapters/kms';
 import { MemberSessions, NOT_IN_ORGANIZATION } from '../../adapters/sts';
 import { AwsCallError, TransientAwsError } from '../../core/errors';
+import { awsContext, MemberAccessNotGivenError } from '../../services/aws-context';
 
 const sdkError = (name: string, status: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 
@@ -111,5 +112,29 @@ describe('member sessions', () => {
 
     await sessions.credentials('123456789012', 'us-east-1');
     expect({ asked, assumed }).toEqual({ asked: [], assumed: ['arn:aws:iam::123456789012:role/amiwarden-member'] });
+  });
+});
+
+describe('AWS access of a function', () => {
+  const config = { partition: 'aws' as const, memberRoleName: 'amiwarden-member' };
+  const sessions = (asked: string[]) => ({ credentials: async (account: string) => (asked.push(account), { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret' }) });
+
+  it('without member sessions refuses a member account before any call, and still names the member role', async () => {
+    const made: unknown[] = [];
+    const aws = awsContext(config);
+
+    await expect(aws.member((settings) => made.push(settings), '111111111111', 'us-east-1')).rejects.toBeInstanceOf(MemberAccessNotGivenError);
+    expect({ made, roleArn: aws.memberRoleArn('111111111111') }).toEqual({ made: [], roleArn: 'arn:aws:iam::111111111111:role/amiwarden-member' });
+  });
+
+  it('with member sessions asks them for the account before it makes the adapter, once per account and region', async () => {
+    const asked: string[] = [];
+    const made: unknown[] = [];
+    const aws = awsContext(config, sessions(asked));
+    const factory = (settings: unknown) => (made.push(settings), { adapter: made.length });
+
+    const first = await aws.member(factory, '111111111111', 'us-east-1');
+    const again = await aws.member(factory, '111111111111', 'us-east-1');
+    expect({ same: first === again, asked, made: made.length }).toEqual({ same: true, asked: ['111111111111', '111111111111'], made: 1 });
   });
 });

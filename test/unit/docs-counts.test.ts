@@ -14,7 +14,7 @@ const doc = (file: string) => readFileSync(path.join(ROOT, file), 'utf8').replac
 
 const GROUPS: Record<string, HostileTarget[]> = {
   'launch-failure': ['launch-failure', 'diagnose-launch-failure', 'grant-key-access', 'verify-key-access'],
-  're-encrypt': ['reencrypt-and-share', 'inspect-image', 'copy-image', 'share-image', 'grant-target-access', 'apply-original-image-policy'],
+  're-encrypt': ['reencrypt-and-share', 'inspect-image', 'copy-image', 'share-image', 'grant-target-access', 'update-launch-templates', 'apply-original-image-policy'],
   sweep: ['compliance-sweep', 'plan-sweep', 'inspect-central-images', 'inspect-member-account', 'write-sweep-report'],
 };
 const inGroup = (group: string) => HOSTILE_INPUTS.filter((i) => GROUPS[group]!.includes(i.target));

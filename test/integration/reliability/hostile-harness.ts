@@ -26,6 +26,7 @@ export const HANDLERS: Record<Exclude<HostileTarget, 'launch-failure' | 'reencry
   'copy-image': () => import('../../../functions/copy-image/handler'),
   'share-image': () => import('../../../functions/share-image/handler'),
   'grant-target-access': () => import('../../../functions/grant-target-access/handler'),
+  'update-launch-templates': () => import('../../../functions/update-launch-templates/handler'),
   'apply-original-image-policy': () => import('../../../functions/apply-original-image-policy/handler'),
   'plan-sweep': () => import('../../../functions/plan-sweep/handler'),
   'inspect-central-images': () => import('../../../functions/inspect-central-images/handler'),

@@ -26,6 +26,46 @@ describe('plans and results', () => {
     expect(countLine(countItems(r.items), false)).toBe('Result: 3 created, 1 changed, 2 left as they were.');
   });
 
+  it('a re-encrypt run shows the copy’s lineage as EC2 reports it and each launch template it moved', () => {
+    const copy = REENCRYPT_DONE.imageId;
+    const source = REENCRYPT_DONE.sourceImageId;
+    const r = renderReencrypt({
+      ...REENCRYPT_DONE,
+      publication: {
+        imageId: copy,
+        lineage: {
+          outcome: 'recorded',
+          sourceImageId: source,
+          description: null,
+          deprecationTime: null,
+          ancestry: { from: 'GetImageAncestry', chain: [{ imageId: copy, sourceImageId: source, sourceImageRegion: 'us-east-1' }, { imageId: source }] },
+        },
+      },
+      launchTemplates: [
+        {
+          account: '111111111111',
+          outcome: 'updated',
+          failed: false,
+          finding: null,
+          templates: [
+            { launchTemplateId: 'lt-0a1b2c3d4e5f60718', outcome: 'version-created', version: 2, sourceVersion: 1, defaultVersion: 1, finding: null },
+            { launchTemplateId: 'lt-0f9e8d7c6b5a49382', outcome: 'not-on-previous-image', version: null, sourceVersion: null, defaultVersion: 1, finding: 'launches ami-0other' },
+          ],
+        },
+        { account: '222222222222', outcome: 'not-launchable', failed: false, finding: 'no grant', templates: [] },
+      ],
+    });
+    const lines = r.items.map((i) => `${i.mark} ${i.text}`);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `= lineage (GetImageAncestry): ${copy} ← ${source} (us-east-1)`,
+        `+ created version 2 of lt-0a1b2c3d4e5f60718 in 111111111111, launching ${copy}`,
+        '! lt-0f9e8d7c6b5a49382 in 111111111111: launches ami-0other',
+        '! 222222222222: no grant',
+      ]),
+    );
+  });
+
   it('a launch-failure dry run plans the grant (not a service-linked role that exists)', () => {
     const r = renderLaunchFailure(LAUNCH_FAILURE_PLANNED);
     expect(r.target).toBe('111111111111 us-east-1 web');

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { s3Body } from '../cli/support';
 import { loadConfig } from '../../../core/config';
 import { memberFindings, type CentralInventory, type MemberInventory } from '../../../core/sweep';
+import { MemberSessions } from '../../../adapters/sts';
 import { awsContext } from '../../../services/aws-context';
 import { diagnoseLaunchFailure } from '../../../services/launch-failure';
 import { inspectCentral, inspectMember } from '../../../services/sweep';
@@ -50,7 +51,7 @@ describe('the diagnosis and the sweep', () => {
   let s3: ReturnType<typeof mockClient>;
   let objects: Map<string, string>;
 
-  const contexts = () => awsContext(config, 'amiwarden-test');
+  const contexts = () => awsContext(config, new MemberSessions(config, 'amiwarden-test'));
 
   async function sweepRow(runId: string) {
     const aws = contexts();

@@ -121,7 +121,7 @@ describe('central stack (packaged serverless template)', () => {
 
   it('lets functions assume only the member role, inside the organization', () => {
     const assume = policyStatements(template).filter((s) => s.kind === 'identity' && asArray(s.statement.Action).includes(MUTATING_STS));
-    expect(assume.map((s) => s.where.split('.')[0]).sort()).toEqual(['DiagnoseLaunchFailureRole', 'GrantKeyAccessRole', 'GrantTargetAccessRole', 'InspectMemberAccountRole', 'RepairGrantsRole']);
+    expect(assume.map((s) => s.where.split('.')[0]).sort()).toEqual(['DiagnoseLaunchFailureRole', 'GrantKeyAccessRole', 'GrantTargetAccessRole', 'InspectMemberAccountRole', 'RepairGrantsRole', 'UpdateLaunchTemplatesRole']);
     for (const { statement } of assume) {
       expect(asArray(statement.Action)).toEqual([MUTATING_STS]);
       expect(statement.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/amiwarden-member' });
@@ -146,6 +146,7 @@ describe('central stack (packaged serverless template)', () => {
         'RecordFailureLambdaFunction',
         'RepairGrantsLambdaFunction',
         'ShareImageLambdaFunction',
+        'UpdateLaunchTemplatesLambdaFunction',
         'VerifyKeyAccessLambdaFunction',
         'WriteSweepReportLambdaFunction',
       ],

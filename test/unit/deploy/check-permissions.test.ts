@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CATALOGUE, checkPermissions } from '../../../core/checks';
-import { CONDITIONAL, memberRolePermissions, STEPS, stepPermissions } from '../../../core/permissions';
+import { CONDITIONAL, MEMBER_CONDITIONAL, memberRolePermissions, STEPS, stepPermissions } from '../../../core/permissions';
 import { asArray, loadMemberTemplate, ROOT, type JsonObject, type Statement, type Template } from './templates';
 
 /** A statement under `Fn::If: [condition, statement, AWS::NoValue]`: held only when the condition is. */
@@ -53,7 +53,13 @@ describe('IAM follows from the check catalogue', () => {
   });
 
   it('the member role holds exactly the member side of every step', () => {
-    expect(identityActions(member.Properties!.Policies)).toEqual(memberRolePermissions());
+    const held = [...identityActions(member.Properties!.Policies), ...MEMBER_CONDITIONAL.flatMap((c) => identityActions(member.Properties!.Policies, c.condition))];
+    expect([...new Set(held)].sort()).toEqual(memberRolePermissions());
+    // What the member opts into is held only under its condition, never unconditionally.
+    for (const c of MEMBER_CONDITIONAL) {
+      expect(identityActions(member.Properties!.Policies, c.condition)).toEqual([...c.actions].sort());
+      expect(identityActions(member.Properties!.Policies).filter((a) => c.actions.includes(a))).toEqual([]);
+    }
   });
 
   it.each(CATALOGUE.map((c) => [c.id, c] as const))('%s: every action it declares is held by a role that runs it', (_id, check) => {

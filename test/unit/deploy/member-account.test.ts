@@ -4,6 +4,8 @@ const GRANT_OPERATIONS = ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 
 const SLR_ARN = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*';
 const CENTRAL_KEYS = { Ref: 'CentralKeyArns' };
 
+const CALLING_ROLE_CONDITIONS = ['ReadsCallingRoles', 'GrantsCallingRoles'];
+
 describe('member/member-account.yml', () => {
   let template: Template;
   let memberStatements: Statement[];
@@ -14,13 +16,17 @@ describe('member/member-account.yml', () => {
     template = loadMemberTemplate();
     const props = template.Resources.MemberRole!.Properties!;
     const all = asArray(props.Policies as JsonObject[]).flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as (Statement | JsonObject)[]));
-    // Statements deployed only under a condition (`Fn::If: [condition, statement, AWS::NoValue]`): the calling roles'.
-    memberStatements = all.filter((s) => !('Fn::If' in s)) as Statement[];
+    // Statements deployed only under a condition (`Fn::If: [condition, statement, AWS::NoValue]`).
     conditional = Object.fromEntries(all.filter((s) => 'Fn::If' in s).map((s) => {
       const [condition, statement, otherwise] = (s as JsonObject)['Fn::If'] as [string, Statement, JsonObject];
       expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
       return [condition, statement];
     }));
+    // The role's statements, a launch-template opt-in's counted as the statement it holds; the calling
+    // roles' (their own test below) apart.
+    memberStatements = all
+      .filter((s) => !('Fn::If' in s) || !CALLING_ROLE_CONDITIONS.includes(((s as JsonObject)['Fn::If'] as [string])[0]))
+      .map((s) => ('Fn::If' in s ? ((s as JsonObject)['Fn::If'] as unknown as Statement[])[1]! : s) as Statement);
     trust = asArray((props.AssumeRolePolicyDocument as JsonObject).Statement as unknown as Statement[]);
   });
 
@@ -65,9 +71,29 @@ describe('member/member-account.yml', () => {
         'iam:CreateServiceLinkedRole',
         'kms:DescribeKey',
         'kms:CreateGrant',
+        // Only under the member's own opt-in (LaunchTemplateIds, AllowLaunchTemplateDefaultVersion).
+        'ec2:CreateLaunchTemplateVersion',
+        'ec2:ModifyLaunchTemplate',
       ].sort(),
     );
     expect(memberStatements.every((s) => s.Effect === 'Allow' && s.NotAction === undefined)).toBe(true);
+  });
+
+  it('lets the member role change launch templates only when the member names them, and only those', () => {
+    const props = template.Resources.MemberRole!.Properties!;
+    const raw = asArray(props.Policies as JsonObject[]).flatMap((p) => asArray((p.PolicyDocument as JsonObject).Statement as unknown as JsonObject[]));
+    const optIn = raw.filter((s) => s['Fn::If']).map((s) => s['Fn::If'] as unknown as [string, Statement, JsonObject]);
+    expect(optIn.map(([condition, s]) => [condition, s.Action])).toEqual([
+      ['UpdateLaunchTemplates', 'ec2:CreateLaunchTemplateVersion'],
+      ['SetLaunchTemplateDefaultVersion', 'ec2:ModifyLaunchTemplate'],
+    ]);
+    for (const [, s, otherwise] of optIn) {
+      expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+      expect(JSON.stringify(s.Resource)).toContain('"Ref":"LaunchTemplateIds"');
+      expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } });
+    }
+    expect((template.Parameters!.LaunchTemplateIds as JsonObject).Default).toBe('');
+    expect((template.Parameters!.AllowLaunchTemplateDefaultVersion as JsonObject).Default).toBe('false');
   });
 
   it('uses the central keys only through their ARNs', () => {
@@ -97,7 +123,8 @@ describe('member/member-account.yml', () => {
   });
 
   it('reads and grants to calling roles only when the stack names them (empty by default), in its own account, with the launch operations', () => {
-    expect(Object.keys(conditional).sort()).toEqual(['GrantsCallingRoles', 'ReadsCallingRoles']);
+    expect(Object.keys(conditional).filter((c) => CALLING_ROLE_CONDITIONS.includes(c)).sort()).toEqual(['GrantsCallingRoles', 'ReadsCallingRoles']);
+    expect(Object.keys(conditional).sort()).toEqual(['GrantsCallingRoles', 'ReadsCallingRoles', 'SetLaunchTemplateDefaultVersion', 'UpdateLaunchTemplates']);
     for (const name of ['CallingRoleNames', 'CallingRoleGrantNames']) expect((template.Parameters![name] as JsonObject).Default).toBe('');
     expect(template.Conditions!.GrantsCallingRoles).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'CallingRoleGrantNames' }, ''] }] });
     const read = conditional.ReadsCallingRoles!;

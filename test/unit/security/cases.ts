@@ -42,6 +42,10 @@ const VIA_EC2 = { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' };
 /** A central image (or snapshot) the copy step linked to its copy: the tag only amiwarden's copy role may write. */
 const LINKED = { 'aws:ResourceTag/amiwarden:copy-image-id': 'ami-0f9e8d7c6b5a49382' };
 const SNAPSHOT = 'arn:aws:ec2:us-east-1::snapshot/snap-0a1b2c3d4e5f60718';
+/** Launch templates of member A: one it opts in (LaunchTemplateIds), one it does not. */
+const LT_A = 'lt-0a1b2c3d4e5f60718';
+const LAUNCH_TEMPLATE_A = `arn:aws:ec2:us-east-1:${MEMBER_A}:launch-template/${LT_A}`;
+const LAUNCH_TEMPLATE_A_OTHER = `arn:aws:ec2:us-east-1:${MEMBER_A}:launch-template/lt-0f9e8d7c6b5a49382`;
 /** What a member's forwarding rule delivers: the one kind of event amiwarden receives on its bus. */
 const LAUNCH_FAILURE_EVENT = { 'events:source': ['aws.autoscaling'], 'events:detail-type': ['EC2 Instance Launch Unsuccessful'] };
 
@@ -1477,6 +1481,81 @@ export const MATRIX: MatrixCase[] = [
     resourcePolicy: 'trusts-caller-account',
     expect: 'deny',
     why: 'the resource names the configured organization only',
+  },
+  // --- AMI ancestry (issue 19): the publish function ---------------------------------------------
+  {
+    name: 'the publish function reads the ancestry of a central image',
+    principal: 'central/publish-image',
+    action: 'ec2:GetImageAncestry',
+    resource: IMAGE,
+    expect: 'allow',
+    allowedBy: ['ReadCentralImages'],
+    why: 'lineage as EC2 reports it (the chain back to the root build) is what orders builds for the pointer',
+  },
+  // --- Launch-template versions in opted-in member accounts (issue 19) -------------------------
+  {
+    name: 'an opted-in member role creates a version of a launch template it names',
+    principal: `member/${MEMBER_A}`,
+    action: 'ec2:CreateLaunchTemplateVersion',
+    resource: LAUNCH_TEMPLATE_A,
+    memberParameters: { LaunchTemplateIds: [LT_A] },
+    expect: 'allow',
+    allowedBy: ['CreateVersionsOfOptedInLaunchTemplatesOnly'],
+    why: 'the member named the template in its own stack (LaunchTemplateIds): the new version is the opt-in itself',
+  },
+  {
+    name: 'an opted-in member role cannot create a version of a launch template it does not name',
+    principal: `member/${MEMBER_A}`,
+    action: 'ec2:CreateLaunchTemplateVersion',
+    resource: LAUNCH_TEMPLATE_A_OTHER,
+    memberParameters: { LaunchTemplateIds: [LT_A] },
+    expect: 'deny',
+    why: 'the statement names the opted-in templates by id: every other template of the account is out of reach',
+  },
+  {
+    name: 'a member role that did not opt in cannot create launch template versions',
+    principal: `member/${MEMBER_A}`,
+    action: 'ec2:CreateLaunchTemplateVersion',
+    resource: LAUNCH_TEMPLATE_A,
+    expect: 'deny',
+    why: 'off by default: with LaunchTemplateIds empty the condition UpdateLaunchTemplates leaves the statement out',
+  },
+  {
+    name: 'an opted-in member role sets the default version when the member allows it',
+    principal: `member/${MEMBER_A}`,
+    action: 'ec2:ModifyLaunchTemplate',
+    resource: LAUNCH_TEMPLATE_A,
+    memberParameters: { LaunchTemplateIds: [LT_A], AllowLaunchTemplateDefaultVersion: 'true' },
+    expect: 'allow',
+    allowedBy: ['SetDefaultVersionOfOptedInLaunchTemplatesOnly'],
+    why: 'AllowLaunchTemplateDefaultVersion=true lets the new version become the default of the named templates',
+  },
+  {
+    name: 'an opted-in member role cannot set the default version unless the member allows it',
+    principal: `member/${MEMBER_A}`,
+    action: 'ec2:ModifyLaunchTemplate',
+    resource: LAUNCH_TEMPLATE_A,
+    memberParameters: { LaunchTemplateIds: [LT_A] },
+    expect: 'deny',
+    why: 'a new version does not change what launches by default; moving the default is a second, separate opt-in',
+  },
+  {
+    name: 'an opted-in member role cannot delete the launch templates it names',
+    principal: `member/${MEMBER_A}`,
+    action: 'ec2:DeleteLaunchTemplate',
+    resource: LAUNCH_TEMPLATE_A,
+    memberParameters: { LaunchTemplateIds: [LT_A], AllowLaunchTemplateDefaultVersion: 'true' },
+    expect: 'deny',
+    why: 'only CreateLaunchTemplateVersion and ModifyLaunchTemplate: no template or version is ever deleted',
+  },
+  {
+    name: 'the update-launch-templates function cannot change a member’s launch template itself',
+    principal: 'central/update-launch-templates',
+    action: 'ec2:CreateLaunchTemplateVersion',
+    resource: LAUNCH_TEMPLATE_A,
+    resourcePolicy: 'trusts-caller-account',
+    expect: 'deny',
+    why: 'it acts only through the member role, whose own stack decides; its own policy holds no EC2 write',
   },
   // --- EKS managed node groups (the sweep reads them; appended, so that earlier case numbers stay) ---
   {

@@ -24,6 +24,8 @@ const TAG_SCP = 'scp/reserve-amiwarden-tag-keys';
 const RESERVE_TAGS = 'ReserveAmiwardenTagKeysToAmiwarden';
 const KEEP_ORIGINALS = 'KeepOriginalsTooLargeForTheFailureQueue';
 const PUBLISH = 'central/publish-image';
+const LT_VERSION = 'CreateVersionsOfOptedInLaunchTemplatesOnly';
+const LT_DEFAULT = 'SetDefaultVersionOfOptedInLaunchTemplatesOnly';
 
 export const GUARDS: Record<string, Guard[]> = {
   // --- The member role creates the Auto Scaling grant -------------------------------------------
@@ -248,4 +250,17 @@ export const GUARDS: Record<string, Guard[]> = {
   'the publish function deprecates a central copy': [drop(PUBLISH, 'CarryDeprecationToOwnCopies')],
   'the publish function cannot deprecate an image another account owns': [unless(PUBLISH, 'CarryDeprecationToOwnCopies', 'ec2:Owner')],
   'the publish function cannot change launch permissions': [widen(PUBLISH, 'ReadCentralImages', 'action')],
+  'the publish function reads the ancestry of a central image': [drop(PUBLISH, 'ReadCentralImages')],
+
+  // --- Launch-template versions in opted-in member accounts -------------------------------------
+  'an opted-in member role creates a version of a launch template it names': [drop(MEMBER, LT_VERSION)],
+  'an opted-in member role cannot create a version of a launch template it does not name': [widen(MEMBER, LT_VERSION, 'resource')],
+  'a member role that did not opt in cannot create launch template versions': [{ memberParameters: { LaunchTemplateIds: ['lt-0a1b2c3d4e5f60718'] } }],
+  'an opted-in member role sets the default version when the member allows it': [drop(MEMBER, LT_DEFAULT)],
+  'an opted-in member role cannot set the default version unless the member allows it': [{ memberParameters: { AllowLaunchTemplateDefaultVersion: 'true' } }],
+  'an opted-in member role cannot delete the launch templates it names': [widen(MEMBER, LT_VERSION, 'action')],
+  'the update-launch-templates function cannot change a member’s launch template itself': [
+    widen('central/update-launch-templates', 'ListGrantsOnConfiguredKeys', 'action'),
+    widen('central/update-launch-templates', 'ListGrantsOnConfiguredKeys', 'resource'),
+  ],
 };

@@ -44,7 +44,7 @@ describe('IAM allow/deny matrix', () => {
       expect(world.centralOutput('EventBusArn')).toBe(CENTRAL_BUS);
       expect(world.reportBucketArn()).toBe(REPORT_BUCKET);
       expect(world.centralOutput('CentralPrincipalArns').split(',')).toEqual(
-        ['diagnose', 'grant', 'grant-target', 'inspect-member', 'repair-grants'].map((name) => `arn:aws:iam::${CENTRAL}:role/amiwarden-dev-us-east-1-${name}`),
+        ['diagnose', 'grant', 'grant-target', 'inspect-member', 'repair-grants', 'update-launch-templates'].map((name) => `arn:aws:iam::${CENTRAL}:role/amiwarden-dev-us-east-1-${name}`),
       );
       expect(JSON.stringify(world.actor(`member/${MEMBER_A}`).identityPolicies)).toContain(`arn:aws:iam::${MEMBER_A}:role/aws-service-role/`);
     });
@@ -61,7 +61,7 @@ describe('IAM allow/deny matrix', () => {
 
     it('has no two cases that make the same request (a duplicate proves nothing new)', () => {
       const request = (c: MatrixCase) =>
-        JSON.stringify([c.principal, c.action, c.resource, c.resourceAccount ?? null, c.resourcePolicy ?? null, Object.entries(c.context ?? {}).sort(), Object.entries(c.centralParameters ?? {}).sort()]);
+        JSON.stringify([c.principal, c.action, c.resource, c.resourceAccount ?? null, c.resourcePolicy ?? null, Object.entries(c.context ?? {}).sort(), Object.entries(c.centralParameters ?? {}).sort(), Object.entries(c.memberParameters ?? {}).sort()]);
       const seen = new Map<string, string>();
       const duplicates: string[][] = [];
       for (const c of MATRIX) {

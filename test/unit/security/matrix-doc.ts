@@ -35,7 +35,8 @@ function value(v: string | string[] | null): string {
 function context(c: MatrixCase): string {
   const keys = Object.entries(c.context ?? {}).map(([key, v]) => `${key}=${value(v)}`);
   const parameters = Object.entries(c.centralParameters ?? {}).map(([key, v]) => `${key}=${v}`);
-  return [...keys, ...(parameters.length > 0 ? [`[deployed with ${parameters.join(', ')}]`] : [])].join(', ');
+  const member = Object.entries(c.memberParameters ?? {}).map(([key, v]) => `${key}=${Array.isArray(v) ? v.join('+') : v}`);
+  return [...keys, ...(parameters.length > 0 ? [`[deployed with ${parameters.join(', ')}]`] : []), ...(member.length > 0 ? [`[member stack with ${member.join(', ')}]`] : [])].join(', ');
 }
 
 const HEADER = ['| # | principal | action | resource (policy) | context | decision — why |', '|---|---|---|---|---|---|'];

@@ -8,6 +8,7 @@ import { CreateGrantCommand } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { loadConfig } from '../../../core/config';
 import { InvalidInputError } from '../../../core/errors';
+import { MemberSessions } from '../../../adapters/sts';
 import { awsContext } from '../../../services/aws-context';
 import { grantCallingRoleKeyAccess } from '../../../services/key-access';
 import { CMK_ARN, MEMBER, REGION, TEST_ENV, mockWorld } from '../../fixtures/aws';
@@ -24,7 +25,7 @@ describe('a grant to a calling role', () => {
     world = mockWorld();
     world.iam.on(GetRoleCommand).resolves({ Role: { RoleName: 'KarpenterController-prod', Path: '/', Arn: KARPENTER, RoleId: 'AROAKARPENTER', CreateDate: new Date() } });
 
-    const outcome = await grantCallingRoleKeyAccess(input(), config, awsContext(config, 'test'));
+    const outcome = await grantCallingRoleKeyAccess(input(), config, awsContext(config, new MemberSessions(config, 'test')));
 
     expect(outcome).toMatchObject({ outcome: 'granted', serviceLinkedRoleCreated: false, grants: [{ keyArn: CMK_ARN, granteePrincipal: KARPENTER, name: `amiwarden:${MEMBER}:KarpenterController-prod`, created: true }] });
     const real = world.kms.commandCalls(CreateGrantCommand).filter((c) => c.args[0].input.DryRun !== true);
@@ -38,7 +39,7 @@ describe('a grant to a calling role', () => {
   ])('refuses %s before any AWS call', async (_label, roleArn, cfg) => {
     world = mockWorld();
 
-    await expect(grantCallingRoleKeyAccess({ ...input(roleArn), account: MEMBER }, cfg, awsContext(cfg, 'test'))).rejects.toThrow(InvalidInputError);
+    await expect(grantCallingRoleKeyAccess({ ...input(roleArn), account: MEMBER }, cfg, awsContext(cfg, new MemberSessions(cfg, 'test')))).rejects.toThrow(InvalidInputError);
     expect(world.sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
     expect(world.kms.commandCalls(CreateGrantCommand)).toHaveLength(0);
   });
@@ -46,11 +47,11 @@ describe('a grant to a calling role', () => {
   it('makes no grant when IAM no longer has the role, or has it under another path', async () => {
     world = mockWorld();
     world.iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: 'The role with name KarpenterController-prod cannot be found.', $metadata: { httpStatusCode: 404 } }));
-    const gone = await grantCallingRoleKeyAccess(input(), config, awsContext(config, 'test'));
+    const gone = await grantCallingRoleKeyAccess(input(), config, awsContext(config, new MemberSessions(config, 'test')));
     expect(gone).toMatchObject({ outcome: 'grantee-missing', grants: [] });
 
     world.iam.on(GetRoleCommand).resolves({ Role: { RoleName: 'KarpenterController-prod', Path: '/other/', Arn: `arn:aws:iam::${MEMBER}:role/other/KarpenterController-prod`, RoleId: 'AROAOTHER', CreateDate: new Date() } });
-    const moved = await grantCallingRoleKeyAccess(input(), config, awsContext(config, 'test'));
+    const moved = await grantCallingRoleKeyAccess(input(), config, awsContext(config, new MemberSessions(config, 'test')));
     expect(moved.outcome).toBe('grantee-missing');
     expect(moved.finding).toContain('other/KarpenterController-prod');
     expect(world.kms.commandCalls(CreateGrantCommand)).toHaveLength(0);

@@ -3,7 +3,7 @@
  * the source through SourceImageId, so that a newer build copied earlier than an older one's copy
  * still moves the pointer (and an older build never does). SDK responses mocked in AWS's shapes.
  */
-import { DescribeImagesCommand, DescribeImageAttributeCommand, DescribeSnapshotsCommand, EC2Client, EnableImageDeprecationCommand, type Image } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeImageAttributeCommand, DescribeSnapshotsCommand, EC2Client, EnableImageDeprecationCommand, GetImageAncestryCommand, type Image } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../../core/config';
@@ -37,6 +37,14 @@ function world(images: Image[], pointsAt: string) {
   ec2Mock.on(DescribeSnapshotsCommand).callsFake((input: { SnapshotIds: string[] }) => ({ Snapshots: input.SnapshotIds.map((SnapshotId) => ({ SnapshotId, OwnerId: CENTRAL, Encrypted: true, KmsKeyId: CMK_ARN, State: 'completed' })) }));
   ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] });
   ec2Mock.on(EnableImageDeprecationCommand).resolves({ Return: true });
+  // GetImageAncestry as EC2 answers it: the image, then each SourceImageId back to the root.
+  ec2Mock.on(GetImageAncestryCommand).callsFake((input: { ImageId: string }) => {
+    const chain = [];
+    for (let i = images.find((x) => x.ImageId === input.ImageId); i; i = images.find((x) => x.ImageId === i!.SourceImageId)) {
+      chain.push({ ImageId: i.ImageId, CreationDate: new Date(i.CreationDate!), ...(i.SourceImageId ? { SourceImageId: i.SourceImageId, SourceImageRegion: REGION } : {}) });
+    }
+    return { ImageAncestryEntries: chain };
+  });
   ssmMock.on(GetParameterCommand).callsFake(() => ({ Parameter: { Name: '/amiwarden/images/web', Value: value, Version: 1, Type: 'String', DataType: 'aws:ec2:image' } }));
   ssmMock.on(PutParameterCommand).callsFake((input: { Value: string }) => {
     value = input.Value;
@@ -61,7 +69,7 @@ const IMAGES = [
 ];
 
 const run = (sourceImageId: string, imageId: string) =>
-  publishImage({ sourceImageId, imageId, region: REGION, dryRun: false, imageExists: true }, config, awsContext(config, 'test'));
+  publishImage({ sourceImageId, imageId, region: REGION, dryRun: false, imageExists: true }, config, awsContext(config));
 
 afterAll(() => {
   ec2Mock.restore();
@@ -96,5 +104,45 @@ describe('publish: which build the pointer names', () => {
     const outcome = await run(S2, C2);
     expect(outcome.pointer.outcome).toBe('not-launchable');
     expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  it('ages a copy of a copy by its root build, as EC2’s ancestry names it', async () => {
+    // R3 was built 11-06 and copied twice (11-08, 11-09); C1 holds S1 (built 11-03). R3's build is newer.
+    const R3 = 'ami-0000000000000a003';
+    const M3 = 'ami-0000000000000b003';
+    const C3 = 'ami-0000000000000c003';
+    const chain = [...IMAGES, image(R3, '2026-11-06T00:00:00.000Z'), image(M3, '2026-11-08T00:00:00.000Z', { SourceImageId: R3 }), image(C3, '2026-11-09T00:00:00.000Z', { SourceImageId: M3 })];
+    world(chain, C1);
+    const outcome = await run(M3, C3);
+    expect(outcome.pointer).toMatchObject({ outcome: 'updated', imageId: C3 });
+    expect(outcome.lineage.ancestry).toEqual({
+      from: 'GetImageAncestry',
+      chain: [
+        { imageId: C3, sourceImageId: M3, sourceImageRegion: REGION, creationDate: '2026-11-09T00:00:00.000Z' },
+        { imageId: M3, sourceImageId: R3, sourceImageRegion: REGION, creationDate: '2026-11-08T00:00:00.000Z' },
+        { imageId: R3, creationDate: '2026-11-06T00:00:00.000Z' },
+      ],
+    });
+  });
+
+  it('keeps a newer build against a copy of a copy of an older one, and follows SourceImageId itself where EC2 has no GetImageAncestry', async () => {
+    // R4 built 11-01 (older than S1's 11-03), copied twice later: never pointed at.
+    const R4 = 'ami-0000000000000a004';
+    const M4 = 'ami-0000000000000b004';
+    const C4 = 'ami-0000000000000c004';
+    const chain = [...IMAGES, image(R4, '2026-11-01T00:00:00.000Z'), image(M4, '2026-11-10T00:00:00.000Z', { SourceImageId: R4 }), image(C4, '2026-11-11T00:00:00.000Z', { SourceImageId: M4 })];
+    world(chain, C1);
+    ec2Mock.on(GetImageAncestryCommand).rejects(Object.assign(new Error('The action GetImageAncestry is not valid for this web service.'), { name: 'InvalidAction', $metadata: { httpStatusCode: 400 } }));
+    const outcome = await run(M4, C4);
+    expect(outcome.pointer).toMatchObject({ outcome: 'kept-newer', previousImageId: C1 });
+    expect(outcome.lineage.ancestry).toMatchObject({ from: 'DescribeImages', chain: [{ imageId: C4, sourceImageId: M4 }, { imageId: M4, sourceImageId: R4 }, { imageId: R4 }] });
+  });
+
+  it('reports the chain it followed itself when EC2 refuses the ancestry call for a reason of its own, and still publishes', async () => {
+    world(IMAGES, C1);
+    ec2Mock.on(GetImageAncestryCommand).rejects(Object.assign(new Error('The request is not valid.'), { name: 'InvalidRequest', $metadata: { httpStatusCode: 400 } }));
+    const outcome = await run(S2, C2);
+    expect(outcome.pointer.outcome).toBe('updated');
+    expect(outcome.lineage.ancestry).toMatchObject({ from: 'DescribeImages', chain: [{ imageId: C2, sourceImageId: S2 }, { imageId: S2 }] });
   });
 });

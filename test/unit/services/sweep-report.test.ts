@@ -78,7 +78,7 @@ beforeEach(() => {
 
 describe('writeReport at scale', () => {
   it(`reads member inventories a listing page at a time, at most ${REPORT_READ_CONCURRENCY} at once`, async () => {
-    const report = await writeReport(plan('report'), config, awsContext(config, 'unit'));
+    const report = await writeReport(plan('report'), config, awsContext(config));
 
     expect(report.summary.findings).toBeGreaterThanOrEqual(2500); // every member's group: its finding reached the report
     expect(listCalls).toBe(3);
@@ -87,7 +87,7 @@ describe('writeReport at scale', () => {
   });
 
   it('in enforce mode, puts the remediations in S3 for the Map and returns only their count and key', async () => {
-    const report = await writeReport(plan('enforce'), config, awsContext(config, 'unit'));
+    const report = await writeReport(plan('enforce'), config, awsContext(config));
 
     expect(report.remediations).toBe(1000);
     expect(report.skippedRemediations).toBe(1500);
@@ -99,7 +99,7 @@ describe('writeReport at scale', () => {
   it('refuses a run whose target list is missing, before writing anything', async () => {
     s3.on(GetObjectCommand, { Key: targetsKey(RUN) }).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
 
-    await expect(writeReport(plan('report'), config, awsContext(config, 'unit'))).rejects.toThrow(/no target list of the sweep/);
+    await expect(writeReport(plan('report'), config, awsContext(config))).rejects.toThrow(/no target list of the sweep/);
     expect(Object.keys(written)).toEqual([]);
   });
 });

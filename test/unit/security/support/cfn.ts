@@ -123,7 +123,8 @@ function ref(stack: Stack, name: string): string | string[] {
   const value = pseudo(stack, name) ?? stack.parameters[name];
   if (value !== undefined) return value;
   const parameter = stack.template.Parameters?.[name];
-  if (isObject(parameter) && parameter.Default !== undefined) return String(parameter.Default);
+  // A CommaDelimitedList's default is a list, as CloudFormation reads it ('' is ['']).
+  if (isObject(parameter) && parameter.Default !== undefined) return parameter.Type === 'CommaDelimitedList' ? String(parameter.Default).split(',') : String(parameter.Default);
   if (parameter !== undefined) throw new Error(`parameter ${name} has no value`);
   return refOfResource(stack, name);
 }

@@ -13,7 +13,12 @@ import type { Json, JsonObject } from '../../deploy/templates';
  */
 export type GuardedPolicy = string;
 
-export type Guard = PolicyGuard | ParameterGuard;
+export type Guard = PolicyGuard | ParameterGuard | MemberParameterGuard;
+
+/** As ParameterGuard, for the member stack: a member's own opt-in (e.g. LaunchTemplateIds) that turns a statement on. */
+export interface MemberParameterGuard {
+  memberParameters: Record<string, string | string[]>;
+}
 
 /**
  * A CloudFormation condition that leaves a statement out unless the configuration asks for it:

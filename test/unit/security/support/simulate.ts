@@ -22,6 +22,8 @@ export interface MatrixCase {
   resourceAccount?: string;
   /** Parameters of the central stack this case is deployed with (CloudFormation parameters; the defaults otherwise). */
   centralParameters?: Record<string, string>;
+  /** Parameters of the member stack (as the StackSet deploys it in the caller's or resource's account) other than the defaults. */
+  memberParameters?: Record<string, string | string[]>;
   /** The resource's own policy (World.resourcePolicy); none when absent. */
   resourcePolicy?: 'key-policy' | 'key-policy-own-account' | 'member-trust' | 'central-bus' | 'report-bucket' | 'alerts-key' | 'trusts-caller-account' | `trust:${string}`;
   /** Request context on top of what the caller and resource imply; null removes a key. */
@@ -56,7 +58,8 @@ function accountOfArn(arn: string): string | undefined {
 
 /** What AWS puts in the request context for this caller and resource, before the case's own keys. */
 export function implicitContext(deployed: World, c: MatrixCase): Record<string, string | string[]> {
-  const world = c.centralParameters ? deployed.withCentralParameters(c.centralParameters) : deployed;
+  const central = c.centralParameters ? deployed.withCentralParameters(c.centralParameters) : deployed;
+  const world = c.memberParameters ? central.withMemberParameters(c.memberParameters) : central;
   const caller = world.actor(c.principal);
   const resourceAccount = c.resourceAccount ?? accountOfArn(c.resource) ?? CENTRAL;
   const context: Record<string, string | string[]> = { 'aws:ResourceAccount': resourceAccount, 'aws:SecureTransport': 'true' };
@@ -74,7 +77,8 @@ export function implicitContext(deployed: World, c: MatrixCase): Record<string, 
 }
 
 export async function simulate(deployed: World, c: MatrixCase): Promise<Outcome> {
-  const world = c.centralParameters ? deployed.withCentralParameters(c.centralParameters) : deployed;
+  const central = c.centralParameters ? deployed.withCentralParameters(c.centralParameters) : deployed;
+  const world = c.memberParameters ? central.withMemberParameters(c.memberParameters) : central;
   const caller = world.actor(c.principal);
   const resourceAccount = c.resourceAccount ?? accountOfArn(c.resource) ?? CENTRAL;
   const context: Record<string, string | string[]> = implicitContext(world, c);

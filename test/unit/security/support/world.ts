@@ -120,6 +120,9 @@ export class World {
     removed: readonly PolicyGuard[] = [],
     /** Parameters a removed guard forces: they win over a case's own. */
     private readonly forcedParameters: Record<string, string> = {},
+    /** Member stack parameters other than its defaults (a case's), and those a removed guard forces (they win). */
+    private readonly memberParameters: Record<string, string | string[]> = {},
+    private readonly forcedMemberParameters: Record<string, string | string[]> = {},
   ) {
     this.central = { partition: PARTITION, accountId: CENTRAL, region: REGION, parameters: { ...centralParameters, ...forcedParameters }, template: centralTemplate };
     this.memberTemplate = memberTemplate;
@@ -129,13 +132,35 @@ export class World {
   /** The same world with these guards removed from the policies they name (a mutant of the deployed policies). */
   withoutGuards(guards: readonly Guard[]): World {
     const forced = Object.assign({}, this.forcedParameters, ...guards.map((g) => ('parameters' in g ? g.parameters : {})));
-    const policyGuards = guards.filter((g): g is PolicyGuard => !('parameters' in g));
-    return new World(this.central.template, this.memberTemplate, this.central.parameters as Record<string, string>, [...this.removed, ...policyGuards], forced);
+    const forcedMember = Object.assign({}, this.forcedMemberParameters, ...guards.map((g) => ('memberParameters' in g ? g.memberParameters : {})));
+    const policyGuards = guards.filter((g): g is PolicyGuard => !('parameters' in g) && !('memberParameters' in g));
+    return new World(this.central.template, this.memberTemplate, this.central.parameters as Record<string, string>, [...this.removed, ...policyGuards], forced, this.memberParameters, forcedMember);
   }
 
   /** The central stack deployed with these CloudFormation parameters (the template's defaults otherwise). */
   withCentralParameters(parameters: Record<string, string>): World {
-    return new World(this.central.template, this.memberTemplate, { ...(this.central.parameters as Record<string, string>), ...parameters }, this.removed, this.forcedParameters);
+    return new World(
+      this.central.template,
+      this.memberTemplate,
+      { ...(this.central.parameters as Record<string, string>), ...parameters },
+      this.removed,
+      this.forcedParameters,
+      this.memberParameters,
+      this.forcedMemberParameters,
+    );
+  }
+
+  /** Every member stack deployed with these parameters (the StackSet's per-account overrides; the template's defaults otherwise). */
+  withMemberParameters(parameters: Record<string, string | string[]>): World {
+    return new World(
+      this.central.template,
+      this.memberTemplate,
+      this.central.parameters as Record<string, string>,
+      this.removed,
+      this.forcedParameters,
+      { ...this.memberParameters, ...parameters },
+      this.forcedMemberParameters,
+    );
   }
 
   /** A recommended SCP (docs/policies/<name>.scp.json) as this world hands it out: guard policy `scp/<name>`. */
@@ -173,6 +198,8 @@ export class World {
         CentralEventBusArn: this.centralOutput('EventBusArn'),
         CentralPrincipalArns: this.centralOutput('CentralPrincipalArns').split(','),
         ...deployed,
+        ...this.memberParameters,
+        ...this.forcedMemberParameters,
       },
     };
   }
