@@ -64,7 +64,7 @@ async function bytesOf(body: unknown): Promise<Buffer> {
   if (body instanceof Uint8Array) return Buffer.from(body);
   const chunks: Buffer[] = [];
   for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
+  return Buffer.concat(chunks as unknown as Uint8Array[]);
 }
 
 beforeEach(() => {
@@ -123,7 +123,7 @@ beforeEach(() => {
     const numbers = input.MultipartUpload.Parts.map((p) => p.PartNumber);
     const parts = numbers.map((n) => upload.parts.get(n)!);
     if (parts.slice(0, -1).some((p) => p.length < PART_BYTES)) throw new Error('EntityTooSmall');
-    objects.set(upload.key, Buffer.concat(parts));
+    objects.set(upload.key, Buffer.concat(parts as unknown as Uint8Array[]));
     return { Bucket: BUCKET, Key: upload.key, ETag: '"done"' };
   });
   s3.on(AbortMultipartUploadCommand).callsFake(async (input: { Key: string }) => {
