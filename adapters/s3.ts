@@ -18,6 +18,7 @@ export class ObjectWriter {
   private readonly body = new PassThrough({ highWaterMark: 64 * 1024 });
   private readonly finished: Promise<unknown>;
   private failed: unknown;
+  private ended = false;
   /** Bytes handed to `write`. */
   written = 0;
   /** Bytes S3 has acknowledged (lib-storage's progress). */
@@ -58,8 +59,21 @@ export class ObjectWriter {
     if (!this.body.write(bytes)) await Promise.race([once(this.body, 'drain'), call('s3:PutObject', () => this.finished)]);
   }
 
+  /**
+   * Gives the object up (its writer failed): no object is made, and a multipart upload already
+   * started is aborted (AbortMultipartUpload) so that its parts are not kept.
+   */
+  async abort(): Promise<void> {
+    if (this.failed || this.ended) return;
+    // The upload fails on its next read of the body: lib-storage then sends AbortMultipartUpload
+    // (leavePartsOnError false) before its done() rejects, which this waits for.
+    this.body.destroy(new Error(`the object ${this.key} was given up`));
+    await this.finished.catch(() => undefined);
+  }
+
   /** Ends the object; its s3:// URL once S3 has it whole. */
   async end(): Promise<string> {
+    this.ended = true;
     this.body.end();
     await call('s3:PutObject', () => this.finished);
     return `s3://${this.bucket}/${this.key}`;

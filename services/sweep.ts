@@ -40,7 +40,7 @@ import { EC2 } from '../adapters/ec2';
 import { IAM } from '../adapters/iam';
 import { KMS } from '../adapters/kms';
 import { Organizations } from '../adapters/organizations';
-import { reportStore, type ReportStore } from '../adapters/s3';
+import { reportStore, type ObjectWriter, type ReportStore } from '../adapters/s3';
 import { fromSweepRow } from '../core/asff';
 import { exportFindings, type ExportOutcome } from './findings-export';
 import type { AdapterFactory, AwsContext } from './aws-context';
@@ -393,62 +393,79 @@ export async function writeReport(
   const counter = new FindingCounter();
   const picker = new RemediationPicker(enforce ? config.sweepMaxChanges : 0);
   const held = { now: 0, peak: 0 };
-  const csvOut = reports.writer(`${published}report.csv`, 'text/csv');
-  const staged = reports.writer(findingsKey(plan.runId), 'application/x-ndjson');
-  await csvOut.write(csvHeader());
-  // The findings of one inventory, written out before the next inventory's are made.
-  const emit = async (rows: Finding[]) => {
-    held.now += rows.length;
-    held.peak = Math.max(held.peak, held.now);
-    counter.add(rows);
-    picker.add(rows);
-    await csvOut.write(csvRows(rows));
-    await staged.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    held.now -= rows.length;
+  // A writer that fails gives up the objects it was writing (no partial report, no parts kept).
+  const open: ObjectWriter[] = [];
+  const writer = (key: string, contentType?: string) => {
+    const w = reports.writer(key, contentType);
+    open.push(w);
+    return w;
   };
-
-  for (const c of centrals) await emit(centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] }));
+  // Assigned in the try below.
+  let csv = '';
+  let json = '';
+  let markdown = '';
+  const exported: Finding[] = [];
+  let summary: SweepSummary;
   const inventoried = new Set<string>();
   // Only the Security Hub export needs to know which targets were inspected.
   const inspectedTargets: SweepTarget[] = [];
-  const newAccount = plan.trigger === 'new-account';
-  for await (const page of reports.pages(`${at}members/`)) {
-    // An object holds the inventories of one batch of the Map (or, written before batches, one).
-    for await (const object of inOrder(page, REPORT_READ_CONCURRENCY, (k) => reports.getJson<MemberInventory | MemberInventory[]>(k))) {
-      for (const m of Array.isArray(object) ? object : [object]) {
-        inventoried.add(`${m.account}/${m.region}`);
-        if (config.securityHub && m.status === 'inspected') inspectedTargets.push({ account: m.account, region: m.region });
-        await emit(memberFindings(m, centrals, config, { newAccount }));
+  try {
+    const csvOut = writer(`${published}report.csv`, 'text/csv');
+    const staged = writer(findingsKey(plan.runId), 'application/x-ndjson');
+    await csvOut.write(csvHeader());
+    // The findings of one inventory, written out before the next inventory's are made.
+    const emit = async (rows: Finding[]) => {
+      held.now += rows.length;
+      held.peak = Math.max(held.peak, held.now);
+      counter.add(rows);
+      picker.add(rows);
+      await csvOut.write(csvRows(rows));
+      await staged.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      held.now -= rows.length;
+    };
+
+    for (const c of centrals) await emit(centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] }));
+    const newAccount = plan.trigger === 'new-account';
+    for await (const page of reports.pages(`${at}members/`)) {
+      // An object holds the inventories of one batch of the Map (or, written before batches, one).
+      for await (const object of inOrder(page, REPORT_READ_CONCURRENCY, (k) => reports.getJson<MemberInventory | MemberInventory[]>(k))) {
+        for (const m of Array.isArray(object) ? object : [object]) {
+          inventoried.add(`${m.account}/${m.region}`);
+          if (config.securityHub && m.status === 'inspected') inspectedTargets.push({ account: m.account, region: m.region });
+          await emit(memberFindings(m, centrals, config, { newAccount }));
+        }
       }
     }
-  }
-  // The planned targets that left no inventory, a thousand at a time.
-  for (let i = 0; i < targets.length; i += 1000) await emit(missingInspectionFindings(targets.slice(i, i + 1000), inventoried, config));
-  const csv = await csvOut.end();
-  await staged.end();
+    // The planned targets that left no inventory, a thousand at a time.
+    for (let i = 0; i < targets.length; i += 1000) await emit(missingInspectionFindings(targets.slice(i, i + 1000), inventoried, config));
+    csv = await csvOut.end();
+    await staged.end();
 
-  // The key's grant count, kept between sweeps for the trend.
-  for (const c of centrals) if (c.keyArn) history[c.keyArn] = recordCount(history[c.keyArn] ?? [], { at: plan.startedAt, count: c.grantCount ?? c.grants.length });
-  await reports.put(GRANT_COUNTS, JSON.stringify(history));
-  const summary = counter.summary(plan.accounts, plan.regions.length);
+    // The key's grant count, kept between sweeps for the trend.
+    for (const c of centrals) if (c.keyArn) history[c.keyArn] = recordCount(history[c.keyArn] ?? [], { at: plan.startedAt, count: c.grantCount ?? c.grants.length });
+    await reports.put(GRANT_COUNTS, JSON.stringify(history));
+    summary = counter.summary(plan.accounts, plan.regions.length);
 
-  // The reports that open with the summary, from the findings read back a line at a time.
-  const jsonOut = reports.writer(`${published}report.json`);
-  const mdOut = reports.writer(`${published}report.md`, 'text/markdown');
-  await jsonOut.write(jsonReportHead(plan, summary));
-  await mdOut.write(markdownHead(summary, plan));
-  const exported: Finding[] = [];
-  let index = 0;
-  for await (const line of reports.lines(findingsKey(plan.runId))) {
-    if (line.length === 0) continue;
-    const finding = JSON.parse(line) as Finding;
-    await jsonOut.write(jsonReportFinding(finding, index++));
-    await mdOut.write(markdownRows([finding]));
-    if (config.securityHub) exported.push(finding);
+    // The reports that open with the summary, from the findings read back a line at a time.
+    const jsonOut = writer(`${published}report.json`);
+    const mdOut = writer(`${published}report.md`, 'text/markdown');
+    await jsonOut.write(jsonReportHead(plan, summary));
+    await mdOut.write(markdownHead(summary, plan));
+    let index = 0;
+    for await (const line of reports.lines(findingsKey(plan.runId))) {
+      if (line.length === 0) continue;
+      const finding = JSON.parse(line) as Finding;
+      await jsonOut.write(jsonReportFinding(finding, index++));
+      await mdOut.write(markdownRows([finding]));
+      if (config.securityHub) exported.push(finding);
+    }
+    await jsonOut.write(jsonReportTail(index));
+    json = await jsonOut.end();
+    markdown = await mdOut.end();
+  } catch (error) {
+    await Promise.all(open.map((w) => w.abort()));
+    throw error;
   }
-  await jsonOut.write(jsonReportTail(index));
-  const json = await jsonOut.end();
-  const markdown = await mdOut.end();
   // Security Hub (off unless AMIWARDEN_SECURITY_HUB=true): resolves only what this sweep looked at.
   const inspected = [...plan.regions.map((region) => ({ account: config.centralAccountId, region })), ...inspectedTargets];
   const securityHub = await exportFindings(exported.map((f) => fromSweepRow(f, config.partition)), { producer: 'sweep', inspected }, config, aws, homeRegion(config));

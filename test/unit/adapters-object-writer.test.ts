@@ -65,4 +65,16 @@ describe('ObjectWriter', () => {
     await expect(writing).rejects.toThrow(AwsCallError);
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
   }, 30_000);
+
+  it('abort(): a multipart upload under way is aborted before abort() returns; an object within one part is never sent', async () => {
+    const big = store.writer('sweeps/run/report.csv', 'text/csv');
+    for (let n = 0; n < 12 * 1024 * 1024; n += CHUNK.length) await big.write(CHUNK);
+    const small = store.writer('sweeps/run/report.md', 'text/markdown');
+    await small.write('# a report\n');
+
+    await Promise.all([big.abort(), small.abort()]);
+    expect(s3.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([expect.objectContaining({ Key: 'sweeps/run/report.csv', UploadId: 'u-1' })]);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  }, 30_000);
 });

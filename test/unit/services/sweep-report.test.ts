@@ -148,7 +148,7 @@ describe('writeReport at scale', () => {
     expect(listCalls).toBe(3);
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(REPORT_READ_CONCURRENCY);
-  });
+  }, 60_000);
 
   it('writes the reports the old writer wrote (same CSV, Markdown and JSON, byte for byte)', async () => {
     const report = await writeReport(plan('report'), config, awsContext(config));
@@ -160,7 +160,7 @@ describe('writeReport at scale', () => {
     expect(text(`sweeps/${RUN}/report.md`)).toBe(toMarkdown(findings, summary, plan('report')));
     expect(text(`sweeps/${RUN}/report.json`)).toBe(JSON.stringify({ runId: RUN, mode: 'report', startedAt: plan('report').startedAt, summary, findings }, null, 2));
     expect(JSON.parse(text('sweeps/latest.json')!)).toEqual({ runId: RUN, ...report.reports });
-  });
+  }, 60_000);
 
   it('holds one inventory’s findings at a time and sends the reports to S3 a part at a time while it still reads inventories', async () => {
     // 2,500 members x 6 groups: 15,000 findings, several 5 MiB parts of each report.
@@ -194,7 +194,7 @@ describe('writeReport at scale', () => {
     expect(report.remediationsKey).toBe(remediationsKey(RUN));
     expect((JSON.parse(text(remediationsKey(RUN))!) as unknown[]).length).toBe(1000);
     expect(JSON.stringify(report).length).toBeLessThan(2048);
-  });
+  }, 60_000);
 
   it('reads a batch’s object (the inventories of one Map child) as well as one inventory’s', async () => {
     // Half the listed objects hold a batch of two targets: the account listed and the next one (not listed itself).
@@ -219,7 +219,21 @@ describe('writeReport at scale', () => {
     // 1,000 objects: 500 batches of two and 500 single inventories; the 500 targets in neither are missing inspections.
     expect(report.summary.byFinding['missing-grant']).toBe(1500);
     expect(report.summary.byFinding['member-inspection-failed']).toBe(500);
-  });
+  }, 60_000);
+
+  it('an inventory it cannot read fails the report: the uploads under way are aborted, nothing is published', async () => {
+    groupsPerMember = 6; // the CSV and the findings are multipart uploads by the time the read fails
+    const failing = memberKey(accounts[2450]!);
+    s3.on(GetObjectCommand, { Key: failing }).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+
+    await expect(writeReport(plan('report'), config, awsContext(config, 'unit'))).rejects.toThrow(/s3:GetObject failed: AccessDenied/);
+    for (const key of [`sweeps/${RUN}/report.csv`, findingsKey(RUN)]) {
+      expect(calls).toContain(`CreateMultipartUpload ${key}`);
+      expect(calls).toContain(`AbortMultipartUpload ${key}`);
+      expect(calls).not.toContain(`CompleteMultipartUpload ${key}`);
+    }
+    expect([...objects.keys()]).toEqual([]);
+  }, 60_000);
 
   it('refuses a run whose target list is missing, before writing anything', async () => {
     s3.on(GetObjectCommand, { Key: targetsKey(RUN) }).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
