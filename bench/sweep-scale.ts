@@ -128,7 +128,12 @@ const run = promisify(execFile);
 async function reportWriterProcess(payload: unknown): Promise<{ result: unknown; maxRssBytes: number }> {
   const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'bench/report-writer-process.ts')], {
     cwd: ROOT,
-    env: { ...process.env, AMIWARDEN_BENCH_PAYLOAD: JSON.stringify(payload) },
+    // AMIWARDEN_BENCH_REPORT_HEAP_MB: a V8 old-space limit for that process (what it must fit in).
+    env: {
+      ...process.env,
+      AMIWARDEN_BENCH_PAYLOAD: JSON.stringify(payload),
+      ...(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${Number(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB)}`.trim() } : {}),
+    },
     maxBuffer: 16 * 1024 * 1024,
   });
   const last = stdout.trim().split('\n').pop()!;
