@@ -226,7 +226,7 @@ describe('writeReport at scale', () => {
     const failing = memberKey(accounts[2450]!);
     s3.on(GetObjectCommand, { Key: failing }).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
 
-    await expect(writeReport(plan('report'), config, awsContext(config, 'unit'))).rejects.toThrow(/s3:GetObject failed: AccessDenied/);
+    await expect(writeReport(plan('report'), config, awsContext(config))).rejects.toThrow(/s3:GetObject failed: AccessDenied/);
     for (const key of [`sweeps/${RUN}/report.csv`, findingsKey(RUN)]) {
       expect(calls).toContain(`CreateMultipartUpload ${key}`);
       expect(calls).toContain(`AbortMultipartUpload ${key}`);
