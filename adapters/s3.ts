@@ -1,6 +1,84 @@
 /** S3: where the sweep keeps its inventories between steps, and its reports. */
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { PassThrough, type Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { call, hasCode, type ClientSettings } from './aws';
+import { Upload } from '@aws-sdk/lib-storage';
+import { call, hasCode, translate, type ClientSettings } from './aws';
+
+/** The size of each part of a streamed object: S3's least (every part but the last is at least 5 MiB). */
+export const PART_BYTES = 5 * 1024 * 1024;
+
+/**
+ * An object written as it is produced (a multipart upload through @aws-sdk/lib-storage, a single
+ * PutObject if it ends within one part): at most one part is being sent and one being filled, so
+ * what it holds is bounded by the part size, not by the object's size.
+ */
+export class ObjectWriter {
+  private readonly body = new PassThrough({ highWaterMark: 64 * 1024 });
+  private readonly finished: Promise<unknown>;
+  private failed: unknown;
+  private ended = false;
+  /** Bytes handed to `write`. */
+  written = 0;
+  /** Bytes S3 has acknowledged (lib-storage's progress). */
+  sent = 0;
+  /** The most bytes written and not yet acknowledged at any time: what the writer held. */
+  peakHeldBytes = 0;
+
+  constructor(
+    client: S3Client,
+    readonly bucket: string,
+    readonly key: string,
+    contentType: string,
+  ) {
+    const upload = new Upload({
+      client,
+      params: { Bucket: bucket, Key: key, Body: this.body, ContentType: contentType, ServerSideEncryption: 'AES256' },
+      partSize: PART_BYTES,
+      queueSize: 1,
+      leavePartsOnError: false,
+    });
+    upload.on('httpUploadProgress', (p) => {
+      if (typeof p.loaded === 'number') this.sent = Math.max(this.sent, p.loaded);
+    });
+    this.finished = upload.done().catch((error: unknown) => {
+      this.failed = error;
+      this.body.destroy();
+      throw error;
+    });
+    this.finished.catch(() => undefined);
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.failed) await call('s3:PutObject', () => this.finished);
+    if (text.length === 0) return;
+    const bytes = Buffer.from(text, 'utf8');
+    this.written += bytes.length;
+    this.peakHeldBytes = Math.max(this.peakHeldBytes, this.written - this.sent);
+    if (!this.body.write(bytes)) await Promise.race([once(this.body, 'drain'), call('s3:PutObject', () => this.finished)]);
+  }
+
+  /**
+   * Gives the object up (its writer failed): no object is made, and a multipart upload already
+   * started is aborted (AbortMultipartUpload) so that its parts are not kept.
+   */
+  async abort(): Promise<void> {
+    if (this.failed || this.ended) return;
+    // The upload fails on its next read of the body: lib-storage then sends AbortMultipartUpload
+    // (leavePartsOnError false) before its done() rejects, which this waits for.
+    this.body.destroy(new Error(`the object ${this.key} was given up`));
+    await this.finished.catch(() => undefined);
+  }
+
+  /** Ends the object; its s3:// URL once S3 has it whole. */
+  async end(): Promise<string> {
+    this.ended = true;
+    this.body.end();
+    await call('s3:PutObject', () => this.finished);
+    return `s3://${this.bucket}/${this.key}`;
+  }
+}
 
 export class ReportStore {
   constructor(
@@ -13,6 +91,24 @@ export class ReportStore {
       this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ServerSideEncryption: 'AES256' })),
     );
     return `s3://${this.bucket}/${key}`;
+  }
+
+  /** A new object written a part at a time (see ObjectWriter). */
+  writer(key: string, contentType = 'application/json'): ObjectWriter {
+    return new ObjectWriter(this.client, this.bucket, key, contentType);
+  }
+
+  /** The object's lines, read as S3 sends them (never the whole object at once). */
+  async *lines(key: string): AsyncGenerator<string> {
+    const out = await call('s3:GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+    const lines = createInterface({ input: out.Body as Readable, crlfDelay: Infinity });
+    try {
+      for await (const line of lines) yield line;
+    } catch (error) {
+      throw translate('s3:GetObject', error);
+    } finally {
+      lines.close();
+    }
   }
 
   async getJson<T>(key: string): Promise<T> {

@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   console.log(`\nSweep (report mode, ${sweep.amis} AMIs over ${sweep.distinctKeys} distinct keys, ${sweep.accounts} member accounts × ${sweep.regions} region; ${sweep.status})`);
   console.log(row(['API calls', 'lower bound', 'ratio', `target ≤ ${TARGETS.sweepRatio}`, 'naive', 'S3 calls']));
   console.log(row([String(sweep.apiCalls), String(sweep.lowerBound), ratio.toFixed(2), verdict(ratio <= TARGETS.sweepRatio), String(sweep.naiveCalls), String(sweep.storageCalls)]));
+  printOverBound(sweep.callsByAction, sweep.boundByAction);
 
   console.log('\nSweep at scale (report mode, the deployed state machine on the local runner, accounts from Organizations)');
   console.log(row(['accounts x regions', 'member inspections', 'API calls / bound', 'max state bytes', 'report peak RSS MiB', 'wall s', 'S3 calls']));
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
       row([`${e.accounts} x ${e.regions}`, e.memberInspections, `${e.apiCalls} / ${e.lowerBound}`, String(e.maxStateBytes), (e.reportPeakRssBytes / 2 ** 20).toFixed(0), (e.wallMs / 1000).toFixed(1), String(e.storageCalls)]),
     );
     if (!e.status.startsWith('SUCCEEDED')) console.log(`  ${e.status}`);
+    printOverBound(e.callsByAction, e.boundByAction);
+    console.log(`  report writer: held at most ${e.reportPeakFindingsHeld} findings at once`);
   }
 
   if (json) {
@@ -106,12 +109,19 @@ async function main(): Promise<void> {
         ...(cold.probes ? { coldStartProbes: cold.probes } : {}),
         sweep: { amis: sweep.amis, accounts: sweep.accounts, regions: sweep.regions, apiCalls: sweep.apiCalls, lowerBound: sweep.lowerBound, naiveCalls: sweep.naiveCalls },
         workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
-        sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, status }) => ({
-          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, status,
+        sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, status }) => ({
+          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, status,
         })),
       }),
     );
   }
+}
+
+/** Each action whose calls differ from its term of the lower bound (bench/lower-bound.ts). */
+function printOverBound(calls: Record<string, number>, bound: Record<string, number>): void {
+  const actions = [...new Set([...Object.keys(calls), ...Object.keys(bound)])].sort();
+  const off = actions.filter((a) => (calls[a] ?? 0) !== (bound[a] ?? 0));
+  for (const a of off) console.log(`  ${a}: ${calls[a] ?? 0} calls, bound ${bound[a] ?? 0}`);
 }
 
 /** "1000x2,5000x17" → [{accounts: 1000, regions: 2}, …]. */

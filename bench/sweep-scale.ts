@@ -29,6 +29,8 @@ import { EXTERNAL_ID, MEMBER_ROLE_NAME } from '../local/organization';
 import { runWorkflow } from '../local/state-machine';
 import { ROOT } from '../local/workflows';
 import { inParallel } from '../services/in-parallel';
+import { memberKey } from '../services/sweep';
+import { actionOf, centralLowerBound, memberAccountLowerBound, total, type CallCounts } from './lower-bound';
 
 export interface SweepScaleEntry {
   accounts: number;
@@ -43,6 +45,10 @@ export interface SweepScaleEntry {
   storageCalls: number;
   lambdaInvocations: number;
   mapChildren: number;
+  /** The most findings the report writer held at once (its own count, services/sweep.ts). */
+  reportPeakFindingsHeld: number;
+  callsByAction: CallCounts;
+  boundByAction: CallCounts;
   status: string;
 }
 
@@ -122,7 +128,12 @@ const run = promisify(execFile);
 async function reportWriterProcess(payload: unknown): Promise<{ result: unknown; maxRssBytes: number }> {
   const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'bench/report-writer-process.ts')], {
     cwd: ROOT,
-    env: { ...process.env, AMIWARDEN_BENCH_PAYLOAD: JSON.stringify(payload) },
+    // AMIWARDEN_BENCH_REPORT_HEAP_MB: a V8 old-space limit for that process (what it must fit in).
+    env: {
+      ...process.env,
+      AMIWARDEN_BENCH_PAYLOAD: JSON.stringify(payload),
+      ...(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${Number(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB)}`.trim() } : {}),
+    },
     maxBuffer: 16 * 1024 * 1024,
   });
   const last = stdout.trim().split('\n').pop()!;
@@ -153,30 +164,29 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     });
 
     let peakRss = 0;
+    let peakFindings = 0;
     const handlers: Record<string, (payload: unknown) => Promise<unknown>> = {
       WriteSweepReportLambdaFunction: async (payload) => {
         const { result, maxRssBytes } = await reportWriterProcess(payload);
         peakRss = Math.max(peakRss, maxRssBytes);
+        peakFindings = Math.max(peakFindings, (result as { peakFindingsHeld?: number } | null)?.peakFindingsHeld ?? 0);
         return result;
       },
     };
     if (spec.stub) {
       handlers.InspectMemberAccountLambdaFunction = async (payload) => {
         const batch = payload as { BatchInput: { runId: string }; Items: { account: string; region: string }[] };
-        await Promise.all(
-          batch.Items.map(async ({ account, region }) => {
-            const inventory = {
-              account,
-              region,
-              status: 'inspected',
-              detail: null,
-              groups: [{ name: 'web', serviceLinkedRoleArn: `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`, serviceLinkedRoleExists: true, imageIds: [images[0]!] }],
-              activities: [],
-              defaultEbsKey: null,
-            };
-            await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `inventories/${batch.BatchInput.runId}/members/${account}/${region}.json`, Body: JSON.stringify(inventory) }));
-          }),
-        );
+        // The batch's inventories as one object, as the real inspection writes them (services/sweep.ts inspectMembers).
+        const inventories = batch.Items.map(({ account, region }) => ({
+          account,
+          region,
+          status: 'inspected',
+          detail: null,
+          groups: [{ name: 'web', serviceLinkedRoleArn: `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`, serviceLinkedRoleExists: true, imageIds: [images[0]!] }],
+          activities: [],
+          defaultEbsKey: null,
+        }));
+        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: memberKey(batch.BatchInput.runId, batch.Items[0]!), Body: JSON.stringify(inventories) }));
         return { targets: batch.Items.length, byStatus: { inspected: batch.Items.length }, findings: 0 };
       };
     }
@@ -190,21 +200,33 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     const storageCalls = calls.filter((c) => c.service === 's3').length;
     const apiCalls = calls.filter((c) => c.service !== 's3' && c.service !== 'organizations').length;
 
-    const pages = (n: number) => Math.max(1, Math.ceil(n / 1000));
-    // Central, per region: images and snapshots pages, a DescribeKey per distinct key (the region's
-    // key; in the home region also the AWS managed key), the key's grants and policy.
-    const snapshots = 10;
-    const centralFloor = regions.reduce((n, region) => n + (region === HOME ? pages(spec.amis) + pages(snapshots) + 2 + 2 : 1 + 1 + 1 + 2), 0);
-    // Each member region: AssumeRole (regional STS), groups, launch templates, scaling activities,
-    // default EBS key; per account (IAM is global) the service-linked role check.
-    const memberFloor = spec.stub ? 0 : accounts.length * regions.length * 5 + accounts.length;
+    // The lower bound (bench/lower-bound.ts) for the world built above; Organizations' calls are
+    // counted in neither. Central, per region: the home region holds the AMIs, on 10 snapshots of the
+    // region's key (with the AWS managed key, 2 distinct keys); each other region is empty but for its key.
+    const bound: CallCounts = {};
+    for (const region of regions) {
+      centralLowerBound(region === HOME ? { images: spec.amis, snapshots: 10, shareAccounts: 0, distinctKeys: 2, keyGrants: 0 } : { images: 0, snapshots: 0, shareAccounts: 0, distinctKeys: 1, keyGrants: 0 }, bound);
+    }
+    // Each member account: its default service-linked role; in each region one group on the $Default
+    // template of the first AMI, a central image in the home region only, where no grant covers its role.
+    if (!spec.stub) {
+      for (let a = 0; a < accounts.length; a++) {
+        memberAccountLowerBound(
+          { serviceLinkedRoles: 1, regions: regions.map((region) => ({ groups: 1, templateSelectors: 1, pinnedTemplates: 0, launchConfigurations: false, ungrantedLaunchingRoles: region === HOME ? 1 : 0 })) },
+          { membershipCheck: false },
+          bound,
+        );
+      }
+    }
+    const callsByAction: CallCounts = {};
+    for (const c of calls) if (c.service !== 's3' && c.service !== 'organizations') callsByAction[actionOf(c)] = (callsByAction[actionOf(c)] ?? 0) + 1;
     const output = report.output as { summary?: { findings?: number } } | undefined;
     return {
       accounts: accounts.length,
       regions: regions.length,
       amis: spec.amis,
       apiCalls,
-      lowerBound: centralFloor + memberFloor,
+      lowerBound: total(bound),
       maxStateBytes: report.maxStateBytes,
       reportPeakRssBytes: peakRss,
       wallMs,
@@ -212,6 +234,9 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
       storageCalls,
       lambdaInvocations: report.lambdaInvocations,
       mapChildren: report.mapChildren,
+      reportPeakFindingsHeld: peakFindings,
+      callsByAction,
+      boundByAction: bound,
       status: `${report.status}${report.error ? ` ${report.error.name}: ${report.error.cause}` : ''}/${output?.summary?.findings ?? '-'} findings`,
     };
   } finally {

@@ -1,17 +1,19 @@
 /**
  * The sweep's API calls against their lower bound, on the emulator: a central account with many
  * AMIs over a few distinct keys, and members with Auto Scaling groups. The lower bound is what no
- * sweep can do without: one call per page of 1,000 images and of 1,000 snapshots, one DescribeKey
- * per distinct key, the key's grants and policy, and each member region's own pages. The naive
- * approach (describe each image, its snapshots and its key one by one) is the comparison.
+ * sweep can do without to read the facts the check catalogue judges, term by term in
+ * bench/lower-bound.ts. The naive approach (describe each image, its snapshots and its key one by
+ * one) is the comparison.
  */
 import { CreateSnapshotCommand, CreateVolumeCommand, EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig } from '../emulator/accounts';
 import { startEmulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
-import { buildOrganization, HOME_REGION } from '../local/organization';
+import { loadConfig } from '../core/config';
+import { buildOrganization, HOME_REGION, serviceLinkedRoleArnOf } from '../local/organization';
+import { actionOf, centralLowerBound, memberAccountLowerBound, total, type CallCounts } from './lower-bound';
 import { runWorkflow } from '../local/state-machine';
 import { inParallel } from '../services/in-parallel';
 
@@ -24,6 +26,10 @@ export interface SweepCost {
   lowerBound: number;
   naiveCalls: number;
   storageCalls: number;
+  /** Every call but S3's, by `service:action` (CreateGrant with DryRun as `kms:CreateGrant(DryRun)`). */
+  callsByAction: CallCounts;
+  /** The lower bound by `service:action` (bench/lower-bound.ts). */
+  boundByAction: CallCounts;
   status: string;
 }
 
@@ -63,22 +69,41 @@ export async function measureSweep(amis: number, onProgress: (done: number) => v
     await new S3Client({ ...clientConfig(emulator, central, HOME_REGION), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
     applyEnvironment(lambdaEnvironment(emulator, { centralAccount: central, keyArns: { [HOME_REGION]: org.keyArns[HOME_REGION]! }, createServiceLinkedRole: false, reportBucket: BUCKET }));
 
+    // The grants on the organization key before the sweep (a fact of the world, for the bound).
+    const grantees = ((await kms.send(new ListGrantsCommand({ KeyId: org.keyArns[HOME_REGION]! }))).Grants ?? []).map((g) => g.GranteePrincipal ?? '');
     await emulator.clearCalls();
     const accounts = org.members.map((m) => m.account);
     const report = await runWorkflow('compliance-sweep', { mode: 'report', accounts, regions: [HOME_REGION] });
     const calls = await emulator.calls();
     const storageCalls = calls.filter((c) => c.service === 's3').length;
     const apiCalls = calls.length - storageCalls;
+    const callsByAction: CallCounts = {};
+    for (const c of calls) if (c.service !== 's3') callsByAction[actionOf(c)] = (callsByAction[actionOf(c)] ?? 0) + 1;
 
-    const pages = (n: number) => Math.max(1, Math.ceil(n / 1000));
+    // The lower bound (bench/lower-bound.ts) for the world built above, its facts read from it.
     const distinctKeys = keys.length;
-    const snapshotCount = snapshots.length + 1;
-    // Central: images + snapshots pages, a DescribeKey per distinct key, ListGrants and GetKeyPolicy of the region's key.
-    const centralFloor = pages(amis) + pages(snapshotCount) + distinctKeys + 2;
-    // Each member region: AssumeRole, groups, launch templates, scaling activities, default EBS key, the role check.
-    const memberFloor = accounts.length * 6;
-    const lowerBound = centralFloor + memberFloor;
-    const naiveCalls = amis * 3 + memberFloor; // DescribeImages + DescribeSnapshots + DescribeKey per AMI
+    const config = loadConfig(process.env);
+    const boundByAction = centralLowerBound({
+      images: amis,
+      snapshots: snapshots.length + 1, // and the golden AMI's
+      shareAccounts: config.shareTargets.filter((t) => /^\d{12}$/.test(t) && t !== central).length,
+      distinctKeys,
+      keyGrants: grantees.length,
+    });
+    for (const m of org.members) {
+      const defaultRole = serviceLinkedRoleArnOf({ ...m, slrSuffix: undefined });
+      // One group in the home Region on the $Default version of a template of the golden AMI; its role exists.
+      memberAccountLowerBound(
+        {
+          serviceLinkedRoles: new Set([defaultRole, m.serviceLinkedRoleArn]).size,
+          regions: [{ groups: 1, templateSelectors: 1, pinnedTemplates: 0, launchConfigurations: false, ungrantedLaunchingRoles: grantees.includes(m.serviceLinkedRoleArn) ? 0 : 1 }],
+        },
+        { membershipCheck: Boolean(config.organizationId) },
+        boundByAction,
+      );
+    }
+    const lowerBound = total(boundByAction);
+    const naiveCalls = amis * 3 + (lowerBound - total(centralLowerBound({ images: amis, snapshots: snapshots.length + 1, shareAccounts: 0, distinctKeys, keyGrants: grantees.length }))); // DescribeImages + DescribeSnapshots + DescribeKey per AMI
     return {
       amis,
       accounts: accounts.length,
@@ -86,8 +111,10 @@ export async function measureSweep(amis: number, onProgress: (done: number) => v
       distinctKeys,
       apiCalls,
       lowerBound,
+      boundByAction,
       naiveCalls,
       storageCalls,
+      callsByAction,
       status: `${report.status}/${(report.output as { summary?: { findings?: number } })?.summary?.findings ?? '-'} findings`,
     };
   } finally {

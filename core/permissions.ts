@@ -145,7 +145,8 @@ export const STEPS: readonly Step[] = [
     function: 'write-sweep-report',
     role: 'WriteSweepReportRole',
     gathers: [{ run: 'sweep', side: 'central', only: ['grants.history'] }],
-    own: [{ as: 'central', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject'] }],
+    // Reports are multipart uploads (s3:PutObject), aborted if they fail (s3:AbortMultipartUpload).
+    own: [{ as: 'central', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'] }],
   },
   // The grant-health repair; its kms:RevokeGrant is deployed only under staleGrantPolicy=revoke (CONDITIONAL).
   { function: 'repair-grants', role: 'RepairGrantsRole', fixes: 'grant-health' },

@@ -249,8 +249,13 @@ export function centralFindings(inv: CentralInventory, config: Pick<Config, 'cen
  * The planned member inspections that left no inventory: the Map item failed (within its tolerated
  * share), timed out, or never ran. Without this row such an account would vanish from the report.
  */
-export function missingInspectionFindings(targets: { account: string; region: string }[], inventoried: { account: string; region: string }[], config: Pick<Config, 'partition' | 'centralAccountId'>): Finding[] {
-  const done = new Set(inventoried.map((i) => `${i.account}/${i.region}`));
+export function missingInspectionFindings(
+  targets: { account: string; region: string }[],
+  inventoried: { account: string; region: string }[] | ReadonlySet<string>,
+  config: Pick<Config, 'partition' | 'centralAccountId'>,
+): Finding[] {
+  /** `inventoried`: the targets that left an inventory, or their `account/region` keys. */
+  const done: ReadonlySet<string> = Array.isArray(inventoried) ? new Set(inventoried.map((i) => `${i.account}/${i.region}`)) : (inventoried as ReadonlySet<string>);
   const seen = new Set<string>();
   const findings: Finding[] = [];
   for (const t of targets) {
@@ -453,23 +458,40 @@ export interface SweepSummary {
 }
 
 export function summarize(findings: Finding[], accounts: number, regions: number): SweepSummary {
-  const byFinding: Partial<Record<FindingType, number>> = {};
-  const bySeverity: Record<Severity, number> = { high: 0, medium: 0, low: 0 };
-  for (const f of findings) {
-    byFinding[f.finding] = (byFinding[f.finding] ?? 0) + 1;
-    bySeverity[f.severity] += 1;
-  }
-  return { findings: findings.length, byFinding, bySeverity, accounts, regions };
+  const counter = new FindingCounter();
+  counter.add(findings);
+  return counter.summary(accounts, regions);
 }
+
+/** The summary's counts, added to as the findings stream past (never holding them). */
+export class FindingCounter {
+  private findings = 0;
+  private readonly byFinding: Partial<Record<FindingType, number>> = {};
+  private readonly bySeverity: Record<Severity, number> = { high: 0, medium: 0, low: 0 };
+
+  add(findings: readonly Finding[]): void {
+    for (const f of findings) {
+      this.findings += 1;
+      this.byFinding[f.finding] = (this.byFinding[f.finding] ?? 0) + 1;
+      this.bySeverity[f.severity] += 1;
+    }
+  }
+
+  summary(accounts: number, regions: number): SweepSummary {
+    return { findings: this.findings, byFinding: { ...this.byFinding }, bySeverity: { ...this.bySeverity }, accounts, regions };
+  }
+}
+
+const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
+const remediationKey = (r: Remediation) => `${r.workflow}:${JSON.stringify(r.input)}`;
 
 /** The remediations enforce mode starts: most severe first, one per resource, at most `cap`. */
 export function planRemediations(findings: Finding[], cap: number): { remediations: Remediation[]; skipped: number } {
-  const order: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
   const seen = new Set<string>();
   const all: Remediation[] = [];
-  for (const f of [...findings].sort((a, b) => order[a.severity] - order[b.severity])) {
+  for (const f of [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity])) {
     if (!f.remediation) continue;
-    const key = `${f.remediation.workflow}:${JSON.stringify(f.remediation.input)}`;
+    const key = remediationKey(f.remediation);
     if (seen.has(key)) continue;
     seen.add(key);
     all.push(f.remediation);
@@ -477,22 +499,60 @@ export function planRemediations(findings: Finding[], cap: number): { remediatio
   return { remediations: all.slice(0, cap), skipped: Math.max(0, all.length - cap) };
 }
 
+/**
+ * planRemediations over findings that stream past, one inventory's at a time, holding at most
+ * `cap` remediations per severity. A remediation names what it fixes in the inventory it came
+ * from (an image and its Region, a key's Region, a member account, Region and group), so the same
+ * remediation never comes from two inventories: duplicates are removed within each inventory's
+ * findings, and the count of those beyond the cap is exact.
+ */
+export class RemediationPicker {
+  private readonly kept: Record<Severity, Remediation[]> = { high: [], medium: [], low: [] };
+  private distinct = 0;
+
+  constructor(private readonly cap: number) {}
+
+  /** The findings of one inventory. */
+  add(findings: readonly Finding[]): void {
+    const seen = new Set<string>();
+    for (const f of [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity])) {
+      if (!f.remediation) continue;
+      const key = remediationKey(f.remediation);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      this.distinct += 1;
+      if (this.kept[f.severity].length < this.cap) this.kept[f.severity].push(f.remediation);
+    }
+  }
+
+  result(): { remediations: Remediation[]; skipped: number } {
+    return { remediations: [...this.kept.high, ...this.kept.medium, ...this.kept.low].slice(0, this.cap), skipped: Math.max(0, this.distinct - this.cap) };
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reports
 
 const COLUMNS = ['account', 'region', 'resource', 'finding', 'severity', 'detail', 'action'] as const;
 
+const csvCell = (v: string) => {
+  // Neutralise spreadsheet formulas and quote everything.
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return `"${safe.replace(/"/g, '""')}"`;
+};
+
+/** The CSV report's first line; then csvRows of the findings, in any number of pieces. */
+export const csvHeader = (): string => `${COLUMNS.join(',')}\n`;
+export const csvRows = (findings: readonly Finding[]): string => findings.map((f) => `${COLUMNS.map((c) => csvCell(String(f[c]))).join(',')}\n`).join('');
+
 export function toCsv(findings: Finding[]): string {
-  const cell = (v: string) => {
-    // Neutralise spreadsheet formulas and quote everything.
-    const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-    return `"${safe.replace(/"/g, '""')}"`;
-  };
-  return [COLUMNS.join(','), ...findings.map((f) => COLUMNS.map((c) => cell(String(f[c]))).join(','))].join('\n') + '\n';
+  return csvHeader() + csvRows(findings);
 }
 
-export function toMarkdown(findings: Finding[], summary: SweepSummary, meta: { runId: string; mode: Mode; startedAt: string }): string {
-  const esc = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const mdCell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The Markdown report up to its findings table's header; then markdownRows of the findings, in any number of pieces. */
+export function markdownHead(summary: SweepSummary, meta: { runId: string; mode: Mode; startedAt: string }): string {
   const lines = [
     `# amiwarden compliance sweep ${meta.runId}`,
     '',
@@ -506,8 +566,24 @@ export function toMarkdown(findings: Finding[], summary: SweepSummary, meta: { r
     '',
     `| ${COLUMNS.join(' | ')} |`,
     `|${COLUMNS.map(() => '---').join('|')}|`,
-    ...findings.map((f) => `| ${COLUMNS.map((c) => esc(String(f[c]))).join(' | ')} |`),
-    '',
   ];
-  return lines.join('\n');
+  return `${lines.join('\n')}\n`;
 }
+
+export const markdownRows = (findings: readonly Finding[]): string => findings.map((f) => `| ${COLUMNS.map((c) => mdCell(String(f[c]))).join(' | ')} |\n`).join('');
+
+export function toMarkdown(findings: Finding[], summary: SweepSummary, meta: { runId: string; mode: Mode; startedAt: string }): string {
+  return markdownHead(summary, meta) + markdownRows(findings);
+}
+
+/**
+ * The JSON report, `JSON.stringify({runId, mode, startedAt, summary, findings}, null, 2)`, in
+ * pieces: its head, each finding (`index` its place in the list), its tail (`count` the findings').
+ */
+export function jsonReportHead(meta: { runId: string; mode: Mode; startedAt: string }, summary: SweepSummary): string {
+  const head = JSON.stringify({ runId: meta.runId, mode: meta.mode, startedAt: meta.startedAt, summary }, null, 2);
+  return `${head.slice(0, head.length - 2)},\n  "findings": [`;
+}
+export const jsonReportFinding = (finding: Finding, index: number): string =>
+  `${index === 0 ? '' : ','}\n${JSON.stringify(finding, null, 2).replace(/^/gm, '    ')}`;
+export const jsonReportTail = (count: number): string => (count === 0 ? ']\n}' : '\n  ]\n}');

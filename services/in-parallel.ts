@@ -15,3 +15,29 @@ export async function inParallel<T, R>(items: T[], width: number, work: (item: T
   );
   return results;
 }
+
+/**
+ * Runs `work` over `items` with at most `width` at once and yields the results in the items' order
+ * as they come: at most `width` results are held (running or waiting for an earlier one), so a
+ * consumer that handles each as it is yielded holds a bounded number whatever the number of items.
+ */
+export async function* inOrder<T, R>(items: Iterable<T>, width: number, work: (item: T) => Promise<R>): AsyncGenerator<R> {
+  const pending: Promise<R>[] = [];
+  const source = items[Symbol.iterator]();
+  const fill = () => {
+    while (pending.length < Math.max(1, width)) {
+      const next = source.next();
+      if (next.done) return;
+      const started = work(next.value);
+      // A rejection is seen when its turn comes; until then it must not count as unhandled.
+      started.catch(() => undefined);
+      pending.push(started);
+    }
+  };
+  fill();
+  while (pending.length > 0) {
+    const result = await pending.shift()!;
+    fill();
+    yield result;
+  }
+}

@@ -21,10 +21,15 @@ import {
   centralFindings,
   memberFindings,
   missingInspectionFindings,
-  planRemediations,
-  summarize,
-  toCsv,
-  toMarkdown,
+  csvHeader,
+  csvRows,
+  FindingCounter,
+  jsonReportFinding,
+  jsonReportHead,
+  jsonReportTail,
+  markdownHead,
+  markdownRows,
+  RemediationPicker,
   type CentralInventory,
   type Finding,
   type MemberInventory,
@@ -37,12 +42,12 @@ import { EKS } from '../adapters/eks';
 import { IAM } from '../adapters/iam';
 import { KMS } from '../adapters/kms';
 import { Organizations } from '../adapters/organizations';
-import { reportStore, type ReportStore } from '../adapters/s3';
+import { reportStore, type ObjectWriter, type ReportStore } from '../adapters/s3';
 import { fromSweepRow } from '../core/asff';
 import { exportFindings, type ExportOutcome } from './findings-export';
 import type { AdapterFactory, AwsContext } from './aws-context';
 import { cachedRead } from './promise-cache';
-import { inParallel } from './in-parallel';
+import { inOrder, inParallel } from './in-parallel';
 
 /** What "Plan sweep" returns into the state: a fixed size whatever the organization's. */
 export interface SweepPlan {
@@ -195,23 +200,34 @@ export async function inspectCentral(runId: string, region: string, sampleMember
 
 const centralCache = new Map<string, Promise<CentralInventory>>();
 
-export async function inspectMember(runId: string, account: string, region: string, config: Config, aws: AwsContext) {
+/** A member inventory's object: one target's, or (from the Map) one batch's, named after its first target. */
+export const memberKey = (runId: string, target: SweepTarget) => `${inventoryPrefix(runId)}members/${target.account}/${target.region}.json`;
+
+async function inspectTarget(runId: string, account: string, region: string, config: Config, aws: AwsContext) {
   const reports = store(config, aws, homeRegion(config));
   const central = await cachedRead(centralCache, `${runId}/${region}`, () => reports.getJson<CentralInventory>(`${inventoryPrefix(runId)}central/${region}.json`));
   const inventory = await gatherMember(runId, account, region, aws, config, central);
-  await reports.put(`${inventoryPrefix(runId)}members/${account}/${region}.json`, JSON.stringify(inventory));
-  return { account, region, status: inventory.status, findings: memberFindings(inventory, [central], config).length };
+  return { inventory, result: { account, region, status: inventory.status, findings: memberFindings(inventory, [central], config).length } };
+}
+
+export async function inspectMember(runId: string, account: string, region: string, config: Config, aws: AwsContext) {
+  const { inventory, result } = await inspectTarget(runId, account, region, config, aws);
+  await store(config, aws, homeRegion(config)).put(memberKey(runId, { account, region }), JSON.stringify(inventory));
+  return result;
 }
 
 /** Targets of one batch inspected at once, at most this many at a time. */
 const BATCH_CONCURRENCY = 5;
 
 /**
- * One ItemBatcher batch: each target inspected (a few at a time); the result is counts only, so
- * that the Map's results stay small whatever the batch size.
+ * One ItemBatcher batch: each target inspected (a few at a time), their inventories written as one
+ * object (one write here and one read by the report writer per batch, not per target); the result
+ * is counts only, so that the Map's results stay small whatever the batch size.
  */
 export async function inspectMembers(runId: string, targets: SweepTarget[], config: Config, aws: AwsContext) {
-  const results = await inParallel(targets, BATCH_CONCURRENCY, (t) => inspectMember(runId, t.account, t.region, config, aws));
+  const inspected = await inParallel(targets, BATCH_CONCURRENCY, (t) => inspectTarget(runId, t.account, t.region, config, aws));
+  await store(config, aws, homeRegion(config)).put(memberKey(runId, targets[0]!), JSON.stringify(inspected.map((i) => i.inventory)));
+  const results = inspected.map((i) => i.result);
   const byStatus: Record<string, number> = {};
   for (const r of results) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   return { targets: results.length, byStatus, findings: results.reduce((n, r) => n + r.findings, 0) };
@@ -363,11 +379,30 @@ export interface SweepReport {
   skippedRemediations: number;
   /** What went to Security Hub (services/findings-export.ts). */
   securityHub: ExportOutcome;
+  /** The most findings the writer held at once (one inventory's, or one Region's central findings). */
+  peakFindingsHeld: number;
 }
 
 /** Every sweep's count of each organization key's grants: `{ keyArn: [{at, count}] }`, the newest 60. */
 const GRANT_COUNTS = 'sweeps/grant-counts.json';
 
+/**
+ * Where the report writer keeps this run's findings as it finds them (JSON Lines), to write the
+ * reports that open with their summary once every finding has been counted.
+ */
+export const findingsKey = (runId: string) => `${inventoryPrefix(runId)}plan/findings.jsonl`;
+
+/**
+ * Joins the inventories into the reports, holding only what does not grow with the organization's
+ * size beyond one inventory at a time: the central inventories (their size grows with the images),
+ * REPORT_READ_CONCURRENCY member inventory objects read ahead, the summary's counts, and at most
+ * AMIWARDEN_SWEEP_MAX_CHANGES remediations per severity. Each inventory's findings are written out
+ * as soon as they are found: to the CSV report and to this run's findings (JSON Lines), each a
+ * multipart upload that holds at most two 5 MiB parts; the JSON and Markdown reports, which open with
+ * the summary, are then written from the findings read back a line at a time. Still held whole: the
+ * planned targets and which of them left an inventory (missing inspections are findings), and, when
+ * the Security Hub export is on, every finding (services/findings-export.ts).
+ */
 export async function writeReport(
   plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions'> & { trigger?: SweepPlan['trigger'] },
   config: Config,
@@ -383,39 +418,91 @@ export async function writeReport(
   const scope: SweepScope = (await reports.getJsonIfExists<SweepScope>(scopeKey(plan.runId))) ?? { accounts: null, organizationalUnits: [] };
   const history: Record<string, GrantCountPoint[]> = (await reports.getJsonIfExists<Record<string, GrantCountPoint[]>>(GRANT_COUNTS)) ?? {};
   const grantScope = { centralAccountId: config.centralAccountId, partition: config.partition, accounts: scope.accounts ? new Set(scope.accounts) : null, organizationalUnits: scope.organizationalUnits };
-  // Every region's central inventory is held (its size grows with the images, not the organization);
-  // member inventories are read a page at a time, a bounded number at once, and only their findings kept.
   const centrals = await Promise.all(centralKeys.map((k) => reports.getJson<CentralInventory>(k)));
-  const memberRows: Finding[] = [];
-  const inventoried: SweepTarget[] = [];
+
+  const published = reportPrefix(plan.runId);
+  const enforce = plan.mode === 'enforce' && !plan.dryRun;
+  const counter = new FindingCounter();
+  const picker = new RemediationPicker(enforce ? config.sweepMaxChanges : 0);
+  const held = { now: 0, peak: 0 };
+  // A writer that fails gives up the objects it was writing (no partial report, no parts kept).
+  const open: ObjectWriter[] = [];
+  const writer = (key: string, contentType?: string) => {
+    const w = reports.writer(key, contentType);
+    open.push(w);
+    return w;
+  };
+  // Assigned in the try below.
+  let csv = '';
+  let json = '';
+  let markdown = '';
+  const exported: Finding[] = [];
+  let summary: SweepSummary;
+  const inventoried = new Set<string>();
+  // Only the Security Hub export needs to know which targets were inspected.
   const inspectedTargets: SweepTarget[] = [];
-  for await (const page of reports.pages(`${at}members/`)) {
-    const members = await inParallel(page, REPORT_READ_CONCURRENCY, (k) => reports.getJson<MemberInventory>(k));
-    for (const m of members.sort((a, b) => `${a.account}${a.region}`.localeCompare(`${b.account}${b.region}`))) {
-      inventoried.push({ account: m.account, region: m.region });
-      if (m.status === 'inspected') inspectedTargets.push({ account: m.account, region: m.region });
-      memberRows.push(...memberFindings(m, centrals, config, { newAccount: plan.trigger === 'new-account' }));
+  try {
+    const csvOut = writer(`${published}report.csv`, 'text/csv');
+    const staged = writer(findingsKey(plan.runId), 'application/x-ndjson');
+    await csvOut.write(csvHeader());
+    // The findings of one inventory, written out before the next inventory's are made.
+    const emit = async (rows: Finding[]) => {
+      held.now += rows.length;
+      held.peak = Math.max(held.peak, held.now);
+      counter.add(rows);
+      picker.add(rows);
+      await csvOut.write(csvRows(rows));
+      await staged.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      held.now -= rows.length;
+    };
+
+    for (const c of centrals) await emit(centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] }));
+    const newAccount = plan.trigger === 'new-account';
+    for await (const page of reports.pages(`${at}members/`)) {
+      // An object holds the inventories of one batch of the Map (or, written before batches, one).
+      for await (const object of inOrder(page, REPORT_READ_CONCURRENCY, (k) => reports.getJson<MemberInventory | MemberInventory[]>(k))) {
+        for (const m of Array.isArray(object) ? object : [object]) {
+          inventoried.add(`${m.account}/${m.region}`);
+          if (config.securityHub && m.status === 'inspected') inspectedTargets.push({ account: m.account, region: m.region });
+          await emit(memberFindings(m, centrals, config, { newAccount }));
+        }
+      }
     }
+    // The planned targets that left no inventory, a thousand at a time.
+    for (let i = 0; i < targets.length; i += 1000) await emit(missingInspectionFindings(targets.slice(i, i + 1000), inventoried, config));
+    csv = await csvOut.end();
+    await staged.end();
+
+    // The key's grant count, kept between sweeps for the trend.
+    for (const c of centrals) if (c.keyArn) history[c.keyArn] = recordCount(history[c.keyArn] ?? [], { at: plan.startedAt, count: c.grantCount ?? c.grants.length });
+    await reports.put(GRANT_COUNTS, JSON.stringify(history));
+    summary = counter.summary(plan.accounts, plan.regions.length);
+
+    // The reports that open with the summary, from the findings read back a line at a time.
+    const jsonOut = writer(`${published}report.json`);
+    const mdOut = writer(`${published}report.md`, 'text/markdown');
+    await jsonOut.write(jsonReportHead(plan, summary));
+    await mdOut.write(markdownHead(summary, plan));
+    let index = 0;
+    for await (const line of reports.lines(findingsKey(plan.runId))) {
+      if (line.length === 0) continue;
+      const finding = JSON.parse(line) as Finding;
+      await jsonOut.write(jsonReportFinding(finding, index++));
+      await mdOut.write(markdownRows([finding]));
+      if (config.securityHub) exported.push(finding);
+    }
+    await jsonOut.write(jsonReportTail(index));
+    json = await jsonOut.end();
+    markdown = await mdOut.end();
+  } catch (error) {
+    await Promise.all(open.map((w) => w.abort()));
+    throw error;
   }
-  const findings: Finding[] = [
-    ...centrals.flatMap((c) => centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] })),
-    ...memberRows,
-    ...missingInspectionFindings(targets, inventoried, config),
-  ];
-  // The key's grant count, kept between sweeps for the trend.
-  for (const c of centrals) if (c.keyArn) history[c.keyArn] = recordCount(history[c.keyArn] ?? [], { at: plan.startedAt, count: c.grantCount ?? c.grants.length });
-  await reports.put(GRANT_COUNTS, JSON.stringify(history));
-  const summary = summarize(findings, plan.accounts, plan.regions.length);
   // Security Hub (off unless AMIWARDEN_SECURITY_HUB=true): resolves only what this sweep looked at.
   const inspected = [...plan.regions.map((region) => ({ account: config.centralAccountId, region })), ...inspectedTargets];
-  const securityHub = await exportFindings(findings.map((f) => fromSweepRow(f, config.partition)), { producer: 'sweep', inspected }, config, aws, homeRegion(config));
-  const published = reportPrefix(plan.runId);
-  const json = await reports.put(`${published}report.json`, JSON.stringify({ runId: plan.runId, mode: plan.mode, startedAt: plan.startedAt, summary, findings }, null, 2));
-  const csv = await reports.put(`${published}report.csv`, toCsv(findings), 'text/csv');
-  const markdown = await reports.put(`${published}report.md`, toMarkdown(findings, summary, plan), 'text/markdown');
+  const securityHub = await exportFindings(exported.map((f) => fromSweepRow(f, config.partition)), { producer: 'sweep', inspected }, config, aws, homeRegion(config));
   await reports.put(LATEST_REPORT_KEY, JSON.stringify({ runId: plan.runId, json, csv, markdown }));
-  const enforce = plan.mode === 'enforce' && !plan.dryRun;
-  const { remediations, skipped } = enforce ? planRemediations(findings, config.sweepMaxChanges) : { remediations: [], skipped: 0 };
+  const { remediations, skipped } = picker.result();
   // Up to AMIWARDEN_SWEEP_MAX_CHANGES (1,000) remediations: a list for the Distributed Map's ItemReader, not the state.
   if (remediations.length > 0) await reports.put(remediationsKey(plan.runId), JSON.stringify(remediations));
   return {
@@ -427,5 +514,6 @@ export async function writeReport(
     remediationsKey: remediations.length > 0 ? remediationsKey(plan.runId) : null,
     skippedRemediations: skipped,
     securityHub,
+    peakFindingsHeld: held.peak,
   };
 }

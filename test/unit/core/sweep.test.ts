@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../../../core/errors';
 import { REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
 import { copyName } from '../../../core/image';
-import { centralFindings, memberFindings, missingInspectionFindings, parseSweepRequest, planRemediations, summarize, toCsv, toMarkdown, type CentralInventory, type Finding, type MemberInventory } from '../../../core/sweep';
+import { centralFindings, csvHeader, csvRows, jsonReportFinding, jsonReportHead, jsonReportTail, markdownHead, markdownRows, memberFindings, missingInspectionFindings, parseSweepRequest, planRemediations, RemediationPicker, summarize, toCsv, toMarkdown, type CentralInventory, type Finding, type MemberInventory } from '../../../core/sweep';
 import { AWS_EBS_KEY_ARN, CENTRAL, CMK_ARN, MEMBER, REGION, slrArn } from '../../fixtures/aws';
 
 const config = { centralAccountId: CENTRAL, partition: 'aws' as const, createServiceLinkedRole: false, mode: 'report' as const, regions: [REGION, 'eu-west-1'] };
@@ -203,6 +203,19 @@ describe('planRemediations', () => {
     });
     expect(planRemediations(findings, 0)).toEqual({ remediations: [], skipped: 3 });
   });
+
+  it('RemediationPicker, fed one inventory’s findings at a time, plans what planRemediations plans over them all', () => {
+    // Inventories whose findings share no remediation with another's (each names its own resources).
+    const inventories = Array.from({ length: 40 }, (_, i) => {
+      const sev = (['low', 'high', 'medium'] as const)[i % 3]!;
+      return [f(`r${i}`, sev, 'launch-failure'), f(`r${i}`, 'high', 'launch-failure'), f(`s${i}`, sev, i % 4 === 0 ? null : 'reencrypt-and-share')];
+    });
+    for (const cap of [0, 1, 7, 30, 1000]) {
+      const picker = new RemediationPicker(cap);
+      for (const rows of inventories) picker.add(rows);
+      expect(picker.result()).toEqual(planRemediations(inventories.flat(), cap));
+    }
+  });
 });
 
 describe('reports', () => {
@@ -212,6 +225,41 @@ describe('reports', () => {
     const csv = toCsv(hostile);
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
     expect(csv).toContain('"a,""b"""');
+  });
+
+  it('the JSON report in pieces is JSON.stringify of the whole report, for none, one or several findings', () => {
+    const meta = { runId: 'r1', mode: 'report' as const, startedAt: '2026-11-22T00:00:00Z' };
+    const many = [...findings, ...findings.map((x) => ({ ...x, detail: 'a "quoted"\nline' }))];
+    for (const list of [[], findings.slice(0, 1), many]) {
+      const summary = summarize(list, 1, 1);
+      const pieces = jsonReportHead(meta, summary) + list.map((x, i) => jsonReportFinding(x, i)).join('') + jsonReportTail(list.length);
+      expect(pieces).toBe(JSON.stringify({ ...meta, summary, findings: list }, null, 2));
+    }
+  });
+
+  it('the CSV and Markdown reports, written in pieces, keep the format the reports had when built whole', () => {
+    // The reports as they were built before the writer streamed them (the format the CLI and users read).
+    const COLUMNS = ['account', 'region', 'resource', 'finding', 'severity', 'detail', 'action'] as const;
+    const wholeCsv = (list: Finding[]) => {
+      const cell = (v: string) => `"${(/^[=+\-@\t\r]/.test(v) ? `'${v}` : v).replace(/"/g, '""')}"`;
+      return [COLUMNS.join(','), ...list.map((x) => COLUMNS.map((c) => cell(String(x[c]))).join(','))].join('\n') + '\n';
+    };
+    const wholeMd = (list: Finding[], sum: ReturnType<typeof summarize>, meta: { runId: string; mode: string; startedAt: string }) => {
+      const esc = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+      return [
+        `# amiwarden compliance sweep ${meta.runId}`, '', `Mode: ${meta.mode}. Started ${meta.startedAt}. ${sum.accounts} account(s) × ${sum.regions} region(s).`, '',
+        `**${sum.findings} finding(s)**: ${sum.bySeverity.high} high, ${sum.bySeverity.medium} medium, ${sum.bySeverity.low} low.`, '',
+        '| finding | count |', '|---|---|', ...Object.entries(sum.byFinding).map(([k, v]) => `| ${k} | ${v} |`), '',
+        `| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map(() => '---').join('|')}|`, ...list.map((x) => `| ${COLUMNS.map((c) => esc(String(x[c]))).join(' | ')} |`), '',
+      ].join('\n');
+    };
+    const meta = { runId: 'r1', mode: 'report' as const, startedAt: '2026-11-22T00:00:00Z' };
+    const hostile = [...findings, { ...findings[0]!, detail: '=SUM(A1)|x\ny', resource: 'a,"b"' }];
+    for (const list of [[], hostile]) {
+      const summary = summarize(list, 1, 1);
+      expect(csvHeader() + list.map((x) => csvRows([x])).join('')).toBe(wholeCsv(list));
+      expect(markdownHead(summary, meta) + list.map((x) => markdownRows([x])).join('')).toBe(wholeMd(list, summary, meta));
+    }
   });
 
   it('writes Markdown with counts and one escaped row per finding', () => {

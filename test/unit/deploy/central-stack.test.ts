@@ -206,6 +206,11 @@ describe('central stack (packaged serverless template)', () => {
     expect(template.Resources.AlertsTopic!.Properties!.KmsMasterKeyId).toEqual({ Ref: 'AlertsKey' });
   });
 
+  it('drops the parts of a report upload that never completed (a report writer stopped mid-upload) after a day', () => {
+    const rules = ((template.Resources.ReportBucket!.Properties!.LifecycleConfiguration as JsonObject).Rules as JsonObject[]) ?? [];
+    expect(rules).toEqual(expect.arrayContaining([expect.objectContaining({ Status: 'Enabled', Prefix: '', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]));
+  });
+
   it('outputs what operators and the member stack need', () => {
     expect(Object.keys(template.Outputs ?? {})).toEqual(
       expect.arrayContaining(['LaunchFailureStateMachineArn', 'EventBusArn', 'AlertsTopicArn', 'FailureQueueUrl', 'CentralPrincipalArns']),

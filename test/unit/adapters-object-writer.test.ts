@@ -1,0 +1,80 @@
+/**
+ * The report bucket's streamed objects (adapters/s3.ts ObjectWriter): an object of any size is sent
+ * a 5 MiB part at a time, and the writer never holds more than about two parts of it, however much
+ * is written and however slow S3 is to take each part. S3 is mocked with the shapes S3 returns.
+ */
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { PART_BYTES, ReportStore } from '../../adapters/s3';
+import { AwsCallError } from '../../core/errors';
+
+const s3 = mockClient(S3Client);
+const store = new ReportStore(new S3Client({ region: 'us-east-1' }), 'amiwarden-reports-unit');
+const parts = new Map<number, Buffer>();
+const CHUNK = 'x'.repeat(64 * 1024);
+
+beforeEach(() => {
+  s3.reset();
+  parts.clear();
+  s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u-1' });
+  s3.on(UploadPartCommand).callsFake(async (input: { PartNumber: number; Body: Uint8Array }) => {
+    // A slow S3: the writer must wait for it rather than buffer what comes next.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    parts.set(input.PartNumber, Buffer.from(input.Body));
+    return { ETag: `"p${input.PartNumber}"` };
+  });
+  s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"done"' });
+  s3.on(AbortMultipartUploadCommand).resolves({});
+});
+
+describe('ObjectWriter', () => {
+  it('sends 30 MiB in 5 MiB parts while holding at most two parts of it', async () => {
+    const writer = store.writer('sweeps/run/report.csv', 'text/csv');
+    const total = 30 * 1024 * 1024;
+    for (let n = 0; n < total; n += CHUNK.length) await writer.write(CHUNK);
+
+    expect(await writer.end()).toBe('s3://amiwarden-reports-unit/sweeps/run/report.csv');
+    expect(parts.size).toBe(6);
+    expect([...parts.values()].every((p) => p.length === PART_BYTES)).toBe(true);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(1);
+    expect(writer.written).toBe(total);
+    expect(writer.peakHeldBytes).toBeGreaterThan(PART_BYTES / 2);
+    expect(writer.peakHeldBytes).toBeLessThanOrEqual(2 * PART_BYTES + 2 * CHUNK.length);
+  }, 30_000);
+
+  it('writes a small object with one PutObject (no multipart upload)', async () => {
+    s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
+    const writer = store.writer('sweeps/run/report.md', 'text/markdown');
+    await writer.write('# a report\n');
+
+    await writer.end();
+    expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+    const put = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(put).toMatchObject({ Key: 'sweeps/run/report.md', ContentType: 'text/markdown', ServerSideEncryption: 'AES256' });
+    expect(Buffer.from(put.Body as Uint8Array).toString('utf8')).toBe('# a report\n');
+  });
+
+  it('a part S3 refuses fails the object with a typed error, aborts the upload and does not hang the writer', async () => {
+    s3.on(UploadPartCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    const writer = store.writer('sweeps/run/report.json');
+    const writing = (async () => {
+      for (let n = 0; n < 20 * 1024 * 1024; n += CHUNK.length) await writer.write(CHUNK);
+      return writer.end();
+    })();
+
+    await expect(writing).rejects.toThrow(AwsCallError);
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+  }, 30_000);
+
+  it('abort(): a multipart upload under way is aborted before abort() returns; an object within one part is never sent', async () => {
+    const big = store.writer('sweeps/run/report.csv', 'text/csv');
+    for (let n = 0; n < 12 * 1024 * 1024; n += CHUNK.length) await big.write(CHUNK);
+    const small = store.writer('sweeps/run/report.md', 'text/markdown');
+    await small.write('# a report\n');
+
+    await Promise.all([big.abort(), small.abort()]);
+    expect(s3.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([expect.objectContaining({ Key: 'sweeps/run/report.csv', UploadId: 'u-1' })]);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  }, 30_000);
+});
