@@ -10,7 +10,8 @@ import { InvalidInputError, MemberRoleUnavailableError, TransientAwsError } from
 import { grantCovers, grantRequest, type GrantTarget } from '../core/grants';
 import { explainGrantRefusal, type RefusalId } from '../core/checks/grant-refusal';
 import { keyPolicyFix } from '../core/key-policy';
-import { describe, memberServiceLinkedRole } from '../core/identifiers';
+import { describe } from '../core/identifiers';
+import { memberLaunchRole } from '../core/launch-roles';
 import type { AwsContext } from './aws-context';
 
 export interface KeyAccessInput {
@@ -33,13 +34,14 @@ export interface GrantOutcome {
 
 /**
  * Grants `input.serviceLinkedRoleArn` use of each key, from inside its account. The grantee is
- * checked here, once for both workflows (core/identifiers.ts memberServiceLinkedRole), before any
- * AWS call: anything but that account's Auto Scaling service-linked role is refused.
+ * checked here, once for both workflows (core/launch-roles.ts memberLaunchRole), before any AWS
+ * call: anything but one of that account's launch service-linked roles (Auto Scaling, EC2 Spot,
+ * Spot Fleet, EC2 Fleet) is refused.
  */
 export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: Pick<Config, 'organizationId' | 'partition'>, aws: AwsContext): Promise<GrantOutcome> {
-  const slr = memberServiceLinkedRole(input.serviceLinkedRoleArn, input.account, config.partition);
+  const slr = memberLaunchRole(input.serviceLinkedRoleArn, input.account, config.partition);
   if (!slr) {
-    throw new InvalidInputError('serviceLinkedRoleArn', `expected an Auto Scaling service-linked role of account ${input.account} in ${config.partition}, got ${describe(input.serviceLinkedRoleArn)}`);
+    throw new InvalidInputError('serviceLinkedRoleArn', `expected a launch service-linked role (Auto Scaling, EC2 Spot, Spot Fleet, EC2 Fleet) of account ${input.account} in ${config.partition}, got ${describe(input.serviceLinkedRoleArn)}`);
   }
   const other = input.grants.find((g) => g.granteePrincipal !== slr.arn);
   if (other) throw new InvalidInputError('grants.granteePrincipal', `must be ${slr.arn}, got ${describe(other.granteePrincipal)}`);
@@ -61,7 +63,7 @@ export async function grantAutoScalingKeyAccess(input: KeyAccessInput, config: P
 
   let serviceLinkedRoleCreated = false;
   if (input.createServiceLinkedRole && !(await member.iam.roleExists(slr.roleName))) {
-    await member.iam.createAutoScalingServiceLinkedRole(slr.customSuffix);
+    await member.iam.createServiceLinkedRole(slr.service, slr.customSuffix);
     serviceLinkedRoleCreated = true;
   }
 
