@@ -121,7 +121,13 @@ export interface MemberInventory {
   region: string;
   status: 'inspected' | 'member-role-unavailable' | 'failed';
   detail: string | null;
-  groups: { name: string; serviceLinkedRoleArn: string; serviceLinkedRoleExists: boolean | null; imageIds: string[]; spotLaunchConfiguration?: string }[];
+  /**
+   * Every launcher of the account: its Auto Scaling groups and (`kind`) its Spot Fleet requests and
+   * EC2 Fleets of type maintain/request that still launch. `serviceLinkedRoleArn`: the role that
+   * launches (a group's own, AWSServiceRoleForEC2Spot for Spot from a launch configuration, the
+   * fleet's service-linked role).
+   */
+  groups: { name: string; kind?: 'spot-fleet' | 'ec2-fleet'; serviceLinkedRoleArn: string; serviceLinkedRoleExists: boolean | null; imageIds: string[]; spotLaunchConfiguration?: string }[];
   activities: { autoScalingGroupName: string; statusCode: string; statusMessage: string; time: string | null }[];
   /** The account's default EBS key, when it is the AWS managed key (a finding). */
   defaultEbsKey: { keyId: string; awsManaged: boolean } | null;
@@ -316,7 +322,7 @@ export function memberGroupFacts(inv: MemberInventory, group: MemberInventory['g
     trigger: 'sweep',
     dryRun: false,
     launcher: {
-      kind: 'auto-scaling-group',
+      kind: group.kind ?? 'auto-scaling-group',
       name: group.name,
       found: true,
       principal: { arn: group.serviceLinkedRoleArn, kind: 'service-linked-role', ...(group.serviceLinkedRoleExists === null ? {} : { exists: group.serviceLinkedRoleExists }) },
@@ -347,13 +353,18 @@ export function memberFindings(inv: MemberInventory, centrals: CentralInventory[
 
   const findings: Finding[] = [];
   const central = centrals.find((c) => c.region === inv.region);
+  // Whether a launcher's remediation already grants the account's default Auto Scaling role.
+  let handlesDefaultRole = false;
   for (const group of inv.groups) {
     const facts = central ? memberGroupFacts(inv, group, central, config) : null;
     if (!facts) continue;
     const result = firstResult('launcher', 'sweep', facts);
-    const launch: Remediation = { workflow: 'launch-failure', input: { account: inv.account, region: inv.region, autoScalingGroupName: group.name } };
+    // The launch-failure workflow's manual request for this launcher (core/launch-failure.ts).
+    const named = group.kind === 'spot-fleet' ? { spotFleetRequestId: group.name } : group.kind === 'ec2-fleet' ? { fleetId: group.name } : { autoScalingGroupName: group.name };
+    const launch: Remediation = { workflow: 'launch-failure', input: { account: inv.account, region: inv.region, ...named } };
     const row = result && toRow(inv.account, inv.region, result, launch);
     if (row) findings.push(row);
+    if (row?.remediation && group.serviceLinkedRoleArn === serviceLinkedRoleArn(config.partition, inv.account)) handlesDefaultRole = true;
   }
   // The account's own Auto Scaling role: its grant before the account's first launch (account-missing-grant).
   const defaultRole = serviceLinkedRoleArn(config.partition, inv.account);
@@ -363,7 +374,7 @@ export function memberFindings(inv: MemberInventory, centrals: CentralInventory[
       exists: inv.defaultServiceLinkedRoleExists ?? null,
       keyArn: central.keyArn,
       grantPresent: central.grants.some((g) => grantCovers(g, defaultRole)),
-      handled: findings.some((f) => f.remediation?.workflow === 'launch-failure'),
+      handled: handlesDefaultRole,
       newAccount: options.newAccount === true,
       createServiceLinkedRole: config.createServiceLinkedRole,
     };

@@ -13,7 +13,8 @@
 import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsCallError, InvalidInputError } from '../core/errors';
 import type { Config } from '../core/config';
 import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS } from '../core/grants';
-import { isAccountId, serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
+import { isAccountId, serviceLinkedRoleArn } from '../core/identifiers';
+import { launchRoleArn, memberLaunchRole } from '../core/launch-roles';
 import { analyzeCreateGrant } from '../core/key-policy';
 import { isJudged, recordCount, type GrantCountPoint } from '../core/grant-health';
 import {
@@ -246,8 +247,8 @@ async function gatherMember(runId: string, account: string, region: string, aws:
     const scaling = await aws.member(AutoScaling, account, region);
     const ec2 = await aws.member(EC2, account, region);
     const roles = await aws.member(IAM, account, region);
-    const groups = await scaling.groups();
-    const refs = groups.flatMap((g) => g.launchTemplates);
+    const [groups, fleets] = await Promise.all([scaling.groups(), ec2.launchingFleets()]);
+    const refs = [...groups.flatMap((g) => g.launchTemplates), ...fleets.flatMap((f) => f.launchTemplates)];
     const [templateImages, configImages, activities, defaultKey, allowedImages] = await Promise.all([
       refs.length ? ec2.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
       groups.some((g) => g.launchConfigurationName) ? scaling.launchConfigurations() : Promise.resolve(new Map<string, { imageId?: string; spot: boolean }>()),
@@ -255,18 +256,35 @@ async function gatherMember(runId: string, account: string, region: string, aws:
       ec2.defaultEbsKey(),
       ec2.allowedImagesSettings(),
     ]);
-    const imagesOf = (g: (typeof groups)[number]) =>
-      [
-        ...g.launchTemplates.map((r) => templateImages.get(templateKey(r))),
-        ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)?.imageId] : []),
-      ].filter((id): id is string => typeof id === 'string');
-    const roleArns = [...new Set(groups.map((g) => g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)))];
+    // Every launcher of the account: its groups, then its Spot Fleet requests and EC2 Fleets.
+    const launchers = [
+      ...groups.map((g) => {
+        const spot = g.launchConfigurationName && configImages.get(g.launchConfigurationName)?.spot ? g.launchConfigurationName : undefined;
+        return {
+          name: g.name,
+          // Spot Instances of a launch configuration launch as AWSServiceRoleForEC2Spot (core/launch-roles.ts).
+          principal: spot ? launchRoleArn(partition, account, 'spot') : (g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)),
+          imageIds: [
+            ...g.launchTemplates.map((r) => templateImages.get(templateKey(r))),
+            ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)?.imageId] : []),
+          ].filter((id): id is string => typeof id === 'string'),
+          ...(spot ? { spotLaunchConfiguration: spot } : {}),
+        };
+      }),
+      ...fleets.map((f) => ({
+        name: f.id,
+        kind: f.kind,
+        principal: launchRoleArn(partition, account, f.kind),
+        imageIds: [...f.imageIds, ...f.launchTemplates.map((r) => templateImages.get(templateKey(r)))].filter((id): id is string => typeof id === 'string'),
+      })),
+    ];
+    const roleArns = [...new Set(launchers.map((l) => l.principal))];
     // The default role too, used or not: a new account gets its grant before its first launch.
     const defaultRole = serviceLinkedRoleArn(partition, account);
     const exists = new Map(
       await Promise.all(
         [...new Set([defaultRole, ...roleArns])].map(async (arn) => {
-          const parsed = parseServiceLinkedRoleArn(arn);
+          const parsed = memberLaunchRole(arn, account, partition);
           return [arn, parsed ? await cachedRead(roleCache, `${runId}/${account}/${parsed.roleName}`, () => roles.roleExists(parsed.roleName)) : null] as const;
         }),
       ),
@@ -280,7 +298,7 @@ async function gatherMember(runId: string, account: string, region: string, aws:
           (arn) =>
             exists.get(arn) === true &&
             !central.grants.some((grant) => grantCovers(grant, arn)) &&
-            groups.some((g) => (g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)) === arn && imagesOf(g).some((id) => centralImages.has(id))),
+            launchers.some((l) => l.principal === arn && l.imageIds.some((id) => centralImages.has(id))),
         )
       : [];
     const keys = ungranted.length > 0 ? await aws.member(KMS, account, region) : undefined;
@@ -296,12 +314,7 @@ async function gatherMember(runId: string, account: string, region: string, aws:
       ...empty,
       ...(grantDryRuns.length > 0 ? { grantDryRuns } : {}),
       allowedImages,
-      groups: groups.map((g) => {
-        const slr = g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account);
-        const imageIds = imagesOf(g);
-        const spot = g.launchConfigurationName && configImages.get(g.launchConfigurationName)?.spot ? { spotLaunchConfiguration: g.launchConfigurationName } : {};
-        return { name: g.name, serviceLinkedRoleArn: slr, serviceLinkedRoleExists: exists.get(slr) ?? null, imageIds: [...new Set(imageIds)], ...spot };
-      }),
+      groups: launchers.map(({ principal, imageIds, ...l }) => ({ ...l, serviceLinkedRoleArn: principal, serviceLinkedRoleExists: exists.get(principal) ?? null, imageIds: [...new Set(imageIds)] })),
       activities,
       defaultEbsKey: defaultKey ? { keyId: defaultKey, awsManaged: defaultKey === 'alias/aws/ebs' } : null,
       defaultServiceLinkedRoleExists: exists.get(defaultRole) ?? null,
