@@ -37,13 +37,22 @@ export const GUARDS: Record<string, Guard[]> = {
   'member role cannot grant to another account’s Auto Scaling SLR': [unless(MEMBER, MEMBER_GRANT, 'kms:GranteePrincipal')],
   'member role cannot grant to an arbitrary role of its account': [unless(MEMBER, MEMBER_GRANT, 'kms:GranteePrincipal')],
   'member role cannot grant to a look-alike role outside the service-role path': [unless(MEMBER, MEMBER_GRANT, 'kms:GranteePrincipal')],
-  'member role cannot grant to the EC2 Spot SLR': [unless(MEMBER, MEMBER_GRANT, 'kms:GranteePrincipal'), unless('key-policy', KEY_GRANT, 'kms:GranteePrincipal')],
+  'member role grants the central key to its own EC2 Spot SLR': [drop(MEMBER, MEMBER_GRANT)],
+  'member role grants the central key to its own Spot Fleet SLR': [drop(MEMBER, MEMBER_GRANT)],
+  'member role grants the central key to its own EC2 Fleet SLR': [drop(MEMBER, MEMBER_GRANT)],
+  'member role cannot grant to a path-less EC2 Fleet look-alike': [unless(MEMBER, MEMBER_GRANT, 'kms:GranteePrincipal')],
+  'member role cannot grant to another account’s Spot Fleet SLR': [unless(MEMBER, MEMBER_GRANT, 'kms:GranteePrincipal')],
   'member role cannot grant on a central key that is not configured': [widen(MEMBER, MEMBER_GRANT, 'resource')],
   'member role cannot decrypt with the central key': [widen(MEMBER, 'ReadCentralKeys', 'action'), unless('key-policy', KEY_USE, 'kms:ViaService')],
   'member role cannot encrypt with the central key': [widen(MEMBER, 'ReadCentralKeys', 'action'), unless('key-policy', KEY_USE, 'kms:ViaService')],
   'member role’s ListGrants on the central key is refused by the recommended key policy': [widen('key-policy', 'EnableIamPoliciesOfTheKeyAccount', 'principal'), widen(MEMBER, 'ReadCentralKeys', 'action')],
   'member role creates the Auto Scaling SLR': [drop(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly')],
-  'member role cannot create another service’s SLR': [unless(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly', 'iam:AWSServiceName'), widen(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly', 'resource')],
+  'member role cannot create another service’s SLR': [
+    unless(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly', 'iam:AWSServiceName'),
+    widen(MEMBER, 'CreateAutoScalingServiceLinkedRoleOnly', 'resource'),
+  ],
+  'member role creates the EC2 Fleet SLR': [drop(MEMBER, 'CreateEc2LaunchServiceLinkedRolesOnly')],
+  'member role cannot create an EC2 launch SLR for another service': [unless(MEMBER, 'CreateEc2LaunchServiceLinkedRolesOnly', 'iam:AWSServiceName')],
   'member role cannot attach policies to roles': [widen(MEMBER, 'ReadAutoScalingAndImages', 'action')],
 
   // --- Who may assume the member role -----------------------------------------------------------
@@ -115,6 +124,7 @@ export const GUARDS: Record<string, Guard[]> = {
 
   // --- Events -----------------------------------------------------------------------------------
   'a member’s forwarding rule puts launch failures on the central bus': [drop('central-bus', 'AllowPutEventsFromOrganization')],
+  'a member’s forwarding rule puts fleet errors on the central bus': [drop('central-bus', 'AllowPutEventsFromOrganization')],
   'a principal outside the organization cannot put events on the central bus': [unless('central-bus', 'AllowPutEventsFromOrganization', 'aws:PrincipalOrgID')],
   'a member’s forwarding role cannot put events on any other bus': [widen(FORWARDER, '#0', 'resource')],
   'EventBridge assumes a member’s forwarding role for that account’s rule': [drop(`trust:${FORWARDER}`, '#0')],
