@@ -167,6 +167,16 @@ describe('the catalogue on the launch paths', () => {
     expect(diagnose(request(facts), facts)).toMatchObject({ cause: 'service-linked-role-missing', status: 'remediable', grantsNeeded: [{ granteePrincipal: launchRoleArn('aws', MEMBER, kind) }] });
   });
 
+  it.each([
+    ['its AMI has no encrypted volume', (f: LaunchFacts) => (f.images[0]!.snapshots[0] = { snapshotId: 'snap-0b80955e4f7052f72', encrypted: false }), 'not-a-kms-failure', 'no-action'],
+    ['its AMI is on a key amiwarden does not manage', (f: LaunchFacts) => (f.keys[0]!.managed = false), 'unmanaged-key', 'finding'],
+  ] as const)('a fleet error where %s changes nothing', (_label, change, cause, status) => {
+    const facts = world('ec2-fleet');
+    change(facts);
+    const d = diagnose(request(facts), facts);
+    expect([d.cause, d.status, d.grantsNeeded]).toEqual([cause, status, []]);
+  });
+
   it('a fleet that no longer launches is reported gone, changing nothing', () => {
     const facts = world('spot-fleet');
     facts.launcher = { kind: 'spot-fleet', name: SPOT_FLEET, found: false };
