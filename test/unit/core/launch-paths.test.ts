@@ -167,10 +167,10 @@ describe('the catalogue on the launch paths', () => {
     expect(diagnose(request(facts), facts)).toMatchObject({ cause: 'service-linked-role-missing', status: 'remediable', grantsNeeded: [{ granteePrincipal: launchRoleArn('aws', MEMBER, kind) }] });
   });
 
-  it.each([
-    ['its AMI has no encrypted volume', (f: LaunchFacts) => (f.images[0]!.snapshots[0] = { snapshotId: 'snap-0b80955e4f7052f72', encrypted: false }), 'not-a-kms-failure', 'no-action'],
-    ['its AMI is on a key amiwarden does not manage', (f: LaunchFacts) => (f.keys[0]!.managed = false), 'unmanaged-key', 'finding'],
-  ] as const)('a fleet error where %s changes nothing', (_label, change, cause, status) => {
+  it.each<[string, (f: LaunchFacts) => void, string, string]>([
+    ['its AMI has no encrypted volume', (f) => void (f.images[0]!.snapshots[0] = { snapshotId: 'snap-0b80955e4f7052f72', encrypted: false }), 'not-a-kms-failure', 'no-action'],
+    ['its AMI is on a key amiwarden does not manage', (f) => void (f.keys[0]!.managed = false), 'unmanaged-key', 'finding'],
+  ])('a fleet error where %s changes nothing', (_label, change, cause, status) => {
     const facts = world('ec2-fleet');
     change(facts);
     const d = diagnose(request(facts), facts);
