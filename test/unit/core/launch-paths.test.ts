@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../../../core/errors';
-import { grantName } from '../../../core/grants';
+import { grantName, REQUIRED_GRANT_OPERATIONS } from '../../../core/grants';
+import { analyzeCreateGrant, recommendedCreateGrantStatement } from '../../../core/key-policy';
 import { launchRoleArn, memberLaunchRole } from '../../../core/launch-roles';
 import { diagnose, parseLaunchFailureInput, type LaunchFailureRequest } from '../../../core/launch-failure';
 import type { LaunchFacts } from '../../../core/checks/types';
@@ -57,6 +58,29 @@ describe('memberLaunchRole: the grantees amiwarden grants to', () => {
     ['a Spot role with a suffix (none exists)', `${launchRoleArn('aws', MEMBER, 'spot')}_x`],
   ])('refuses %s', (_label, arn) => {
     expect(memberLaunchRole(arn, MEMBER, 'aws')).toBeUndefined();
+  });
+});
+
+describe('the recommended key policy, read as KMS would for each launch role', () => {
+  const ORG = 'o-a1b2c3d4e5';
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [recommendedCreateGrantStatement(ORG)] });
+  const call = (granteePrincipal: string) => ({
+    callerAccount: MEMBER,
+    callerArn: `arn:aws:iam::${MEMBER}:role/amiwarden-member`,
+    granteePrincipal,
+    operations: REQUIRED_GRANT_OPERATIONS,
+    organizationId: ORG,
+  });
+
+  it.each(['spot', 'spot-fleet', 'ec2-fleet'] as const)('lets a member grant its own %s role', (kind) => {
+    expect(analyzeCreateGrant(policy, call(launchRoleArn('aws', MEMBER, kind))).verdict).toBe('allowed');
+  });
+
+  it.each([
+    ['the path-less EC2 Fleet look-alike', `arn:aws:iam::${MEMBER}:role/AWSServiceRoleForEC2Fleet`],
+    ['another account’s Spot Fleet role', launchRoleArn('aws', '222222222222', 'spot-fleet')],
+  ])('does not let it grant %s', (_label, grantee) => {
+    expect(analyzeCreateGrant(policy, call(grantee)).verdict).toBe('blocked');
   });
 });
 
