@@ -28,6 +28,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ACCESS_DENIED_CODES, call, hasCode, type ClientSettings } from './aws';
 import type { LaunchTemplateRef } from './autoscaling';
+import { describeFleet, describeSpotFleetRequest, launchingFleets, type FleetKind, type FleetView } from './fleets';
 
 /** An image as the sweep sees it (the shape core/image.ts classifies). */
 export type OwnedImage = ObservedImage;
@@ -55,6 +56,16 @@ export interface SnapshotView {
 
 export class Ec2Adapter {
   constructor(private readonly client: EC2Client) {}
+
+  /** A Spot Fleet request or an EC2 Fleet by id (adapters/fleets.ts). */
+  fleet(kind: FleetKind, id: string): Promise<FleetView | undefined> {
+    return kind === 'spot-fleet' ? describeSpotFleetRequest(this.client, id) : describeFleet(this.client, id);
+  }
+
+  /** The account's Spot Fleet requests and EC2 Fleets (maintain, request) that still launch. */
+  launchingFleets(): Promise<FleetView[]> {
+    return launchingFleets(this.client);
+  }
 
   /** The account's Allowed AMIs setting in this Region. */
   allowedImagesSettings(): Promise<AllowedImagesFacts | null> {

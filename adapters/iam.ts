@@ -1,4 +1,4 @@
-/** IAM in a member account: does a role exist (the Auto Scaling service-linked role, a calling role), and creating the service-linked role. */
+/** IAM in a member account: does a role exist (a launch path's service-linked role, a calling role), and creating a launch path's service-linked role. */
 import { CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ACCESS_DENIED_CODES, call, hasCode, type ClientSettings } from './aws';
 
@@ -31,12 +31,17 @@ export class IamAdapter {
 
   /** Creates AWSServiceRoleForAutoScaling[_suffix]. A role that already exists counts as created. */
   async createAutoScalingServiceLinkedRole(customSuffix?: string): Promise<void> {
+    return this.createServiceLinkedRole('autoscaling.amazonaws.com', customSuffix);
+  }
+
+  /** Creates the service-linked role of a launch path (autoscaling, spot, spotfleet, ec2fleet .amazonaws.com). A role that already exists counts as created. */
+  async createServiceLinkedRole(service: string, customSuffix?: string): Promise<void> {
     try {
       await call('iam:CreateServiceLinkedRole', () =>
         this.client.send(
           new CreateServiceLinkedRoleCommand({
-            AWSServiceName: 'autoscaling.amazonaws.com',
-            Description: 'Created by amiwarden so that Auto Scaling can use the organization key',
+            AWSServiceName: service,
+            Description: 'Created by amiwarden so that its launches can use the organization key',
             ...(customSuffix ? { CustomSuffix: customSuffix } : {}),
           }),
         ),

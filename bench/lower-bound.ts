@@ -24,6 +24,8 @@
  * - DescribeLaunchConfigurations: one, if a group has a launch configuration.
  * - DescribeScalingActivities: one (the recent launch failures).
  * - GetEbsDefaultKmsKeyId: one (the default EBS key). GetAllowedImagesSettings: one (Allowed AMIs).
+ * - DescribeSpotFleetRequests, DescribeFleets: one per page of 1,000 fleets each (at least one):
+ *   the Spot Fleet requests and EC2 Fleets, launchers too (docs/launch-paths.md).
  * - KMS CreateGrant with DryRun: one per existing role that launches a central image of that
  *   Region and has no grant on its organization key (only KMS says whether the member may create
  *   it: key policy, IAM, SCPs and RCPs together).
@@ -45,6 +47,9 @@ export interface MemberTargetFacts {
   launchConfigurations: boolean;
   /** Existing roles launching a central image of the Region without a grant on its key. */
   ungrantedLaunchingRoles: number;
+  /** Spot Fleet requests and EC2 Fleets of the account in the Region (default none). */
+  spotFleets?: number;
+  fleets?: number;
 }
 
 export interface MemberAccountFacts {
@@ -81,6 +86,8 @@ export function memberTargetLowerBound(t: MemberTargetFacts, into: CallCounts = 
   add(into, 'autoscaling:DescribeScalingActivities', 1);
   add(into, 'ec2:GetEbsDefaultKmsKeyId', 1);
   add(into, 'ec2:GetAllowedImagesSettings', 1);
+  add(into, 'ec2:DescribeSpotFleetRequests', pages(t.spotFleets ?? 0, 1000));
+  add(into, 'ec2:DescribeFleets', pages(t.fleets ?? 0, 1000));
   add(into, 'kms:CreateGrant(DryRun)', t.ungrantedLaunchingRoles);
   return into;
 }

@@ -1,6 +1,6 @@
 /**
  * What a line of progress is about, in brackets: `[111111111111 us-east-1 web]` for an Auto Scaling
- * group, `[ami-0123… us-east-1]` for an image, `[central us-east-1]` for the central account's
+ * group (or a Spot Fleet request / EC2 Fleet id), `[ami-0123… us-east-1]` for an image, `[central us-east-1]` for the central account's
  * images in a region, `[sweep]` for the sweep's own states. Read from the state's input (a Map
  * iteration's item names its account and region), else from the execution's input.
  */
@@ -20,7 +20,10 @@ export function targetOf(input: unknown): string | undefined {
     const detail = obj(o.detail);
     const account = text(o.account);
     const region = text(o.region);
-    const group = text(o.autoScalingGroupName) ?? text(detail?.AutoScalingGroupName);
+    // A Spot Fleet request or EC2 Fleet: named by a manual request, by the diagnosis, or by a fleet event's one resource.
+    const fleetArn = Array.isArray(o.resources) && /^aws\.ec2(spot)?fleet$/.test(String(o.source)) ? text(o.resources[0]) : undefined;
+    const fleet = text(o.spotFleetRequestId) ?? text(o.fleetId) ?? fleetArn?.split('/').pop();
+    const group = text(o.autoScalingGroupName) ?? text(detail?.AutoScalingGroupName) ?? fleet ?? text(obj(o.launcher)?.name);
     const image = text(o.sourceImageId) ?? text(o.imageId) ?? text(detail?.ImageId) ?? text(obj(detail?.responseElements)?.imageId);
     if (account && region && group) return `${account} ${region} ${group}`;
     if (image && region) return `${image} ${region}`;

@@ -111,6 +111,8 @@ export function sweepResource(row: Pick<SweepRow, 'account' | 'region' | 'resour
   if (/^arn:[\w-]+:kms:/.test(r)) return { type: 'AwsKmsKey', id: r };
   if (/^arn:[\w-]+:iam::\d{12}:role/.test(r)) return { type: 'AwsIamRole', id: r };
   if (r.startsWith('autoScalingGroup/')) return { type: 'AwsAutoScalingAutoScalingGroup', id: `arn:${partition}:autoscaling:${row.region}:${row.account}:autoScalingGroup:*:autoScalingGroupName/${r.slice('autoScalingGroup/'.length)}` };
+  if (r.startsWith('spotFleetRequest/')) return { type: 'Other', id: `arn:${partition}:ec2:${row.region}:${row.account}:spot-fleet-request/${r.slice('spotFleetRequest/'.length)}` };
+  if (r.startsWith('fleet/')) return { type: 'Other', id: `arn:${partition}:ec2:${row.region}:${row.account}:fleet/${r.slice('fleet/'.length)}` };
   if (/^\d{12}$/.test(r)) return { type: 'AwsAccount', id: `AWS::::Account:${r}` };
   return { type: 'Other', id: r };
 }

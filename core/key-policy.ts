@@ -7,6 +7,7 @@
  */
 import { REQUIRED_GRANT_OPERATIONS } from './grants';
 import { parseServiceLinkedRoleArn, type Partition } from './identifiers';
+import { LAUNCH_ROLES } from './launch-roles';
 
 export interface GrantCall {
   /** The account making the call (the member) and the principal it calls as. */
@@ -109,7 +110,7 @@ export function analyzeCreateGrant(policyDocument: string | undefined, given: Gr
   return { verdict: 'blocked', reasons, fix, ...stated };
 }
 
-/** The key-policy statement amiwarden recommends: members may create exactly the Auto Scaling grant, for their own role. */
+/** The key-policy statement amiwarden recommends: members may create exactly the launch grant, for their own launch roles. */
 export function recommendedCreateGrantStatement(organizationId?: string, partition: Partition = 'aws'): Json {
   return {
     Sid: 'AllowOrganizationAccountsToGrantAutoScaling',
@@ -119,8 +120,12 @@ export function recommendedCreateGrantStatement(organizationId?: string, partiti
     Resource: '*',
     Condition: {
       StringEquals: { 'aws:PrincipalOrgID': organizationId ?? 'o-EXAMPLE' },
+      // The caller's own launch roles: Auto Scaling (any suffix), EC2 Spot, Spot Fleet, EC2 Fleet (core/launch-roles.ts).
       StringLike: {
-        'kms:GranteePrincipal': `arn:${partition}:iam::\${aws:PrincipalAccount}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*`,
+        'kms:GranteePrincipal': [
+          `arn:${partition}:iam::\${aws:PrincipalAccount}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*`,
+          ...Object.values(LAUNCH_ROLES).map((r) => `arn:${partition}:iam::\${aws:PrincipalAccount}:role${r.path}${r.roleName}`),
+        ],
       },
       'ForAllValues:StringEquals': { 'kms:GrantOperations': [...REQUIRED_GRANT_OPERATIONS] },
       // amiwarden's grant names no retiring principal; one named by anyone else could retire it.

@@ -9,6 +9,8 @@ import type { ImageFacts, KeyFacts, LaunchFacts } from './checks/types';
 import type { Config } from './config';
 import { InvalidInputError } from './errors';
 import { describe, refuseUnknownEventFields, requireAccountId, requireAsgName, requireRegion } from './identifiers';
+import { isFleetEventSource, parseFleetEvent, requireFleetId, type FleetEvent, type FleetRef } from './fleets';
+import type { LauncherKind } from './checks/types';
 
 export { looksLikeKmsFailure } from './checks/kms-symptoms';
 export type { ImageFacts, KeyFacts } from './checks/types';
@@ -18,7 +20,12 @@ export const LAUNCH_UNSUCCESSFUL = 'EC2 Instance Launch Unsuccessful';
 export interface LaunchFailureRequest {
   account: string;
   region: string;
-  autoScalingGroupName: string;
+  /** The Auto Scaling group; null for a fleet request. */
+  autoScalingGroupName: string | null;
+  /** A Spot Fleet request or EC2 Fleet (core/fleets.ts), instead of a group. */
+  fleet?: FleetRef;
+  /** What the fleet's event said (sub-type, description), when a fleet event started the run. */
+  fleetEvent?: FleetEvent;
   /** What Auto Scaling said, when the request comes from an event. */
   statusMessage?: string;
   eventId?: string;
@@ -27,9 +34,15 @@ export interface LaunchFailureRequest {
 }
 
 const MAX_TEXT = 4096;
-const MANUAL_FIELDS = new Set(['account', 'region', 'autoScalingGroupName', 'dryRun']);
+const MANUAL_FIELDS = new Set(['account', 'region', 'autoScalingGroupName', 'spotFleetRequestId', 'fleetId', 'dryRun']);
+/** The one launcher field a manual request names. */
+const LAUNCHER_FIELDS = ['autoScalingGroupName', 'spotFleetRequestId', 'fleetId'] as const;
 
-/** Accepts the forwarded EventBridge event or a manual `{account, region, autoScalingGroupName}`. */
+/**
+ * Accepts the forwarded EventBridge event (an Auto Scaling launch failure, or a Spot Fleet / EC2
+ * Fleet error: core/fleets.ts) or a manual `{account, region}` with one of `autoScalingGroupName`,
+ * `spotFleetRequestId` or `fleetId`.
+ */
 export function parseLaunchFailureInput(input: unknown, config: Pick<Config, 'regions'>): LaunchFailureRequest {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
   const o = input as Record<string, unknown>;
@@ -37,7 +50,22 @@ export function parseLaunchFailureInput(input: unknown, config: Pick<Config, 're
   if (typeof dryRun !== 'boolean') throw new InvalidInputError('dryRun', `expected true or false, got ${describe(dryRun)}`);
 
   let request: LaunchFailureRequest;
-  if ('detail-type' in o || 'detail' in o || 'source' in o) {
+  if (isFleetEventSource(o.source)) {
+    refuseUnknownEventFields(o, ['dryRun']);
+    if (o.id !== undefined && (typeof o.id !== 'string' || o.id.length > 128)) throw new InvalidInputError('id', `expected an event id, got ${describe(o.id)}`);
+    const account = requireAccountId('account', o.account);
+    const { fleet, event } = parseFleetEvent(o, account);
+    request = {
+      account,
+      region: requireRegion('region', o.region),
+      autoScalingGroupName: null,
+      fleet,
+      fleetEvent: event,
+      ...(typeof o.id === 'string' ? { eventId: o.id } : {}),
+      trigger: 'event',
+      dryRun,
+    };
+  } else if ('detail-type' in o || 'detail' in o || 'source' in o) {
     if (o.source !== 'aws.autoscaling') throw new InvalidInputError('source', `expected "aws.autoscaling", got ${describe(o.source)}`);
     refuseUnknownEventFields(o, ['dryRun']);
     if (o['detail-type'] !== LAUNCH_UNSUCCESSFUL) throw new InvalidInputError('detail-type', `expected "${LAUNCH_UNSUCCESSFUL}", got ${describe(o['detail-type'])}`);
@@ -63,13 +91,12 @@ export function parseLaunchFailureInput(input: unknown, config: Pick<Config, 're
     // never ignored, so that it cannot turn a dry run into a change.
     const unknown = Object.keys(o).find((k) => !MANUAL_FIELDS.has(k));
     if (unknown !== undefined) throw new InvalidInputError(unknown.slice(0, 64), `unknown field; a manual request has only ${[...MANUAL_FIELDS].join(', ')}`);
-    request = {
-      account: requireAccountId('account', o.account),
-      region: requireRegion('region', o.region),
-      autoScalingGroupName: requireAsgName('autoScalingGroupName', o.autoScalingGroupName),
-      trigger: 'manual',
-      dryRun,
-    };
+    const named = LAUNCHER_FIELDS.filter((f) => o[f] !== undefined);
+    if (named.length > 1) throw new InvalidInputError(named[1]!, `a manual request names one launcher: ${LAUNCHER_FIELDS.join(', ')}`);
+    const base = { account: requireAccountId('account', o.account), region: requireRegion('region', o.region), trigger: 'manual' as const, dryRun };
+    if (named[0] === 'spotFleetRequestId') request = { ...base, autoScalingGroupName: null, fleet: { kind: 'spot-fleet', id: requireFleetId('spotFleetRequestId', 'spot-fleet', o.spotFleetRequestId) } };
+    else if (named[0] === 'fleetId') request = { ...base, autoScalingGroupName: null, fleet: { kind: 'ec2-fleet', id: requireFleetId('fleetId', 'ec2-fleet', o.fleetId) } };
+    else request = { ...base, autoScalingGroupName: requireAsgName('autoScalingGroupName', o.autoScalingGroupName) };
   }
   if (!config.regions.includes(request.region)) {
     throw new InvalidInputError('region', `${request.region} is not one of the configured regions (${config.regions.join(', ')})`);
@@ -91,7 +118,10 @@ export interface Diagnosis {
   dryRun: boolean;
   account: string;
   region: string;
-  autoScalingGroupName: string;
+  /** The Auto Scaling group diagnosed; null when the launcher is a fleet. */
+  autoScalingGroupName: string | null;
+  /** The launcher diagnosed: an Auto Scaling group, a Spot Fleet request or an EC2 Fleet. */
+  launcher: { kind: LauncherKind; name: string };
   trigger: LaunchFailureRequest['trigger'];
   eventId: string | null;
   serviceLinkedRoleArn: string | null;
@@ -129,7 +159,7 @@ export function requestFacts(request: LaunchFailureRequest, config: Pick<Config,
 export function diagnose(request: LaunchFailureRequest, facts: LaunchFacts): Diagnosis {
   const result = firstResult('launcher', 'diagnosis', facts);
   // The catalogue always ends in grant-present or missing-grant; no result is a defect of the catalogue.
-  if (!result) throw new Error(`the check catalogue decided nothing for ${request.autoScalingGroupName}`);
+  if (!result) throw new Error(`the check catalogue decided nothing for ${launcherOf(request).name}`);
   const principal = facts.launcher?.found ? facts.launcher.principal : undefined;
   return {
     cause: result.id,
@@ -139,6 +169,7 @@ export function diagnose(request: LaunchFailureRequest, facts: LaunchFacts): Dia
     account: request.account,
     region: request.region,
     autoScalingGroupName: request.autoScalingGroupName,
+    launcher: launcherOf(request),
     trigger: request.trigger,
     eventId: request.eventId ?? null,
     serviceLinkedRoleArn: principal?.arn ?? null,
@@ -152,6 +183,11 @@ export function diagnose(request: LaunchFailureRequest, facts: LaunchFacts): Dia
     fix: result.fix,
     grantCheck: grantCheckOf(facts),
   };
+}
+
+/** The launcher a request names. */
+export function launcherOf(request: Pick<LaunchFailureRequest, 'autoScalingGroupName' | 'fleet'>): { kind: LauncherKind; name: string } {
+  return request.fleet ? { kind: request.fleet.kind, name: request.fleet.id } : { kind: 'auto-scaling-group', name: request.autoScalingGroupName ?? '' };
 }
 
 /** "would succeed" or "would be refused, because …": KMS's own DryRun verdict on the grants still needed. */

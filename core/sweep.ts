@@ -122,7 +122,13 @@ export interface MemberInventory {
   region: string;
   status: 'inspected' | 'member-role-unavailable' | 'failed';
   detail: string | null;
-  groups: { name: string; serviceLinkedRoleArn: string; serviceLinkedRoleExists: boolean | null; imageIds: string[]; spotLaunchConfiguration?: string }[];
+  /**
+   * Every launcher of the account: its Auto Scaling groups and (`kind`) its Spot Fleet requests and
+   * EC2 Fleets of type maintain/request that still launch. `serviceLinkedRoleArn`: the role that
+   * launches (a group's own, AWSServiceRoleForEC2Spot for Spot from a launch configuration, the
+   * fleet's service-linked role).
+   */
+  groups: { name: string; kind?: 'spot-fleet' | 'ec2-fleet'; serviceLinkedRoleArn: string; serviceLinkedRoleExists: boolean | null; imageIds: string[]; spotLaunchConfiguration?: string }[];
   activities: { autoScalingGroupName: string; statusCode: string; statusMessage: string; time: string | null }[];
   /** The account's default EBS key, when it is the AWS managed key (a finding). */
   defaultEbsKey: { keyId: string; awsManaged: boolean } | null;
@@ -332,7 +338,7 @@ export function memberGroupFacts(
     trigger: 'sweep',
     dryRun: false,
     launcher: {
-      kind,
+      kind: group.kind ?? kind,
       name: group.name,
       found: true,
       principal: { arn: group.serviceLinkedRoleArn, kind: 'service-linked-role', ...(group.serviceLinkedRoleExists === null ? {} : { exists: group.serviceLinkedRoleExists }) },
@@ -366,14 +372,19 @@ export function memberFindings(inv: MemberInventory, centrals: CentralInventory[
   const defaultRole = serviceLinkedRoleArn(config.partition, inv.account);
   // A node group's Auto Scaling groups, as EKS names them, are reported once: as the node group.
   const ofNodegroups = new Set((inv.nodegroups ?? []).flatMap((n) => n.autoScalingGroups));
+  // Whether a launcher's remediation already grants the account's default Auto Scaling role.
+  let handlesDefaultRole = false;
   for (const group of inv.groups) {
     if (ofNodegroups.has(group.name)) continue;
     const facts = central ? memberGroupFacts(inv, group, central, config) : null;
     if (!facts) continue;
     const result = firstResult('launcher', 'sweep', facts);
-    const launch: Remediation = { workflow: 'launch-failure', input: { account: inv.account, region: inv.region, autoScalingGroupName: group.name } };
+    // The launch-failure workflow's manual request for this launcher (core/launch-failure.ts).
+    const named = group.kind === 'spot-fleet' ? { spotFleetRequestId: group.name } : group.kind === 'ec2-fleet' ? { fleetId: group.name } : { autoScalingGroupName: group.name };
+    const launch: Remediation = { workflow: 'launch-failure', input: { account: inv.account, region: inv.region, ...named } };
     const row = result && toRow(inv.account, inv.region, result, launch);
     if (row) findings.push(row);
+    if (row?.remediation && group.serviceLinkedRoleArn === defaultRole) handlesDefaultRole = true;
   }
   // EKS managed node groups: always the default Auto Scaling role; the grant-health repair grants it.
   const nodegroups: NodegroupHealthFacts[] = [];
@@ -403,7 +414,7 @@ export function memberFindings(inv: MemberInventory, centrals: CentralInventory[
       exists: inv.defaultServiceLinkedRoleExists ?? null,
       keyArn: central.keyArn,
       grantPresent: central.grants.some((g) => grantCovers(g, defaultRole)),
-      handled: findings.some((f) => f.remediation?.workflow === 'launch-failure' || (f.remediation?.workflow === 'grant-health' && f.remediation.input.serviceLinkedRoleArn === defaultRole)),
+      handled: handlesDefaultRole || findings.some((f) => f.remediation?.workflow === 'grant-health' && f.remediation.input.serviceLinkedRoleArn === defaultRole),
       newAccount: options.newAccount === true,
       createServiceLinkedRole: config.createServiceLinkedRole,
     };

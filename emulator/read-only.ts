@@ -14,6 +14,8 @@ export const READ_ONLY_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     'DescribeSnapshotAttribute',
     'DescribeLaunchTemplates',
     'DescribeLaunchTemplateVersions',
+    'DescribeSpotFleetRequests',
+    'DescribeFleets',
     'DescribeInstances',
     'DescribeRegions',
     'DescribeTags',

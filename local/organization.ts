@@ -230,8 +230,8 @@ export async function buildMember(emulator: Emulator, member: MemberSpec, centra
 export const memberStackId = (account: string) => `arn:aws:cloudformation:${HOME_REGION}:${account}:stack/StackSet-amiwarden-member-sandbox-0f1e2d3c/5b6a7c8d-0e1f-4a2b-9c3d-4e5f6a7b8c9d`;
 
 /**
- * The member stack's two rules on the account's default bus: KMS-looking launch failures, and the
- * stack's own CREATE_COMPLETE (its pattern narrowed to the stack id, as member/member-account.yml
+ * The member stack's three rules on the account's default bus: KMS-looking launch failures, Spot
+ * Fleet and EC2 Fleet launch errors, and the stack's own CREATE_COMPLETE (its pattern narrowed to the stack id, as member/member-account.yml
  * does), both to the central bus.
  */
 async function wireMemberEvents(emulator: Emulator, account: string, central: string): Promise<void> {
@@ -240,8 +240,10 @@ async function wireMemberEvents(emulator: Emulator, account: string, central: st
   const created = JSON.parse(readFileSync(path.join(ROOT, WORKFLOWS['compliance-sweep']!.pattern!), 'utf8')) as { detail: Record<string, unknown> };
   created.detail['stack-id'] = [memberStackId(account)];
   const target = { Id: 'central-bus', Arn: `arn:aws:events:${HOME_REGION}:${central}:event-bus/default`, RoleArn: `arn:aws:iam::${account}:role/amiwarden-forwarder` };
+  const fleetErrors = readFileSync(path.join(ROOT, 'events', 'fleet-error.pattern.json'), 'utf8');
   for (const [rule, pattern] of [
     ['amiwarden-forward-launch-failures', launchFailures],
+    ['amiwarden-forward-fleet-errors', fleetErrors],
     ['amiwarden-forward-stack-created', JSON.stringify(created)],
   ] as const) {
     await events.send(new PutRuleCommand({ Name: rule, EventPattern: pattern }));

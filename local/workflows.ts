@@ -74,6 +74,7 @@ export const WORKFLOWS: Record<string, WorkflowSpec> = {
     stateMachineId: 'LaunchFailureStateMachine',
     definition: 'statemachines/launch-failure.asl.json',
     pattern: 'events/launch-failure.pattern.json',
+    extraPatterns: ['events/fleet-error.pattern.json'],
   },
   'reencrypt-and-share': {
     name: 'reencrypt-and-share',

@@ -34,7 +34,8 @@ export function createConsole(options: { verbose: boolean; json: boolean }) {
         if (pointer?.parameterName) console.log(`${' '.repeat(10)}pointer ${pointer.parameterName}: ${pointer.outcome} (${pointer.previousImageId ?? 'none'} → ${pointer.imageId})`);
         return;
       }
-      console.log(`${stamp()}   ${colour(String(output.status))}: ${output.cause} in ${output.account}/${output.autoScalingGroupName}`);
+      const launcher = output.autoScalingGroupName ?? (output.launcher as { name?: string } | undefined)?.name;
+      console.log(`${stamp()}   ${colour(String(output.status))}: ${output.cause} in ${output.account}/${launcher}`);
       if (typeof output.finding === 'string') console.log(`${' '.repeat(10)}${dim(output.finding)}`);
       for (const g of (output.grants as { grantId?: string; granteePrincipal?: string }[] | undefined) ?? []) {
         console.log(`${' '.repeat(10)}grant ${g.grantId?.slice(0, 16)}… for ${g.granteePrincipal?.split('/').pop()}`);

@@ -36,6 +36,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { readState, type SandboxState } from './state';
 import { createConsole } from './console';
+import { launchPathsStory } from './launch-paths';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
@@ -214,6 +215,8 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
   ];
   const grantHealth = await grantHealthStory(emulator, org, progress, executions);
   expectations.push(...grantHealth.expectations);
+  const launchPaths = await launchPathsStory(emulator, org, out, progress, executions);
+  expectations.push(...launchPaths.expectations);
   out.heading('Checks');
   for (const [what, passed] of expectations) out.check(what, passed);
   const ok = expectations.every(([, passed]) => passed);
@@ -228,6 +231,7 @@ async function story(emulator: Emulator): Promise<{ ok: boolean; summary: Record
     pointer: { name: POINTER, before: pointerBefore ?? null, after: pointerAfter ?? null, memberReads },
     sweep: { findingsBefore: sweepBefore.findings, findingsAfter: sweepAfter.findings, remediationsRun: enforced.report.children.length, byFindingAfter: sweepAfter.byFinding },
     grantHealth: grantHealth.summary,
+    spotFleet: launchPaths.summary,
     replay: {
       newImages: after.images.length - middle.images.length,
       newGrants: after.grants.length - middle.grants.length,

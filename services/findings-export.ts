@@ -99,16 +99,20 @@ function fixed(f: AsffRecord, now: Date): AsffRecord {
 // The launch-failure diagnosis
 
 
-/** The one finding of a diagnosis: the group, keyed by account, Region and name (one per group, whatever the cause). */
+/** The one finding of a diagnosis: the group (or fleet), keyed by account, Region and name (one per launcher, whatever the cause). */
 export function diagnosisFinding(d: Diagnosis, partition: Config['partition']): PlainFinding {
+  const fleet = d.launcher && d.launcher.kind !== 'auto-scaling-group' ? d.launcher : null;
+  const resource: PlainFinding['resource'] = fleet
+    ? { type: 'Other', id: `arn:${partition}:ec2:${d.region}:${d.account}:${fleet.kind === 'spot-fleet' ? 'spot-fleet-request' : 'fleet'}/${fleet.name}` }
+    : { type: 'AwsAutoScalingAutoScalingGroup', id: `arn:${partition}:autoscaling:${d.region}:${d.account}:autoScalingGroup:*:autoScalingGroupName/${d.autoScalingGroupName}` };
   return {
-    id: `launch-failure|${d.account}|${d.region}|${d.autoScalingGroupName}`,
+    id: fleet ? `launch-failure|${d.account}|${d.region}|${fleet.kind}/${fleet.name}` : `launch-failure|${d.account}|${d.region}|${d.autoScalingGroupName}`,
     check: d.cause,
-    title: `Auto Scaling group cannot launch: ${checkTitle(d.cause)}`.slice(0, 256),
+    title: `${fleet ? (fleet.kind === 'spot-fleet' ? 'Spot Fleet' : 'EC2 Fleet') : 'Auto Scaling group'} cannot launch: ${checkTitle(d.cause)}`.slice(0, 256),
     severity: 'high',
     account: d.account,
     region: d.region,
-    resource: { type: 'AwsAutoScalingAutoScalingGroup', id: `arn:${partition}:autoscaling:${d.region}:${d.account}:autoScalingGroup:*:autoScalingGroupName/${d.autoScalingGroupName}` },
+    resource,
     evidence: d.finding,
     fix: d.fix,
   };

@@ -10,8 +10,9 @@ import { InvalidInputError, MemberRoleUnavailableError, TransientAwsError } from
 import { grantCovers, grantRequest, type GrantTarget } from '../core/grants';
 import { explainGrantRefusal, type RefusalId } from '../core/checks/grant-refusal';
 import { keyPolicyFix } from '../core/key-policy';
-import { describe, memberServiceLinkedRole } from '../core/identifiers';
+import { describe } from '../core/identifiers';
 import { isGrantableCallingRole, roleArnParts } from '../core/calling-roles';
+import { memberLaunchRole } from '../core/launch-roles';
 import type { AwsContext } from './aws-context';
 
 export interface KeyAccessInput {
@@ -34,22 +35,23 @@ export interface GrantOutcome {
 
 /**
  * Grants `input.serviceLinkedRoleArn` use of each key, from inside its account. The grantee is
- * checked here, once for both workflows (core/identifiers.ts memberServiceLinkedRole), before any
- * AWS call: anything but that account's Auto Scaling service-linked role is refused.
+ * checked here, once for both workflows (core/launch-roles.ts memberLaunchRole), before any AWS
+ * call: anything but one of that account's launch service-linked roles (Auto Scaling, EC2 Spot,
+ * Spot Fleet, EC2 Fleet) is refused.
  */
 export async function grantAutoScalingKeyAccess(
   input: KeyAccessInput,
   config: Pick<Config, 'organizationId' | 'partition'>,
   aws: AwsContext,
 ): Promise<GrantOutcome & { outcome: Exclude<GrantOutcomeName, 'grantee-missing'> }> {
-  const slr = memberServiceLinkedRole(input.serviceLinkedRoleArn, input.account, config.partition);
+  const slr = memberLaunchRole(input.serviceLinkedRoleArn, input.account, config.partition);
   if (!slr) {
-    throw new InvalidInputError('serviceLinkedRoleArn', `expected an Auto Scaling service-linked role of account ${input.account} in ${config.partition}, got ${describe(input.serviceLinkedRoleArn)}`);
+    throw new InvalidInputError('serviceLinkedRoleArn', `expected a launch service-linked role (Auto Scaling, EC2 Spot, Spot Fleet, EC2 Fleet) of account ${input.account} in ${config.partition}, got ${describe(input.serviceLinkedRoleArn)}`);
   }
   // Its preparation never finds the grantee missing: a missing service-linked role is created, or KMS says so.
   return grantFromMember(input, slr.arn, config, aws, async (member) => {
     if (!input.createServiceLinkedRole || (await member.iam.roleExists(slr.roleName))) return false;
-    await member.iam.createAutoScalingServiceLinkedRole(slr.customSuffix);
+    await member.iam.createServiceLinkedRole(slr.service, slr.customSuffix);
     return true;
   }) as Promise<GrantOutcome & { outcome: Exclude<GrantOutcomeName, 'grantee-missing'> }>;
 }

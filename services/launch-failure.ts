@@ -6,7 +6,7 @@
 import type { Config } from '../core/config';
 import { GrantNotVisibleError, InvalidInputError, MemberRoleUnavailableError } from '../core/errors';
 import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS, type GrantTarget } from '../core/grants';
-import { describe, memberServiceLinkedRole, parseKeyArn, parseServiceLinkedRoleArn, requireAccountId, requireAsgName, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
+import { describe, parseKeyArn, requireAccountId, requireAsgName, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
 import { analyzeCreateGrant, keyPolicyFix } from '../core/key-policy';
 import type { ImageFacts, KeyFacts, LaunchFacts } from '../core/checks/types';
 import { diagnose, looksLikeKmsFailure, requestFacts, type Diagnosis, type LaunchFailureRequest } from '../core/launch-failure';
@@ -16,6 +16,9 @@ import { IAM, type IamAdapter } from '../adapters/iam';
 import { KMS, type KmsAdapter } from '../adapters/kms';
 import type { AwsContext } from './aws-context';
 import { grantAutoScalingKeyAccess, type GrantOutcome } from './key-access';
+import { fleetLaunchSource, type LaunchSource } from './fleets';
+import { launchRoleArn, memberLaunchRole } from '../core/launch-roles';
+import { requireFleetId, type FleetKind } from '../core/fleets';
 
 /** What the diagnosis reads in the member account, through the member role. */
 interface MemberAccount {
@@ -57,32 +60,50 @@ async function gatherFacts(request: LaunchFailureRequest, config: Config, aws: A
     throw error;
   }
 
-  const group = await member.autoscaling.describeGroup(request.autoScalingGroupName);
-  if (!group) return { ...facts, launcher: { kind: 'auto-scaling-group', name: request.autoScalingGroupName, found: false } };
-  const slrArn = group.serviceLinkedRoleArn ?? serviceLinkedRoleArn(config.partition, request.account);
-  const slr = memberServiceLinkedRole(slrArn, request.account, config.partition);
+  const source = request.fleet
+    ? await fleetLaunchSource(member.ec2, request.fleet, config, request.account)
+    : await groupLaunchSource(member, request.autoScalingGroupName ?? '', config, request.account);
+  if (!source.launcher.found || !source.principalArn) return { ...facts, launcher: source.launcher };
+  const principalArn = source.principalArn;
+  const role = memberLaunchRole(principalArn, request.account, config.partition);
 
-  const [{ imageIds, imageParameters, spotLaunchConfiguration }, slrExists, allowedImages] = await Promise.all([
-    resolveLaunchSources(member, group),
-    slr ? member.iam.roleExists(slr.roleName) : Promise.resolve(undefined),
+  const [roleExists, allowedImages] = await Promise.all([
+    role ? member.iam.roleExists(role.roleName) : Promise.resolve(undefined),
     member.ec2.allowedImagesSettings(),
   ]);
   const central = centralAdapters(aws, request.region);
-  const images = await describeImages(imageIds, central, member, config.centralAccountId, request.account);
-  const keys = await describeKeys(images, request, config, aws, member, slrArn, slrExists !== false);
+  const images = await describeImages(source.imageIds, central, member, config.centralAccountId, request.account);
+  const keys = await describeKeys(images, request, config, aws, member, principalArn, roleExists !== false);
   return {
     ...facts,
-    launcher: {
-      kind: 'auto-scaling-group',
-      name: request.autoScalingGroupName,
-      found: true,
-      principal: { arn: slrArn, kind: 'service-linked-role', ...(slrExists === undefined ? {} : { exists: slrExists }) },
-      ...(spotLaunchConfiguration ? { spotLaunchConfiguration } : {}),
-      ...(imageParameters.length > 0 ? { imageParameters } : {}),
-    },
+    launcher: { ...source.launcher, principal: { arn: principalArn, kind: 'service-linked-role', ...(roleExists === undefined ? {} : { exists: roleExists }) } },
     images,
     keys,
     allowedImages,
+  };
+}
+
+/**
+ * A group's launch source. Its principal is its ServiceLinkedRoleARN (the default Auto Scaling
+ * role if none), except for Spot Instances requested by a launch configuration: those launch as
+ * the account's AWSServiceRoleForEC2Spot (core/launch-roles.ts).
+ */
+async function groupLaunchSource(member: MemberAccount, name: string, config: Config, account: string): Promise<LaunchSource> {
+  const group = await member.autoscaling.describeGroup(name);
+  if (!group) return { launcher: { kind: 'auto-scaling-group', name, found: false }, imageIds: [], imageParameters: [] };
+  const { imageIds, imageParameters, spotLaunchConfiguration } = await resolveLaunchSources(member, group);
+  const principalArn = spotLaunchConfiguration ? launchRoleArn(config.partition, account, 'spot') : (group.serviceLinkedRoleArn ?? serviceLinkedRoleArn(config.partition, account));
+  return {
+    launcher: {
+      kind: 'auto-scaling-group',
+      name,
+      found: true,
+      ...(spotLaunchConfiguration ? { spotLaunchConfiguration } : {}),
+      ...(imageParameters.length > 0 ? { imageParameters } : {}),
+    },
+    principalArn,
+    imageIds,
+    imageParameters,
   };
 }
 
@@ -187,7 +208,10 @@ async function describeKeys(
 export interface GrantInput {
   account: string;
   region: string;
-  autoScalingGroupName: string;
+  /** The group diagnosed (null for a fleet). */
+  autoScalingGroupName: string | null;
+  /** The launcher diagnosed (absent from inputs of earlier versions: a group). */
+  launcher?: { kind: 'auto-scaling-group' | FleetKind; name: string };
   serviceLinkedRoleArn: string;
   createServiceLinkedRole: boolean;
   grants: GrantTarget[];
@@ -195,16 +219,22 @@ export interface GrantInput {
 
 export type { GrantOutcome, GrantOutcomeName } from './key-access';
 
-/** Validates the grant step's input: never a grant for anyone but this account's Auto Scaling role, on the configured key of its region. */
+/**
+ * Validates the grant step's input: never a grant for anyone but one of this account's launch
+ * roles (its Auto Scaling, EC2 Spot, Spot Fleet or EC2 Fleet service-linked role:
+ * core/launch-roles.ts), on the configured key of its region.
+ */
 export function parseGrantInput(input: unknown, config: Config): GrantInput {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidInputError('input', `expected an object, got ${describe(input)}`);
   const o = input as Record<string, unknown>;
   const account = requireAccountId('account', o.account);
   const region = requireConfiguredRegion('region', o.region, config);
-  const autoScalingGroupName = requireAsgName('autoScalingGroupName', o.autoScalingGroupName);
-  const slr = memberServiceLinkedRole(o.serviceLinkedRoleArn, account, config.partition);
+  const launcher = parseLauncher(o.launcher);
+  const fleet = launcher && launcher.kind !== 'auto-scaling-group';
+  const autoScalingGroupName = fleet && (o.autoScalingGroupName === null || o.autoScalingGroupName === undefined) ? null : requireAsgName('autoScalingGroupName', o.autoScalingGroupName);
+  const slr = memberLaunchRole(o.serviceLinkedRoleArn, account, config.partition);
   if (!slr) {
-    throw new InvalidInputError('serviceLinkedRoleArn', `expected the Auto Scaling service-linked role of account ${account}, got ${describe(o.serviceLinkedRoleArn)}`);
+    throw new InvalidInputError('serviceLinkedRoleArn', `expected a launch service-linked role (Auto Scaling, EC2 Spot, Spot Fleet, EC2 Fleet) of account ${account}, got ${describe(o.serviceLinkedRoleArn)}`);
   }
   if (o.createServiceLinkedRole !== undefined && typeof o.createServiceLinkedRole !== 'boolean') {
     throw new InvalidInputError('createServiceLinkedRole', `expected true or false, got ${describe(o.createServiceLinkedRole)}`);
@@ -220,10 +250,20 @@ export function parseGrantInput(input: unknown, config: Config): GrantInput {
     account,
     region,
     autoScalingGroupName,
+    ...(launcher ? { launcher } : {}),
     serviceLinkedRoleArn: slr.arn,
     createServiceLinkedRole: o.createServiceLinkedRole === true && config.createServiceLinkedRole,
     grants,
   };
+}
+
+/** The launcher the diagnosis named: a group by name, or a fleet by id. */
+function parseLauncher(value: unknown): GrantInput['launcher'] {
+  if (value === undefined || value === null) return undefined;
+  const o = (typeof value === 'object' && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
+  if (o.kind === 'auto-scaling-group') return { kind: o.kind, name: requireAsgName('launcher.name', o.name) };
+  if (o.kind === 'spot-fleet' || o.kind === 'ec2-fleet') return { kind: o.kind, name: requireFleetId('launcher.name', o.kind, o.name) };
+  throw new InvalidInputError('launcher.kind', `expected auto-scaling-group, spot-fleet or ec2-fleet, got ${describe(o.kind)}`);
 }
 
 /** A region amiwarden is configured for (AMIWARDEN_REGIONS). */
@@ -240,7 +280,7 @@ function requireRegionKey(field: string, value: unknown, region: string, config:
   return key.arn;
 }
 
-/** The launch-failure step: the grant for the group's service-linked role (services/key-access.ts does it). */
+/** The launch-failure step: the grant for the launcher's service-linked role (services/key-access.ts does it). */
 export async function grantKeyAccess(input: GrantInput, config: Config, aws: AwsContext): Promise<GrantOutcome> {
   return grantAutoScalingKeyAccess(input, config, aws);
 }
@@ -264,9 +304,9 @@ export function parseVerifyInput(input: unknown, config: Config): { account: str
   const grants = o.grants.map((g, i) => {
     const t = (g ?? {}) as Record<string, unknown>;
     const keyArn = requireRegionKey(`grants[${i}].keyArn`, t.keyArn, region, config);
-    const slr = memberServiceLinkedRole(t.granteePrincipal, account, config.partition);
+    const slr = memberLaunchRole(t.granteePrincipal, account, config.partition);
     if (!slr) {
-      throw new InvalidInputError(`grants[${i}].granteePrincipal`, `expected the Auto Scaling service-linked role of account ${account}, got ${describe(t.granteePrincipal)}`);
+      throw new InvalidInputError(`grants[${i}].granteePrincipal`, `expected a launch service-linked role of account ${account}, got ${describe(t.granteePrincipal)}`);
     }
     return { keyArn, granteePrincipal: slr.arn };
   });

@@ -15,6 +15,7 @@ import type { Config } from '../core/config';
 import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS } from '../core/grants';
 import { isAccountId, serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
 import { isGrantableCallingRole, matchesSpec, specsFor } from '../core/calling-roles';
+import { launchRoleArn, memberLaunchRole } from '../core/launch-roles';
 import { analyzeCreateGrant } from '../core/key-policy';
 import { isJudged, recordCount, type GrantCountPoint } from '../core/grant-health';
 import {
@@ -251,8 +252,12 @@ async function gatherMember(runId: string, account: string, region: string, aws:
     const ec2 = await aws.member(EC2, account, region);
     const roles = await aws.member(IAM, account, region);
     const eks = await aws.member(EKS, account, region);
-    const [groups, nodegroups] = await Promise.all([scaling.groups(), eks.nodegroups().then((n) => n ?? [])]);
-    const refs = [...groups.flatMap((g) => g.launchTemplates), ...nodegroups.flatMap((n) => (n.launchTemplate ? [n.launchTemplate] : []))];
+    const [groups, fleets, nodegroups] = await Promise.all([scaling.groups(), ec2.launchingFleets(), eks.nodegroups().then((n) => n ?? [])]);
+    const refs = [
+      ...groups.flatMap((g) => g.launchTemplates),
+      ...fleets.flatMap((f) => f.launchTemplates),
+      ...nodegroups.flatMap((n) => (n.launchTemplate ? [n.launchTemplate] : [])),
+    ];
     const [templateImages, configImages, activities, defaultKey, allowedImages] = await Promise.all([
       refs.length ? ec2.launchTemplateImages(refs) : Promise.resolve(new Map<string, string>()),
       groups.some((g) => g.launchConfigurationName) ? scaling.launchConfigurations() : Promise.resolve(new Map<string, { imageId?: string; spot: boolean }>()),
@@ -260,22 +265,39 @@ async function gatherMember(runId: string, account: string, region: string, aws:
       ec2.defaultEbsKey(),
       ec2.allowedImagesSettings(),
     ]);
-    const imagesOf = (g: (typeof groups)[number]) =>
-      [
-        ...g.launchTemplates.map((r) => templateImages.get(templateKey(r))),
-        ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)?.imageId] : []),
-      ].filter((id): id is string => typeof id === 'string');
+    // Every launcher of the account: its groups, then its Spot Fleet requests and EC2 Fleets.
+    const launchers = [
+      ...groups.map((g) => {
+        const spot = g.launchConfigurationName && configImages.get(g.launchConfigurationName)?.spot ? g.launchConfigurationName : undefined;
+        return {
+          name: g.name,
+          // Spot Instances of a launch configuration launch as AWSServiceRoleForEC2Spot (core/launch-roles.ts).
+          principal: spot ? launchRoleArn(partition, account, 'spot') : (g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)),
+          imageIds: [
+            ...g.launchTemplates.map((r) => templateImages.get(templateKey(r))),
+            ...(g.launchConfigurationName ? [configImages.get(g.launchConfigurationName)?.imageId] : []),
+          ].filter((id): id is string => typeof id === 'string'),
+          ...(spot ? { spotLaunchConfiguration: spot } : {}),
+        };
+      }),
+      ...fleets.map((f) => ({
+        name: f.id,
+        kind: f.kind,
+        principal: launchRoleArn(partition, account, f.kind),
+        imageIds: [...f.imageIds, ...f.launchTemplates.map((r) => templateImages.get(templateKey(r)))].filter((id): id is string => typeof id === 'string'),
+      })),
+    ];
+    const roleArns = [...new Set(launchers.map((l) => l.principal))];
     const nodegroupImages = (n: (typeof nodegroups)[number]) => {
       const image = n.launchTemplate ? templateImages.get(templateKey(n.launchTemplate)) : undefined;
       return image ? [image] : [];
     };
-    const roleArns = [...new Set(groups.map((g) => g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)))];
     // The default role too, used or not: a new account gets its grant before its first launch.
     const defaultRole = serviceLinkedRoleArn(partition, account);
     const exists = new Map(
       await Promise.all(
         [...new Set([defaultRole, ...roleArns])].map(async (arn) => {
-          const parsed = parseServiceLinkedRoleArn(arn);
+          const parsed = memberLaunchRole(arn, account, partition);
           return [arn, parsed ? await cachedRead(roleCache, `${runId}/${account}/${parsed.roleName}`, () => roles.roleExists(parsed.roleName)) : null] as const;
         }),
       ),
@@ -285,7 +307,7 @@ async function gatherMember(runId: string, account: string, region: string, aws:
     const keyArn = central.keyArn;
     const centralImages = new Set(central.images.map((i) => i.imageId));
     const launchesCentral = (arn: string) =>
-      groups.some((g) => (g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account)) === arn && imagesOf(g).some((id) => centralImages.has(id))) ||
+      launchers.some((l) => l.principal === arn && l.imageIds.some((id) => centralImages.has(id))) ||
       // A node group launches as the default role, whatever its Auto Scaling group says.
       (arn === defaultRole && nodegroups.some((n) => nodegroupImages(n).some((id) => centralImages.has(id))));
     const ungranted = keyArn
@@ -309,12 +331,7 @@ async function gatherMember(runId: string, account: string, region: string, aws:
         : {}),
       ...(callingRoles.length > 0 ? { callingRoles } : {}),
       allowedImages,
-      groups: groups.map((g) => {
-        const slr = g.serviceLinkedRoleArn ?? serviceLinkedRoleArn(partition, account);
-        const imageIds = imagesOf(g);
-        const spot = g.launchConfigurationName && configImages.get(g.launchConfigurationName)?.spot ? { spotLaunchConfiguration: g.launchConfigurationName } : {};
-        return { name: g.name, serviceLinkedRoleArn: slr, serviceLinkedRoleExists: exists.get(slr) ?? null, imageIds: [...new Set(imageIds)], ...spot };
-      }),
+      groups: launchers.map(({ principal, imageIds, ...l }) => ({ ...l, serviceLinkedRoleArn: principal, serviceLinkedRoleExists: exists.get(principal) ?? null, imageIds: [...new Set(imageIds)] })),
       activities,
       defaultEbsKey: defaultKey ? { keyId: defaultKey, awsManaged: defaultKey === 'alias/aws/ebs' } : null,
       defaultServiceLinkedRoleExists: exists.get(defaultRole) ?? null,

@@ -11,9 +11,14 @@ export const FACTS = {
   'launch.status-message': [],
   /** Assuming the member role. */
   'member.role': [{ as: 'central', actions: ['sts:AssumeRole'] }],
-  /** The launcher: the Auto Scaling group, its launch templates and launch configuration. */
-  launcher: [{ as: 'member', actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeLaunchConfigurations', 'ec2:DescribeLaunchTemplateVersions'] }],
-  /** Whether the launcher's principal (a service-linked role) exists. */
+  /** The launcher: the Auto Scaling group, its launch templates and launch configuration; a Spot Fleet request or EC2 Fleet (adapters/fleets.ts). */
+  launcher: [
+    {
+      as: 'member',
+      actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeLaunchConfigurations', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeSpotFleetRequests', 'ec2:DescribeFleets'],
+    },
+  ],
+  /** Whether the launcher's principal (a service-linked role: Auto Scaling, EC2 Spot, Spot Fleet, EC2 Fleet) exists. */
   'launcher.principal': [{ as: 'member', actions: ['iam:GetRole'] }],
   /** The images launched and their snapshots' encryption, from the central account or the member. */
   images: [

@@ -1,4 +1,4 @@
-import { grantee, keysNeedingGrant, launcherResource, usedKeys } from './launch';
+import { granteeWords, keysNeedingGrant, launcherResource, usedKeys } from './launch';
 import type { Check } from './types';
 
 /** Every configured key behind the launch already has the principal's grant: nothing to change. */
@@ -19,7 +19,7 @@ export const grantPresent: Check<'launcher'> = {
       status: 'no-action',
       severity: 'none',
       resource: launcherResource(f),
-      evidence: `The service-linked role ${grantee(f)} already holds the grant it needs on ${managed.map((k) => k.keyArn).join(', ') || 'the key'}; nothing to change`,
+      evidence: `${granteeWords(f)} already holds the grant it needs on ${managed.map((k) => k.keyArn).join(', ') || 'the key'}; nothing to change`,
       fix: null,
     };
   },

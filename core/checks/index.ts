@@ -36,7 +36,6 @@ import { missingGrant } from './missing-grant';
 import { notAKmsFailure } from './not-a-kms-failure';
 import { organizationPolicyBlocksGrant } from './organization-policy-blocks-grant';
 import { serviceLinkedRoleMissing } from './service-linked-role-missing';
-import { spotLaunchConfiguration } from './spot-launch-configuration';
 import { unmanagedKey } from './unmanaged-key';
 import type { AnyCheck, Check, CheckResult, FactsByScope, Permission, Scope } from './types';
 
@@ -50,7 +49,6 @@ export const CATALOGUE: readonly AnyCheck[] = [
   awsManagedKeyAmi,
   keyDisabledOrPendingDeletion,
   unmanagedKey,
-  spotLaunchConfiguration,
   grantPresent,
   callingRoleKeyAccess,
   serviceLinkedRoleMissing,

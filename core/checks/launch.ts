@@ -1,5 +1,6 @@
 /** What the launcher checks derive alike from the facts of one launcher. */
 import { serviceLinkedRoleArn } from '../identifiers';
+import { launchRoleLabel } from '../launch-roles';
 import { explainGrantRefusal, type Refusal, type RefusalId } from './grant-refusal';
 import type { ImageFacts, KeyFacts, LaunchFacts, LauncherKind } from './types';
 
@@ -47,6 +48,16 @@ export function usedKeys(f: LaunchFacts): KeyFacts[] {
   if (f.launcher?.kind === 'calling-role') return f.keys;
   const arns = [...new Set(launchedImages(f).flatMap((i) => i.snapshots.flatMap((s) => (s.encrypted && s.kmsKeyId ? [s.kmsKeyId] : []))))];
   return arns.map((arn) => f.keys.find((k) => k.keyArn === arn) ?? { keyArn: arn, found: false, managed: false });
+}
+
+/**
+ * "The Spot Fleet service-linked role arn:…" — and, for Spot from a launch configuration, why it is
+ * not the group's Auto Scaling role.
+ */
+export function granteeWords(f: LaunchFacts): string {
+  const arn = grantee(f);
+  const spot = f.launcher?.spotLaunchConfiguration;
+  return `The ${launchRoleLabel(arn)} service-linked role ${arn}${spot ? ` (Spot Instances of launch configuration ${spot} launch as it, not as the group's Auto Scaling role)` : ''}`;
 }
 
 /** The principal that must be able to use the key: the launcher's, else the account's default Auto Scaling role. */

@@ -1,5 +1,5 @@
 import { grantName } from '../grants';
-import { grantee, keysNeedingGrant, launcherResource } from './launch';
+import { grantee, granteeWords, keysNeedingGrant, launcherResource, where } from './launch';
 import type { Check } from './types';
 
 /** The launcher's service-linked role has no grant on the organization key: the launch-failure workflow creates it from the member account. */
@@ -24,7 +24,7 @@ export const missingGrant: Check<'launcher'> = {
       status: 'remediable',
       severity: 'high',
       resource: launcherResource(f),
-      evidence: `The service-linked role ${principal} has no grant on ${needing.map((k) => k.keyArn).join(', ')}: ${f.launcher?.kind === 'auto-scaling-group' || !f.launcher ? 'Auto Scaling' : 'it'} cannot use the key to launch`,
+      evidence: `${granteeWords(f)} has no grant on ${needing.map((k) => k.keyArn).join(', ')}: ${where(f)} cannot use the key to launch`,
       fix: null,
       grantsNeeded: needing.map((k) => ({ keyArn: k.keyArn, granteePrincipal: principal, name: grantName(principal) })),
     };

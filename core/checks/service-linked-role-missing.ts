@@ -1,6 +1,6 @@
 import { grantName } from '../grants';
-import { parseServiceLinkedRoleArn } from '../identifiers';
-import { grantee, keysNeedingGrant, launcherResource, where } from './launch';
+import { memberLaunchRole } from '../launch-roles';
+import { grantee, granteeWords, keysNeedingGrant, launcherResource, where } from './launch';
 import type { Check } from './types';
 
 /** The launcher's service-linked role does not exist: created (when configured), then granted. */
@@ -21,16 +21,18 @@ export const serviceLinkedRoleMissing: Check<'launcher'> = {
     const needing = keysNeedingGrant(f);
     if (needing.length === 0) return null;
     const principal = grantee(f);
-    const suffix = parseServiceLinkedRoleArn(principal)?.customSuffix;
+    const role = memberLaunchRole(principal, f.account, f.partition);
+    const service = role?.service ?? 'autoscaling.amazonaws.com';
+    const suffix = role?.customSuffix;
     return {
       id: 'service-linked-role-missing',
       status: f.createServiceLinkedRole ? 'remediable' : 'finding',
       severity: 'high',
       resource: launcherResource(f),
-      evidence: `The Auto Scaling service-linked role ${principal} of ${where(f)} does not exist`,
+      evidence: `${granteeWords(f)} of ${where(f)} does not exist`,
       fix: f.createServiceLinkedRole
         ? null
-        : `Create it (aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com${suffix ? ` --custom-suffix ${suffix}` : ''}) or set AMIWARDEN_CREATE_SERVICE_LINKED_ROLE=true; then amiwarden creates the grant.`,
+        : `Create it (aws iam create-service-linked-role --aws-service-name ${service}${suffix ? ` --custom-suffix ${suffix}` : ''}) or set AMIWARDEN_CREATE_SERVICE_LINKED_ROLE=true; then amiwarden creates the grant.`,
       grantsNeeded: needing.map((k) => ({ keyArn: k.keyArn, granteePrincipal: principal, name: grantName(principal) })),
     };
   },

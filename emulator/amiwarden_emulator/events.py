@@ -9,7 +9,9 @@ Restores, per the EventBridge User Guide / API Reference:
    `account` and `region`: they name where the event happened, not the bus that relays it
    ("Sending and receiving events between AWS accounts"). moto re-puts the event in the target
    account, which stamps that account instead. The project's central bus relies on `account` to
-   know which member an Auto Scaling failure came from.
+   know which member an Auto Scaling failure came from. It keeps its `resources` too: moto
+   re-puts the event without them, and a Spot Fleet or EC2 Fleet error names its fleet only there
+   (EC2 User Guide, "Spot Fleet event types").
 3. TestEventPattern returns `{"Result": true|false}` (API_TestEventPattern); moto answers an
    empty body. We answer with moto's own matcher, so a test of a pattern and delivery agree.
 """
@@ -32,13 +34,13 @@ _original_send_to_targets = Rule.send_to_targets
 def _send_to_targets(self: Rule, event: dict[str, Any], *args: Any, **kwargs: Any) -> None:
     outer = getattr(_origin, "value", None)
     if outer is None:
-        _origin.value = (event.get("account"), event.get("region"))
+        _origin.value = (event.get("account"), event.get("region"), event.get("resources", []))
         try:
             return _original_send_to_targets(self, event, *args, **kwargs)
         finally:
             _origin.value = None
-    # Relayed through a cross-account / cross-region bus target: keep where it happened.
-    event["account"], event["region"] = outer
+    # Relayed through a cross-account / cross-region bus target: keep where it happened, and what it is about.
+    event["account"], event["region"], event["resources"] = outer
     return _original_send_to_targets(self, event, *args, **kwargs)
 
 

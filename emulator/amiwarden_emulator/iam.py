@@ -1,4 +1,11 @@
-"""IAM: CreateServiceLinkedRole for a role that already exists.
+"""IAM: CreateServiceLinkedRole names the EC2 launch roles as IAM does, and refuses one that exists.
+
+IAM names a service-linked role after its service: `spot.amazonaws.com` creates
+`AWSServiceRoleForEC2Spot`, `spotfleet.amazonaws.com` `AWSServiceRoleForEC2SpotFleet` and
+`ec2fleet.amazonaws.com` `AWSServiceRoleForEC2Fleet` (EC2 User Guide, "Service-linked role for
+Spot Instance requests", "Spot Fleet permissions", "EC2 Fleet prerequisites"), each under
+`/aws-service-role/<service>/`. moto derives the name from the service's first label and creates
+`AWSServiceRoleForspot`, `AWSServiceRoleForspotfleet` and `AWSServiceRoleForec2fleet`.
 
 IAM API Reference, CreateServiceLinkedRole: a service-linked role name already in use is refused
 with `InvalidInput` ("Service role name AWSServiceRoleForAutoScaling has been taken in this
@@ -11,7 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 from moto.iam.exceptions import EntityAlreadyExists, InvalidInput
+from moto.iam import models as iam_models
 from moto.iam.models import IAMBackend
+
+# moto's own table of service labels whose role name is not the label itself (models.py).
+EC2_LAUNCH_ROLES = {"spot": "EC2Spot", "spotfleet": "EC2SpotFleet", "ec2fleet": "EC2Fleet"}
 
 _original = IAMBackend.create_service_linked_role
 
@@ -30,4 +41,5 @@ def _create_service_linked_role(self: IAMBackend, service_name: str, description
 
 
 def apply() -> None:
+    iam_models.SERVICE_NAME_CONVERSION.update(EC2_LAUNCH_ROLES)
     IAMBackend.create_service_linked_role = _create_service_linked_role  # type: ignore[method-assign]

@@ -17,7 +17,8 @@ export const handler = async (payload: { event?: unknown; execution?: string }, 
       eventId: request.eventId,
       account: request.account,
       region: request.region,
-      autoScalingGroupName: request.autoScalingGroupName,
+      autoScalingGroupName: request.autoScalingGroupName ?? undefined,
+      ...(request.fleet ? { fleet: `${request.fleet.kind}/${request.fleet.id}` } : {}),
       trigger: request.trigger,
     });
     const diagnosis = await diagnoseLaunchFailure(request, rt.config, rt.aws);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExecutionReport } from '../../local/state-machine';
 import type { Scenario } from '../fixtures/aws';
-import { ASG, CENTRAL, CMK_ARN, GRANT_FOR_AWS_RESOURCE_ONLY_POLICY, MEMBER, REGION, TEST_ENV, slrArn } from '../fixtures/aws';
+import { ASG, CENTRAL, CMK_ARN, EC2_FLEET_ID, GRANT_FOR_AWS_RESOURCE_ONLY_POLICY, MEMBER, REGION, SPOT_FLEET_ID, TEST_ENV, slrArn } from '../fixtures/aws';
 
 const REQUIRED = ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'DescribeKey', 'CreateGrant'];
 const event = (name: string) => JSON.parse(readFileSync(path.join(__dirname, '../fixtures/events', `${name}.json`), 'utf8'));
@@ -124,14 +124,64 @@ describe('launch-failure state machine', () => {
     expect(report.retries).toBe(3);
   });
 
-  it('leaves a group that requests Spot from a launch configuration as a finding, and grants nothing', async () => {
+  it('grants AWSServiceRoleForEC2Spot for a group that requests Spot from a launch configuration (its instances launch as that role)', async () => {
     const { report, output, calls } = await run({ spotLaunchConfiguration: true });
 
+    const spotRole = `arn:aws:iam::${MEMBER}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`;
     expect(report.status).toBe('SUCCEEDED');
-    expect(output).toMatchObject({ status: 'finding', cause: 'spot-launch-configuration' });
-    expect(String(output.finding)).toContain('AWSServiceRoleForEC2Spot');
+    expect(output).toMatchObject({ status: 'remediated', cause: 'missing-grant', serviceLinkedRoleArn: spotRole, autoScalingGroupName: ASG, launcher: { kind: 'auto-scaling-group', name: ASG } });
     expect(calls('DescribeLaunchConfigurations')[0]!.input).toEqual({ LaunchConfigurationNames: ['web-spot'] });
+    expect(calls('GetRole').map((c) => c.input.RoleName)).toContain('AWSServiceRoleForEC2Spot');
+    expect(calls('CreateGrant').map((c) => c.input)).toEqual([{ KeyId: CMK_ARN, GranteePrincipal: spotRole, Operations: REQUIRED, Name: `amiwarden:${MEMBER}:AWSServiceRoleForEC2Spot` }]);
+  });
+
+  it.each([
+    ['a Spot Fleet error event', 'spot-fleet', 'starts-spot-fleet-error-all-launch-specs-blacklisted.json', 'spotfleet.amazonaws.com/AWSServiceRoleForEC2SpotFleet'],
+    ['an EC2 Fleet error event', 'ec2-fleet', 'starts-ec2-fleet-error-all-launch-specs-blacklisted.json', 'ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet'],
+  ] as const)('on %s, grants the fleet’s own service-linked role from the member account and verifies it', async (_label, kind, file, role) => {
+    const input = JSON.parse(readFileSync(path.join(__dirname, '../fixtures/fleet-events', file), 'utf8'));
+    const { report, output, calls } = await run({ fleet: { kind, via: 'override' } }, input);
+
+    const arn = `arn:aws:iam::${MEMBER}:role/aws-service-role/${role}`;
+    expect(report.status).toBe('SUCCEEDED');
+    expect(output).toMatchObject({ status: 'remediated', cause: 'missing-grant', serviceLinkedRoleArn: arn, autoScalingGroupName: null, launcher: { kind, name: kind === 'spot-fleet' ? SPOT_FLEET_ID : EC2_FLEET_ID } });
+    expect(calls(kind === 'spot-fleet' ? 'DescribeSpotFleetRequests' : 'DescribeFleets')[0]!.input).toEqual(kind === 'spot-fleet' ? { SpotFleetRequestIds: [SPOT_FLEET_ID] } : { FleetIds: [EC2_FLEET_ID] });
+    expect(calls('DescribeAutoScalingGroups')).toHaveLength(0);
+    expect(calls('CreateGrant').map((c) => c.input)).toEqual([{ KeyId: CMK_ARN, GranteePrincipal: arn, Operations: REQUIRED, Name: `amiwarden:${MEMBER}:${role.split('/')[1]}` }]);
+    expect((output.grants as { granteePrincipal: string }[]).map((g) => g.granteePrincipal)).toEqual([arn]);
+  });
+
+  it('creates a missing EC2 Fleet role (no suffix) before granting it, for a manual request', async () => {
+    const { output, calls } = await run({ fleet: { kind: 'ec2-fleet', via: 'template' }, serviceLinkedRoleExists: false }, { account: MEMBER, region: REGION, fleetId: EC2_FLEET_ID });
+
+    expect(output).toMatchObject({ status: 'remediated', cause: 'service-linked-role-missing', serviceLinkedRoleCreated: true });
+    expect(calls('CreateServiceLinkedRole').map((c) => c.input)).toEqual([{ AWSServiceName: 'ec2fleet.amazonaws.com', Description: expect.any(String) }]);
+    expect(calls('CreateGrant')[0]!.input).toMatchObject({ GranteePrincipal: `arn:aws:iam::${MEMBER}:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet` });
+  });
+
+  it('plans the fleet grant in a dry run and changes nothing', async () => {
+    const { output, calls } = await run({ fleet: { kind: 'spot-fleet', via: 'specification' } }, { account: MEMBER, region: REGION, spotFleetRequestId: SPOT_FLEET_ID, dryRun: true });
+
+    expect(output).toMatchObject({ status: 'planned', cause: 'missing-grant', launcher: { kind: 'spot-fleet', name: SPOT_FLEET_ID } });
     expect(calls('CreateGrant')).toHaveLength(0);
+    expect(calls('DryRun CreateGrant')).toHaveLength(1);
+  });
+
+  it('reports a cancelled Spot Fleet as gone and grants nothing', async () => {
+    const { output, calls } = await run({ fleet: { kind: 'spot-fleet', state: 'cancelled_terminating' } }, { account: MEMBER, region: REGION, spotFleetRequestId: SPOT_FLEET_ID });
+
+    expect(output).toMatchObject({ status: 'finding', cause: 'asg-not-found', autoScalingGroupName: null });
+    expect(calls('CreateGrant')).toHaveLength(0);
+  });
+
+  it('refuses an instant EC2 Fleet (it launches as its caller) as bad input, changing nothing', async () => {
+    const { report, calls } = await run({ fleet: { kind: 'ec2-fleet', type: 'instant' } }, { account: MEMBER, region: REGION, fleetId: EC2_FLEET_ID });
+
+    expect(report.status).toBe('FAILED');
+    // A typed input error goes straight to the failure record: no retry, no grant, no role created.
+    expect([report.path, report.retries]).toEqual([['Take the request', 'Diagnose launch failure', 'Record failure', 'Launch-failure remediation failed'], 0]);
+    expect(calls('DescribeFleets')).toHaveLength(1);
+    expect([...calls('CreateGrant'), ...calls('CreateServiceLinkedRole')]).toHaveLength(0);
   });
 
   it('retries throttling with backoff and then succeeds', async () => {

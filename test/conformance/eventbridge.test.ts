@@ -49,6 +49,26 @@ describe('EventBridge: delivered events carry account and region; TestEventPatte
     expect(await received(sqs, url)).toEqual([expect.objectContaining({ account: MEMBER, region: REGION, source: 'aws.autoscaling' })]);
   });
 
+  it('an event forwarded to an event bus in another account keeps its resources (a fleet error names its fleet only there)', async () => {
+    const fleetError = { source: ['aws.ec2spotfleet'], 'detail-type': ['EC2 Spot Fleet Error'] };
+    const fleet = `arn:aws:ec2:${REGION}:${MEMBER}:spot-fleet-request/sfr-38725d30-25f1-4f30-83ce-2907c56dba17`;
+    const centralEvents = new EventBridgeClient(emulator.config(CENTRAL));
+    const memberEvents = new EventBridgeClient(emulator.config(MEMBER));
+    const { sqs, url, arn } = await queueOn(CENTRAL, 'central-fleets');
+    await centralEvents.send(new PutRuleCommand({ Name: 'from-members', EventPattern: JSON.stringify(fleetError) }));
+    await centralEvents.send(new PutTargetsCommand({ Rule: 'from-members', Targets: [{ Id: 'q', Arn: arn }] }));
+    await memberEvents.send(new PutRuleCommand({ Name: 'forward', EventPattern: JSON.stringify(fleetError) }));
+    await memberEvents.send(
+      new PutTargetsCommand({ Rule: 'forward', Targets: [{ Id: 'central', Arn: `arn:aws:events:${REGION}:${CENTRAL}:event-bus/default`, RoleArn: `arn:aws:iam::${MEMBER}:role/forward` }] }),
+    );
+
+    await memberEvents.send(
+      new PutEventsCommand({ Entries: [{ Source: 'aws.ec2spotfleet', DetailType: 'EC2 Spot Fleet Error', Resources: [fleet], Detail: JSON.stringify({ 'sub-type': 'allLaunchSpecsTemporarilyBlacklisted', description: 'x' }) }] }),
+    );
+
+    expect(await received(sqs, url)).toEqual([expect.objectContaining({ account: MEMBER, source: 'aws.ec2spotfleet', resources: [fleet] })]);
+  });
+
   it('TestEventPattern returns Result true for a matching event and false otherwise', async () => {
     const events = new EventBridgeClient(emulator.config(CENTRAL));
     const event = (detailType: string) =>

@@ -61,6 +61,8 @@ describe('the sandbox (npm start --silent -- --json)', () => {
     // Grant health: the re-created role's dead grant, reported with its evidence and replaced (kept: policy keep); a new account granted from its stack event.
     expect(summary.grantHealth.deadGrantFinding).toMatchObject({ finding: 'grant-dead', detail: expect.stringMatching(/for AROA[A-Z0-9]+, created by arn:aws:iam::111111111111:root/) });
     expect(summary.grantHealth).toMatchObject({ replacedBy: ['amiwarden:111111111111:AWSServiceRoleForAutoScaling'], deadGrantKept: true, newAccount: '444444444444' });
+    // A launch path beyond Auto Scaling, end to end: the Spot Fleet's own role got its grant; the replay changed nothing.
+    expect(summary.spotFleet).toMatchObject({ account: '222222222222', role: 'arn:aws:iam::222222222222:role/aws-service-role/spotfleet.amazonaws.com/AWSServiceRoleForEC2SpotFleet', grants: ['amiwarden:222222222222:AWSServiceRoleForEC2SpotFleet'], replay: 'no-action' });
     expect(summary.grantHealth.newAccountGrants).toEqual({ 'us-east-1': ['amiwarden:444444444444:AWSServiceRoleForAutoScaling'], 'eu-west-1': ['amiwarden:444444444444:AWSServiceRoleForAutoScaling'] });
   }, 180_000);
 

@@ -99,10 +99,13 @@ describe('key-policy', () => {
     expect(await runCli(['check-key-policy', '--policy-file', 'p.json', '--organization-id', 'o-a1b2c3d4e5', '--account', MEMBER], ctx)).toBe(0);
   });
 
-  it('writes the Auto Scaling role ARN in the partition asked for, and refuses one that does not exist', async () => {
+  it('writes the launch roles’ ARNs in the partition asked for, and refuses one that does not exist', async () => {
     const cn = testContext();
     expect(await runCli(['key-policy', '--organization-id', 'o-a1b2c3d4e5', '--partition', 'aws-cn', '--json'], cn.ctx)).toBe(0);
-    expect(JSON.parse(cn.io.stdout[0]!).Statement[1].Condition.StringLike['kms:GranteePrincipal']).toMatch(/^arn:aws-cn:iam::\$\{aws:PrincipalAccount\}:role\/aws-service-role\//);
+    const grantees: string[] = JSON.parse(cn.io.stdout[0]!).Statement[1].Condition.StringLike['kms:GranteePrincipal'];
+    // The Auto Scaling role and the EC2 Spot, Spot Fleet and EC2 Fleet roles (core/launch-roles.ts).
+    expect(grantees).toHaveLength(4);
+    for (const grantee of grantees) expect(grantee).toMatch(/^arn:aws-cn:iam::\$\{aws:PrincipalAccount\}:role\/aws-service-role\//);
 
     const bad = testContext();
     expect(await runCli(['key-policy', '--partition', 'aws-mars'], bad.ctx)).toBe(2);

@@ -88,13 +88,6 @@ describe('diagnose', () => {
     ['the role is missing and may be created', (f) => ((f.launcher!.principal!.exists = false), (f.createServiceLinkedRole = true)), 'service-linked-role-missing', 'remediable'],
     ['the key policy blocks members', (f) => (f.keys[0]!.policy = { verdict: 'blocked', reasons: ['no statement'], fix: 'add it' }), 'key-policy-blocks-grant', 'finding'],
     ['the key policy cannot be read', (f) => (f.keys[0]!.policy = { verdict: 'unknown', reasons: [] }), 'missing-grant', 'remediable'],
-    ['the group requests Spot from a launch configuration', (f) => (f.launcher!.spotLaunchConfiguration = 'legacy-spot'), 'spot-launch-configuration', 'finding'],
-    [
-      'the group requests Spot from a launch configuration and the Auto Scaling role has its grant',
-      (f) => ((f.launcher!.spotLaunchConfiguration = 'legacy-spot'), (f.keys[0]!.grantPresent = true)),
-      'spot-launch-configuration',
-      'finding',
-    ],
     [
       'the status message is not about KMS',
       (f) => (f.statusMessage = 'Server.InternalError: Internal error on launch'),

@@ -4,6 +4,7 @@ import {
   ROOT,
   asArray,
   loadCentralTemplate,
+  loadFleetErrorPattern,
   loadLaunchFailurePattern,
   policyStatements,
   policyViolations,
@@ -44,10 +45,10 @@ describe('central stack (packaged serverless template)', () => {
     template = loadCentralTemplate();
   }, 120_000);
 
-  it('starts the launch-failure state machine on exactly the pattern of events/launch-failure.pattern.json', () => {
+  it('starts the launch-failure state machine on exactly the patterns of events/launch-failure.pattern.json and events/fleet-error.pattern.json', () => {
     const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties!.Targets).includes('"LaunchFailureStateMachine"'));
-    expect(rules).toHaveLength(1);
-    expect(rules[0]![1].Properties!.EventPattern).toEqual(loadLaunchFailurePattern());
+    expect(rules.map(([, r]) => r.Properties!.EventPattern)).toEqual([loadLaunchFailurePattern(), loadFleetErrorPattern()]);
+    for (const [, r] of rules) expect(r.Properties!.EventBusName).toEqual({ Ref: 'AmiwardenEventBus' });
   });
 
   it('listens on the amiwarden bus, with retries and a dead-letter queue only that rule may write', () => {
@@ -59,7 +60,7 @@ describe('central stack (packaged serverless template)', () => {
     expect(target!.RetryPolicy).toEqual(expect.objectContaining({ MaximumRetryAttempts: expect.any(Number) }));
     const dlqPolicy = policyStatements(template).filter((s) => s.where.startsWith('LaunchFailureDeadLetterQueuePolicy') && s.statement.Effect === 'Allow');
     expect(dlqPolicy.map((s) => s.statement.Condition)).toEqual([
-      { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['LaunchFailureEventsRuleCloudWatchEvent1', 'Arn'] } } },
+      { ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['LaunchFailureEventsRuleCloudWatchEvent1', 'Arn'] }, { 'Fn::GetAtt': ['LaunchFailureEventsRuleCloudWatchEvent2', 'Arn'] }] } },
     ]);
   });
 
@@ -68,7 +69,10 @@ describe('central stack (packaged serverless template)', () => {
     expect(policy.Action).toBe('events:PutEvents');
     expect(policy.Condition).toEqual({
       StringEquals: { 'aws:PrincipalOrgID': expect.stringMatching(/^o-[a-z0-9]{10,32}$/) },
-      'ForAllValues:StringEquals': { 'events:source': ['aws.autoscaling', 'aws.cloudformation'], 'events:detail-type': ['EC2 Instance Launch Unsuccessful', 'CloudFormation Stack Status Change'] },
+      'ForAllValues:StringEquals': {
+        'events:source': ['aws.autoscaling', 'aws.cloudformation', 'aws.ec2fleet', 'aws.ec2spotfleet'],
+        'events:detail-type': ['EC2 Instance Launch Unsuccessful', 'CloudFormation Stack Status Change', 'EC2 Fleet Error', 'EC2 Spot Fleet Error', 'EC2 Fleet Information', 'EC2 Spot Fleet Information'],
+      },
       Null: { 'events:source': 'false', 'events:detail-type': 'false' },
       ArnLike: { 'aws:PrincipalArn': { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/amiwarden/*' } },
     });

@@ -1,7 +1,13 @@
-import { asArray, loadLaunchFailurePattern, loadMemberTemplate, policyStatements, policyViolations, unconditionedServiceStatements, type JsonObject, type Statement, type Template } from './templates';
+import { asArray, loadFleetErrorPattern, loadLaunchFailurePattern, loadMemberTemplate, policyStatements, policyViolations, unconditionedServiceStatements, type JsonObject, type Statement, type Template } from './templates';
 
 const GRANT_OPERATIONS = ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'DescribeKey', 'CreateGrant'];
 const SLR_ARN = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling*';
+/** The EC2 launch paths' roles (core/launch-roles.ts): exact names, no suffix. */
+const LAUNCH_ROLES = [
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot',
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/spotfleet.amazonaws.com/AWSServiceRoleForEC2SpotFleet',
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet',
+];
 const CENTRAL_KEYS = { Ref: 'CentralKeyArns' };
 
 const CALLING_ROLE_CONDITIONS = ['ReadsCallingRoles', 'GrantsCallingRoles'];
@@ -36,6 +42,15 @@ describe('member/member-account.yml', () => {
     expect(rule.Properties!.EventBusName).toBe('default');
   });
 
+  it('forwards exactly the fleet error pattern of events/fleet-error.pattern.json, to the same bus with the same role and dead-letter queue', () => {
+    const fleets = template.Resources.ForwardFleetErrorsRule!.Properties!;
+    expect(fleets.EventPattern).toEqual(loadFleetErrorPattern());
+    expect(fleets.EventBusName).toBe('default');
+    expect(fleets.Targets).toEqual(rule().Targets);
+    const dlq = template.Resources.ForwardLaunchFailuresDeadLetterQueuePolicy!.Properties!.PolicyDocument as JsonObject;
+    expect(JSON.stringify(dlq)).toContain('"ForwardFleetErrorsRule","Arn"');
+  });
+
   it('forwards to the central bus with a role that may put events on that bus only', () => {
     const [target] = rule().Targets as JsonObject[];
     expect(target!.Arn).toEqual({ Ref: 'CentralEventBusArn' });
@@ -67,7 +82,10 @@ describe('member/member-account.yml', () => {
         'eks:ListClusters',
         'eks:ListNodegroups',
         'eks:DescribeNodegroup',
+        'ec2:DescribeSpotFleetRequests',
+        'ec2:DescribeFleets',
         'iam:GetRole',
+        'iam:CreateServiceLinkedRole',
         'iam:CreateServiceLinkedRole',
         'kms:DescribeKey',
         'kms:CreateGrant',
@@ -102,24 +120,28 @@ describe('member/member-account.yml', () => {
     for (const statement of kms) expect(statement.Resource).toEqual(CENTRAL_KEYS);
   });
 
-  it('creates grants only for the Auto Scaling service-linked role, with only the launch operations', () => {
+  it('creates grants only for the account’s launch service-linked roles, with only the launch operations', () => {
     const [createGrant, ...others] = memberStatements.filter((s) => asArray(s.Action).includes('kms:CreateGrant'));
     expect(others).toEqual([]);
     expect(asArray(createGrant!.Action)).toEqual(['kms:CreateGrant']);
     expect(createGrant!.Condition).toEqual({
-      StringLike: { 'kms:GranteePrincipal': { 'Fn::Sub': SLR_ARN } },
+      StringLike: { 'kms:GranteePrincipal': [SLR_ARN, ...LAUNCH_ROLES].map((arn) => ({ 'Fn::Sub': arn })) },
       'ForAllValues:StringEquals': { 'kms:GrantOperations': GRANT_OPERATIONS },
       Null: { 'kms:RetiringPrincipal': 'true' },
     });
   });
 
-  it('creates only the Auto Scaling service-linked role, and reads only that role', () => {
-    const [create] = memberStatements.filter((s) => asArray(s.Action).includes('iam:CreateServiceLinkedRole'));
+  it('creates only the launch paths’ service-linked roles, each only for its service, and reads only those roles', () => {
+    const [create, createLaunch, ...others] = memberStatements.filter((s) => asArray(s.Action).includes('iam:CreateServiceLinkedRole'));
+    expect(others).toEqual([]);
     expect(create!.Condition).toEqual({ StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } });
+    expect(createLaunch!.Condition).toEqual({ StringEquals: { 'iam:AWSServiceName': ['spot.amazonaws.com', 'spotfleet.amazonaws.com', 'ec2fleet.amazonaws.com'] } });
+    expect(createLaunch!.Resource).toEqual(LAUNCH_ROLES.map((arn) => ({ 'Fn::Sub': arn })));
     const [getRole] = memberStatements.filter((s) => asArray(s.Action).includes('iam:GetRole'));
     // The role's own ARN, and the path-less one IAM may check GetRole against while the role does not exist yet
     // (the answer must be NoSuchEntity, which the diagnosis reads as "missing", not AccessDenied).
-    expect(getRole!.Resource).toEqual([{ 'Fn::Sub': SLR_ARN }, { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/AWSServiceRoleForAutoScaling*' }]);
+    const pathless = (arn: string) => arn.replace(/role\/aws-service-role\/[a-z0-9.]+\//, 'role/');
+    expect(getRole!.Resource).toEqual([SLR_ARN, pathless(SLR_ARN), ...LAUNCH_ROLES.flatMap((arn) => [arn, pathless(arn)])].map((arn) => ({ 'Fn::Sub': arn })));
   });
 
   it('reads and grants to calling roles only when the stack names them (empty by default), in its own account, with the launch operations', () => {

@@ -49,6 +49,10 @@ export function loadLaunchFailurePattern(): JsonObject {
   return JSON.parse(readFileSync(join(ROOT, 'events', 'launch-failure.pattern.json'), 'utf8')) as JsonObject;
 }
 
+export function loadFleetErrorPattern(): JsonObject {
+  return JSON.parse(readFileSync(join(ROOT, 'events', 'fleet-error.pattern.json'), 'utf8')) as JsonObject;
+}
+
 export const resourcesOfType = (template: Template, type: string): [string, Resource][] =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 
