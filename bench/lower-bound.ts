@@ -26,6 +26,8 @@
  * - GetEbsDefaultKmsKeyId: one (the default EBS key). GetAllowedImagesSettings: one (Allowed AMIs).
  * - DescribeSpotFleetRequests, DescribeFleets: one per page of 1,000 fleets each (at least one):
  *   the Spot Fleet requests and EC2 Fleets, launchers too (docs/launch-paths.md).
+ * - EKS ListClusters: one per page of 100 clusters (at least one); ListNodegroups: one per cluster
+ *   (a page holds 100 node groups); DescribeNodegroup: one per node group (docs/checks.md#launch-paths).
  * - KMS CreateGrant with DryRun: one per existing role that launches a central image of that
  *   Region and has no grant on its organization key (only KMS says whether the member may create
  *   it: key policy, IAM, SCPs and RCPs together).
@@ -50,6 +52,9 @@ export interface MemberTargetFacts {
   /** Spot Fleet requests and EC2 Fleets of the account in the Region (default none). */
   spotFleets?: number;
   fleets?: number;
+  /** EKS clusters and managed node groups in the target (none unless the world builds them). */
+  clusters?: number;
+  nodegroups?: number;
 }
 
 export interface MemberAccountFacts {
@@ -88,6 +93,9 @@ export function memberTargetLowerBound(t: MemberTargetFacts, into: CallCounts = 
   add(into, 'ec2:GetAllowedImagesSettings', 1);
   add(into, 'ec2:DescribeSpotFleetRequests', pages(t.spotFleets ?? 0, 1000));
   add(into, 'ec2:DescribeFleets', pages(t.fleets ?? 0, 1000));
+  add(into, 'eks:ListClusters', pages(t.clusters ?? 0, 100));
+  add(into, 'eks:ListNodegroups', t.clusters ?? 0);
+  add(into, 'eks:DescribeNodegroup', t.nodegroups ?? 0);
   add(into, 'kms:CreateGrant(DryRun)', t.ungrantedLaunchingRoles);
   return into;
 }
