@@ -12,13 +12,16 @@
  *   state (entered/exited, the Lambda scheduled/started/ended of each attempt, a Map's started/
  *   ended and each iteration's) and fails the execution whose history would pass it;
  * - a Distributed Map (local/distributed-map.ts): ItemReader, ItemBatcher and ResultWriter against
- *   the emulator's S3, each child an execution of its own with its own quotas.
+ *   the emulator's S3, each child an execution of its own with its own quotas;
+ * - the path `$` on a `null`, `false`, `0` or `""` input selects that value (local/falsy-input.ts),
+ *   where the library fails the execution.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import './polyfills';
+import './falsy-input';
 import { DISTRIBUTED_MAP_RESOURCE, runDistributedMap, type ChildOutcome } from './distributed-map';
 import { checkPayload, dataLimitExceeded, HISTORY_LIMIT_EVENTS, historyLimitExceeded, PAYLOAD_LIMIT_BYTES, payloadBytes, TerminalStatesError } from './limits';
 import { FUNCTIONS, ROOT, WORKFLOWS } from './workflows';

@@ -18,8 +18,6 @@
  * - A row that Step Functions itself refuses (an execution input over the 256 KiB quota never
  *   starts) runs nothing of amiwarden's: the list is pinned (REFUSED_BY_STEP_FUNCTIONS), and with
  *   the local runner's quota (local/limits.ts) raised, each must fail.
- * - The two known gaps (a `null` workflow input the local runner cannot path into) are pinned by
- *   name too (KNOWN_GAPS).
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,7 +40,6 @@ const REFUSED_BY_STEP_FUNCTIONS = [
   'reencrypt-and-share: event with a 1 MB detail field',
   'reencrypt-and-share: manual imageId of 1 MB',
 ];
-const KNOWN_GAPS = ['launch-failure: null', 'reencrypt-and-share: null'];
 /** Proven in hostile-mutants.test.ts (the organization check removed). */
 const OUTSIDER_ROWS = [
   'diagnose-launch-failure: manual account outside the organization',
@@ -233,22 +230,20 @@ async function proveShapeRows(rows: HostileInput[]): Promise<Map<string, Proof>>
   return proofs;
 }
 
-const shapeRows = HOSTILE_INPUTS.filter((h) => !h.knownGap && 'error' in h.expected);
-const outcomeRows = HOSTILE_INPUTS.filter((h) => !h.knownGap && 'outcome' in h.expected && !OUTSIDER_ROWS.includes(label(h)));
+const shapeRows = HOSTILE_INPUTS.filter((h) => 'error' in h.expected);
+const outcomeRows = HOSTILE_INPUTS.filter((h) => 'outcome' in h.expected && !OUTSIDER_ROWS.includes(label(h)));
 
 describe('every row of the hostile-input corpus fails with its guard removed', () => {
-  it('leaves no row out: each is refused for its shape, for its world, by Step Functions, or is a pinned gap', () => {
+  it('leaves no row out: each is refused for its shape, for its world, or by Step Functions', () => {
     const kinds = HOSTILE_INPUTS.map((h) => {
-      if (h.knownGap) return 'gap';
       if ('stepFunctions' in h.expected) return 'step-functions';
       if ('outcome' in h.expected) return OUTSIDER_ROWS.includes(label(h)) ? 'outsider' : 'outcome';
       return 'shape';
     });
     expect(HOSTILE_INPUTS.filter((_, i) => kinds[i] === 'step-functions').map(label)).toEqual(REFUSED_BY_STEP_FUNCTIONS);
-    expect(HOSTILE_INPUTS.filter((_, i) => kinds[i] === 'gap').map(label)).toEqual(KNOWN_GAPS);
     expect(HOSTILE_INPUTS.filter((_, i) => kinds[i] === 'outsider').map(label).sort()).toEqual(OUTSIDER_ROWS);
     expect(outcomeRows.map(label).sort()).toEqual(Object.keys(GUARDED_OUTCOMES).sort());
-    expect(shapeRows.length + outcomeRows.length + REFUSED_BY_STEP_FUNCTIONS.length + KNOWN_GAPS.length + OUTSIDER_ROWS.length).toBe(HOSTILE_INPUTS.length);
+    expect(shapeRows.length + outcomeRows.length + REFUSED_BY_STEP_FUNCTIONS.length + OUTSIDER_ROWS.length).toBe(HOSTILE_INPUTS.length);
   });
 
   let proofs: Map<string, Proof>;
