@@ -29,11 +29,6 @@ export class IamAdapter {
     }
   }
 
-  /** Creates AWSServiceRoleForAutoScaling[_suffix]. A role that already exists counts as created. */
-  async createAutoScalingServiceLinkedRole(customSuffix?: string): Promise<void> {
-    return this.createServiceLinkedRole('autoscaling.amazonaws.com', customSuffix);
-  }
-
   /** Creates the service-linked role of a launch path (autoscaling, spot, spotfleet, ec2fleet .amazonaws.com). A role that already exists counts as created. */
   async createServiceLinkedRole(service: string, customSuffix?: string): Promise<void> {
     try {

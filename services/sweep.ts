@@ -13,7 +13,7 @@
 import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsCallError, InvalidInputError } from '../core/errors';
 import type { Config } from '../core/config';
 import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS } from '../core/grants';
-import { isAccountId, serviceLinkedRoleArn, parseServiceLinkedRoleArn } from '../core/identifiers';
+import { isAccountId, serviceLinkedRoleArn } from '../core/identifiers';
 import { isGrantableCallingRole, matchesSpec, specsFor } from '../core/calling-roles';
 import { launchRoleArn, memberLaunchRole } from '../core/launch-roles';
 import { analyzeCreateGrant } from '../core/key-policy';
