@@ -294,9 +294,10 @@ async function gatherMember(runId: string, account: string, region: string, aws:
     };
     // The default role too, used or not: a new account gets its grant before its first launch.
     const defaultRole = serviceLinkedRoleArn(partition, account);
+    const judgedRoles = [...new Set([defaultRole, ...roleArns])];
     const exists = new Map(
       await Promise.all(
-        [...new Set([defaultRole, ...roleArns])].map(async (arn) => {
+        judgedRoles.map(async (arn) => {
           const parsed = memberLaunchRole(arn, account, partition);
           return [arn, parsed ? await cachedRead(roleCache, `${runId}/${account}/${parsed.roleName}`, () => roles.roleExists(parsed.roleName)) : null] as const;
         }),
@@ -311,7 +312,7 @@ async function gatherMember(runId: string, account: string, region: string, aws:
       // A node group launches as the default role, whatever its Auto Scaling group says.
       (arn === defaultRole && nodegroups.some((n) => nodegroupImages(n).some((id) => centralImages.has(id))));
     const ungranted = keyArn
-      ? [...new Set([...roleArns, defaultRole])].filter((arn) => exists.get(arn) === true && !central.grants.some((grant) => grantCovers(grant, arn)) && launchesCentral(arn))
+      ? judgedRoles.filter((arn) => exists.get(arn) === true && !central.grants.some((grant) => grantCovers(grant, arn)) && launchesCentral(arn))
       : [];
     const keys = ungranted.length > 0 ? await aws.member(KMS, account, region) : undefined;
     const grantDryRuns = (
