@@ -80,6 +80,17 @@ export class ObjectWriter {
   }
 }
 
+async function* linesOf(body: Readable): AsyncGenerator<string> {
+  const lines = createInterface({ input: body, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) yield line;
+  } catch (error) {
+    throw translate('s3:GetObject', error);
+  } finally {
+    lines.close();
+  }
+}
+
 export class ReportStore {
   constructor(
     private readonly client: S3Client,
@@ -101,13 +112,17 @@ export class ReportStore {
   /** The object's lines, read as S3 sends them (never the whole object at once). */
   async *lines(key: string): AsyncGenerator<string> {
     const out = await call('s3:GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
-    const lines = createInterface({ input: out.Body as Readable, crlfDelay: Infinity });
+    yield* linesOf(out.Body as Readable);
+  }
+
+  /** The object's lines as `lines` reads them, once S3 has answered: null when there is no such object. */
+  async linesIfExists(key: string): Promise<AsyncGenerator<string> | null> {
     try {
-      for await (const line of lines) yield line;
+      const out = await call('s3:GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+      return linesOf(out.Body as Readable);
     } catch (error) {
-      throw translate('s3:GetObject', error);
-    } finally {
-      lines.close();
+      if (hasCode(error, 'NoSuchKey')) return null;
+      throw error;
     }
   }
 

@@ -123,8 +123,9 @@ export const STEPS: readonly Step[] = [
     function: 'plan-sweep',
     role: 'PlanSweepRole',
     gathers: [{ run: 'sweep', side: 'central', only: ['organization.accounts'] }],
-    // A new account's sweep asks whether the account is an active member; the plan writes the sweep's scope.
-    own: [{ as: 'central', actions: ['organizations:DescribeAccount', 's3:PutObject'] }],
+    // A new account's sweep asks whether the account is an active member; the plan writes the sweep's
+    // scope, and its targets as a stream (a multipart upload past 5 MiB, aborted if it fails).
+    own: [{ as: 'central', actions: ['organizations:DescribeAccount', 's3:PutObject', 's3:AbortMultipartUpload'] }],
   },
   {
     function: 'inspect-central-images',

@@ -90,7 +90,8 @@ const homeRegion = (config: Config) => process.env.AWS_REGION ?? config.regions[
 export const inventoryPrefix = (runId: string) => `inventories/${runId}/`;
 /** The published reports of a run. */
 const reportPrefix = (runId: string) => `sweeps/${runId}/`;
-export const targetsKey = (runId: string) => `${inventoryPrefix(runId)}plan/targets.json`;
+/** The targets of a run, one JSON object a line (JSON Lines: the Distributed Map's ItemReader reads them so), in inventory order. */
+export const targetsKey = (runId: string) => `${inventoryPrefix(runId)}plan/targets.jsonl`;
 /** Which accounts the plan listed (for the grants' scope in the report). */
 export const scopeKey = (runId: string) => `${inventoryPrefix(runId)}plan/scope.json`;
 export const remediationsKey = (runId: string) => `${inventoryPrefix(runId)}plan/remediations.json`;
@@ -120,14 +121,24 @@ export async function planSweep(request: SweepRequest, runId: string, config: Co
   } else {
     chosen = listed = await org.activeAccounts(config.sweepOrganizationalUnits);
   }
-  const accounts = chosen.filter((a) => a !== config.centralAccountId);
+  const accounts = [...new Set(chosen.filter((a) => a !== config.centralAccountId))].sort();
   const scope: SweepScope = { accounts: listed, organizationalUnits: config.sweepOrganizationalUnits };
   
-  // An account's regions side by side: a batch of targets shares the account's member sessions.
-  const targets: SweepTarget[] = accounts.flatMap((account) => request.regions.map((region) => ({ account, region })));
   const reports = store(config, aws, homeRegion(config));
   await reports.put(scopeKey(runId), JSON.stringify(scope));
-  await reports.put(targetsKey(runId), JSON.stringify(targets));
+  // In inventory order (the order S3 lists the member inventories in), an account's regions side
+  // by side (a batch of targets shares the account's member session): the report writer reads the
+  // targets and the inventories side by side, never holding either list. Written as produced, an
+  // account at a time (what the plan holds is the account ids, not the targets).
+  const regions = [...request.regions].sort((a, b) => inventoryOrder({ account: '', region: a }, { account: '', region: b }));
+  const out = reports.writer(targetsKey(runId), 'application/x-ndjson');
+  try {
+    for (const account of accounts) await out.write(regions.map((region) => `${JSON.stringify({ account, region })}\n`).join(''));
+    await out.end();
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
   return {
     runId,
     mode: request.mode,
@@ -136,7 +147,7 @@ export async function planSweep(request: SweepRequest, runId: string, config: Co
     startedAt: new Date().toISOString(),
     regions: request.regions,
     accounts: accounts.length,
-    targetCount: targets.length,
+    targetCount: accounts.length * regions.length,
     sampleMember: accounts[0] ?? null,
     bucket: reports.bucket,
     targetsKey: targetsKey(runId),
@@ -377,13 +388,44 @@ function checkPlan(plan: Pick<SweepPlan, 'startedAt' | 'accounts' | 'regions'>, 
   }
 }
 
-/** The targets "Plan sweep" wrote for this run (read from the run's own prefix, never from the input). */
-async function plannedTargets(reports: ReportStore, plan: Pick<SweepPlan, 'runId' | 'regions'>): Promise<SweepTarget[]> {
-  const targets: unknown = await reports.getJsonIfExists<unknown>(targetsKey(plan.runId));
-  if (!Array.isArray(targets) || targets.some((t) => !t || typeof t !== 'object' || !isAccountId((t as { account?: unknown }).account) || !plan.regions.includes((t as { region?: unknown }).region as string))) {
-    throw new InvalidInputError('plan.runId', `no target list of the sweep ${plan.runId} under ${inventoryPrefix(plan.runId)}plan/ (or one with targets outside the plan's regions)`);
-  }
-  return targets as SweepTarget[];
+/**
+ * The order S3 lists the member inventories in: by key (`members/<account>/<region>.json`), byte by
+ * byte, as ListObjectsV2 returns keys. The plan writes its targets in this order, and a Map child's
+ * object (named after its batch's first target) holds its batch's inventories in it.
+ */
+export function inventoryOrder(a: SweepTarget, b: SweepTarget): number {
+  const x = `${a.account}/${a.region}.json`;
+  const y = `${b.account}/${b.region}.json`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * The targets "Plan sweep" wrote for this run, a line at a time, each checked (an account id, a
+ * region of the plan, after the one before it in inventory order), read from the run's own prefix,
+ * never from the input.
+ */
+async function plannedTargets(reports: ReportStore, plan: Pick<SweepPlan, 'runId' | 'regions'>): Promise<AsyncGenerator<SweepTarget>> {
+  const where = `${inventoryPrefix(plan.runId)}plan/`;
+  const lines = await reports.linesIfExists(targetsKey(plan.runId));
+  if (!lines) throw new InvalidInputError('plan.runId', `no target list of the sweep ${plan.runId} under ${where}`);
+  const refuse = (why: string) => new InvalidInputError('plan.runId', `the target list of the sweep ${plan.runId} under ${where} ${why}`);
+  return (async function* () {
+    let previous: SweepTarget | null = null;
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      let t: Partial<SweepTarget> | null;
+      try {
+        t = JSON.parse(line) as Partial<SweepTarget> | null;
+      } catch {
+        throw refuse('holds a line that is not JSON');
+      }
+      if (!t || typeof t !== 'object' || !isAccountId(t.account) || typeof t.region !== 'string' || !plan.regions.includes(t.region)) throw refuse("holds a target outside the plan's regions (or not a target)");
+      const target = { account: t.account, region: t.region };
+      if (previous && inventoryOrder(previous, target) >= 0) throw refuse('is not in inventory order (or repeats a target)');
+      previous = target;
+      yield target;
+    }
+  })();
 }
 
 export interface SweepReport {
@@ -417,9 +459,10 @@ export const findingsKey = (runId: string) => `${inventoryPrefix(runId)}plan/fin
  * AMIWARDEN_SWEEP_MAX_CHANGES remediations per severity. Each inventory's findings are written out
  * as soon as they are found: to the CSV report and to this run's findings (JSON Lines), each a
  * multipart upload that holds at most two 5 MiB parts; the JSON and Markdown reports, which open with
- * the summary, are then written from the findings read back a line at a time. Still held whole: the
- * planned targets and which of them left an inventory (missing inspections are findings), and, when
- * the Security Hub export is on, every finding (services/findings-export.ts).
+ * the summary, are then written from the findings read back a line at a time. The planned targets
+ * are read a line at a time beside the inventories, both in inventory order, so that a target that
+ * left no inventory (a missing inspection, a finding) is known without holding either list. Still
+ * held whole, when the Security Hub export is on: every finding (services/findings-export.ts).
  */
 export async function writeReport(
   plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions'> & { trigger?: SweepPlan['trigger'] },
@@ -432,7 +475,7 @@ export async function writeReport(
   const centralKeys = await reports.list(`${at}central/`);
   // No inventory, no sweep: an empty report for a run that never happened would replace the latest one.
   if (centralKeys.length === 0) throw new InvalidInputError('plan.runId', `no inventory of the sweep ${plan.runId} exists under ${at}`);
-  const targets = await plannedTargets(reports, plan);
+  const planned = await plannedTargets(reports, plan);
   const scope: SweepScope = (await reports.getJsonIfExists<SweepScope>(scopeKey(plan.runId))) ?? { accounts: null, organizationalUnits: [] };
   const history: Record<string, GrantCountPoint[]> = (await reports.getJsonIfExists<Record<string, GrantCountPoint[]>>(GRANT_COUNTS)) ?? {};
   const grantScope = { centralAccountId: config.centralAccountId, partition: config.partition, accounts: scope.accounts ? new Set(scope.accounts) : null, organizationalUnits: scope.organizationalUnits };
@@ -456,7 +499,6 @@ export async function writeReport(
   let markdown = '';
   const exported: Finding[] = [];
   let summary: SweepSummary;
-  const inventoried = new Set<string>();
   // Only the Security Hub export needs to know which targets were inspected.
   const inspectedTargets: SweepTarget[] = [];
   try {
@@ -476,18 +518,32 @@ export async function writeReport(
 
     for (const c of centrals) await emit(centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] }));
     const newAccount = plan.trigger === 'new-account';
+    // The planned targets and the inventories side by side, both in inventory order: a planned
+    // target passed over before the next inventory left none (a missing inspection), reported
+    // there, a thousand at most at a time.
+    let cursor = (await planned.next()).value ?? null;
+    const missing: SweepTarget[] = [];
+    const passOver = async (upTo: SweepTarget | null) => {
+      while (cursor && (!upTo || inventoryOrder(cursor, upTo) < 0)) {
+        missing.push(cursor);
+        cursor = (await planned.next()).value ?? null;
+        if (missing.length === 1000) await emit(missingInspectionFindings(missing.splice(0), [], config));
+      }
+      if (missing.length > 0) await emit(missingInspectionFindings(missing.splice(0), [], config));
+    };
     for await (const page of reports.pages(`${at}members/`)) {
       // An object holds the inventories of one batch of the Map (or, written before batches, one).
       for await (const object of inOrder(page, REPORT_READ_CONCURRENCY, (k) => reports.getJson<MemberInventory | MemberInventory[]>(k))) {
         for (const m of Array.isArray(object) ? object : [object]) {
-          inventoried.add(`${m.account}/${m.region}`);
+          await passOver(m);
+          // An inventory of no planned target (or a second one of a target) is still reported.
+          if (cursor && inventoryOrder(cursor, m) === 0) cursor = (await planned.next()).value ?? null;
           if (config.securityHub && m.status === 'inspected') inspectedTargets.push({ account: m.account, region: m.region });
           await emit(memberFindings(m, centrals, config, { newAccount }));
         }
       }
     }
-    // The planned targets that left no inventory, a thousand at a time.
-    for (let i = 0; i < targets.length; i += 1000) await emit(missingInspectionFindings(targets.slice(i, i + 1000), inventoried, config));
+    await passOver(null);
     csv = await csvOut.end();
     await staged.end();
 

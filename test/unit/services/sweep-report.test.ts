@@ -23,6 +23,8 @@ const config = loadConfig({ AMIWARDEN_CENTRAL_ACCOUNT_ID: '999999999999', AMIWAR
 const plan = (mode: 'report' | 'enforce') => ({ runId: RUN, mode, dryRun: false, startedAt: '2026-11-20T06:00:00.000Z', accounts: 2500, regions: ['us-east-1'] });
 const accounts = Array.from({ length: 2500 }, (_, i) => String(500_000_000_000 + i));
 const memberKey = (account: string) => `inventories/${RUN}/members/${account}/us-east-1.json`;
+/** The target list as the plan writes it: JSON Lines, in inventory order. */
+const targetLines = (list: string[]) => list.map((account) => `${JSON.stringify({ account, region: 'us-east-1' })}\n`).join('');
 const central = {
   region: 'us-east-1',
   keyArn: KEY,
@@ -86,7 +88,7 @@ beforeEach(() => {
   });
   s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
     calls.push(`GetObject ${input.Key}`);
-    if (input.Key === targetsKey(RUN)) return { Body: s3Body(JSON.stringify(accounts.map((account) => ({ account, region: 'us-east-1' })))) };
+    if (input.Key === targetsKey(RUN)) return { Body: s3Body(targetLines(accounts)) };
     if (input.Key.includes('/central/')) return { Body: s3Body(JSON.stringify(central)) };
     const stored = objects.get(input.Key);
     if (stored) return { Body: s3Body(stored.toString('utf8')) };
@@ -204,7 +206,7 @@ describe('writeReport at scale', () => {
       return { Contents: listed.slice(0, 1000).map((a) => ({ Key: memberKey(a) })), KeyCount: 1000, IsTruncated: false };
     });
     s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
-      if (input.Key === targetsKey(RUN)) return { Body: s3Body(JSON.stringify(accounts.slice(0, 2000).map((account) => ({ account, region: 'us-east-1' })))) };
+      if (input.Key === targetsKey(RUN)) return { Body: s3Body(targetLines(accounts.slice(0, 2000))) };
       if (input.Key.includes('/central/')) return { Body: s3Body(JSON.stringify(central)) };
       const stored = objects.get(input.Key);
       if (stored) return { Body: s3Body(stored.toString('utf8')) };
