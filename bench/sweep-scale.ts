@@ -28,6 +28,7 @@ import { applyEnvironment, lambdaEnvironment } from '../local/environment';
 import { EXTERNAL_ID, MEMBER_ROLE_NAME } from '../local/organization';
 import { runWorkflow } from '../local/state-machine';
 import { ROOT } from '../local/workflows';
+import { bundleFunctions, lambdaNode } from '../local/bundles';
 import { inParallel } from '../services/in-parallel';
 import { memberKey } from '../services/sweep';
 import { actionOf, centralLowerBound, memberAccountLowerBound, total, type CallCounts } from './lower-bound';
@@ -124,9 +125,19 @@ async function memberGroups(emulator: Emulator, accounts: string[], regions: str
 
 const run = promisify(execFile);
 
-/** The report writer's handler in a process of its own; its result and that process's peak RSS. */
+let writerBundle: Promise<string> | undefined;
+/** The report writer's bundle as it deploys (local/bundles.ts), built once per benchmark. */
+function reportWriterBundle(): Promise<string> {
+  writerBundle ??= bundleFunctions(path.join(ROOT, '.bench/sweep-scale-bundles')).then((bundles) => bundles.writeSweepReport!);
+  return writerBundle;
+}
+
+/**
+ * The report writer's deployed bundle in a process of its own, on the runtime's Node (as Lambda runs
+ * it: bench/report-writer-process.cjs); its result and that process's peak RSS.
+ */
 async function reportWriterProcess(payload: unknown): Promise<{ result: unknown; maxRssBytes: number }> {
-  const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'bench/report-writer-process.ts')], {
+  const { stdout } = await run(lambdaNode(), [path.join(ROOT, 'bench/report-writer-process.cjs'), await reportWriterBundle()], {
     cwd: ROOT,
     // AMIWARDEN_BENCH_REPORT_HEAP_MB: a V8 old-space limit for that process (what it must fit in).
     env: {
