@@ -13,6 +13,9 @@ import { measureColdStarts } from './cold-start';
 import { measureSweep } from './sweep';
 import { measureSweepScale, type SweepScaleEntry } from './sweep-scale';
 import { measureWorkflows } from './workflows';
+import { sweepThroughput, QUOTAS, type ThroughputModel } from './throughput';
+import { DEFAULT_SWEEP_BATCH_SIZE, DEFAULT_SWEEP_MAX_CONCURRENCY } from '../core/config';
+import { BATCH_CONCURRENCY, targetsPerBatch } from '../services/sweep';
 import { ROOT } from '../local/workflows';
 
 const TARGETS = { coldStartRatio: 2.0, overPeer: 1, fixTransitions: 10, fixLambdaInvocations: 3, lambdaWaitMs: 0, sweepRatio: 1.05 };
@@ -47,6 +50,11 @@ async function main(): Promise<void> {
     freshEnvironment();
     sweepScale.push(await measureSweepScale(spec, (what) => process.stderr.write(`  sweep at scale: ${what}\n`)));
   }
+
+  // The throughput model (bench/throughput.ts) of 5,000 x 17 at the default settings, on the calls
+  // per target and per account the emulator entry counted.
+  const counted = sweepScale.find((e) => e.memberInspections === 'emulator');
+  const throughput = counted ? throughputOf(counted) : null;
 
   const verdict = (ok: boolean) => (ok ? 'meets target' : 'misses target');
   console.log(`\nCold start (bundle load / bare node -e 0 on Node ${cold.node}, medians of ${rounds} interleaved runs, ${cold.cpu}; bare = ${cold.bareMs.toFixed(0)} ms)`);
@@ -102,6 +110,18 @@ async function main(): Promise<void> {
     console.log(`  report writer: held at most ${e.reportPeakFindingsHeld} findings at once`);
   }
 
+  if (throughput) {
+    const { model, emulatorTargetSeconds } = throughput;
+    console.log(`\nSweep throughput model (bench/throughput.ts): 5,000 x 17, batch ${targetsPerBatch(DEFAULT_SWEEP_BATCH_SIZE, 17)} (whole accounts), ${DEFAULT_SWEEP_MAX_CONCURRENCY} children at once, ${BATCH_CONCURRENCY} targets of a batch at once; calls per target and account from ${counted!.accounts} x ${counted!.regions} on the emulator`);
+    console.log(`  ${model.targets} targets, ${model.children} children in ${model.waves} waves: the member phase takes ${model.memberPhaseRounds} x t (t: one target's inspection); it fits a day while t ≤ ${model.maxTargetSecondsForSchedule.toFixed(0)} s`);
+    console.log(`  t on the emulator: ${emulatorTargetSeconds.toFixed(3)} s (its member phase would take ${(model.memberPhaseRounds * emulatorTargetSeconds / 60).toFixed(1)} min)`);
+    console.log(row(['central quota', 'calls', 'per second', 'least time s', 'kept while t ≥ s'], [32, 10, 12, 14, 16]));
+    for (const c of model.central) console.log(row([c.action, String(c.calls), String(c.quotaPerSecond), c.floorSeconds.toFixed(0), c.minTargetSeconds.toFixed(3)], [32, 10, 12, 14, 16]));
+    console.log(row(['member quota (account, Region)', 'per target', 'per second', 'kept while t ≥ s'], [32, 10, 12, 16]));
+    for (const m of model.member) console.log(row([m.action, m.callsPerTarget.toFixed(2), String(m.quotaPerSecond), m.minTargetSeconds.toFixed(3)], [32, 10, 12, 16]));
+    console.log(`  Lambda: ${model.lambdaConcurrency.used} member inspections at once (of ${model.lambdaConcurrency.quota} concurrent executions)`);
+  }
+
   if (json) {
     console.log(
       JSON.stringify({
@@ -112,9 +132,25 @@ async function main(): Promise<void> {
         sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, status }) => ({
           accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, status,
         })),
+        ...(throughput ? { sweepThroughput: { ...throughput.model, emulatorTargetSeconds: throughput.emulatorTargetSeconds, quotas: QUOTAS } } : {}),
       }),
     );
   }
+}
+
+function throughputOf(e: SweepScaleEntry): { model: ThroughputModel; emulatorTargetSeconds: number } {
+  const model = sweepThroughput({
+    accounts: 5000,
+    regions: 17,
+    batchSize: targetsPerBatch(DEFAULT_SWEEP_BATCH_SIZE, 17),
+    maxConcurrency: DEFAULT_SWEEP_MAX_CONCURRENCY,
+    perChild: BATCH_CONCURRENCY,
+    perAccount: e.perAccountCentralCalls,
+    perTarget: e.perTargetCalls,
+    intervalSeconds: 86_400,
+  });
+  // The emulator entry's children held targetsPerBatch(…, its regions) targets, BATCH_CONCURRENCY at a time.
+  return { model, emulatorTargetSeconds: (e.childMs ?? 0) / 1000 / Math.ceil(targetsPerBatch(DEFAULT_SWEEP_BATCH_SIZE, e.regions) / BATCH_CONCURRENCY) };
 }
 
 /** Each action whose calls differ from its term of the lower bound (bench/lower-bound.ts). */

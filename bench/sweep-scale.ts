@@ -41,6 +41,9 @@ export interface SweepScaleEntry {
   lowerBound: number;
   maxStateBytes: number;
   reportPeakRssBytes: number;
+  /** The report writer's peak live heap (sampled every 250 ms after a full collection), and its peak buffers outside the heap. */
+  reportPeakLiveHeapBytes: number;
+  reportPeakLiveExternalBytes: number;
   wallMs: number;
   memberInspections: 'emulator' | 'stub';
   storageCalls: number;
@@ -50,6 +53,11 @@ export interface SweepScaleEntry {
   reportPeakFindingsHeld: number;
   callsByAction: CallCounts;
   boundByAction: CallCounts;
+  /** Emulator entries: the member accounts' calls per target, and the central account's AssumeRole and DescribeAccount per account (the throughput model's inputs). */
+  perTargetCalls: CallCounts;
+  perAccountCentralCalls: CallCounts;
+  /** Emulator entries: the mean time of a member inspection child (a batch), ms. */
+  childMs: number | null;
   status: string;
 }
 
@@ -136,8 +144,8 @@ function reportWriterBundle(): Promise<string> {
  * The report writer's deployed bundle in a process of its own, on the runtime's Node (as Lambda runs
  * it: bench/report-writer-process.cjs); its result and that process's peak RSS.
  */
-async function reportWriterProcess(payload: unknown): Promise<{ result: unknown; maxRssBytes: number }> {
-  const { stdout } = await run(lambdaNode(), [path.join(ROOT, 'bench/report-writer-process.cjs'), await reportWriterBundle()], {
+async function reportWriterProcess(payload: unknown): Promise<{ result: unknown; maxRssBytes: number; liveHeapBytes: number; liveExternalBytes: number }> {
+  const { stdout } = await run(lambdaNode(), ['--expose-gc', path.join(ROOT, 'bench/report-writer-process.cjs'), await reportWriterBundle()], {
     cwd: ROOT,
     // AMIWARDEN_BENCH_REPORT_HEAP_MB: a V8 old-space limit for that process (what it must fit in).
     env: {
@@ -148,9 +156,9 @@ async function reportWriterProcess(payload: unknown): Promise<{ result: unknown;
     maxBuffer: 16 * 1024 * 1024,
   });
   const last = stdout.trim().split('\n').pop()!;
-  const out = JSON.parse(last) as { result?: unknown; error?: { name: string; message: string }; maxRssBytes: number };
+  const out = JSON.parse(last) as { result?: unknown; error?: { name: string; message: string }; maxRssBytes: number; liveHeapBytes: number; liveExternalBytes: number };
   if (out.error) throw Object.assign(new Error(out.error.message), { name: out.error.name });
-  return { result: out.result, maxRssBytes: out.maxRssBytes };
+  return { result: out.result, maxRssBytes: out.maxRssBytes, liveHeapBytes: out.liveHeapBytes, liveExternalBytes: out.liveExternalBytes };
 }
 
 export async function measureSweepScale(spec: { accounts: number; regions: number; amis: number; stub: boolean }, onProgress: (what: string) => void = () => {}): Promise<SweepScaleEntry> {
@@ -175,15 +183,32 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     });
 
     let peakRss = 0;
+    let peakLiveHeap = 0;
+    let peakLiveExternal = 0;
     let peakFindings = 0;
     const handlers: Record<string, (payload: unknown) => Promise<unknown>> = {
       WriteSweepReportLambdaFunction: async (payload) => {
-        const { result, maxRssBytes } = await reportWriterProcess(payload);
+        const { result, maxRssBytes, liveHeapBytes, liveExternalBytes } = await reportWriterProcess(payload);
         peakRss = Math.max(peakRss, maxRssBytes);
+        peakLiveHeap = Math.max(peakLiveHeap, liveHeapBytes);
+        peakLiveExternal = Math.max(peakLiveExternal, liveExternalBytes);
         peakFindings = Math.max(peakFindings, (result as { peakFindingsHeld?: number } | null)?.peakFindingsHeld ?? 0);
         return result;
       },
     };
+    // A member inspection's time, child by child (the throughput model's t: bench/throughput.ts).
+    const childMs: number[] = [];
+    if (!spec.stub) {
+      const { handler } = (await import('../functions/inspect-member-account/handler')) as { handler: (payload: unknown) => Promise<unknown> };
+      handlers.InspectMemberAccountLambdaFunction = async (payload) => {
+        const started = Date.now();
+        try {
+          return await handler(payload);
+        } finally {
+          childMs.push(Date.now() - started);
+        }
+      };
+    }
     if (spec.stub) {
       handlers.InspectMemberAccountLambdaFunction = async (payload) => {
         const batch = payload as { BatchInput: { runId: string }; Items: { account: string; region: string }[] };
@@ -229,6 +254,18 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
         );
       }
     }
+    // Per target, the member accounts' own calls; per account, the central account's calls for its session.
+    const perTarget: CallCounts = {};
+    const perAccount: CallCounts = {};
+    const targets = accounts.length * regions.length;
+    if (!spec.stub) {
+      for (const c of calls) {
+        if (c.service === 's3') continue;
+        const action = actionOf(c);
+        if (c.account !== CENTRAL) perTarget[action] = (perTarget[action] ?? 0) + 1 / targets;
+        else if (action === 'sts:AssumeRole' || action === 'organizations:DescribeAccount') perAccount[action] = (perAccount[action] ?? 0) + 1 / accounts.length;
+      }
+    }
     const callsByAction: CallCounts = {};
     for (const c of calls) if (c.service !== 's3' && c.service !== 'organizations') callsByAction[actionOf(c)] = (callsByAction[actionOf(c)] ?? 0) + 1;
     const output = report.output as { summary?: { findings?: number } } | undefined;
@@ -240,6 +277,8 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
       lowerBound: total(bound),
       maxStateBytes: report.maxStateBytes,
       reportPeakRssBytes: peakRss,
+      reportPeakLiveHeapBytes: peakLiveHeap,
+      reportPeakLiveExternalBytes: peakLiveExternal,
       wallMs,
       memberInspections: spec.stub ? 'stub' : 'emulator',
       storageCalls,
@@ -248,6 +287,9 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
       reportPeakFindingsHeld: peakFindings,
       callsByAction,
       boundByAction: bound,
+      perTargetCalls: perTarget,
+      perAccountCentralCalls: perAccount,
+      childMs: childMs.length > 0 ? childMs.reduce((a, b) => a + b, 0) / childMs.length : null,
       status: `${report.status}${report.error ? ` ${report.error.name}: ${report.error.cause}` : ''}/${output?.summary?.findings ?? '-'} findings`,
     };
   } finally {

@@ -67,7 +67,7 @@ export interface SweepPlan {
   bucket: string;
   targetsKey: string;
   resultsPrefix: string;
-  /** MaxConcurrencyPath and ItemBatcher MaxItemsPerBatchPath of the member inspections. */
+  /** MaxConcurrencyPath and ItemBatcher MaxItemsPerBatchPath of the member inspections (targetsPerBatch). */
   maxConcurrency: number;
   batchSize: number;
 }
@@ -105,6 +105,15 @@ export interface SweepScope {
   /** The active accounts of the organization (under AMIWARDEN_SWEEP_OUS), or null when the sweep named its accounts. */
   accounts: string[] | null;
   organizationalUnits: string[];
+}
+
+/**
+ * Targets per Map child: whole accounts (all their regions, side by side in the plan), as many as
+ * fit in AMIWARDEN_SWEEP_BATCH_SIZE, at least one: an account is never split between two children,
+ * so that each account's member session is made once (one Organizations check and one AssumeRole).
+ */
+export function targetsPerBatch(configured: number, regions: number): number {
+  return Math.max(1, Math.floor(configured / Math.max(1, regions))) * Math.max(1, regions);
 }
 
 export async function planSweep(request: SweepRequest, runId: string, config: Config, aws: AwsContext): Promise<SweepPlan> {
@@ -153,7 +162,7 @@ export async function planSweep(request: SweepRequest, runId: string, config: Co
     targetsKey: targetsKey(runId),
     resultsPrefix: `${inventoryPrefix(runId)}map-results`,
     maxConcurrency: config.sweepMaxConcurrency,
-    batchSize: config.sweepBatchSize,
+    batchSize: targetsPerBatch(config.sweepBatchSize, regions.length),
   };
 }
 
@@ -229,7 +238,7 @@ export async function inspectMember(runId: string, account: string, region: stri
 }
 
 /** Targets of one batch inspected at once, at most this many at a time. */
-const BATCH_CONCURRENCY = 5;
+export const BATCH_CONCURRENCY = 5;
 
 /**
  * One ItemBatcher batch: each target inspected (a few at a time), their inventories written as one

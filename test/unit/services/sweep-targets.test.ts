@@ -92,7 +92,8 @@ describe('Plan sweep: the target list', () => {
     // The order S3 lists `members/<account>/<region>.json` in.
     const keys = written.map((t) => `members/${t.account}/${t.region}.json`);
     expect([...keys].sort()).toEqual(keys);
-    expect(plan).toMatchObject({ accounts: 3, targetCount: 9, targetsKey: targetsKey(RUN), regions: ['us-east-1', 'eu-west-1', 'ap-south-1'] });
+    // A batch holds whole accounts: 3 of the 10 targets a batch may hold (AMIWARDEN_SWEEP_BATCH_SIZE).
+    expect(plan).toMatchObject({ accounts: 3, targetCount: 9, targetsKey: targetsKey(RUN), regions: ['us-east-1', 'eu-west-1', 'ap-south-1'], batchSize: 9 });
   });
 
   it('streams a large list a part at a time (a multipart upload), never one object built whole', async () => {
