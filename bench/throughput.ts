@@ -108,21 +108,11 @@ export function sweepThroughput(spec: ThroughputSpec): ThroughputModel {
     const calls = perAccount * sessions;
     return [{ action, calls, quotaPerSecond: q[1].perSecond, floorSeconds: calls / q[1].perSecond, minTargetSeconds: (spec.maxConcurrency * accountsPerChild * perAccount) / (q[1].perSecond * roundsPerChild) }];
   });
-  // Children start at most C per child time; one PutObject each.
-  central.push({
-    action: 's3:PutObject',
-    calls: children,
-    quotaPerSecond: QUOTAS['s3:PutObject']!.perSecond,
-    floorSeconds: children / QUOTAS['s3:PutObject']!.perSecond,
-    minTargetSeconds: spec.maxConcurrency / (QUOTAS['s3:PutObject']!.perSecond * roundsPerChild),
-  });
-  central.push({
-    action: 'states:child executions',
-    calls: children,
-    quotaPerSecond: QUOTAS['states:child executions']!.perSecond,
-    floorSeconds: children / QUOTAS['states:child executions']!.perSecond,
-    minTargetSeconds: spec.maxConcurrency / (QUOTAS['states:child executions']!.perSecond * roundsPerChild),
-  });
+  // Children start at most C per child time: one child execution and one PutObject each.
+  for (const action of ['s3:PutObject', 'states:child executions']) {
+    const q = QUOTAS[action]!.perSecond;
+    central.push({ action, calls: children, quotaPerSecond: q, floorSeconds: children / q, minTargetSeconds: spec.maxConcurrency / (q * roundsPerChild) });
+  }
   // Member quotas are per action (a bucket each), per account and Region.
   const byBucket = new Map<string, { action: string; callsPerTarget: number; quotaPerSecond: number }>();
   for (const [action, perTarget] of Object.entries(spec.perTarget)) {
