@@ -110,7 +110,10 @@ describe('Security Hub findings', () => {
     const accounts = (...values: string[]) => values.map((Value) => ({ Key: 'amiwarden/Account', Value, Comparison: 'EQUALS' as const }));
     expect(await ids({ ...generator, ProductFields: accounts(MEMBER, OUTSIDER) })).toEqual(['or-1', 'or-2']);
     expect(await ids({ ...generator, ProductFields: accounts(OUTSIDER) })).toEqual(['or-2']);
-    // NOT_EQUALS filters on the same field are joined by AND.
+    const field = (Value: string, Comparison: 'CONTAINS' | 'NOT_CONTAINS') => ({ Key: 'amiwarden/Account', Value, Comparison });
+    expect(await ids({ ...generator, ProductFields: [field('2222', 'CONTAINS'), field('3333', 'CONTAINS')] })).toEqual(['or-1', 'or-2']);
+    expect(await ids({ ...generator, ProductFields: [field('2222', 'NOT_CONTAINS')] })).toEqual(['or-2', 'or-3']);
+    // NOT_EQUALS and NOT_CONTAINS filters on the same field are joined by AND.
     expect(await ids({ ...generator, ProductFields: [{ Key: 'amiwarden/Account', Value: MEMBER, Comparison: 'NOT_EQUALS' }, { Key: 'amiwarden/Account', Value: OUTSIDER, Comparison: 'NOT_EQUALS' }] })).toEqual(['or-3']);
   });
 
