@@ -3,7 +3,8 @@
  * inventory's findings as it reads them, so that Security Hub is written a group of at most 20
  * accounts at a time while inventories are still being read, and what is resolved is what the
  * sweep inspected (the central account in each Region it inventoried, each member inspected; a
- * member whose role could not be assumed keeps its findings open). S3 and Security Hub are mocked
+ * member whose role could not be assumed, or whose inspection left no inventory, keeps its
+ * findings open). S3 and Security Hub are mocked
  * with the shapes they answer.
  */
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -36,6 +37,8 @@ const config = loadConfig({ AMIWARDEN_CENTRAL_ACCOUNT_ID: CENTRAL, AMIWARDEN_KMS
 const ACCOUNTS = 300;
 const accounts = Array.from({ length: ACCOUNTS }, (_, i) => String(500_000_000_000 + i));
 const UNAVAILABLE = accounts[7]!;
+/** Its inspection left no inventory: a missing inspection, whose earlier findings stay open too. */
+const MISSING = accounts[11]!;
 const plan = { runId: RUN, mode: 'report' as const, dryRun: false, startedAt: '2026-12-01T06:00:00.000Z', accounts: ACCOUNTS, regions: [REGION] };
 const memberKey = (account: string) => `inventories/${RUN}/members/${account}/${REGION}.json`;
 const central = {
@@ -87,14 +90,15 @@ beforeEach(() => {
   gets = [];
   imports = [];
   updates = [];
-  stored = [earlierGone(CENTRAL), earlierGone(accounts[3]!), earlierGone(UNAVAILABLE)];
+  stored = [earlierGone(CENTRAL), earlierGone(accounts[3]!), earlierGone(UNAVAILABLE), earlierGone(MISSING)];
   s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => {
     if (input.Prefix.endsWith('/central/')) return { Contents: [{ Key: `inventories/${RUN}/central/${REGION}.json` }], IsTruncated: false, KeyCount: 1 };
-    return { Contents: accounts.map((a) => ({ Key: memberKey(a) })), KeyCount: ACCOUNTS, IsTruncated: false };
+    const listed = accounts.filter((a) => a !== MISSING);
+    return { Contents: listed.map((a) => ({ Key: memberKey(a) })), KeyCount: listed.length, IsTruncated: false };
   });
   s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
     order.push(`GetObject ${input.Key}`);
-    if (input.Key === targetsKey(RUN)) return { Body: s3Body(JSON.stringify(accounts.map((account) => ({ account, region: REGION })))) };
+    if (input.Key === targetsKey(RUN)) return { Body: s3Body(accounts.map((account) => `${JSON.stringify({ account, region: REGION })}\n`).join('')) };
     if (input.Key.includes('/central/')) return { Body: s3Body(JSON.stringify(central)) };
     const kept = objects.get(input.Key);
     if (kept !== undefined) return { Body: s3Body(kept) };
@@ -139,11 +143,11 @@ describe('writeReport with the Security Hub export on', () => {
     // Written as read, not at the end: the first import comes before the last inventory is read.
     expect(order.indexOf('BatchImportFindings')).toBeGreaterThan(-1);
     expect(order.indexOf('BatchImportFindings')).toBeLessThan(order.lastIndexOf(`GetObject ${memberKey(accounts.at(-1)!)}`));
-    // The central account's gone finding and an inspected member's are resolved; the member whose role was unavailable keeps its own.
+    // The central account's gone finding and an inspected member's are resolved; the member whose role was unavailable and the one without an inventory keep theirs.
     expect(updates.flatMap((u) => u.FindingIdentifiers!.map((i) => i.Id)).sort()).toEqual([earlierGone(CENTRAL).Id, earlierGone(accounts[3]!).Id].sort());
     const ids = new Set(imports.flatMap((i) => i.Findings!).filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id));
-    // Every row of the report, once: 299 missing grants and the unavailable member role.
+    // Every row of the report, once: 298 missing grants, the unavailable member role, the missing inspection.
     expect(ids.size).toBe(report.summary.findings);
-    expect(report.summary.byFinding).toEqual({ 'missing-grant': ACCOUNTS - 1, 'member-role-unavailable': 1 });
+    expect(report.summary.byFinding).toEqual({ 'missing-grant': ACCOUNTS - 2, 'member-role-unavailable': 1, 'member-inspection-failed': 1 });
   }, 60_000);
 });
