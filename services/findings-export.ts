@@ -58,7 +58,8 @@ export interface FindingsExporter {
    * `target`, so that what an earlier run found there and this run does not is resolved; `target`
    * null: findings only (say, of inspections that did not happen). A finding may be about another
    * account than the target's (the central inventory's findings about a member's grants): it goes
-   * with its own account's group.
+   * with its own account's group, and such an inventory must come before any other account's own
+   * (an Error otherwise: a defect of the caller).
    */
   add(target: ExportTarget | null, inspected: boolean, findings: PlainFinding[]): Promise<void>;
   /** Exports the last group; the run's outcome. */
@@ -161,6 +162,12 @@ export async function findingsExporter(scope: Pick<ExportScope, 'producer' | 'on
     }
   };
 
+  // The one order that matters: an inventory's findings about other accounts (the central
+  // inventories' about members' grants) come before any other account's own inventory, or that
+  // account's group could resolve an earlier copy that a later group then re-opens.
+  let firstAccount: string | undefined;
+  let othersSeen = false;
+
   const join = async (account: string) => {
     if (group.accounts.has(account)) return;
     if (group.accounts.size >= GROUP_ACCOUNTS) await flush();
@@ -169,6 +176,13 @@ export async function findingsExporter(scope: Pick<ExportScope, 'producer' | 'on
 
   return {
     async add(target, inspected, findings) {
+      if (target) {
+        firstAccount ??= target.account;
+        if (target.account !== firstAccount) othersSeen = true;
+        if (othersSeen && findings.some((f) => f.account !== target.account)) {
+          throw new Error(`the findings of ${target.account}/${target.region} about other accounts come after another account's own inventory: they must come first (the central inventories before the members')`);
+        }
+      }
       if (refusal) {
         totals.failed += findings.length;
         return;

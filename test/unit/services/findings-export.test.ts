@@ -205,6 +205,18 @@ describe('the Security Hub export, a group of accounts at a time', () => {
     await expect(throttled.end()).rejects.toBeInstanceOf(TransientAwsError);
   });
 
+  it('refuses an inventory’s findings about other accounts once another account’s own inventory has come (the central inventories come first)', async () => {
+    const exporter = await sweepExporter(config, aws(), REGION, NOW);
+    await exporter.add({ account: CENTRAL, region: REGION }, true, [plain(account(1))]);
+    await exporter.add({ account: CENTRAL, region: 'eu-west-1' }, true, [plain(account(1), 'eu-west-1')]);
+    await exporter.add({ account: account(1), region: REGION }, true, [plain(account(1), REGION, 1)]);
+    await expect(exporter.add({ account: CENTRAL, region: 'eu-west-2' }, true, [plain(account(2), 'eu-west-2')])).rejects.toThrow(/must come first/);
+    // Its own findings, or findings with no target (missing inspections), may come in any order.
+    await exporter.add({ account: CENTRAL, region: 'eu-west-2' }, true, []);
+    await exporter.add(null, false, [plain(account(3))]);
+    expect(await exporter.end()).toMatchObject({ outcome: 'exported', imported: 4 });
+  });
+
   it('does nothing with the export off', async () => {
     const off = loadConfig({ AMIWARDEN_CENTRAL_ACCOUNT_ID: CENTRAL, AMIWARDEN_KMS_KEY_ARNS: `${REGION}=${KEY}` });
     const exporter = await sweepExporter(off, awsContext(off), REGION, NOW);
