@@ -12,6 +12,12 @@ import { call, type ClientSettings } from './aws';
 /** BatchImportFindings and BatchUpdateFindings take at most 100 findings a request. */
 export const BATCH = 100;
 
+/**
+ * GetFindings filters: "You can filter by up to ten finding attributes. For each attribute, you can
+ * provide up to 20 filter values" (AwsSecurityFindingFilters, Security Hub API Reference).
+ */
+export const FILTER_VALUES = 20;
+
 export interface ImportResult {
   imported: number;
   failed: { id: string; code: string; message: string }[];
@@ -31,8 +37,13 @@ export class SecurityHubAdapter {
     return result;
   }
 
-  /** This product's ACTIVE findings whose generator starts with `generatorPrefix`, one page at a time. */
-  async *activeFindings(productArn: string, generatorPrefix: string): AsyncGenerator<AsffRecord[]> {
+  /**
+   * This product's ACTIVE findings whose generator starts with `generatorPrefix`, one page at a time;
+   * with `where`, only those whose product field `where.field` is one of `where.values` (at most
+   * FILTER_VALUES of them: EQUALS map filters on one field are joined by OR, MapFilter).
+   */
+  async *activeFindings(productArn: string, generatorPrefix: string, where?: { field: string; values: string[] }): AsyncGenerator<AsffRecord[]> {
+    if (where && (where.values.length === 0 || where.values.length > FILTER_VALUES)) throw new RangeError(`GetFindings takes 1 to ${FILTER_VALUES} values of a filter, not ${where.values.length}`);
     let token: string | undefined;
     do {
       const out = await call('securityhub:GetFindings', () =>
@@ -42,6 +53,7 @@ export class SecurityHubAdapter {
               ProductArn: [{ Value: productArn, Comparison: 'EQUALS' }],
               GeneratorId: [{ Value: generatorPrefix, Comparison: 'PREFIX' }],
               RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+              ...(where ? { ProductFields: where.values.map((Value) => ({ Key: where.field, Value, Comparison: 'EQUALS' as const })) } : {}),
             },
             MaxResults: 100,
             ...(token ? { NextToken: token } : {}),

@@ -49,6 +49,10 @@ export function findingId(producer: string, id: string): string {
 
 export const generatorPrefix = (producer: string) => `amiwarden/${producer}/`;
 
+/** The product fields that say which account and Region a finding is about (ASFF's AwsAccountId is the importing account's). */
+export const ACCOUNT_FIELD = 'amiwarden/Account';
+export const REGION_FIELD = 'amiwarden/Region';
+
 /** The ASFF record of a finding that is present (ACTIVE, compliance FAILED). */
 export function toAsff(finding: PlainFinding, ctx: AsffContext) {
   const now = ctx.now.toISOString();
@@ -71,7 +75,7 @@ export function toAsff(finding: PlainFinding, ctx: AsffContext) {
     Resources: [{ Type: finding.resource.type, Id: finding.resource.id.slice(0, 512), Partition: ctx.partition, Region: finding.region }],
     Compliance: { Status: 'FAILED' },
     RecordState: 'ACTIVE',
-    ProductFields: { 'amiwarden/Account': finding.account, 'amiwarden/Region': finding.region, 'amiwarden/Check': finding.check, 'amiwarden/FindingId': finding.id.slice(0, 1024) },
+    ProductFields: { [ACCOUNT_FIELD]: finding.account, [REGION_FIELD]: finding.region, 'amiwarden/Check': finding.check, 'amiwarden/FindingId': finding.id.slice(0, 1024) },
   };
 }
 

@@ -45,7 +45,7 @@ import { KMS } from '../adapters/kms';
 import { Organizations } from '../adapters/organizations';
 import { reportStore, type ObjectWriter, type ReportStore } from '../adapters/s3';
 import { fromSweepRow } from '../core/asff';
-import { exportFindings, type ExportOutcome } from './findings-export';
+import { sweepExporter, type ExportOutcome } from './findings-export';
 import type { AdapterFactory, AwsContext } from './aws-context';
 import { cachedRead } from './promise-cache';
 import { inOrder, inParallel } from './in-parallel';
@@ -470,8 +470,12 @@ export const findingsKey = (runId: string) => `${inventoryPrefix(runId)}plan/fin
  * multipart upload that holds at most two 5 MiB parts; the JSON and Markdown reports, which open with
  * the summary, are then written from the findings read back a line at a time. The planned targets
  * are read a line at a time beside the inventories, both in inventory order, so that a target that
- * left no inventory (a missing inspection, a finding) is known without holding either list. Still
- * held whole, when the Security Hub export is on: every finding (services/findings-export.ts).
+ * left no inventory (a missing inspection, a finding) is known without holding either list. With the
+ * Security Hub export on, each inventory's findings go to the exporter as they are found, which
+ * holds one group of at most 20 accounts (their findings and their earlier ACTIVE findings) and
+ * exports it when a 21st account arrives: per group, max(1, ceil(earlier/100)) GetFindings,
+ * ceil(findings/100) + ceil(gone/100) BatchImportFindings and ceil(gone/100) BatchUpdateFindings
+ * (services/findings-export.ts).
  */
 export async function writeReport(
   plan: Pick<SweepPlan, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'accounts' | 'regions'> & { trigger?: SweepPlan['trigger'] },
@@ -506,26 +510,26 @@ export async function writeReport(
   let csv = '';
   let json = '';
   let markdown = '';
-  const exported: Finding[] = [];
   let summary: SweepSummary;
-  // Only the Security Hub export needs to know which targets were inspected.
-  const inspectedTargets: SweepTarget[] = [];
+  // Security Hub (off unless AMIWARDEN_SECURITY_HUB=true): fed an inventory at a time, it holds one group of accounts.
+  const hub = await sweepExporter(config, aws, homeRegion(config));
   try {
     const csvOut = writer(`${published}report.csv`, 'text/csv');
     const staged = writer(findingsKey(plan.runId), 'application/x-ndjson');
     await csvOut.write(csvHeader());
     // The findings of one inventory, written out before the next inventory's are made.
-    const emit = async (rows: Finding[]) => {
+    const emit = async (rows: Finding[], target: SweepTarget | null = null, inspected = false) => {
       held.now += rows.length;
       held.peak = Math.max(held.peak, held.now);
       counter.add(rows);
       picker.add(rows);
       await csvOut.write(csvRows(rows));
       await staged.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      await hub.add(target, inspected, rows.map((r) => fromSweepRow(r, config.partition)));
       held.now -= rows.length;
     };
 
-    for (const c of centrals) await emit(centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] }));
+    for (const c of centrals) await emit(centralFindings(c, config, { scope: grantScope, policy: config.staleGrantPolicy, at: plan.startedAt, history: c.keyArn ? (history[c.keyArn] ?? []) : [] }), { account: config.centralAccountId, region: c.region }, true);
     const newAccount = plan.trigger === 'new-account';
     // The planned targets and the inventories side by side, both in inventory order: a planned
     // target passed over before the next inventory left none (a missing inspection), reported
@@ -547,8 +551,7 @@ export async function writeReport(
           await passOver(m);
           // An inventory of no planned target (or a second one of a target) is still reported.
           if (cursor && inventoryOrder(cursor, m) === 0) cursor = (await planned.next()).value ?? null;
-          if (config.securityHub && m.status === 'inspected') inspectedTargets.push({ account: m.account, region: m.region });
-          await emit(memberFindings(m, centrals, config, { newAccount }));
+          await emit(memberFindings(m, centrals, config, { newAccount }), { account: m.account, region: m.region }, m.status === 'inspected');
         }
       }
     }
@@ -572,7 +575,6 @@ export async function writeReport(
       const finding = JSON.parse(line) as Finding;
       await jsonOut.write(jsonReportFinding(finding, index++));
       await mdOut.write(markdownRows([finding]));
-      if (config.securityHub) exported.push(finding);
     }
     await jsonOut.write(jsonReportTail(index));
     json = await jsonOut.end();
@@ -581,9 +583,8 @@ export async function writeReport(
     await Promise.all(open.map((w) => w.abort()));
     throw error;
   }
-  // Security Hub (off unless AMIWARDEN_SECURITY_HUB=true): resolves only what this sweep looked at.
-  const inspected = [...plan.regions.map((region) => ({ account: config.centralAccountId, region })), ...inspectedTargets];
-  const securityHub = await exportFindings(exported.map((f) => fromSweepRow(f, config.partition)), { producer: 'sweep', inspected }, config, aws, homeRegion(config));
+  // The last group of accounts; resolves only what this sweep looked at.
+  const securityHub = await hub.end();
   await reports.put(LATEST_REPORT_KEY, JSON.stringify({ runId: plan.runId, json, csv, markdown }));
   const { remediations, skipped } = picker.result();
   // Up to AMIWARDEN_SWEEP_MAX_CHANGES (1,000) remediations: a list for the Distributed Map's ItemReader, not the state.

@@ -18,7 +18,13 @@ providers", "Setting the workflow status of findings"):
 3. BatchUpdateFindings (moto has none) sets Workflow.Status / Note of findings by their identifiers.
 4. GetFindings applies its string Filters (EQUALS, PREFIX, NOT_EQUALS, PREFIX_NOT_EQUALS) on Id,
    ProductArn, GeneratorId, AwsAccountId, RecordState, WorkflowStatus, ComplianceStatus,
-   SeverityLabel, ResourceId, ResourceType, Title. moto ignores Filters.
+   SeverityLabel, ResourceId, ResourceType, Title: the EQUALS and PREFIX filters of one attribute
+   are joined by OR, the NOT_EQUALS and PREFIX_NOT_EQUALS ones by AND (StringFilter). It applies
+   the map filters (EQUALS, CONTAINS, NOT_EQUALS, NOT_CONTAINS) of ProductFields, joined the same
+   way (MapFilter). moto ignores Filters.
+5. GetFindings refuses (InvalidInputException) Filters on more than ten attributes or with more
+   than 20 values for one attribute ("You can filter by up to ten finding attributes. For each
+   attribute, you can provide up to 20 filter values", AwsSecurityFindingFilters). moto takes any.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from moto.securityhub import urls as securityhub_urls
+from moto.securityhub.exceptions import InvalidInputException
 from moto.securityhub.models import Finding, SecurityHubBackend
 from moto.securityhub.responses import SecurityHubResponse
 
@@ -133,8 +140,46 @@ FIELDS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 }
 
 
+MAP_FIELDS: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
+    "ProductFields": lambda f: f.get("ProductFields") or {},
+}
+
+MAX_ATTRIBUTES = 10
+MAX_VALUES = 20
+
+
+def _map_matches(values: dict[str, str], conditions: list[dict[str, Any]]) -> bool:
+    def test(c: dict[str, Any]) -> bool:
+        key, value = str(c.get("Key")), str(c.get("Value"))
+        if c["Comparison"] in ("EQUALS", "NOT_EQUALS"):
+            return values.get(key) == value
+        return key in values and value in values[key]
+
+    positive = [c for c in conditions if c.get("Comparison") in ("EQUALS", "CONTAINS")]
+    negative = [c for c in conditions if c.get("Comparison") in ("NOT_EQUALS", "NOT_CONTAINS")]
+    if len({str(c.get("Key")) for c in positive}) > 1:
+        # MapFilter documents OR for filters on the same key only.
+        raise NotImplementedError("GetFindings map filters on several keys of one field are not emulated")
+    if positive and not any(test(c) for c in positive):
+        return False
+    return not any(test(c) for c in negative)
+
+
+def _check_filters(filters: dict[str, Any] | None) -> None:
+    used = {name: conditions for name, conditions in (filters or {}).items() if conditions}
+    if len(used) > MAX_ATTRIBUTES:
+        raise InvalidInputException(op="GetFindings", msg=f"You can filter by up to {MAX_ATTRIBUTES} finding attributes, not {len(used)}")
+    for name, conditions in used.items():
+        if len(conditions) > MAX_VALUES:
+            raise InvalidInputException(op="GetFindings", msg=f"You can provide up to {MAX_VALUES} filter values for {name}, not {len(conditions)}")
+
+
 def _matches(finding: dict[str, Any], filters: dict[str, Any] | None) -> bool:
     for name, conditions in (filters or {}).items():
+        if name in MAP_FIELDS:
+            if not _map_matches(MAP_FIELDS[name](finding), conditions):
+                return False
+            continue
         getter = FIELDS.get(name)
         if getter is None:
             raise NotImplementedError(f"GetFindings filter {name} is not emulated")
@@ -153,6 +198,7 @@ _original_get_findings = SecurityHubBackend.get_findings
 
 
 def _get_findings(self: SecurityHubBackend, filters: dict[str, Any] | None = None, sort_criteria: Any = None, max_results: Any = None, next_token: Any = None) -> Any:
+    _check_filters(filters)
     everything = self.findings
     self.findings = [f for f in everything if _matches(f.data, filters)]
     try:

@@ -4,7 +4,7 @@
  * amiwarden's findings export relies on.
  */
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { CENTRAL, MEMBER, REGION, useEmulator } from './support';
+import { CENTRAL, failure, MEMBER, OUTSIDER, REGION, useEmulator } from './support';
 
 const emulator = useEmulator();
 const PRODUCT = `arn:aws:securityhub:${REGION}:${CENTRAL}:product/${CENTRAL}/default`;
@@ -89,5 +89,44 @@ describe('Security Hub findings', () => {
       }),
     );
     expect(out.Findings?.map((f) => f.Id)).toEqual(['f-1']);
+  });
+  it('joins the EQUALS filters of one attribute by OR (StringFilter), string and map (ProductFields, MapFilter) alike', async () => {
+    // StringFilter: "CONTAINS, EQUALS, and PREFIX filters on the same field are joined by OR".
+    // MapFilter: "CONTAINS and EQUALS filters on the same field are joined by OR".
+    const about = (account: string) => ({ 'amiwarden/Account': account, 'amiwarden/Region': REGION });
+    await hub().send(
+      new BatchImportFindingsCommand({
+        Findings: [
+          finding('or-1', { GeneratorId: 'or/a', ProductFields: about(MEMBER) }),
+          finding('or-2', { GeneratorId: 'or/a', ProductFields: about(OUTSIDER) }),
+          finding('or-3', { GeneratorId: 'or/a', ProductFields: about('444444444444') }),
+        ],
+      }),
+    );
+    const ids = async (Filters: NonNullable<ConstructorParameters<typeof GetFindingsCommand>[0]>['Filters']) => ((await hub().send(new GetFindingsCommand({ Filters }))).Findings ?? []).map((f) => f.Id).sort();
+    const generator = { GeneratorId: [{ Value: 'or/', Comparison: 'PREFIX' as const }] };
+    expect(await ids({ ...generator, AwsAccountId: [{ Value: MEMBER, Comparison: 'EQUALS' }, { Value: CENTRAL, Comparison: 'EQUALS' }] })).toEqual(['or-1', 'or-2', 'or-3']);
+    expect(await ids({ ...generator, AwsAccountId: [{ Value: MEMBER, Comparison: 'EQUALS' }, { Value: OUTSIDER, Comparison: 'EQUALS' }] })).toEqual([]);
+    const accounts = (...values: string[]) => values.map((Value) => ({ Key: 'amiwarden/Account', Value, Comparison: 'EQUALS' as const }));
+    expect(await ids({ ...generator, ProductFields: accounts(MEMBER, OUTSIDER) })).toEqual(['or-1', 'or-2']);
+    expect(await ids({ ...generator, ProductFields: accounts(OUTSIDER) })).toEqual(['or-2']);
+    const field = (Value: string, Comparison: 'CONTAINS' | 'NOT_CONTAINS') => ({ Key: 'amiwarden/Account', Value, Comparison });
+    expect(await ids({ ...generator, ProductFields: [field('2222', 'CONTAINS'), field('3333', 'CONTAINS')] })).toEqual(['or-1', 'or-2']);
+    expect(await ids({ ...generator, ProductFields: [field('2222', 'NOT_CONTAINS')] })).toEqual(['or-2', 'or-3']);
+    // NOT_EQUALS and NOT_CONTAINS filters on the same field are joined by AND.
+    expect(await ids({ ...generator, ProductFields: [{ Key: 'amiwarden/Account', Value: MEMBER, Comparison: 'NOT_EQUALS' }, { Key: 'amiwarden/Account', Value: OUTSIDER, Comparison: 'NOT_EQUALS' }] })).toEqual(['or-3']);
+  });
+
+  it('refuses filters on more than ten attributes, or more than 20 values of one attribute (AwsSecurityFindingFilters)', async () => {
+    // "You can filter by up to ten finding attributes. For each attribute, you can provide up to 20 filter values."
+    const values = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: 'amiwarden/Account', Value: String(100_000_000_000 + i), Comparison: 'EQUALS' as const }));
+    await expect(hub().send(new GetFindingsCommand({ Filters: { ProductFields: values(20) } }))).resolves.toMatchObject({ Findings: [] });
+    expect(await failure(hub().send(new GetFindingsCommand({ Filters: { ProductFields: values(21) } })))).toMatchObject({ name: 'InvalidInputException' });
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => ({ Value: `id-${i}`, Comparison: 'EQUALS' as const }));
+    expect(await failure(hub().send(new GetFindingsCommand({ Filters: { AwsAccountId: ids(21) } })))).toMatchObject({ name: 'InvalidInputException' });
+    const one = [{ Value: 'x', Comparison: 'NOT_EQUALS' as const }];
+    const ten = { Id: one, ProductArn: one, GeneratorId: one, AwsAccountId: one, RecordState: one, Title: one, WorkflowStatus: one, ComplianceStatus: one, SeverityLabel: one, ResourceId: one };
+    await expect(hub().send(new GetFindingsCommand({ Filters: ten }))).resolves.toBeDefined();
+    expect(await failure(hub().send(new GetFindingsCommand({ Filters: { ...ten, ResourceType: one } })))).toMatchObject({ name: 'InvalidInputException' });
   });
 });

@@ -42,6 +42,17 @@ const product = () => `arn:aws:securityhub:${HOME_REGION}:${org.centralAccount}:
 async function findings(): Promise<AwsSecurityFinding[]> {
   return (await hub().send(new GetFindingsCommand({ Filters: { ProductArn: [{ Value: product(), Comparison: 'EQUALS' }] }, MaxResults: 100 }))).Findings ?? [];
 }
+/** Every finding of the product, all pages. */
+async function everyFinding(): Promise<AwsSecurityFinding[]> {
+  const out: AwsSecurityFinding[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await hub().send(new GetFindingsCommand({ Filters: { ProductArn: [{ Value: product(), Comparison: 'EQUALS' }] }, MaxResults: 100, ...(NextToken ? { NextToken } : {}) }));
+    out.push(...(page.Findings ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
 const OUTSIDER = '333333333333'; // no member role: a finding enforce cannot fix
 const sweep = (mode: 'report' | 'enforce', accounts = [...org.members.map((m) => m.account), OUTSIDER]) => runWorkflow('compliance-sweep', { mode, accounts });
 
@@ -106,6 +117,49 @@ describe('Security Hub export on the emulator', () => {
     const run = await sweep('report');
     expect((run.output as { securityHub: { outcome: string } }).securityHub.outcome).toBe('disabled');
     expect(await findings()).toEqual([]);
+  }, 120_000);
+});
+
+describe('Security Hub export a group of at most 20 accounts at a time, on the emulator', () => {
+  it('exports 45 accounts in groups, keeps CreatedAt, resolves what is gone, and never what an earlier group of the same run imported', async () => {
+    await hub().send(new EnableSecurityHubCommand({ EnableDefaultStandards: false }));
+    applyEnvironment({ ...lambdaEnvironment(emulator, { ...org, reportBucket: BUCKET }), AMIWARDEN_SECURITY_HUB: 'true' });
+    const { loadConfig } = await import('../../core/config');
+    const { awsContext } = await import('../../services/aws-context');
+    const { sweepExporter } = await import('../../services/findings-export');
+    const { findingId } = await import('../../core/asff');
+    const config = loadConfig();
+    const aws = awsContext(config);
+    const accounts = Array.from({ length: 45 }, (_, i) => String(600_000_000_000 + i));
+    const plain = (account: string, n: number) => ({
+      id: `missing-grant|${account}|${HOME_REGION}|autoScalingGroup/web-${n}`,
+      check: 'missing-grant',
+      title: 'No grant for the launching role',
+      severity: 'high' as const,
+      account,
+      region: HOME_REGION,
+      resource: { type: 'AwsAutoScalingAutoScalingGroup', id: `arn:aws:autoscaling:${HOME_REGION}:${account}:autoScalingGroup:*:autoScalingGroupName/web-${n}` },
+      evidence: 'the role has no grant on the organization key',
+      fix: null,
+    });
+
+    const first = await sweepExporter(config, aws, HOME_REGION, new Date('2026-12-01T06:00:00.000Z'));
+    for (const a of accounts) await first.add({ account: a, region: HOME_REGION }, true, [plain(a, 0), plain(a, 1)]);
+    expect(await first.end()).toMatchObject({ outcome: 'exported', imported: 90, resolved: 0, failed: 0 });
+
+    // The next run: finding 1 of each account is gone, and each account comes back in a later group with a new finding 2.
+    const second = await sweepExporter(config, aws, HOME_REGION, new Date('2026-12-02T06:00:00.000Z'));
+    for (const a of accounts) await second.add({ account: a, region: HOME_REGION }, true, [plain(a, 0)]);
+    for (const a of accounts) await second.add({ account: a, region: HOME_REGION }, true, [plain(a, 2)]);
+    expect(await second.end()).toMatchObject({ outcome: 'exported', imported: 90, resolved: 45, failed: 0 });
+
+    const all = new Map((await everyFinding()).map((f) => [f.Id, f]));
+    expect(all.size).toBe(135);
+    for (const a of accounts) {
+      expect(all.get(findingId('sweep', plain(a, 0).id))).toMatchObject({ RecordState: 'ACTIVE', CreatedAt: '2026-12-01T06:00:00.000Z', UpdatedAt: '2026-12-02T06:00:00.000Z', Workflow: { Status: 'NEW' } });
+      expect(all.get(findingId('sweep', plain(a, 1).id))).toMatchObject({ RecordState: 'ARCHIVED', Compliance: { Status: 'PASSED' }, Workflow: { Status: 'RESOLVED' } });
+      expect(all.get(findingId('sweep', plain(a, 2).id))).toMatchObject({ RecordState: 'ACTIVE', CreatedAt: '2026-12-02T06:00:00.000Z', Workflow: { Status: 'NEW' } });
+    }
   }, 120_000);
 });
 
