@@ -6,9 +6,10 @@
  * machine as a list in S3, not in its result. S3 is mocked with the shapes S3 returns, and keeps
  * what is written to it (single PutObject or multipart upload) so that the writer reads it back.
  */
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { s3Body } from '../cli/support';
+import { keepWrites } from './s3-bucket';
 import { loadConfig } from '../../../core/config';
 import { awsContext } from '../../../services/aws-context';
 import { PART_BYTES } from '../../../adapters/s3';
@@ -57,17 +58,8 @@ let listCalls = 0;
 let groupsPerMember = 1;
 /** What the bucket holds, and each S3 call in order (`Operation key`). */
 const objects = new Map<string, Buffer>();
-const uploads = new Map<string, { key: string; parts: Map<number, Buffer> }>();
 const calls: string[] = [];
 const text = (key: string) => objects.get(key)?.toString('utf8');
-
-async function bytesOf(body: unknown): Promise<Buffer> {
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (body instanceof Uint8Array) return Buffer.from(body);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks as unknown as Uint8Array[]);
-}
 
 beforeEach(() => {
   s3.reset();
@@ -76,7 +68,6 @@ beforeEach(() => {
   listCalls = 0;
   groupsPerMember = 1;
   objects.clear();
-  uploads.clear();
   calls.length = 0;
   s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string; ContinuationToken?: string }) => {
     if (input.Prefix.endsWith('/central/')) return { Contents: [{ Key: `inventories/${RUN}/central/us-east-1.json` }], IsTruncated: false, KeyCount: 1 };
@@ -100,38 +91,7 @@ beforeEach(() => {
     inFlight -= 1;
     return { Body: s3Body(JSON.stringify(inventory(account, groupsPerMember))) };
   });
-  s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: unknown }) => {
-    calls.push(`PutObject ${input.Key}`);
-    objects.set(input.Key, await bytesOf(input.Body));
-    return { ETag: '"x"' };
-  });
-  s3.on(CreateMultipartUploadCommand).callsFake(async (input: { Key: string }) => {
-    calls.push(`CreateMultipartUpload ${input.Key}`);
-    const id = `upload-${uploads.size + 1}`;
-    uploads.set(id, { key: input.Key, parts: new Map() });
-    return { Bucket: BUCKET, Key: input.Key, UploadId: id };
-  });
-  s3.on(UploadPartCommand).callsFake(async (input: { Key: string; UploadId: string; PartNumber: number; Body: unknown }) => {
-    calls.push(`UploadPart ${input.Key}`);
-    const body = await bytesOf(input.Body);
-    // S3 refuses a part under 5 MiB unless it is the last (checked on completion).
-    uploads.get(input.UploadId)!.parts.set(input.PartNumber, body);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-    return { ETag: `"part-${input.PartNumber}"` };
-  });
-  s3.on(CompleteMultipartUploadCommand).callsFake(async (input: { Key: string; UploadId: string; MultipartUpload: { Parts: { PartNumber: number }[] } }) => {
-    calls.push(`CompleteMultipartUpload ${input.Key}`);
-    const upload = uploads.get(input.UploadId)!;
-    const numbers = input.MultipartUpload.Parts.map((p) => p.PartNumber);
-    const parts = numbers.map((n) => upload.parts.get(n)!);
-    if (parts.slice(0, -1).some((p) => p.length < PART_BYTES)) throw new Error('EntityTooSmall');
-    objects.set(upload.key, Buffer.concat(parts as unknown as Uint8Array[]));
-    return { Bucket: BUCKET, Key: upload.key, ETag: '"done"' };
-  });
-  s3.on(AbortMultipartUploadCommand).callsFake(async (input: { Key: string }) => {
-    calls.push(`AbortMultipartUpload ${input.Key}`);
-    return {};
-  });
+  keepWrites(s3, BUCKET, objects, calls, { partDelayMs: 2 });
 });
 
 /** The findings the old writer, holding them all, built its reports from (same order). */

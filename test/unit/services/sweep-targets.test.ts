@@ -6,17 +6,7 @@
  * the shapes S3 returns, and keeps what is written to it.
  */
 import { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../../core/config';
@@ -25,6 +15,7 @@ import type { MemberInventory } from '../../../core/sweep';
 import { awsContext } from '../../../services/aws-context';
 import { inventoryOrder, planSweep, targetsKey, writeReport, type SweepTarget } from '../../../services/sweep';
 import { s3Body } from '../cli/support';
+import { keepWrites } from './s3-bucket';
 
 const s3 = mockClient(S3Client);
 const KEY = 'arn:aws:kms:us-east-1:999999999999:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -34,46 +25,13 @@ const config = loadConfig({ AMIWARDEN_CENTRAL_ACCOUNT_ID: '999999999999', AMIWAR
 const objects = new Map<string, Buffer>();
 const calls: string[] = [];
 
-async function bytesOf(body: unknown): Promise<Buffer> {
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (body instanceof Uint8Array) return Buffer.from(body);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks as unknown as Uint8Array[]);
-}
 const lines = (key: string) => objects.get(key)!.toString('utf8').split('\n').filter((l) => l !== '');
 
 beforeEach(() => {
   s3.reset();
   objects.clear();
   calls.length = 0;
-  const uploads = new Map<string, { key: string; parts: Map<number, Buffer> }>();
-  s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: unknown }) => {
-    calls.push(`PutObject ${input.Key}`);
-    objects.set(input.Key, await bytesOf(input.Body));
-    return { ETag: '"x"' };
-  });
-  s3.on(CreateMultipartUploadCommand).callsFake(async (input: { Key: string }) => {
-    calls.push(`CreateMultipartUpload ${input.Key}`);
-    const id = `upload-${uploads.size + 1}`;
-    uploads.set(id, { key: input.Key, parts: new Map() });
-    return { Bucket: BUCKET, Key: input.Key, UploadId: id };
-  });
-  s3.on(UploadPartCommand).callsFake(async (input: { Key: string; UploadId: string; PartNumber: number; Body: unknown }) => {
-    calls.push(`UploadPart ${input.Key}`);
-    uploads.get(input.UploadId)!.parts.set(input.PartNumber, await bytesOf(input.Body));
-    return { ETag: `"part-${input.PartNumber}"` };
-  });
-  s3.on(CompleteMultipartUploadCommand).callsFake(async (input: { Key: string; UploadId: string; MultipartUpload: { Parts: { PartNumber: number }[] } }) => {
-    calls.push(`CompleteMultipartUpload ${input.Key}`);
-    const upload = uploads.get(input.UploadId)!;
-    objects.set(upload.key, Buffer.concat(input.MultipartUpload.Parts.map((p) => upload.parts.get(p.PartNumber)!) as unknown as Uint8Array[]));
-    return { Bucket: BUCKET, Key: upload.key, ETag: '"done"' };
-  });
-  s3.on(AbortMultipartUploadCommand).callsFake(async (input: { Key: string }) => {
-    calls.push(`AbortMultipartUpload ${input.Key}`);
-    return {};
-  });
+  keepWrites(s3, BUCKET, objects, calls);
 });
 
 describe('Plan sweep: the target list', () => {
