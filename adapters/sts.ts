@@ -6,6 +6,17 @@
  * roles says the same; this does not rely on it). AccessDenied on AssumeRole, or an account outside
  * the organization, is a named outcome (the role is unavailable), not a crash. Credentials are
  * cached for the life of a warm Lambda.
+ *
+ * One session per member account, whatever its Regions: "Session tokens from Regional AWS STS
+ * endpoints are valid in all AWS Regions" (IAM User Guide, "Manage AWS STS in an AWS Region",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html),
+ * opt-in Regions the account has enabled included; only the global endpoint's tokens are limited to
+ * the Regions enabled by default, and amiwarden never uses it (one STS client per Region, each on
+ * its Regional endpoint). The role is assumed through STS in the Region first asked: a Region
+ * amiwarden works in (it has a central key there), so no Region setting is needed, and a function
+ * that acts in one Region (every one but the sweep's inspection) calls STS where it already works.
+ * The membership check is made once per session too. A refused or failed AssumeRole is not kept:
+ * the next Region asking tries again through its own endpoint.
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Config } from '../core/config';
@@ -35,18 +46,27 @@ export class MemberSessions {
     return memberRoleArn(this.config.partition, account, this.config.memberRoleName);
   }
 
-  /** Credentials for the member role in `account`, assumed through STS in `region`. */
+  /**
+   * Credentials for the member role in `account`, valid in every Region: assumed through STS in
+   * `region` when the account has no session yet (or its session is about to expire).
+   */
   credentials(account: string, region: string): Promise<Credentials> {
-    const key = `${account}/${region}`;
-    const cached = this.cache.get(key);
-    if (cached) return cached.then((creds) => (fresh(creds) ? creds : this.refresh(key, account, region)));
-    return this.refresh(key, account, region);
+    const cached = this.cache.get(account);
+    if (!cached) return this.refresh(account, region);
+    return cached.then((creds) => {
+      if (fresh(creds)) return creds;
+      // Several Regions may find the session stale at once: the first renews it, the others wait for that.
+      const current = this.cache.get(account);
+      return current && current !== cached ? this.credentials(account, region) : this.refresh(account, region);
+    });
   }
 
-  private refresh(key: string, account: string, region: string): Promise<Credentials> {
+  private refresh(account: string, region: string): Promise<Credentials> {
     const pending = this.assume(account, region);
-    this.cache.set(key, pending);
-    pending.catch(() => this.cache.delete(key));
+    this.cache.set(account, pending);
+    pending.catch(() => {
+      if (this.cache.get(account) === pending) this.cache.delete(account);
+    });
     return pending;
   }
 
