@@ -15,8 +15,10 @@
  * its Regional endpoint). The role is assumed through STS in the Region first asked: a Region
  * amiwarden works in (it has a central key there), so no Region setting is needed, and a function
  * that acts in one Region (every one but the sweep's inspection) calls STS where it already works.
- * The membership check is made once per session too. A refused or failed AssumeRole is not kept:
- * the next Region asking tries again through its own endpoint.
+ * The membership check is made once per session too. A refusal is a fact of the account (its role,
+ * its membership) and is shared by the Regions that asked at the same time, but is not kept: the next
+ * Region asking tries again. One refusal is the Region's own, RegionDisabledException (STS not active
+ * in that Region for the account): a Region that was waiting on it asks through its own endpoint.
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Config } from '../core/config';
@@ -32,7 +34,8 @@ const SESSION_SECONDS = 900;
 const REFRESH_MARGIN_MS = 60_000;
 
 export class MemberSessions {
-  private readonly cache = new Map<string, Promise<Credentials>>();
+  /** By account: the session, and the Region whose STS endpoint it was asked through. */
+  private readonly cache = new Map<string, { region: string; session: Promise<Credentials> }>();
 
   constructor(
     private readonly config: Pick<Config, 'partition' | 'memberRoleName' | 'memberExternalId'> & Partial<Pick<Config, 'organizationId'>>,
@@ -53,21 +56,27 @@ export class MemberSessions {
   credentials(account: string, region: string): Promise<Credentials> {
     const cached = this.cache.get(account);
     if (!cached) return this.refresh(account, region);
-    return cached.then((creds) => {
-      if (fresh(creds)) return creds;
-      // Several Regions may find the session stale at once: the first renews it, the others wait for that.
-      const current = this.cache.get(account);
-      return current && current !== cached ? this.credentials(account, region) : this.refresh(account, region);
-    });
+    return cached.session.then(
+      (creds) => {
+        if (fresh(creds)) return creds;
+        // Several Regions may find the session stale at once: the first renews it, the others wait for that.
+        const current = this.cache.get(account);
+        return current && current !== cached ? this.credentials(account, region) : this.refresh(account, region);
+      },
+      (error: unknown) => {
+        if (cached.region !== region && error instanceof MemberRoleUnavailableError && error.code === 'RegionDisabledException') return this.credentials(account, region);
+        throw error;
+      },
+    );
   }
 
   private refresh(account: string, region: string): Promise<Credentials> {
-    const pending = this.assume(account, region);
-    this.cache.set(account, pending);
-    pending.catch(() => {
-      if (this.cache.get(account) === pending) this.cache.delete(account);
+    const entry = { region, session: this.assume(account, region) };
+    this.cache.set(account, entry);
+    entry.session.catch(() => {
+      if (this.cache.get(account) === entry) this.cache.delete(account);
     });
-    return pending;
+    return entry.session;
   }
 
   private async assume(account: string, region: string): Promise<Credentials> {

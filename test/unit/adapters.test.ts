@@ -153,6 +153,29 @@ describe('member sessions', () => {
     await expect(sessions.credentials('333333333333', 'eu-west-1')).rejects.toMatchObject({ name: 'MemberRoleUnavailableError', code: 'AccessDenied', account: '333333333333' });
   });
 
+  it('shares a refusal of the account among its Regions, but tries a Region whose STS is active when the first one’s is not', async () => {
+    const calls: string[] = [];
+    const refusal = (name: string) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: 403 } });
+    const sts = (region: string) =>
+      ({
+        send: async (command: { input: { RoleArn: string } }) => {
+          calls.push(`${region} ${command.input.RoleArn.split(':')[4]}`);
+          if (command.input.RoleArn.includes('333333333333')) throw refusal('AccessDenied');
+          if (region === 'ap-east-1') throw refusal('RegionDisabledException');
+          return { Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 900_000) } };
+        },
+      }) as never;
+    const sessions = new MemberSessions(config, 'test', sts, async () => true);
+
+    const untrusting = await Promise.allSettled([sessions.credentials('333333333333', 'us-east-1'), sessions.credentials('333333333333', 'eu-west-1')]);
+    const [optIn, other] = await Promise.allSettled([sessions.credentials('111111111111', 'ap-east-1'), sessions.credentials('111111111111', 'us-east-1')]);
+
+    expect(untrusting.map((r) => r.status === 'rejected' && (r.reason as { code: string }).code)).toEqual(['AccessDenied', 'AccessDenied']);
+    expect(optIn).toMatchObject({ status: 'rejected', reason: { name: 'MemberRoleUnavailableError', code: 'RegionDisabledException' } });
+    expect(other).toMatchObject({ status: 'fulfilled', value: { accessKeyId: 'ASIAEXAMPLE' } });
+    expect(calls).toEqual(['us-east-1 333333333333', 'ap-east-1 111111111111', 'us-east-1 111111111111']);
+  });
+
   it('asks Organizations only when an organization is configured', async () => {
     const assumed: string[] = [];
     const asked: string[] = [];
