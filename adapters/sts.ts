@@ -6,6 +6,19 @@
  * roles says the same; this does not rely on it). AccessDenied on AssumeRole, or an account outside
  * the organization, is a named outcome (the role is unavailable), not a crash. Credentials are
  * cached for the life of a warm Lambda.
+ *
+ * One session per member account, whatever its Regions: "Session tokens from Regional AWS STS
+ * endpoints are valid in all AWS Regions" (IAM User Guide, "Manage AWS STS in an AWS Region",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html),
+ * opt-in Regions the account has enabled included; only the global endpoint's tokens are limited to
+ * the Regions enabled by default, and amiwarden never uses it (one STS client per Region, each on
+ * its Regional endpoint). The role is assumed through STS in the Region first asked: a Region
+ * amiwarden works in (it has a central key there), so no Region setting is needed, and a function
+ * that acts in one Region (every one but the sweep's inspection) calls STS where it already works.
+ * The membership check is made once per session too. A refusal is a fact of the account (its role,
+ * its membership) and is shared by the Regions that asked at the same time, but is not kept: the next
+ * Region asking tries again. One refusal is the Region's own, RegionDisabledException (STS not active
+ * in that Region for the account): a Region that was waiting on it asks through its own endpoint.
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Config } from '../core/config';
@@ -21,7 +34,8 @@ const SESSION_SECONDS = 900;
 const REFRESH_MARGIN_MS = 60_000;
 
 export class MemberSessions {
-  private readonly cache = new Map<string, Promise<Credentials>>();
+  /** By account: the session, and the Region whose STS endpoint it was asked through. */
+  private readonly cache = new Map<string, { region: string; session: Promise<Credentials> }>();
 
   constructor(
     private readonly config: Pick<Config, 'partition' | 'memberRoleName' | 'memberExternalId'> & Partial<Pick<Config, 'organizationId'>>,
@@ -35,19 +49,34 @@ export class MemberSessions {
     return memberRoleArn(this.config.partition, account, this.config.memberRoleName);
   }
 
-  /** Credentials for the member role in `account`, assumed through STS in `region`. */
+  /**
+   * Credentials for the member role in `account`, valid in every Region: assumed through STS in
+   * `region` when the account has no session yet (or its session is about to expire).
+   */
   credentials(account: string, region: string): Promise<Credentials> {
-    const key = `${account}/${region}`;
-    const cached = this.cache.get(key);
-    if (cached) return cached.then((creds) => (fresh(creds) ? creds : this.refresh(key, account, region)));
-    return this.refresh(key, account, region);
+    const cached = this.cache.get(account);
+    if (!cached) return this.refresh(account, region);
+    return cached.session.then(
+      (creds) => {
+        if (fresh(creds)) return creds;
+        // Several Regions may find the session stale at once: the first renews it, the others wait for that.
+        const current = this.cache.get(account);
+        return current && current !== cached ? this.credentials(account, region) : this.refresh(account, region);
+      },
+      (error: unknown) => {
+        if (cached.region !== region && error instanceof MemberRoleUnavailableError && error.code === 'RegionDisabledException') return this.credentials(account, region);
+        throw error;
+      },
+    );
   }
 
-  private refresh(key: string, account: string, region: string): Promise<Credentials> {
-    const pending = this.assume(account, region);
-    this.cache.set(key, pending);
-    pending.catch(() => this.cache.delete(key));
-    return pending;
+  private refresh(account: string, region: string): Promise<Credentials> {
+    const entry = { region, session: this.assume(account, region) };
+    this.cache.set(account, entry);
+    entry.session.catch(() => {
+      if (this.cache.get(account) === entry) this.cache.delete(account);
+    });
+    return entry.session;
   }
 
   private async assume(account: string, region: string): Promise<Credentials> {

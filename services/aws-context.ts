@@ -17,6 +17,7 @@ export type AdapterFactory<T> = (settings: ClientSettings) => T;
 
 /** Credentials of the member role in an account (adapters/sts.ts: MemberSessions). */
 export interface MemberAccess {
+  /** One session per account, valid in every Region; `region`: the Region the caller works in (STS is asked there if the account has no session yet). */
   credentials(account: string, region: string): Promise<Credentials>;
 }
 
@@ -53,7 +54,8 @@ export function awsContext(config: Pick<Config, 'partition' | 'memberRoleName'>,
     async member(factory, account, region) {
       if (!members) throw new MemberAccessNotGivenError(account);
       await members.credentials(account, region); // an unavailable role is known before any other call
-      // The clients ask the session cache for credentials, which re-assumes the role before they expire.
+      // The clients (regional: one per account and Region) ask the session cache for credentials, one
+      // session per account, which re-assumes the role before it expires.
       return cached(factory, `${account}/${region}`, () => factory({ ...clientSettings(region), credentials: () => members.credentials(account, region) }));
     },
     memberRoleArn: (account) => memberRoleArn(config.partition, account, config.memberRoleName),

@@ -7,6 +7,9 @@
 import { measureSweep } from '../../bench/sweep';
 
 describe('the sweep benchmark’s lower bound', () => {
+  // Each case configures the handlers afresh (a cold start): jest's module registry must forget them.
+  beforeEach(() => jest.resetModules());
+
   it('counts, action by action, the calls the sweep of 30 AMIs over 4 keys and 2 member accounts makes', async () => {
     const cost = await measureSweep(30);
 
@@ -17,4 +20,15 @@ describe('the sweep benchmark’s lower bound', () => {
     // ungranted role's CreateGrant, and a GetRole per distinct service-linked role (the default and a custom one).
     expect(cost.boundByAction).toMatchObject({ 'ec2:GetAllowedImagesSettings': 2, 'kms:CreateGrant(DryRun)': 2, 'iam:GetRole': 3, 'sts:AssumeRole': 2 });
   }, 180_000);
+
+  it('counts one member session per account, not per account and Region: one AssumeRole and one Organizations check each over 2 Regions', async () => {
+    const cost = await measureSweep(30, () => {}, { regions: ['us-east-1', 'eu-west-1'], organization: true });
+
+    expect(cost.status).toMatch(/^SUCCEEDED/);
+    expect(cost.regions).toBe(2);
+    expect(cost.callsByAction).toEqual(cost.boundByAction);
+    expect(cost.apiCalls).toBe(cost.lowerBound);
+    // 2 member accounts: a session each (valid in every Region), the Regions' own reads twice each.
+    expect(cost.boundByAction).toMatchObject({ 'sts:AssumeRole': 2, 'organizations:DescribeAccount': 2, 'autoscaling:DescribeAutoScalingGroups': 4, 'ec2:GetAllowedImagesSettings': 4 });
+  }, 240_000);
 });

@@ -104,6 +104,78 @@ describe('member sessions', () => {
     expect(assumed).toEqual(['arn:aws:iam::111111111111:role/amiwarden-member']);
   });
 
+  it('assumes the role once per account, whatever its Regions: through STS in the Region first asked, checked once by Organizations', async () => {
+    const calls: { region: string; roleArn: string }[] = [];
+    const asked: string[] = [];
+    const sts = (region: string) =>
+      ({
+        send: async (command: { input: { RoleArn: string } }) => {
+          calls.push({ region, roleArn: command.input.RoleArn });
+          return { Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 900_000) } };
+        },
+      }) as never;
+    const sessions = new MemberSessions(config, 'test', sts, async (account, region) => (asked.push(`${account}/${region}`), true));
+
+    // Two Regions of one account at once (as a sweep's batch inspects them), then a third one later.
+    const [east, west] = await Promise.all([sessions.credentials('111111111111', 'eu-west-1'), sessions.credentials('111111111111', 'us-east-1')]);
+    const south = await sessions.credentials('111111111111', 'ap-south-1');
+    await sessions.credentials('222222222222', 'us-east-1');
+
+    expect({ same: east === west && west === south, calls, asked }).toEqual({
+      same: true,
+      calls: [
+        { region: 'eu-west-1', roleArn: 'arn:aws:iam::111111111111:role/amiwarden-member' },
+        { region: 'us-east-1', roleArn: 'arn:aws:iam::222222222222:role/amiwarden-member' },
+      ],
+      asked: ['111111111111/eu-west-1', '222222222222/us-east-1'],
+    });
+  });
+
+  it('assumes the role again before its session expires, once however many Regions ask, and a refused AssumeRole stays a named outcome', async () => {
+    let issued = 0;
+    let refuse = false;
+    const sts = () =>
+      ({
+        send: async () => {
+          if (refuse) throw Object.assign(new Error('not authorized to perform: sts:AssumeRole'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+          issued++;
+          // The first session ends within the refresh margin (a minute), the next ones in 15 minutes.
+          return { Credentials: { AccessKeyId: `ASIAEXAMPLE${issued}`, SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + (issued === 1 ? 30_000 : 900_000)) } };
+        },
+      }) as never;
+    const sessions = new MemberSessions(config, 'test', sts, async () => true);
+
+    expect((await sessions.credentials('111111111111', 'us-east-1')).accessKeyId).toBe('ASIAEXAMPLE1');
+    const again = await Promise.all([sessions.credentials('111111111111', 'us-east-1'), sessions.credentials('111111111111', 'eu-west-1')]);
+    expect({ keys: again.map((c) => c.accessKeyId), issued }).toEqual({ keys: ['ASIAEXAMPLE2', 'ASIAEXAMPLE2'], issued: 2 });
+
+    refuse = true;
+    await expect(sessions.credentials('333333333333', 'eu-west-1')).rejects.toMatchObject({ name: 'MemberRoleUnavailableError', code: 'AccessDenied', account: '333333333333' });
+  });
+
+  it('shares a refusal of the account among its Regions, but tries a Region whose STS is active when the first one’s is not', async () => {
+    const calls: string[] = [];
+    const refusal = (name: string) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: 403 } });
+    const sts = (region: string) =>
+      ({
+        send: async (command: { input: { RoleArn: string } }) => {
+          calls.push(`${region} ${command.input.RoleArn.split(':')[4]}`);
+          if (command.input.RoleArn.includes('333333333333')) throw refusal('AccessDenied');
+          if (region === 'ap-east-1') throw refusal('RegionDisabledException');
+          return { Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 900_000) } };
+        },
+      }) as never;
+    const sessions = new MemberSessions(config, 'test', sts, async () => true);
+
+    const untrusting = await Promise.allSettled([sessions.credentials('333333333333', 'us-east-1'), sessions.credentials('333333333333', 'eu-west-1')]);
+    const [optIn, other] = await Promise.allSettled([sessions.credentials('111111111111', 'ap-east-1'), sessions.credentials('111111111111', 'us-east-1')]);
+
+    expect(untrusting.map((r) => r.status === 'rejected' && (r.reason as { code: string }).code)).toEqual(['AccessDenied', 'AccessDenied']);
+    expect(optIn).toMatchObject({ status: 'rejected', reason: { name: 'MemberRoleUnavailableError', code: 'RegionDisabledException' } });
+    expect(other).toMatchObject({ status: 'fulfilled', value: { accessKeyId: 'ASIAEXAMPLE' } });
+    expect(calls).toEqual(['us-east-1 333333333333', 'ap-east-1 111111111111', 'us-east-1 111111111111']);
+  });
+
   it('asks Organizations only when an organization is configured', async () => {
     const assumed: string[] = [];
     const asked: string[] = [];
