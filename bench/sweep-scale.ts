@@ -262,9 +262,11 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
       for (const c of calls) {
         if (c.service === 's3') continue;
         const action = actionOf(c);
-        if (c.account !== CENTRAL) perTarget[action] = (perTarget[action] ?? 0) + 1 / targets;
-        else if (action === 'sts:AssumeRole' || action === 'organizations:DescribeAccount') perAccount[action] = (perAccount[action] ?? 0) + 1 / accounts.length;
+        if (c.account !== CENTRAL) perTarget[action] = (perTarget[action] ?? 0) + 1;
+        else if (action === 'sts:AssumeRole' || action === 'organizations:DescribeAccount') perAccount[action] = (perAccount[action] ?? 0) + 1;
       }
+      for (const action of Object.keys(perTarget)) perTarget[action] = perTarget[action]! / targets;
+      for (const action of Object.keys(perAccount)) perAccount[action] = perAccount[action]! / accounts.length;
     }
     const callsByAction: CallCounts = {};
     for (const c of calls) if (c.service !== 's3' && c.service !== 'organizations') callsByAction[actionOf(c)] = (callsByAction[actionOf(c)] ?? 0) + 1;

@@ -36,6 +36,7 @@ export const QUOTAS: Record<string, Quota> = {
   'ec2:DescribeSpotFleetRequests': { perSecond: 3, scope: 'member-region', source: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html', note: 'a bucket of 50, refilled at 3 per second' },
   'kms:CreateGrant': { perSecond: 50, scope: 'member-region', source: 'https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html', note: 'DryRun requests count; a cross-account request counts against the calling (member) account' },
   'states:child executions': { perSecond: 1000, scope: 'central', source: 'https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html', note: 'a Map Run dispatches Express child executions at up to 1,000 per second; at most 10,000 at once' },
+  'securityhub:GetFindings': { perSecond: 3, scope: 'central', source: 'https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html', note: 'RateLimit 3 per second, BurstLimit 6; BatchImportFindings and BatchUpdateFindings 10 (burst 30)' },
   's3:PutObject': { perSecond: 3500, scope: 'central', source: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html', note: 'at least 3,500 PUT per second per partitioned prefix' },
 };
 
@@ -113,6 +114,11 @@ export function sweepThroughput(spec: ThroughputSpec): ThroughputModel {
     const q = QUOTAS[action]!.perSecond;
     central.push({ action, calls: children, quotaPerSecond: q, floorSeconds: children / q, minTargetSeconds: spec.maxConcurrency / (q * roundsPerChild) });
   }
+  // With the Security Hub export on, the report writer reads each group of at most 20 accounts'
+  // earlier findings with one paged GetFindings (services/findings-export.ts), one group at a time:
+  // at least ceil((A + 1) / 20) calls, the central account one of them.
+  const groups = Math.ceil((spec.accounts + 1) / 20);
+  central.push({ action: 'securityhub:GetFindings', calls: groups, quotaPerSecond: QUOTAS['securityhub:GetFindings']!.perSecond, floorSeconds: groups / QUOTAS['securityhub:GetFindings']!.perSecond, minTargetSeconds: 0 });
   // Member quotas are per action (a bucket each), per account and Region.
   const byBucket = new Map<string, { action: string; callsPerTarget: number; quotaPerSecond: number }>();
   for (const [action, perTarget] of Object.entries(spec.perTarget)) {
