@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     );
     if (!e.status.startsWith('SUCCEEDED')) console.log(`  ${e.status}`);
     printOverBound(e.callsByAction, e.boundByAction);
-    console.log(`  report writer: held at most ${e.reportPeakFindingsHeld} findings at once`);
+    console.log(`  report writer: held at most ${e.reportPeakFindingsHeld} findings and ${(e.reportPeakBytesHeld / 2 ** 20).toFixed(1)} MiB of unsent report bytes at once`);
   }
 
   if (throughput) {
@@ -130,8 +130,8 @@ async function main(): Promise<void> {
         ...(cold.probes ? { coldStartProbes: cold.probes } : {}),
         sweep: { amis: sweep.amis, accounts: sweep.accounts, regions: sweep.regions, apiCalls: sweep.apiCalls, lowerBound: sweep.lowerBound, naiveCalls: sweep.naiveCalls },
         workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
-        sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakLiveHeapBytes, reportPeakLiveExternalBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, status, perTargetCalls, perAccountCentralCalls, childMs }) => ({
-          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakLiveHeapBytes, reportPeakLiveExternalBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, status,
+        sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakLiveHeapBytes, reportPeakLiveExternalBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status, perTargetCalls, perAccountCentralCalls, childMs }) => ({
+          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakLiveHeapBytes, reportPeakLiveExternalBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status,
           ...(memberInspections === 'emulator' ? { perTargetCalls, perAccountCentralCalls, childMs } : {}),
         })),
         ...(throughput ? { sweepThroughput: { ...throughput.model, emulatorTargetSeconds: throughput.emulatorTargetSeconds, quotas: QUOTAS } } : {}),

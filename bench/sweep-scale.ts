@@ -51,6 +51,8 @@ export interface SweepScaleEntry {
   mapChildren: number;
   /** The most findings the report writer held at once (its own count, services/sweep.ts). */
   reportPeakFindingsHeld: number;
+  /** The most report bytes the writer's uploads held unsent (its own count: `peakReportBytesHeld`). */
+  reportPeakBytesHeld: number;
   callsByAction: CallCounts;
   boundByAction: CallCounts;
   /** Emulator entries: the member accounts' calls per target, and the central account's AssumeRole and DescribeAccount per account (the throughput model's inputs). */
@@ -186,6 +188,7 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     let peakLiveHeap = 0;
     let peakLiveExternal = 0;
     let peakFindings = 0;
+    let peakReportBytes = 0;
     const handlers: Record<string, (payload: unknown) => Promise<unknown>> = {
       WriteSweepReportLambdaFunction: async (payload) => {
         const { result, maxRssBytes, liveHeapBytes, liveExternalBytes } = await reportWriterProcess(payload);
@@ -193,6 +196,7 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
         peakLiveHeap = Math.max(peakLiveHeap, liveHeapBytes);
         peakLiveExternal = Math.max(peakLiveExternal, liveExternalBytes);
         peakFindings = Math.max(peakFindings, (result as { peakFindingsHeld?: number } | null)?.peakFindingsHeld ?? 0);
+        peakReportBytes = Math.max(peakReportBytes, (result as { peakReportBytesHeld?: number } | null)?.peakReportBytesHeld ?? 0);
         return result;
       },
     };
@@ -287,6 +291,7 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
       lambdaInvocations: report.lambdaInvocations,
       mapChildren: report.mapChildren,
       reportPeakFindingsHeld: peakFindings,
+      reportPeakBytesHeld: peakReportBytes,
       callsByAction,
       boundByAction: bound,
       perTargetCalls: perTarget,

@@ -450,7 +450,11 @@ export interface SweepReport {
   securityHub: ExportOutcome;
   /** The most findings the writer held at once (one inventory's, or one Region's central findings). */
   peakFindingsHeld: number;
+  /** The most report bytes its writers held unsent (written, not yet acknowledged by S3), the two passes' writers summed: bounded by their parts. */
+  peakReportBytesHeld: number;
 }
+
+const sumPeaks = (writers: ObjectWriter[]) => writers.reduce((sum, w) => sum + w.peakHeldBytes, 0);
 
 /** Every sweep's count of each organization key's grants: `{ keyArn: [{at, count}] }`, the newest 60. */
 const GRANT_COUNTS = 'sweeps/grant-counts.json';
@@ -599,5 +603,7 @@ export async function writeReport(
     skippedRemediations: skipped,
     securityHub,
     peakFindingsHeld: held.peak,
+    // The CSV and the findings are written together, then the JSON and the Markdown reports.
+    peakReportBytesHeld: Math.max(sumPeaks(open.slice(0, 2)), sumPeaks(open.slice(2, 4))),
   };
 }

@@ -133,6 +133,9 @@ describe('writeReport at scale', () => {
     // The counted structure: the writer never held more findings than one inventory makes (its 6 groups' and its account's).
     const perInventory = memberFindings(inventory(accounts[0]!, 6), [central as unknown as CentralInventory], config).length;
     expect(report.peakFindingsHeld).toBeLessThanOrEqual(perInventory);
+    // Its writers' own count of report bytes held unsent: two open at a time, each at most two 5 MiB parts.
+    expect(report.peakReportBytesHeld).toBeGreaterThan(PART_BYTES);
+    expect(report.peakReportBytesHeld).toBeLessThanOrEqual(2 * 2 * PART_BYTES);
     // The CSV and the findings went to S3 in parts before the last inventory was read: written as found, not at the end.
     const lastRead = calls.lastIndexOf(`GetObject ${memberKey(accounts.at(-1)!)}`);
     for (const key of [`sweeps/${RUN}/report.csv`, findingsKey(RUN)]) {
