@@ -131,7 +131,7 @@ async function main(): Promise<void> {
         sweep: { amis: sweep.amis, accounts: sweep.accounts, regions: sweep.regions, apiCalls: sweep.apiCalls, lowerBound: sweep.lowerBound, naiveCalls: sweep.naiveCalls },
         workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
         sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakLiveHeapBytes, reportPeakLiveExternalBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status, perTargetCalls, perAccountCentralCalls, childMs }) => ({
-          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakLiveHeapBytes, reportPeakLiveExternalBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status,
+          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, reportPeakLiveHeapBytes, reportPeakLiveExternalBytes, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status,
           ...(memberInspections === 'emulator' ? { perTargetCalls, perAccountCentralCalls, childMs } : {}),
         })),
         ...(throughput ? { sweepThroughput: { ...throughput.model, emulatorTargetSeconds: throughput.emulatorTargetSeconds, quotas: QUOTAS } } : {}),

@@ -35,8 +35,14 @@ describe('npm run bench -- --json', () => {
       sweep: { amis: number; accounts: number; regions: number; apiCalls: number; lowerBound: number; naiveCalls: number };
       workflows: { workflow: string; scenario: string; transitions: number; lambdaInvocations: number; lambdaWaitMs: number }[];
       sweepScale: Record<string, number | string>[];
+      sweepThroughput: { targets: number; children: number; memberPhaseRounds: number; central: { action: string; calls: number }[]; quotas: Record<string, { perSecond: number; source: string }> };
     };
-    expect(Object.keys(result)).toEqual(['coldStart', 'sweep', 'workflows', 'sweepScale']);
+    expect(Object.keys(result)).toEqual(['coldStart', 'sweep', 'workflows', 'sweepScale', 'sweepThroughput']);
+    // The throughput model of 5,000 x 17, on the calls the emulator entry counted: a session (its
+    // Organizations check and AssumeRole) per account, one child per account (17 targets, 4 rounds).
+    expect(result.sweepThroughput).toMatchObject({ targets: 85_000, children: 5000, memberPhaseRounds: 500 });
+    expect(result.sweepThroughput.central.filter((c) => c.action === 'sts:AssumeRole' || c.action === 'organizations:DescribeAccount').map((c) => Math.round(c.calls))).toEqual([5000, 5000]);
+    for (const q of Object.values(result.sweepThroughput.quotas)) expect(q.source).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
     expect(result.coldStart.map((c) => c.function).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.key).sort());
     for (const c of result.coldStart) {
       expect({ fn: c.function, sizeAndRatio: c.bundleBytes > 0 && c.ratio > 0 }).toEqual({ fn: c.function, sizeAndRatio: true });
