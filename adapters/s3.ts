@@ -109,17 +109,20 @@ export class ReportStore {
     return new ObjectWriter(this.client, this.bucket, key, contentType);
   }
 
+  private async body(key: string): Promise<Readable> {
+    const out = await call('s3:GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+    return out.Body as Readable;
+  }
+
   /** The object's lines, read as S3 sends them (never the whole object at once). */
   async *lines(key: string): AsyncGenerator<string> {
-    const out = await call('s3:GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
-    yield* linesOf(out.Body as Readable);
+    yield* linesOf(await this.body(key));
   }
 
   /** The object's lines as `lines` reads them, once S3 has answered: null when there is no such object. */
   async linesIfExists(key: string): Promise<AsyncGenerator<string> | null> {
     try {
-      const out = await call('s3:GetObject', () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
-      return linesOf(out.Body as Readable);
+      return linesOf(await this.body(key));
     } catch (error) {
       if (hasCode(error, 'NoSuchKey')) return null;
       throw error;

@@ -538,12 +538,13 @@ export async function writeReport(
     // The planned targets and the inventories side by side, both in inventory order: a planned
     // target passed over before the next inventory left none (a missing inspection), reported
     // there, a thousand at most at a time.
-    let cursor = (await planned.next()).value ?? null;
+    const nextPlanned = async () => (await planned.next()).value ?? null;
+    let cursor = await nextPlanned();
     const missing: SweepTarget[] = [];
     const passOver = async (upTo: SweepTarget | null) => {
       while (cursor && (!upTo || inventoryOrder(cursor, upTo) < 0)) {
         missing.push(cursor);
-        cursor = (await planned.next()).value ?? null;
+        cursor = await nextPlanned();
         if (missing.length === 1000) await emit(missingInspectionFindings(missing.splice(0), [], config));
       }
       if (missing.length > 0) await emit(missingInspectionFindings(missing.splice(0), [], config));
@@ -554,7 +555,7 @@ export async function writeReport(
         for (const m of Array.isArray(object) ? object : [object]) {
           await passOver(m);
           // An inventory of no planned target (or a second one of a target) is still reported.
-          if (cursor && inventoryOrder(cursor, m) === 0) cursor = (await planned.next()).value ?? null;
+          if (cursor && inventoryOrder(cursor, m) === 0) cursor = await nextPlanned();
           await emit(memberFindings(m, centrals, config, { newAccount }), { account: m.account, region: m.region }, m.status === 'inspected');
         }
       }
