@@ -104,11 +104,11 @@ async function main(): Promise<void> {
   for (const e of sweepScale) {
     const mib = (b: number) => (b / 2 ** 20).toFixed(1);
     console.log(
-      row([`${e.accounts} x ${e.regions}`, e.memberInspections, `${e.apiCalls} / ${e.lowerBound}`, String(e.maxStateBytes), mib(e.reportPeakRssBytes), mib(e.reportPeakLiveHeapBytes), mib(e.reportPeakLiveExternalBytes), (e.wallMs / 1000).toFixed(1), String(e.storageCalls), String(e.mapChildren)], [20, 20, 20, 16, 15, 14, 12, 8, 9, 9]),
+      row([`${e.accounts} x ${e.regions}`, e.memberInspections, `${e.apiCalls} / ${e.lowerBound}`, String(e.maxStateBytes), mib(e.reportPeakRssBytes), mib(e.reportPeakLiveHeapBytes), mib(e.reportPeakLiveBuffersBytes), (e.wallMs / 1000).toFixed(1), String(e.storageCalls), String(e.mapChildren)], [20, 20, 20, 16, 15, 14, 12, 8, 9, 9]),
     );
     if (!e.status.startsWith('SUCCEEDED')) console.log(`  ${e.status}`);
     printOverBound(e.callsByAction, e.boundByAction);
-    console.log(`  report writer: held at most ${e.reportPeakFindingsHeld} findings and ${(e.reportPeakBytesHeld / 2 ** 20).toFixed(1)} MiB of unsent report bytes at once`);
+    console.log(`  report writer (memory: ${e.reportMemoryLimit}): held at most ${e.reportPeakFindingsHeld} findings and ${(e.reportPeakBytesHeld / 2 ** 20).toFixed(1)} MiB of unsent report bytes at once; V8 kept up to ${(e.reportPeakHeapCommittedBytes / 2 ** 20).toFixed(1)} MiB of heap`);
   }
 
   if (throughput) {
@@ -130,8 +130,8 @@ async function main(): Promise<void> {
         ...(cold.probes ? { coldStartProbes: cold.probes } : {}),
         sweep: { amis: sweep.amis, accounts: sweep.accounts, regions: sweep.regions, apiCalls: sweep.apiCalls, lowerBound: sweep.lowerBound, naiveCalls: sweep.naiveCalls },
         workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
-        sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakLiveHeapBytes, reportPeakLiveExternalBytes, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status, perTargetCalls, perAccountCentralCalls, childMs }) => ({
-          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, reportPeakLiveHeapBytes, reportPeakLiveExternalBytes, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status,
+        sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakLiveHeapBytes, reportPeakLiveBuffersBytes, reportPeakHeapCommittedBytes, reportMemoryLimit, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status, perTargetCalls, perAccountCentralCalls, childMs }) => ({
+          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, reportPeakLiveHeapBytes, reportPeakLiveBuffersBytes, reportPeakHeapCommittedBytes, reportMemoryLimit, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status,
           ...(memberInspections === 'emulator' ? { perTargetCalls, perAccountCentralCalls, childMs } : {}),
         })),
         ...(throughput ? { sweepThroughput: { ...throughput.model, emulatorTargetSeconds: throughput.emulatorTargetSeconds, quotas: QUOTAS } } : {}),

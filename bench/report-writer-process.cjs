@@ -1,25 +1,20 @@
 /**
  * The write-sweep-report function's deployed bundle (the path is the first argument) alone in this
- * process, as Lambda runs it: the payload from AMIWARDEN_BENCH_PAYLOAD; the result (or the error)
- * and this process's peak RSS as one JSON line.
+ * process, as Lambda runs it: the payload from AMIWARDEN_BENCH_PAYLOAD; the result (or the error),
+ * this process's peak RSS and what it held (bench/live-memory.cjs) as one JSON line.
  */
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
+const { liveMemory } = require('./live-memory.cjs');
+
 /**
- * With --expose-gc (the benchmark passes it), the live heap is sampled every 250 ms right after a
- * full collection: its peak is what the writer holds, apart from the garbage V8 has not collected
- * yet (which the peak RSS includes).
+ * With --expose-gc (the benchmark passes it), sampled every 250 ms right after a full collection:
+ * its peaks are what the writer holds, apart from the garbage V8 has not collected yet (which the
+ * peak RSS includes).
  */
-const live = { heapBytes: 0, externalBytes: 0 };
-function sample() {
-  if (typeof global.gc !== 'function') return;
-  global.gc();
-  const m = process.memoryUsage();
-  live.heapBytes = Math.max(live.heapBytes, m.heapUsed);
-  live.externalBytes = Math.max(live.externalBytes, m.external + m.arrayBuffers);
-}
-const sampler = setInterval(sample, 250);
+const live = liveMemory();
+const sampler = setInterval(() => live.sample(), 250);
 
 async function main() {
   const { handler } = require(process.argv[2]);
@@ -31,8 +26,8 @@ async function main() {
     line = { error: { name: error.name, message: error.message } };
   }
   clearInterval(sampler);
-  sample();
-  console.log(JSON.stringify({ ...line, maxRssBytes: process.resourceUsage().maxRSS * 1024, liveHeapBytes: live.heapBytes, liveExternalBytes: live.externalBytes }));
+  live.sample();
+  console.log(JSON.stringify({ ...line, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...live.peaks }));
 }
 
 void main();

@@ -27,11 +27,12 @@ import { startEmulator, type Emulator } from '../emulator/index';
 import { applyEnvironment, lambdaEnvironment } from '../local/environment';
 import { EXTERNAL_ID, MEMBER_ROLE_NAME } from '../local/organization';
 import { runWorkflow } from '../local/state-machine';
-import { ROOT } from '../local/workflows';
+import { FUNCTIONS, ROOT } from '../local/workflows';
 import { bundleFunctions, lambdaNode } from '../local/bundles';
 import { inParallel } from '../services/in-parallel';
 import { memberKey } from '../services/sweep';
 import { actionOf, centralLowerBound, memberAccountLowerBound, total, type CallCounts } from './lower-bound';
+import { functionMemoryMiB, memoryLimit, type MemoryLimit } from './memory-limit';
 
 export interface SweepScaleEntry {
   accounts: number;
@@ -41,9 +42,15 @@ export interface SweepScaleEntry {
   lowerBound: number;
   maxStateBytes: number;
   reportPeakRssBytes: number;
-  /** The report writer's peak live heap (sampled every 250 ms after a full collection), and its peak buffers outside the heap. */
+  /**
+   * The report writer's peaks sampled every 250 ms after a full collection (bench/live-memory.cjs):
+   * its V8 heap in use, its live Buffers and ArrayBuffers, and the heap V8 kept committed.
+   */
   reportPeakLiveHeapBytes: number;
-  reportPeakLiveExternalBytes: number;
+  reportPeakLiveBuffersBytes: number;
+  reportPeakHeapCommittedBytes: number;
+  /** The memory the report writer ran in: its function's memorySize as a memory cgroup, or none (bench/memory-limit.ts). */
+  reportMemoryLimit: string;
   wallMs: number;
   memberInspections: 'emulator' | 'stub';
   storageCalls: number;
@@ -142,30 +149,47 @@ function reportWriterBundle(): Promise<string> {
   return writerBundle;
 }
 
+interface WriterPeaks {
+  maxRssBytes: number;
+  heapBytes: number;
+  buffersBytes: number;
+  heapCommittedBytes: number;
+}
+
 /**
- * The report writer's deployed bundle in a process of its own, on the runtime's Node (as Lambda runs
- * it: bench/report-writer-process.cjs); its result and that process's peak RSS.
+ * The report writer's deployed bundle in a process of its own, on the runtime's Node, in the memory
+ * its function is given (as Lambda runs it: bench/report-writer-process.cjs, bench/memory-limit.ts);
+ * its result, that process's peak RSS and what it held.
  */
-async function reportWriterProcess(payload: unknown): Promise<{ result: unknown; maxRssBytes: number; liveHeapBytes: number; liveExternalBytes: number }> {
-  const { stdout } = await run(lambdaNode(), ['--expose-gc', path.join(ROOT, 'bench/report-writer-process.cjs'), await reportWriterBundle()], {
-    cwd: ROOT,
-    // AMIWARDEN_BENCH_REPORT_HEAP_MB: a V8 old-space limit for that process (what it must fit in).
-    env: {
-      ...process.env,
-      AMIWARDEN_BENCH_PAYLOAD: JSON.stringify(payload),
-      ...(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${Number(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB)}`.trim() } : {}),
-    },
-    maxBuffer: 16 * 1024 * 1024,
-  });
+async function reportWriterProcess(payload: unknown, limit: MemoryLimit): Promise<{ result: unknown } & WriterPeaks> {
+  const [command, args] = limit.wrap(lambdaNode(), ['--expose-gc', path.join(ROOT, 'bench/report-writer-process.cjs'), await reportWriterBundle()]);
+  let stdout: string;
+  try {
+    ({ stdout } = await run(command, args, {
+      cwd: ROOT,
+      // AMIWARDEN_BENCH_REPORT_HEAP_MB: a V8 old-space limit for that process (what it must fit in).
+      env: {
+        ...process.env,
+        AMIWARDEN_BENCH_PAYLOAD: JSON.stringify(payload),
+        ...(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${Number(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB)}`.trim() } : {}),
+      },
+      maxBuffer: 16 * 1024 * 1024,
+    }));
+  } catch (error) {
+    const { signal } = error as { signal?: string };
+    if (signal === 'SIGKILL') throw new Error(`the report writer was killed (SIGKILL) running in ${limit.describe}: it needs more memory than its function is given`);
+    throw error;
+  }
   const last = stdout.trim().split('\n').pop()!;
-  const out = JSON.parse(last) as { result?: unknown; error?: { name: string; message: string }; maxRssBytes: number; liveHeapBytes: number; liveExternalBytes: number };
+  const out = JSON.parse(last) as { result?: unknown; error?: { name: string; message: string } } & WriterPeaks;
   if (out.error) throw Object.assign(new Error(out.error.message), { name: out.error.name });
-  return { result: out.result, maxRssBytes: out.maxRssBytes, liveHeapBytes: out.liveHeapBytes, liveExternalBytes: out.liveExternalBytes };
+  return { result: out.result, maxRssBytes: out.maxRssBytes, heapBytes: out.heapBytes, buffersBytes: out.buffersBytes, heapCommittedBytes: out.heapCommittedBytes };
 }
 
 export async function measureSweepScale(spec: { accounts: number; regions: number; amis: number; stub: boolean }, onProgress: (what: string) => void = () => {}): Promise<SweepScaleEntry> {
   const regions = ALL_REGIONS.slice(0, spec.regions);
   const emulator = await startEmulator();
+  const limit = memoryLimit(`amiwarden-bench-${process.pid}`, functionMemoryMiB(FUNCTIONS.WriteSweepReportLambdaFunction!.key));
   try {
     const keyArns: Record<string, string> = {};
     for (const region of regions) keyArns[region] = (await new KMSClient(clientConfig(emulator, CENTRAL, region)).send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
@@ -185,16 +209,16 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     });
 
     let peakRss = 0;
-    let peakLiveHeap = 0;
-    let peakLiveExternal = 0;
+    const peaks = { heap: 0, buffers: 0, committed: 0 };
     let peakFindings = 0;
     let peakReportBytes = 0;
     const handlers: Record<string, (payload: unknown) => Promise<unknown>> = {
       WriteSweepReportLambdaFunction: async (payload) => {
-        const { result, maxRssBytes, liveHeapBytes, liveExternalBytes } = await reportWriterProcess(payload);
+        const { result, maxRssBytes, heapBytes, buffersBytes, heapCommittedBytes } = await reportWriterProcess(payload, limit);
         peakRss = Math.max(peakRss, maxRssBytes);
-        peakLiveHeap = Math.max(peakLiveHeap, liveHeapBytes);
-        peakLiveExternal = Math.max(peakLiveExternal, liveExternalBytes);
+        peaks.heap = Math.max(peaks.heap, heapBytes);
+        peaks.buffers = Math.max(peaks.buffers, buffersBytes);
+        peaks.committed = Math.max(peaks.committed, heapCommittedBytes);
         peakFindings = Math.max(peakFindings, (result as { peakFindingsHeld?: number } | null)?.peakFindingsHeld ?? 0);
         peakReportBytes = Math.max(peakReportBytes, (result as { peakReportBytesHeld?: number } | null)?.peakReportBytesHeld ?? 0);
         return result;
@@ -283,8 +307,10 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
       lowerBound: total(bound),
       maxStateBytes: report.maxStateBytes,
       reportPeakRssBytes: peakRss,
-      reportPeakLiveHeapBytes: peakLiveHeap,
-      reportPeakLiveExternalBytes: peakLiveExternal,
+      reportPeakLiveHeapBytes: peaks.heap,
+      reportPeakLiveBuffersBytes: peaks.buffers,
+      reportPeakHeapCommittedBytes: peaks.committed,
+      reportMemoryLimit: limit.describe,
       wallMs,
       memberInspections: spec.stub ? 'stub' : 'emulator',
       storageCalls,
@@ -301,5 +327,6 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     };
   } finally {
     await emulator.stop();
+    limit.remove();
   }
 }

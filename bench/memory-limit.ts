@@ -1,0 +1,83 @@
+/**
+ * The memory a function is given, for the benchmark to run its bundle in: Lambda runs a function in
+ * an environment of its `memorySize`, and Node sizes V8's heap (its young generation included) from
+ * the memory it may use — a memory cgroup's limit where there is one. On a machine of many GiB, V8
+ * keeps a far larger heap than it would in the function, and the peak RSS says more of the machine
+ * than of the function. So the report writer runs in a Linux memory cgroup of its function's
+ * memorySize where the machine lets the benchmark make one (cgroup v1's memory controller, or
+ * cgroup v2 with it enabled, and the right to make a group), and it is killed, as in Lambda, if it
+ * passes it; elsewhere it runs without a limit and the entry says so.
+ */
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { ROOT } from '../local/workflows';
+
+/** A function's memorySize in serverless.yml, MiB (the provider's when the function names none). */
+export function functionMemoryMiB(key: string): number {
+  const serverless = parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
+    provider: { memorySize?: number };
+    functions: Record<string, { memorySize?: number }>;
+  };
+  const fn = serverless.functions[key];
+  if (!fn) throw new Error(`serverless.yml has no function ${key}`);
+  const mib = fn.memorySize ?? serverless.provider.memorySize;
+  if (typeof mib !== 'number') throw new Error(`serverless.yml gives the function ${key} no memorySize`);
+  return mib;
+}
+
+export interface MemoryLimit {
+  /** What the process runs under, as the entry reports it: "1024 MiB (cgroup v1)", or "none (why)". */
+  describe: string;
+  /** The command and arguments that run `command args` under the limit. */
+  wrap(command: string, args: string[]): [string, string[]];
+  /** Removes the group (once the processes run in it have ended). */
+  remove(): void;
+}
+
+const V1 = '/sys/fs/cgroup/memory';
+const V2 = '/sys/fs/cgroup';
+
+function unlimited(why: string): MemoryLimit {
+  return { describe: `none (${why})`, wrap: (command, args) => [command, args], remove: () => {} };
+}
+
+/** A memory cgroup of `mib` MiB named `name`, or no limit (and why) where one cannot be made. */
+export function memoryLimit(name: string, mib: number): MemoryLimit {
+  if (process.platform !== 'linux') return unlimited(`not Linux: ${process.platform}`);
+  const bytes = String(mib * 1024 * 1024);
+  let dir: string;
+  let version: string;
+  try {
+    if (existsSync(path.join(V1, 'memory.limit_in_bytes'))) {
+      dir = path.join(V1, name);
+      version = 'cgroup v1';
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'memory.limit_in_bytes'), bytes);
+    } else if (existsSync(path.join(V2, 'cgroup.subtree_control')) && readFileSync(path.join(V2, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('memory')) {
+      dir = path.join(V2, name);
+      version = 'cgroup v2';
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'memory.max'), bytes);
+      // Lambda has no swap: what passes the limit is killed, not swapped out.
+      if (existsSync(path.join(dir, 'memory.swap.max'))) writeFileSync(path.join(dir, 'memory.swap.max'), '0');
+    } else {
+      return unlimited('no memory cgroup controller here');
+    }
+  } catch (error) {
+    return unlimited(`no memory cgroup could be made: ${(error as Error).message}`);
+  }
+  const procs = path.join(dir, 'cgroup.procs');
+  return {
+    describe: `${mib} MiB (${version})`,
+    // The shell joins the group, then becomes the command: the command and all it starts are in it.
+    wrap: (command, args) => ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', procs, command, ...args]],
+    remove: () => {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // A group still holding a process cannot be removed; it is empty once the benchmark's processes end.
+      }
+    },
+  };
+}
