@@ -1,14 +1,16 @@
 /**
  * `NODE_OPTIONS=--expose-gc npx tsx bench/upload-buffers.ts`: the memory outside the V8 heap
- * (Buffers, ArrayBuffers) that one streamed S3 object (adapters/s3.ts ObjectWriter: a multipart
- * upload through @aws-sdk/lib-storage, one part in flight) holds while it is written, for objects of
- * several sizes, on the emulator's S3: sampled after a full collection every 500 lines of 600 bytes
- * (a sweep finding's size). What the report writer's buffers grow with (BENCHMARKS.md "Sweep at scale").
+ * (live Buffers and ArrayBuffers, bench/live-memory.cjs) that one streamed S3 object (adapters/s3.ts
+ * ObjectWriter: a multipart upload through @aws-sdk/lib-storage, one part in flight) holds while it
+ * is written, for objects of several sizes, on the emulator's S3: sampled after a full collection
+ * every 500 lines of 600 bytes (a sweep finding's size). What the report writer's buffers are bounded
+ * by (BENCHMARKS.md "Sweep at scale").
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ObjectWriter } from '../adapters/s3';
 import { clientConfig } from '../emulator/accounts';
 import { startEmulator } from '../emulator/index';
+const { liveMemory } = require('./live-memory.cjs') as { liveMemory: () => { sample(): void; peaks: { buffersBytes: number } } };
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -20,9 +22,9 @@ async function main(): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: 'amiwarden-bench-uploads' }));
     const line = `${'x'.repeat(599)}\n`;
     const outside = () => {
-      gc();
-      const m = process.memoryUsage();
-      return m.external + m.arrayBuffers;
+      const live = liveMemory();
+      live.sample();
+      return live.peaks.buffersBytes;
     };
     const mib = (b: number) => Number((b / 2 ** 20).toFixed(1));
     const rows = [];

@@ -1,0 +1,60 @@
+/**
+ * What one streamed report object (adapters/s3.ts ObjectWriter: a multipart upload through
+ * @aws-sdk/lib-storage, one part in flight) holds in memory while it is written to the emulator's
+ * S3: its live Buffers and ArrayBuffers, sampled right after a full collection every 500 lines of
+ * 600 bytes (a sweep finding's size). Once the object is a few parts long they stop growing: the
+ * same for 40 and 80 MiB, and under 5 parts (lib-storage keeps the part it sends and the chunks of
+ * the next, and for a moment their concatenation). The report writer has two such objects open at a
+ * time, so its buffers are bounded whatever the organization's size (BENCHMARKS.md "Sweep at scale").
+ */
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ObjectWriter, PART_BYTES } from '../../adapters/s3';
+import { clientConfig } from '../../emulator/accounts';
+import { emulatorForFile } from '../support/emulator';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const liveBuffers = () => {
+  gc();
+  return process.memoryUsage().arrayBuffers;
+};
+
+const emulator = emulatorForFile();
+const BUCKET = 'amiwarden-test-object-memory';
+const MiB = 2 ** 20;
+
+async function peakWhileWriting(s3: S3Client, objectMiB: number): Promise<number> {
+  const line = `${'x'.repeat(599)}\n`;
+  const base = liveBuffers();
+  let peak = 0;
+  const key = `object-${objectMiB}`;
+  const writer = new ObjectWriter(s3, BUCKET, key, 'text/plain');
+  const lines = Math.ceil((objectMiB * MiB) / line.length);
+  for (let i = 0; i < lines; i++) {
+    await writer.write(line);
+    if (i % 500 === 0) peak = Math.max(peak, liveBuffers() - base);
+  }
+  await writer.end();
+  const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+  expect(head.ContentLength).toBe(lines * line.length);
+  return peak;
+}
+
+describe('a streamed report object in memory', () => {
+  it('holds no more live buffers for 80 MiB than for 40 MiB, and fewer than 5 parts', async () => {
+    const s3 = new S3Client({ ...clientConfig(emulator, '111111111111', 'us-east-1'), forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const small = await peakWhileWriting(s3, 2);
+    const forty = await peakWhileWriting(s3, 40);
+    const eighty = await peakWhileWriting(s3, 80);
+
+    // An object within one part is held whole (about its size).
+    expect(small).toBeLessThan(4 * MiB);
+    expect(forty).toBeLessThan(5 * PART_BYTES);
+    expect(eighty).toBeLessThan(5 * PART_BYTES);
+    // Twice the object, not more held (a writer that did not wait for the upload would hold it all).
+    expect(eighty - forty).toBeLessThan(2.5 * MiB);
+  }, 120_000);
+});
