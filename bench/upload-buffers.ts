@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     };
     const mib = (b: number) => Number((b / 2 ** 20).toFixed(1));
     const rows = [];
-    for (const sizeMiB of [2, 12, 40]) {
+    for (const sizeMiB of [2, 12, 40, 80]) {
       const base = outside();
       let peak = base;
       const writer = new ObjectWriter(s3, 'amiwarden-bench-uploads', `object-${sizeMiB}`, 'text/plain');
