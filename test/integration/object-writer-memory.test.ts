@@ -2,9 +2,10 @@
  * What one streamed report object (adapters/s3.ts ObjectWriter: a multipart upload through
  * @aws-sdk/lib-storage, one part in flight) holds in memory while it is written to the emulator's
  * S3: its live Buffers and ArrayBuffers, sampled right after a full collection every 500 lines of
- * 600 bytes (a sweep finding's size). Once the object is a few parts long they stop growing: the
- * same for 40 and 80 MiB, and under 5 parts (lib-storage keeps the part it sends and the chunks of
- * the next, and for a moment their concatenation). The report writer has two such objects open at a
+ * 600 bytes (a sweep finding's size). Once the object is a few parts long they stop growing: under
+ * 5 parts for 40 and 80 MiB alike, less than either object (lib-storage keeps the part it sends and
+ * the chunks of the next, and for a moment their concatenation). How close a sample comes to that
+ * bound is chance (the moment of a concatenation), so the two objects' peaks are not compared. The report writer has two such objects open at a
  * time, so its buffers are bounded whatever the organization's size (BENCHMARKS.md "Sweep at scale").
  */
 import { runInNewContext } from 'node:vm';
@@ -43,7 +44,7 @@ async function peakWhileWriting(s3: S3Client, objectMiB: number): Promise<number
 }
 
 describe('a streamed report object in memory', () => {
-  it('holds no more live buffers for 80 MiB than for 40 MiB, and fewer than 5 parts', async () => {
+  it('holds fewer than 5 parts of live buffers for a 40 MiB and an 80 MiB object alike', async () => {
     const s3 = new S3Client({ ...clientConfig(emulator, '111111111111', 'us-east-1'), forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     const small = await peakWhileWriting(s3, 2);
@@ -52,9 +53,8 @@ describe('a streamed report object in memory', () => {
 
     // An object within one part is held whole (about its size).
     expect(small).toBeLessThan(4 * MiB);
+    // Past a few parts, a bound below either object's size (a writer that did not wait for the upload would hold it all).
     expect(forty).toBeLessThan(5 * PART_BYTES);
     expect(eighty).toBeLessThan(5 * PART_BYTES);
-    // Twice the object, not more held (a writer that did not wait for the upload would hold it all).
-    expect(eighty - forty).toBeLessThan(2.5 * MiB);
   }, 120_000);
 });
