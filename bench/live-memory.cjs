@@ -9,6 +9,9 @@ function liveMemory() {
     peaks,
     sample() {
       if (typeof global.gc !== 'function') return;
+      // V8 frees a collected ArrayBuffer's memory on a background thread, after gc() returns; a
+      // second full collection first finishes that sweeping, so the first one's garbage is gone.
+      global.gc();
       global.gc();
       const m = process.memoryUsage();
       peaks.heapBytes = Math.max(peaks.heapBytes, m.heapUsed);

@@ -1,7 +1,7 @@
 /**
  * What one streamed report object (adapters/s3.ts ObjectWriter: a multipart upload through
  * @aws-sdk/lib-storage, one part in flight) holds in memory while it is written to the emulator's
- * S3: its live Buffers and ArrayBuffers, sampled right after a full collection every 500 lines of
+ * S3: its live Buffers and ArrayBuffers, sampled as the benchmark samples them, every 500 lines of
  * 600 bytes (a sweep finding's size). Once the object is a few parts long they stop growing: under
  * 5 parts for 40 and 80 MiB alike, less than either object (lib-storage keeps the part it sends and
  * the chunks of the next, and for a moment their concatenation). How close a sample comes to that
@@ -15,11 +15,14 @@ import { ObjectWriter, PART_BYTES } from '../../adapters/s3';
 import { clientConfig } from '../../emulator/accounts';
 import { emulatorForFile } from '../support/emulator';
 
+// The benchmark's sampler (bench/live-memory.cjs), given the collector it calls.
 setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+(globalThis as { gc?: () => void }).gc = runInNewContext('gc') as () => void;
+const { liveMemory } = require('../../bench/live-memory.cjs') as { liveMemory: () => { sample(): void; peaks: { buffersBytes: number } } };
 const liveBuffers = () => {
-  gc();
-  return process.memoryUsage().arrayBuffers;
+  const live = liveMemory();
+  live.sample();
+  return live.peaks.buffersBytes;
 };
 
 const emulator = emulatorForFile();
