@@ -23,4 +23,11 @@ function liveMemory() {
   };
 }
 
-module.exports = { liveMemory };
+/** The live Buffers and ArrayBuffers now, in bytes (one sample). */
+function liveBuffersBytes() {
+  const live = liveMemory();
+  live.sample();
+  return live.peaks.buffersBytes;
+}
+
+module.exports = { liveMemory, liveBuffersBytes };

@@ -10,7 +10,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ObjectWriter } from '../adapters/s3';
 import { clientConfig } from '../emulator/accounts';
 import { startEmulator } from '../emulator/index';
-const { liveMemory } = require('./live-memory.cjs') as { liveMemory: () => { sample(): void; peaks: { buffersBytes: number } } };
+const { liveBuffersBytes } = require('./live-memory.cjs') as { liveBuffersBytes: () => number };
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -21,11 +21,7 @@ async function main(): Promise<void> {
     const s3 = new S3Client({ ...clientConfig(emulator, '111111111111', 'us-east-1'), forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: 'amiwarden-bench-uploads' }));
     const line = `${'x'.repeat(599)}\n`;
-    const outside = () => {
-      const live = liveMemory();
-      live.sample();
-      return live.peaks.buffersBytes;
-    };
+    const outside = liveBuffersBytes;
     const mib = (b: number) => Number((b / 2 ** 20).toFixed(1));
     const rows = [];
     for (const sizeMiB of [2, 12, 40, 80]) {
