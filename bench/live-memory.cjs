@@ -5,10 +5,15 @@
  */
 function liveMemory() {
   const peaks = { heapBytes: 0, buffersBytes: 0, heapCommittedBytes: 0 };
+  const rss = [];
   return {
     peaks,
+    /** The medians of the RSS sampled (before each collection) in each quarter of the samples, in order. */
+    rssQuarterMedians: () => quarterMedians(rss),
     sample() {
       if (typeof global.gc !== 'function') return;
+      // The RSS as the process has it, before this sample's collections change it.
+      rss.push(process.memoryUsage.rss());
       // V8 frees a collected ArrayBuffer's memory on a background thread, after gc() returns; a
       // second full collection first finishes that sweeping, so the first one's garbage is gone.
       global.gc();
@@ -23,6 +28,20 @@ function liveMemory() {
   };
 }
 
+/**
+ * The median of each quarter of `values`, in order (fewer than 4 values: none): whether what was
+ * sampled through a run rose as the run went on, or stayed level and only its peak moved.
+ */
+function quarterMedians(values) {
+  if (values.length < 4) return [];
+  const quarters = [0, 1, 2, 3].map((q) => values.slice(Math.floor((q * values.length) / 4), Math.floor(((q + 1) * values.length) / 4)));
+  return quarters.map((quarter) => {
+    const sorted = [...quarter].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  });
+}
+
 /** The live Buffers and ArrayBuffers now, in bytes (one sample). */
 function liveBuffersBytes() {
   const live = liveMemory();
@@ -30,4 +49,4 @@ function liveBuffersBytes() {
   return live.peaks.buffersBytes;
 }
 
-module.exports = { liveMemory, liveBuffersBytes };
+module.exports = { liveMemory, liveBuffersBytes, quarterMedians };

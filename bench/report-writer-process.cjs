@@ -1,7 +1,8 @@
 /**
  * The write-sweep-report function's deployed bundle (the path is the first argument) alone in this
  * process, as Lambda runs it: the payload from AMIWARDEN_BENCH_PAYLOAD; the result (or the error),
- * this process's peak RSS and what it held (bench/live-memory.cjs) as one JSON line.
+ * this process's peak RSS, the medians of its RSS in each quarter of the run and what it held
+ * (bench/live-memory.cjs) as one JSON line.
  */
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -55,7 +56,7 @@ async function main() {
   }
   clearInterval(sampler);
   live.sample();
-  console.log(JSON.stringify({ ...line, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...live.peaks }));
+  console.log(JSON.stringify({ ...line, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...live.peaks, rssQuarterMediansBytes: live.rssQuarterMedians() }));
 }
 
 void main();

@@ -49,6 +49,12 @@ export interface SweepScaleEntry {
   reportPeakLiveHeapBytes: number;
   reportPeakLiveBuffersBytes: number;
   reportPeakHeapCommittedBytes: number;
+  /**
+   * The report writer's RSS sampled every 250 ms (before the sampler's collections): the median of
+   * each quarter of its run, in order, of the invocation with the highest peak RSS. Level quarters
+   * with a higher peak: the peak is a moment's, not growth.
+   */
+  reportRssQuarterMediansBytes: number[];
   /** The memory the report writer ran in: its function's memorySize as a memory cgroup, or none (bench/memory-limit.ts). */
   reportMemoryLimit: string;
   wallMs: number;
@@ -154,6 +160,7 @@ interface WriterPeaks {
   heapBytes: number;
   buffersBytes: number;
   heapCommittedBytes: number;
+  rssQuarterMediansBytes: number[];
 }
 
 /**
@@ -183,7 +190,7 @@ async function reportWriterProcess(payload: unknown, limit: MemoryLimit): Promis
   const last = stdout.trim().split('\n').pop()!;
   const out = JSON.parse(last) as { result?: unknown; error?: { name: string; message: string } } & WriterPeaks;
   if (out.error) throw Object.assign(new Error(out.error.message), { name: out.error.name });
-  return { result: out.result, maxRssBytes: out.maxRssBytes, heapBytes: out.heapBytes, buffersBytes: out.buffersBytes, heapCommittedBytes: out.heapCommittedBytes };
+  return { result: out.result, maxRssBytes: out.maxRssBytes, heapBytes: out.heapBytes, buffersBytes: out.buffersBytes, heapCommittedBytes: out.heapCommittedBytes, rssQuarterMediansBytes: out.rssQuarterMediansBytes };
 }
 
 export async function measureSweepScale(spec: { accounts: number; regions: number; amis: number; stub: boolean }, onProgress: (what: string) => void = () => {}): Promise<SweepScaleEntry> {
@@ -209,12 +216,14 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     });
 
     let peakRss = 0;
+    let rssQuarters: number[] = [];
     const peaks = { heap: 0, buffers: 0, committed: 0 };
     let peakFindings = 0;
     let peakReportBytes = 0;
     const handlers: Record<string, (payload: unknown) => Promise<unknown>> = {
       WriteSweepReportLambdaFunction: async (payload) => {
-        const { result, maxRssBytes, heapBytes, buffersBytes, heapCommittedBytes } = await reportWriterProcess(payload, limit);
+        const { result, maxRssBytes, heapBytes, buffersBytes, heapCommittedBytes, rssQuarterMediansBytes } = await reportWriterProcess(payload, limit);
+        if (maxRssBytes >= peakRss) rssQuarters = rssQuarterMediansBytes;
         peakRss = Math.max(peakRss, maxRssBytes);
         peaks.heap = Math.max(peaks.heap, heapBytes);
         peaks.buffers = Math.max(peaks.buffers, buffersBytes);
@@ -310,6 +319,7 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
       reportPeakLiveHeapBytes: peaks.heap,
       reportPeakLiveBuffersBytes: peaks.buffers,
       reportPeakHeapCommittedBytes: peaks.committed,
+      reportRssQuarterMediansBytes: rssQuarters,
       reportMemoryLimit: limit.describe,
       wallMs,
       memberInspections: spec.stub ? 'stub' : 'emulator',

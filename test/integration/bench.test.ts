@@ -61,6 +61,9 @@ describe('npm run bench -- --json', () => {
       // The report writer ran in its function's memory (or the entry says why not), and what it held is part of its RSS.
       expect(e.reportMemoryLimit).toMatch(/^(\d+ MiB \(cgroup v[12]\)|none \(.+\))$/);
       expect({ held: (e.reportPeakLiveHeapBytes as number) + (e.reportPeakLiveBuffersBytes as number) < (e.reportPeakRssBytes as number), committed: (e.reportPeakHeapCommittedBytes as number) >= (e.reportPeakLiveHeapBytes as number) }).toEqual({ held: true, committed: true });
+      // Its RSS by quarter of its run: none for a run of under four samples (a second), else four medians, none above the peak.
+      const quarters = e.reportRssQuarterMediansBytes as unknown as number[];
+      expect(quarters.length === 0 || (quarters.length === 4 && quarters.every((q) => q > 0 && q <= (e.reportPeakRssBytes as number)))).toBe(true);
     }
   }, 300_000);
 
