@@ -21,19 +21,18 @@ async function main(): Promise<void> {
     const s3 = new S3Client({ ...clientConfig(emulator, '111111111111', 'us-east-1'), forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: 'amiwarden-bench-uploads' }));
     const line = `${'x'.repeat(599)}\n`;
-    const outside = liveBuffersBytes;
     const mib = (b: number) => Number((b / 2 ** 20).toFixed(1));
     const rows = [];
     for (const sizeMiB of [2, 12, 40, 80]) {
-      const base = outside();
+      const base = liveBuffersBytes();
       let peak = base;
       const writer = new ObjectWriter(s3, 'amiwarden-bench-uploads', `object-${sizeMiB}`, 'text/plain');
       for (let i = 0; i < (sizeMiB * 2 ** 20) / line.length; i++) {
         await writer.write(line);
-        if (i % 500 === 0) peak = Math.max(peak, outside());
+        if (i % 500 === 0) peak = Math.max(peak, liveBuffersBytes());
       }
       await writer.end();
-      peak = Math.max(peak, outside());
+      peak = Math.max(peak, liveBuffersBytes());
       rows.push({ objectMiB: sizeMiB, peakOutsideHeapMiB: mib(peak - base), writerHeldMiB: mib(writer.peakHeldBytes) });
     }
     console.log(JSON.stringify(rows));

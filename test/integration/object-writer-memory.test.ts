@@ -22,7 +22,6 @@ import { emulatorForFile } from '../support/emulator';
 setFlagsFromString('--expose-gc');
 (globalThis as { gc?: () => void }).gc = runInNewContext('gc') as () => void;
 const { liveBuffersBytes } = require('../../bench/live-memory.cjs') as { liveBuffersBytes: () => number };
-const liveBuffers = liveBuffersBytes;
 
 const emulator = emulatorForFile();
 const BUCKET = 'amiwarden-test-object-memory';
@@ -30,14 +29,14 @@ const MiB = 2 ** 20;
 
 async function peakWhileWriting(s3: S3Client, objectMiB: number): Promise<number> {
   const line = `${'x'.repeat(599)}\n`;
-  const base = liveBuffers();
+  const base = liveBuffersBytes();
   let peak = 0;
   const key = `object-${objectMiB}`;
   const writer = new ObjectWriter(s3, BUCKET, key, 'text/plain');
   const lines = Math.ceil((objectMiB * MiB) / line.length);
   for (let i = 0; i < lines; i++) {
     await writer.write(line);
-    if (i % 2000 === 0) peak = Math.max(peak, liveBuffers() - base);
+    if (i % 2000 === 0) peak = Math.max(peak, liveBuffersBytes() - base);
   }
   await writer.end();
   const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
