@@ -49,4 +49,31 @@ function liveBuffersBytes() {
   return live.peaks.buffersBytes;
 }
 
-module.exports = { liveMemory, liveBuffersBytes, quarterMedians };
+/**
+ * The resident memory of a process by mapping, in KiB, from the text of its /proc/<pid>/smaps: each
+ * mapping named by its file's base name (`node`, `libc.so.6`), the kernel's name (`[heap]`: the
+ * C allocator's main heap, grown by brk; `[stack]`), or `[anon]` (anonymous memory: V8's heap,
+ * large Buffers, other threads' allocator arenas), the mappings of one name summed.
+ */
+function rssByMappingKiB(smaps) {
+  const kib = {};
+  let mapping = null;
+  for (const line of smaps.split('\n')) {
+    const header = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/);
+    if (header) mapping = (header[1] || '[anon]').split('/').pop();
+    const rss = line.match(/^Rss:\s+(\d+) kB/);
+    if (rss && mapping) kib[mapping] = (kib[mapping] ?? 0) + Number(rss[1]);
+  }
+  return kib;
+}
+
+/** `rssByMappingKiB` in whole MiB, the mappings of at least 1 MiB only. */
+function rssByMappingMiB(smaps) {
+  return Object.fromEntries(
+    Object.entries(rssByMappingKiB(smaps))
+      .filter(([, v]) => v >= 1024)
+      .map(([k, v]) => [k, Math.round(v / 1024)]),
+  );
+}
+
+module.exports = { liveMemory, liveBuffersBytes, quarterMedians, rssByMappingKiB, rssByMappingMiB };

@@ -20,28 +20,28 @@ const live = liveMemory();
  * AMIWARDEN_BENCH_REPORT_SMAPS (a file, Linux only): at each new high of the RSS, the RSS by mapping
  * (/proc/self/smaps: the node binary, the C allocator's heap `[heap]`, anonymous memory `[anon]`,
  * ...), in MiB, for what the RSS holds beyond the V8 heap and the live buffers.
+ * AMIWARDEN_BENCH_REPORT_SMAPS_TRACE (a file, Linux only): the same through the run, one JSON line
+ * appended every 8 samples (2 s) and one at its end, each with the time since the start (`ms`) and
+ * what the sample found live: whether a mapping grows as the run goes on, or only moves at its high.
  */
-const { readFileSync, writeFileSync } = require('node:fs');
+const { appendFileSync, readFileSync, writeFileSync } = require('node:fs');
+const { rssByMappingMiB } = require('./live-memory.cjs');
 const SMAPS = process.env.AMIWARDEN_BENCH_REPORT_SMAPS;
+const TRACE = process.env.AMIWARDEN_BENCH_REPORT_SMAPS_TRACE;
+const started = Date.now();
 let highestRss = 0;
-function rssByMapping() {
-  const kib = {};
-  let mapping = null;
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const header = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/);
-    if (header) mapping = (header[1] || '[anon]').split('/').pop();
-    const rss = line.match(/^Rss:\s+(\d+) kB/);
-    if (rss && mapping) kib[mapping] = (kib[mapping] ?? 0) + Number(rss[1]);
-  }
-  return Object.fromEntries(Object.entries(kib).filter(([, v]) => v >= 1024).map(([k, v]) => [k, Math.round(v / 1024)]));
-}
+let samples = 0;
+const MiB = (bytes) => Math.round(bytes / 2 ** 20);
+const byMapping = (m) => ({ rssMiB: MiB(m.rss), heapCommittedMiB: MiB(m.heapTotal), buffersMiB: MiB(m.arrayBuffers), byMapping: rssByMappingMiB(readFileSync('/proc/self/smaps', 'utf8')) });
+const trace = (m) => appendFileSync(TRACE, `${JSON.stringify({ ms: Date.now() - started, heapUsedMiB: MiB(m.heapUsed), ...byMapping(m) })}\n`);
 
 const sampler = setInterval(() => {
   live.sample();
   const m = process.memoryUsage();
+  if (TRACE && samples++ % 8 === 0) trace(m);
   if (SMAPS && m.rss > highestRss) {
     highestRss = m.rss;
-    writeFileSync(SMAPS, JSON.stringify({ rssMiB: Math.round(m.rss / 2 ** 20), heapCommittedMiB: Math.round(m.heapTotal / 2 ** 20), buffersMiB: Math.round(m.arrayBuffers / 2 ** 20), byMapping: rssByMapping() }));
+    writeFileSync(SMAPS, JSON.stringify(byMapping(m)));
   }
 }, 250);
 
@@ -56,6 +56,7 @@ async function main() {
   }
   clearInterval(sampler);
   live.sample();
+  if (TRACE) trace(process.memoryUsage());
   console.log(JSON.stringify({ ...line, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...live.peaks, rssQuarterMediansBytes: live.rssQuarterMedians() }));
 }
 

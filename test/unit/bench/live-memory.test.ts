@@ -4,6 +4,8 @@
  * `arrayBuffers`), one let go is not counted, and a large object in the heap is the heap's.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../../local/workflows';
 
@@ -63,5 +65,73 @@ describe('the live-memory sampler', () => {
     expect((out.heapBytes - out.baseline.heapBytes) / MiB).toBeGreaterThan(7);
     expect((out.buffersBytes - out.baseline.buffersBytes) / MiB).toBeLessThan(2);
     expect(out.heapCommittedBytes).toBeGreaterThanOrEqual(out.heapBytes);
+  });
+});
+
+const { rssByMappingKiB, rssByMappingMiB } = require('../../../bench/live-memory.cjs') as {
+  rssByMappingKiB: (smaps: string) => Record<string, number>;
+  rssByMappingMiB: (smaps: string) => Record<string, number>;
+};
+
+/** Three mappings of /proc/<pid>/smaps as Linux writes them, the other fields cut short. */
+const SMAPS = [
+  '00400000-04a00000 r-xp 00000000 08:01 1234   /usr/local/bin/node',
+  'Size:              71680 kB',
+  'Rss:               40960 kB',
+  '05a00000-05c00000 rw-p 00000000 00:00 0      [heap]',
+  'Rss:                2048 kB',
+  '7f0000000000-7f0000100000 rw-p 00000000 00:00 0 ',
+  'Rss:                1536 kB',
+  '7f0000100000-7f0000200000 rw-p 00000000 00:00 0',
+  'Rss:                 512 kB',
+  '7f0000200000-7f0000300000 r--p 00000000 08:01 99     /usr/lib/x86_64-linux-gnu/libc.so.6',
+  'Rss:                 900 kB',
+  '7f0000300000-7f0000400000 rw-p 00001000 08:01 1234   /usr/local/bin/node',
+  'Rss:                1024 kB',
+  'VmFlags: rd wr mr mw me ac',
+].join('\n');
+
+describe('the RSS by mapping', () => {
+  it('sums the Rss of the mappings of one name: a file by its base name, [heap] as the kernel names it, [anon] for the unnamed', () => {
+    expect(rssByMappingKiB(SMAPS)).toEqual({ node: 41984, '[heap]': 2048, '[anon]': 2048, 'libc.so.6': 900 });
+  });
+
+  it('in MiB keeps the mappings of at least 1 MiB, rounded', () => {
+    expect(rssByMappingMiB(SMAPS)).toEqual({ node: 41, '[heap]': 2, '[anon]': 2 });
+  });
+
+  it('reads this process`s own smaps where Linux has one: the node binary and the heap are there', () => {
+    if (!existsSync('/proc/self/smaps')) return expect(process.platform).not.toBe('linux');
+    const own = rssByMappingKiB(readFileSync('/proc/self/smaps', 'utf8'));
+    expect(Object.values(own).reduce((a, b) => a + b, 0) * 1024).toBeGreaterThan(process.memoryUsage().rss / 2);
+    expect(own[path.basename(process.execPath)]).toBeGreaterThan(0);
+  });
+});
+
+describe('the report writer process trace (AMIWARDEN_BENCH_REPORT_SMAPS_TRACE)', () => {
+  it('appends a line every 2 s and one at the end, each with its time and the RSS by mapping', () => {
+    if (!existsSync('/proc/self/smaps')) return expect(process.platform).not.toBe('linux');
+    const dir = mkdtempSync(path.join(tmpdir(), 'amiwarden-trace-'));
+    try {
+      const handler = path.join(dir, 'handler.cjs');
+      writeFileSync(handler, 'exports.handler = async (p) => { await new Promise((r) => setTimeout(r, 2600)); return { echoed: p }; };');
+      const trace = path.join(dir, 'trace.jsonl');
+      const out = execFileSync(process.execPath, ['--expose-gc', path.join(ROOT, 'bench/report-writer-process.cjs'), handler], {
+        encoding: 'utf8',
+        env: { ...process.env, AMIWARDEN_BENCH_PAYLOAD: '{"n":1}', AMIWARDEN_BENCH_REPORT_SMAPS_TRACE: trace },
+      });
+      expect(JSON.parse(out.trim().split('\n').pop() as string).result).toEqual({ echoed: { n: 1 } });
+      const lines = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { ms: number; rssMiB: number; byMapping: Record<string, number> });
+      // The 1st and the 9th sample (at 0.25 s and 2.25 s), and the end (after 2.6 s).
+      expect(lines).toHaveLength(3);
+      expect(lines.map((l) => l.ms)).toEqual([...lines.map((l) => l.ms)].sort((a, b) => a - b));
+      expect(lines[2]?.ms).toBeGreaterThanOrEqual(2600);
+      for (const line of lines) {
+        expect(line.rssMiB).toBeGreaterThan(0);
+        expect(line.byMapping[path.basename(process.execPath)]).toBeGreaterThan(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
