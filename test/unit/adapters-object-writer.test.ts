@@ -4,8 +4,9 @@
  * is written and however slow S3 is to take each part. S3 is mocked with the shapes S3 returns.
  */
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { PassThrough } from 'node:stream';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PART_BYTES, ReportStore } from '../../adapters/s3';
+import { GATHER_BYTES, PART_BYTES, ReportStore } from '../../adapters/s3';
 import { AwsCallError } from '../../core/errors';
 
 const s3 = mockClient(S3Client);
@@ -41,6 +42,40 @@ describe('ObjectWriter', () => {
     expect(writer.peakHeldBytes).toBeGreaterThan(PART_BYTES / 2);
     expect(writer.peakHeldBytes).toBeLessThanOrEqual(2 * PART_BYTES + 2 * CHUNK.length);
   }, 30_000);
+
+  it('hands the upload the rows it is written gathered into chunks of about 1 MiB, not a chunk per row, and loses none (multi-byte text included)', async () => {
+    // A Buffer per row is a small allocation lib-storage keeps until its part is full: thousands a
+    // part, which fragment the C allocator's heap (BENCHMARKS.md "Sweep at scale").
+    const handed = jest.spyOn(PassThrough.prototype, 'write');
+    try {
+      const writer = store.writer('sweeps/run/report.csv', 'text/csv');
+      const rows = Array.from({ length: 20_000 }, (_, i) => `${i},ami-${i},café ✓ ${'x'.repeat(560)}\n`);
+      for (const row of rows) await writer.write(row);
+      await writer.end();
+
+      const expected = Buffer.from(rows.join(''), 'utf8');
+      const chunks = handed.mock.calls.map(([chunk]) => (chunk as Buffer).length);
+      expect(chunks.reduce((a, b) => a + b, 0)).toBe(expected.length);
+      expect(chunks.length).toBe(Math.ceil(expected.length / GATHER_BYTES));
+      expect(chunks.slice(0, -1).every((n) => n >= GATHER_BYTES)).toBe(true);
+      expect(writer.written).toBe(expected.length);
+      // Byte for byte (latin1 maps each byte to one character), a character split across parts included.
+      const sent = [...parts.entries()].sort(([a], [b]) => a - b).map(([, p]) => p.toString('latin1')).join('');
+      expect(sent === expected.toString('latin1')).toBe(true);
+    } finally {
+      handed.mockRestore();
+    }
+  }, 30_000);
+
+  it('counts text gathered and not yet sent as held', async () => {
+    s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
+    const writer = store.writer('sweeps/run/report.md', 'text/markdown');
+    await writer.write('é'.repeat(1000));
+    expect(writer.written).toBe(2000);
+    expect(writer.peakHeldBytes).toBe(2000);
+    await writer.end();
+    expect(Buffer.from(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as Uint8Array).toString('utf8')).toBe('é'.repeat(1000));
+  });
 
   it('writes a small object with one PutObject (no multipart upload)', async () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
