@@ -13,8 +13,7 @@ export const PART_BYTES = 5 * 1024 * 1024;
  * How much written text the writer gathers before it hands it on as one Buffer. lib-storage keeps
  * every chunk it is given until it has a part; a chunk per write (a few hundred bytes: a finding's
  * CSV row) leaves thousands of small allocations in the C allocator's heap beside each 5 MiB part,
- * which fragments it: writing 200 MB so grew the process's `[heap]` mapping to 51–60 MiB, gathered
- * to 1 MiB to 21–27 MiB (BENCHMARKS.md "Sweep at scale").
+ * which fragments it (bench/upload-heap.ts; BENCHMARKS.md "Sweep at scale").
  */
 export const GATHER_BYTES = 1024 * 1024;
 
@@ -44,6 +43,8 @@ export class ObjectWriter {
     readonly bucket: string,
     readonly key: string,
     contentType: string,
+    /** `GATHER_BYTES`; 0 hands each write on as it comes (the benchmark's point of comparison, bench/upload-heap.ts). */
+    private readonly gatherBytes = GATHER_BYTES,
   ) {
     const upload = new Upload({
       client,
@@ -70,7 +71,7 @@ export class ObjectWriter {
     this.peakHeldBytes = Math.max(this.peakHeldBytes, this.written - this.sent);
     this.gathered.push(text);
     this.gatheredLength += text.length;
-    if (this.gatheredLength >= GATHER_BYTES) await this.handOn();
+    if (this.gatheredLength >= this.gatherBytes) await this.handOn();
   }
 
   /** Hands what is gathered to the upload as one Buffer, and waits while the upload is full. */

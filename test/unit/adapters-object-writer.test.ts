@@ -6,7 +6,7 @@
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { PassThrough } from 'node:stream';
 import { mockClient } from 'aws-sdk-client-mock';
-import { GATHER_BYTES, PART_BYTES, ReportStore } from '../../adapters/s3';
+import { GATHER_BYTES, ObjectWriter, PART_BYTES, ReportStore } from '../../adapters/s3';
 import { AwsCallError } from '../../core/errors';
 
 const s3 = mockClient(S3Client);
@@ -66,6 +66,19 @@ describe('ObjectWriter', () => {
       handed.mockRestore();
     }
   }, 30_000);
+
+  it('with gatherBytes 0 (what the benchmark compares with) hands each write on as it comes', async () => {
+    s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
+    const handed = jest.spyOn(PassThrough.prototype, 'write');
+    try {
+      const writer = new ObjectWriter(new S3Client({ region: 'us-east-1' }), 'amiwarden-reports-unit', 'sweeps/run/rows.csv', 'text/csv', 0);
+      for (let i = 0; i < 100; i++) await writer.write(`${i}\n`);
+      await writer.end();
+      expect(handed.mock.calls.map(([chunk]) => (chunk as Buffer).toString('utf8'))).toEqual(Array.from({ length: 100 }, (_, i) => `${i}\n`));
+    } finally {
+      handed.mockRestore();
+    }
+  });
 
   it('counts text gathered and not yet sent as held', async () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"x"' });

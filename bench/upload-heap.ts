@@ -1,0 +1,80 @@
+/**
+ * `npx tsx bench/upload-heap.ts [MB]`: the resident memory one streamed S3 object (adapters/s3.ts
+ * ObjectWriter) leaves a process with once MB (default 200) of 600-byte lines (a sweep finding's
+ * size) are written to the emulator's S3, the text gathered into `GATHER_BYTES` chunks (as
+ * deployed) and handed on a chunk per line (the point of comparison), side by side: each in a
+ * process of its own on the runtime's Node, in its function's memory (bench/memory-limit.ts), three
+ * times, alternately. Each prints its RSS, the C allocator's main heap (`[heap]` in
+ * /proc/self/smaps, Linux) and the anonymous mappings (`[anon]`: V8's heap, large Buffers) after a
+ * full collection, and its peak RSS; the medians, and their ratios gathered / per line.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { GATHER_BYTES, ObjectWriter } from '../adapters/s3';
+import { clientConfig } from '../emulator/accounts';
+import { startEmulator } from '../emulator/index';
+import { lambdaNode } from '../local/bundles';
+import { ROOT } from '../local/workflows';
+import { functionMemoryMiB, memoryLimit } from './memory-limit';
+const { rssByMappingKiB } = require('./live-memory.cjs') as { rssByMappingKiB: (smaps: string) => Record<string, number> };
+
+const BUCKET = 'amiwarden-bench-upload-heap';
+const ROUNDS = 3;
+const MiB = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
+
+interface Sample { rssMiB: number; heapMiB: number; anonMiB: number; peakRssMiB: number }
+
+/** In the child: writes the object, then measures. */
+async function child(endpoint: string, objectMB: number, gatherBytes: number): Promise<Sample> {
+  const s3 = new S3Client({ ...clientConfig({ endpoint }, '111111111111', 'us-east-1'), forcePathStyle: true });
+  const writer = new ObjectWriter(s3, BUCKET, `object-${process.pid}`, 'text/plain', gatherBytes);
+  const line = `${'x'.repeat(599)}\n`;
+  for (let i = 0; i < (objectMB * 1e6) / line.length; i++) await writer.write(line);
+  await writer.end();
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  gc();
+  gc();
+  const byMapping = rssByMappingKiB(readFileSync('/proc/self/smaps', 'utf8'));
+  return {
+    rssMiB: MiB(process.memoryUsage().rss),
+    heapMiB: MiB((byMapping['[heap]'] ?? 0) * 1024),
+    anonMiB: MiB((byMapping['[anon]'] ?? 0) * 1024),
+    peakRssMiB: MiB(process.resourceUsage().maxRSS * 1024),
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const SAMPLE_KEYS = ['rssMiB', 'heapMiB', 'anonMiB', 'peakRssMiB'] as const;
+const medianSample = (runs: Sample[]): Sample => Object.fromEntries(SAMPLE_KEYS.map((k) => [k, median(runs.map((r) => r[k]))])) as unknown as Sample;
+
+async function main(): Promise<void> {
+  const [, , first, endpoint, mb, gather] = process.argv;
+  if (first === '--child') {
+    console.log(JSON.stringify(await child(endpoint!, Number(mb), Number(gather))));
+    return;
+  }
+  const objectMB = Number(first ?? 200);
+  const emulator = await startEmulator();
+  const limit = memoryLimit(`amiwarden-bench-upload-heap-${process.pid}`, functionMemoryMiB('writeSweepReport'));
+  try {
+    await new S3Client({ ...clientConfig(emulator, '111111111111', 'us-east-1'), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const ways = { gathered: GATHER_BYTES, perLine: 0 };
+    const samples: Record<keyof typeof ways, Sample[]> = { gathered: [], perLine: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [way, gatherBytes] of Object.entries(ways) as [keyof typeof ways, number][]) {
+        const [command, args] = limit.wrap(lambdaNode(), ['--expose-gc', '-r', 'tsx/cjs', path.join(ROOT, 'bench/upload-heap.ts'), '--child', emulator.endpoint, String(objectMB), String(gatherBytes)]);
+        samples[way].push(JSON.parse(execFileSync(command, args, { cwd: ROOT, encoding: 'utf8' }).trim()) as Sample);
+      }
+    }
+    const medians = { gathered: medianSample(samples.gathered), perLine: medianSample(samples.perLine) };
+    const ratios = Object.fromEntries(SAMPLE_KEYS.map((k) => [k, Number((medians.gathered[k] / medians.perLine[k]).toFixed(2))]));
+    console.log(JSON.stringify({ objectMB, memoryLimit: limit.describe, runs: samples, medians, gatheredOverPerLine: ratios }));
+  } finally {
+    limit.remove();
+    await emulator.stop();
+  }
+}
+
+void main();
