@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { isMap, isScalar, parse, parseDocument } from 'yaml';
 import { ROOT } from '../local/workflows';
 
 /** A function's memorySize in serverless.yml, MiB (the provider's when the function names none). */
@@ -24,6 +24,21 @@ export function functionMemoryMiB(key: string): number {
   const mib = fn.memorySize ?? serverless.provider.memorySize;
   if (typeof mib !== 'number') throw new Error(`serverless.yml gives the function ${key} no memorySize`);
   return mib;
+}
+
+/**
+ * A function's environment in serverless.yml, the variables of literal values only (one that names
+ * a resource, `!Ref`, has no value before the stack is made): what the benchmark runs its bundle
+ * with, as Lambda would, where it changes how the process runs (the C allocator's settings).
+ */
+export function functionEnvironment(key: string): Record<string, string> {
+  const doc = parseDocument(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' });
+  if (!doc.hasIn(['functions', key])) throw new Error(`serverless.yml has no function ${key}`);
+  const environment = doc.getIn(['functions', key, 'environment'], true);
+  if (!isMap(environment)) return {};
+  return Object.fromEntries(
+    environment.items.flatMap((pair) => (isScalar(pair.key) && isScalar(pair.value) && !pair.value.tag ? [[String(pair.key.value), String(pair.value.value)]] : [])),
+  );
 }
 
 export interface MemoryLimit {

@@ -1,23 +1,26 @@
 /**
  * `npx tsx bench/upload-heap.ts [MB]`: the resident memory one streamed S3 object (adapters/s3.ts
  * ObjectWriter) leaves a process with once MB (default 200) of 600-byte lines (a sweep finding's
- * size) are written to the emulator's S3, the text gathered into `GATHER_BYTES` chunks (as
- * deployed) and handed on a chunk per line (the point of comparison), side by side: each in a
- * process of its own on the runtime's Node, in its function's memory (bench/memory-limit.ts), three
- * times, alternately. Each prints its RSS, the C allocator's main heap (`[heap]` in
- * /proc/self/smaps, Linux) and the anonymous mappings (`[anon]`: V8's heap, large Buffers) after a
- * full collection, and its peak RSS; the medians, and their ratios gathered / per line.
+ * size) are written to the emulator's S3, three ways side by side: as deployed (the text gathered
+ * into `GATHER_BYTES` chunks, in the report writer's environment from serverless.yml: glibc's mmap
+ * threshold fixed), gathered with the allocator's defaults, and handed on a chunk per line with the
+ * allocator's defaults (the writer before either change): each in a process of its own on the
+ * runtime's Node, in its function's memory (bench/memory-limit.ts), three times, alternately. Each
+ * prints its RSS, the C allocator's main heap (`[heap]` in /proc/self/smaps, Linux) and the
+ * anonymous mappings (`[anon]`: V8's heap, large Buffers, mapped allocations) after a full
+ * collection, and its peak RSS; the medians, and their ratios to the last way's.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GATHER_BYTES, ObjectWriter } from '../adapters/s3';
 import { clientConfig } from '../emulator/accounts';
 import { startEmulator } from '../emulator/index';
 import { lambdaNode } from '../local/bundles';
 import { ROOT } from '../local/workflows';
-import { functionMemoryMiB, memoryLimit } from './memory-limit';
+import { functionEnvironment, functionMemoryMiB, memoryLimit } from './memory-limit';
 const { rssByMappingKiB } = require('./live-memory.cjs') as { rssByMappingKiB: (smaps: string) => Record<string, number> };
 
 const BUCKET = 'amiwarden-bench-upload-heap';
@@ -46,6 +49,8 @@ async function child(endpoint: string, objectMB: number, gatherBytes: number): P
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const WAYS = ['deployed', 'gatheredAllocatorDefaults', 'perLineAllocatorDefaults'] as const;
+type Way = (typeof WAYS)[number];
 const SAMPLE_KEYS = ['rssMiB', 'heapMiB', 'anonMiB', 'peakRssMiB'] as const;
 const medianSample = (runs: Sample[]): Sample => Object.fromEntries(SAMPLE_KEYS.map((k) => [k, median(runs.map((r) => r[k]))])) as unknown as Sample;
 
@@ -60,17 +65,25 @@ async function main(): Promise<void> {
   const limit = memoryLimit(`amiwarden-bench-upload-heap-${process.pid}`, functionMemoryMiB('writeSweepReport'));
   try {
     await new S3Client({ ...clientConfig(emulator, '111111111111', 'us-east-1'), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const ways = { gathered: GATHER_BYTES, perLine: 0 };
-    const samples: Record<keyof typeof ways, Sample[]> = { gathered: [], perLine: [] };
+    const { GLIBC_TUNABLES: _set, ...defaults } = process.env;
+    const ways: Record<Way, { gatherBytes: number; env: NodeJS.ProcessEnv }> = {
+      deployed: { gatherBytes: GATHER_BYTES, env: { ...defaults, ...functionEnvironment('writeSweepReport') } },
+      gatheredAllocatorDefaults: { gatherBytes: GATHER_BYTES, env: defaults },
+      perLineAllocatorDefaults: { gatherBytes: 0, env: defaults },
+    };
+    const samples: Record<Way, Sample[]> = { deployed: [], gatheredAllocatorDefaults: [], perLineAllocatorDefaults: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [way, gatherBytes] of Object.entries(ways) as [keyof typeof ways, number][]) {
-        const [command, args] = limit.wrap(lambdaNode(), ['--expose-gc', '-r', 'tsx/cjs', path.join(ROOT, 'bench/upload-heap.ts'), '--child', emulator.endpoint, String(objectMB), String(gatherBytes)]);
-        samples[way].push(JSON.parse(execFileSync(command, args, { cwd: ROOT, encoding: 'utf8' }).trim()) as Sample);
+      for (const way of WAYS) {
+        const [command, args] = limit.wrap(lambdaNode(), ['--expose-gc', '-r', 'tsx/cjs', path.join(ROOT, 'bench/upload-heap.ts'), '--child', emulator.endpoint, String(objectMB), String(ways[way].gatherBytes)]);
+        // Not execFileSync: the emulator's output must go on being read while the child runs.
+        const { stdout } = await promisify(execFile)(command, args, { cwd: ROOT, encoding: 'utf8', env: ways[way].env });
+        samples[way].push(JSON.parse(stdout.trim()) as Sample);
       }
     }
-    const medians = { gathered: medianSample(samples.gathered), perLine: medianSample(samples.perLine) };
-    const ratios = Object.fromEntries(SAMPLE_KEYS.map((k) => [k, Number((medians.gathered[k] / medians.perLine[k]).toFixed(2))]));
-    console.log(JSON.stringify({ objectMB, memoryLimit: limit.describe, runs: samples, medians, gatheredOverPerLine: ratios }));
+    const medians = Object.fromEntries(WAYS.map((way) => [way, medianSample(samples[way])])) as Record<Way, Sample>;
+    const over = (way: Way) => Object.fromEntries(SAMPLE_KEYS.map((k) => [k, Number((medians[way][k] / medians.perLineAllocatorDefaults[k]).toFixed(2))]));
+    const ratios = { deployed: over('deployed'), gatheredAllocatorDefaults: over('gatheredAllocatorDefaults') };
+    console.log(JSON.stringify({ objectMB, memoryLimit: limit.describe, runs: samples, medians, overPerLineAllocatorDefaults: ratios }));
   } finally {
     limit.remove();
     await emulator.stop();

@@ -5,8 +5,12 @@
  * the command runs as given and the entry says why.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { functionMemoryMiB, memoryLimit } from '../../../bench/memory-limit';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { functionEnvironment, functionMemoryMiB, memoryLimit } from '../../../bench/memory-limit';
+import { lambdaNode } from '../../../local/bundles';
+import { ROOT } from '../../../local/workflows';
 
 const heapLimitMiB = (command: string, args: string[]) =>
   Number(execFileSync(command, [...args], { encoding: 'utf8' }).trim()) / 2 ** 20;
@@ -39,5 +43,45 @@ describe('the report writer memory limit', () => {
       limit.remove();
     }
     expect([`/sys/fs/cgroup/memory/amiwarden-test-${process.pid}`, `/sys/fs/cgroup/amiwarden-test-${process.pid}`].filter(existsSync)).toEqual([]);
+  });
+});
+
+/**
+ * After a 5 MiB Buffer is freed, twenty 1 MiB Buffers are made and held: how much the C allocator's
+ * main heap (`[heap]` in /proc/self/smaps) grew, in MiB.
+ */
+const MAIN_HEAP_GROWTH = `
+  const { readFileSync } = require('node:fs');
+  const { rssByMappingKiB } = require(${JSON.stringify(path.join(ROOT, 'bench/live-memory.cjs'))});
+  const heap = () => rssByMappingKiB(readFileSync('/proc/self/smaps', 'utf8'))['[heap]'] ?? 0;
+  let part = Buffer.allocUnsafeSlow(5 * 2 ** 20); part.fill(1); part = null; gc(); gc();
+  const before = heap();
+  const held = []; for (let i = 0; i < 20; i++) held.push(Buffer.allocUnsafeSlow(2 ** 20).fill(2));
+  console.log((heap() - before) / 1024);
+  held.length = 0;`;
+
+describe('the report writer environment', () => {
+  it('is its literal variables in serverless.yml: the allocator setting, and no variable naming a resource', () => {
+    expect(functionEnvironment('writeSweepReport')).toEqual({ GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' });
+    // recordFailure's only variable is a !Ref, which has no value before the stack is made.
+    expect(functionEnvironment('recordFailure')).toEqual({});
+    expect(() => functionEnvironment('noSuchFunction')).toThrow('serverless.yml has no function noSuchFunction');
+  });
+
+  it('keeps large Buffers out of glibc`s heap on the runtime`s Node, where glibc otherwise takes them from it once a 5 MiB one is freed', () => {
+    if (!existsSync('/proc/self/smaps')) return expect(process.platform).not.toBe('linux');
+    // A file, not -e: a script given with -e kept the 5 MiB Buffer alive past its collection.
+    const dir = mkdtempSync(path.join(tmpdir(), 'amiwarden-heap-'));
+    try {
+      const program = path.join(dir, 'main-heap-growth.cjs');
+      writeFileSync(program, MAIN_HEAP_GROWTH);
+      const growth = (env: NodeJS.ProcessEnv) => Number(execFileSync(lambdaNode(), ['--expose-gc', program], { encoding: 'utf8', env }).trim());
+      const { GLIBC_TUNABLES: _unset, ...defaults } = process.env;
+      // glibc's dynamic mmap threshold: the freed 5 MiB raised it, and the 1 MiB Buffers came from its heap.
+      expect(growth(defaults)).toBeGreaterThanOrEqual(15);
+      expect(growth({ ...defaults, ...functionEnvironment('writeSweepReport') })).toBeLessThan(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

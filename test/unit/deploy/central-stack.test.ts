@@ -181,6 +181,13 @@ describe('central stack (packaged serverless template)', () => {
     expect(variables.AMIWARDEN_FAILURE_QUEUE_URL).toEqual({ Ref: 'FailureQueue' });
   });
 
+  it('fixes glibc`s mmap threshold for the report writer alone (its uploads` part buffers are then given back when freed)', () => {
+    const tuned = resourcesOfType(template, 'AWS::Lambda::Function')
+      .filter(([, fn]) => ((fn.Properties!.Environment as JsonObject).Variables as JsonObject).GLIBC_TUNABLES !== undefined)
+      .map(([id, fn]) => [id, ((fn.Properties!.Environment as JsonObject).Variables as JsonObject).GLIBC_TUNABLES]);
+    expect(tuned).toEqual([['WriteSweepReportLambdaFunction', 'glibc.malloc.mmap_threshold=131072']]);
+  });
+
   it('resolves every Lambda the state machine definitions name', () => {
     const asl = JSON.parse(readFileSync(join(ROOT, 'statemachines', 'launch-failure.asl.json'), 'utf8')) as Json;
     const ids = aslLambdaIds(asl);
