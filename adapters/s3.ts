@@ -21,16 +21,17 @@ export const GATHER_BYTES = 1024 * 1024;
  * An object written as it is produced (a multipart upload through @aws-sdk/lib-storage, a single
  * PutObject if it ends within one part): at most one part is being sent and one being filled, so
  * what it holds is bounded by the part size, not by the object's size. What is written is gathered
- * into chunks of about `GATHER_BYTES` first.
+ * first, and handed on once it reaches `GATHER_BYTES` (so past it by at most one write).
  */
 export class ObjectWriter {
   private readonly body = new PassThrough({ highWaterMark: 64 * 1024 });
   private readonly finished: Promise<unknown>;
   private failed: unknown;
   private ended = false;
-  /** Text written and not yet handed to the upload, and its length in UTF-16 code units. */
+  private aborted = false;
+  /** Text written and not yet handed to the upload, and its size in UTF-8 bytes. */
   private gathered: string[] = [];
-  private gatheredLength = 0;
+  private gatheredBytes = 0;
   /** Bytes handed to `write`. */
   written = 0;
   /** Bytes S3 has acknowledged (lib-storage's progress). */
@@ -64,21 +65,24 @@ export class ObjectWriter {
     this.finished.catch(() => undefined);
   }
 
+  /** Adds `text` to the object; what is gathered is handed on once it reaches `gatherBytes`. Refused after end() or abort(). */
   async write(text: string): Promise<void> {
+    if (this.ended || this.aborted) throw new Error(`the object ${this.key} was ${this.ended ? 'ended' : 'given up'}: nothing more can be written to it`);
     if (this.failed) await call('s3:PutObject', () => this.finished);
     if (text.length === 0) return;
-    this.written += Buffer.byteLength(text, 'utf8');
+    const bytes = Buffer.byteLength(text, 'utf8');
+    this.written += bytes;
     this.peakHeldBytes = Math.max(this.peakHeldBytes, this.written - this.sent);
     this.gathered.push(text);
-    this.gatheredLength += text.length;
-    if (this.gatheredLength >= this.gatherBytes) await this.handOn();
+    this.gatheredBytes += bytes;
+    if (this.gatheredBytes >= this.gatherBytes) await this.handOn();
   }
 
   /** Hands what is gathered to the upload as one Buffer, and waits while the upload is full. */
   private async handOn(): Promise<void> {
     const bytes = Buffer.from(this.gathered.join(''), 'utf8');
     this.gathered = [];
-    this.gatheredLength = 0;
+    this.gatheredBytes = 0;
     if (!this.body.write(bytes)) await Promise.race([once(this.body, 'drain'), call('s3:PutObject', () => this.finished)]);
   }
 
@@ -88,19 +92,23 @@ export class ObjectWriter {
    */
   async abort(): Promise<void> {
     if (this.failed || this.ended) return;
+    this.aborted = true;
     this.gathered = [];
+    this.gatheredBytes = 0;
     // The upload fails on its next read of the body: lib-storage then sends AbortMultipartUpload
     // (leavePartsOnError false) before its done() rejects, which this waits for.
     this.body.destroy(new Error(`the object ${this.key} was given up`));
     await this.finished.catch(() => undefined);
   }
 
-  /** Ends the object; its s3:// URL once S3 has it whole. */
+  /** Ends the object (what is gathered handed on first); its s3:// URL once S3 has it whole. Again: the same URL. */
   async end(): Promise<string> {
-    if (this.failed) await call('s3:PutObject', () => this.finished);
-    if (this.gatheredLength > 0) await this.handOn();
-    this.ended = true;
-    this.body.end();
+    if (this.aborted) throw new Error(`the object ${this.key} was given up: it cannot be ended`);
+    if (!this.ended) {
+      if (this.gatheredBytes > 0) await this.handOn();
+      this.ended = true;
+      this.body.end();
+    }
     await call('s3:PutObject', () => this.finished);
     return `s3://${this.bucket}/${this.key}`;
   }

@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, parse, parseDocument } from 'yaml';
+import { isMap, isScalar, parse, parseDocument, type Scalar } from 'yaml';
 import { ROOT } from '../local/workflows';
 
 /** A function's memorySize in serverless.yml, MiB (the provider's when the function names none). */
@@ -27,18 +27,31 @@ export function functionMemoryMiB(key: string): number {
 }
 
 /**
- * A function's environment in serverless.yml, the variables of literal values only (one that names
- * a resource, `!Ref`, has no value before the stack is made): what the benchmark runs its bundle
- * with, as Lambda would, where it changes how the process runs (the C allocator's settings).
+ * A function's own environment in serverless.yml, the variables of literal values only (one that
+ * names a resource, `!Ref`, or a parameter, `${param:...}`, has no value before the stack is made):
+ * what the benchmark runs its bundle with, as Lambda would, where it changes how the process runs
+ * (the C allocator's settings).
  */
 export function functionEnvironment(key: string): Record<string, string> {
   const doc = parseDocument(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' });
   if (!doc.hasIn(['functions', key])) throw new Error(`serverless.yml has no function ${key}`);
   const environment = doc.getIn(['functions', key, 'environment'], true);
   if (!isMap(environment)) return {};
-  return Object.fromEntries(
-    environment.items.flatMap((pair) => (isScalar(pair.key) && isScalar(pair.value) && !pair.value.tag ? [[String(pair.key.value), String(pair.value.value)]] : [])),
-  );
+  const literal = (value: unknown): value is Scalar => isScalar(value) && !value.tag && !String(value.value).includes('${');
+  return Object.fromEntries(environment.items.flatMap((pair) => (isScalar(pair.key) && literal(pair.value) ? [[String(pair.key.value), String(pair.value.value)]] : [])));
+}
+
+/** The C allocator's settings a process takes from its environment (glibc). */
+const ALLOCATOR_VARIABLES = ['GLIBC_TUNABLES'];
+
+/** `env` without the allocator's settings: a process with glibc's defaults. */
+export function withAllocatorDefaults(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !ALLOCATOR_VARIABLES.includes(name)));
+}
+
+/** `env` with a function's own environment in place of any allocator settings of its own, as Lambda gives the function its variables. */
+export function asFunction(key: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...withAllocatorDefaults(env), ...functionEnvironment(key) };
 }
 
 export interface MemoryLimit {

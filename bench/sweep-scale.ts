@@ -32,7 +32,7 @@ import { bundleFunctions, lambdaNode } from '../local/bundles';
 import { inParallel } from '../services/in-parallel';
 import { memberKey } from '../services/sweep';
 import { actionOf, centralLowerBound, memberAccountLowerBound, total, type CallCounts } from './lower-bound';
-import { functionEnvironment, functionMemoryMiB, memoryLimit, type MemoryLimit } from './memory-limit';
+import { asFunction, functionMemoryMiB, memoryLimit, type MemoryLimit } from './memory-limit';
 
 export interface SweepScaleEntry {
   accounts: number;
@@ -175,10 +175,9 @@ async function reportWriterProcess(payload: unknown, limit: MemoryLimit): Promis
     ({ stdout } = await run(command, args, {
       cwd: ROOT,
       // AMIWARDEN_BENCH_REPORT_HEAP_MB: a V8 old-space limit for that process (what it must fit in).
-      // The function's own environment from serverless.yml (its allocator settings) over this one's, as Lambda gives it.
+      // The function's own environment from serverless.yml (its allocator settings) in place of this one's.
       env: {
-        ...process.env,
-        ...functionEnvironment(FUNCTIONS.WriteSweepReportLambdaFunction!.key),
+        ...asFunction(FUNCTIONS.WriteSweepReportLambdaFunction!.key, process.env),
         AMIWARDEN_BENCH_PAYLOAD: JSON.stringify(payload),
         ...(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${Number(process.env.AMIWARDEN_BENCH_REPORT_HEAP_MB)}`.trim() } : {}),
       },

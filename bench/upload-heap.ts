@@ -20,7 +20,7 @@ import { clientConfig } from '../emulator/accounts';
 import { startEmulator } from '../emulator/index';
 import { lambdaNode } from '../local/bundles';
 import { ROOT } from '../local/workflows';
-import { functionEnvironment, functionMemoryMiB, memoryLimit } from './memory-limit';
+import { asFunction, functionMemoryMiB, memoryLimit, withAllocatorDefaults } from './memory-limit';
 const { rssByMappingKiB } = require('./live-memory.cjs') as { rssByMappingKiB: (smaps: string) => Record<string, number> };
 
 const BUCKET = 'amiwarden-bench-upload-heap';
@@ -65,9 +65,9 @@ async function main(): Promise<void> {
   const limit = memoryLimit(`amiwarden-bench-upload-heap-${process.pid}`, functionMemoryMiB('writeSweepReport'));
   try {
     await new S3Client({ ...clientConfig(emulator, '111111111111', 'us-east-1'), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const { GLIBC_TUNABLES: _set, ...defaults } = process.env;
+    const defaults = withAllocatorDefaults(process.env);
     const ways: Record<Way, { gatherBytes: number; env: NodeJS.ProcessEnv }> = {
-      deployed: { gatherBytes: GATHER_BYTES, env: { ...defaults, ...functionEnvironment('writeSweepReport') } },
+      deployed: { gatherBytes: GATHER_BYTES, env: asFunction('writeSweepReport', process.env) },
       gatheredAllocatorDefaults: { gatherBytes: GATHER_BYTES, env: defaults },
       perLineAllocatorDefaults: { gatherBytes: 0, env: defaults },
     };

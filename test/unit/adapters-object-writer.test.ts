@@ -49,17 +49,20 @@ describe('ObjectWriter', () => {
     const handed = jest.spyOn(PassThrough.prototype, 'write');
     try {
       const writer = store.writer('sweeps/run/report.csv', 'text/csv');
-      const rows = Array.from({ length: 20_000 }, (_, i) => `${i},ami-${i},café ✓ ${'x'.repeat(560)}\n`);
+      // Rows of 3-byte characters: the second part ends inside one (checked below).
+      const rows = Array.from({ length: 20_000 }, (_, i) => `${i},ami-${i},café ${'✓'.repeat(182)}\n`);
       for (const row of rows) await writer.write(row);
       await writer.end();
 
       const expected = Buffer.from(rows.join(''), 'utf8');
+      expect(expected[2 * PART_BYTES]! & 0xc0).toBe(0x80);
       const chunks = handed.mock.calls.map(([chunk]) => (chunk as Buffer).length);
       expect(chunks.reduce((a, b) => a + b, 0)).toBe(expected.length);
-      expect(chunks.length).toBe(Math.ceil(expected.length / GATHER_BYTES));
-      expect(chunks.slice(0, -1).every((n) => n >= GATHER_BYTES)).toBe(true);
+      // Every chunk but the last is at least GATHER_BYTES (bytes, not characters), and no chunk is a row's size.
+      expect(chunks.length).toBeLessThanOrEqual(Math.ceil(expected.length / GATHER_BYTES));
+      expect(chunks.slice(0, -1).every((n) => n >= GATHER_BYTES && n < GATHER_BYTES + 1024)).toBe(true);
       expect(writer.written).toBe(expected.length);
-      // Byte for byte (latin1 maps each byte to one character), a character split across parts included.
+      // Byte for byte (latin1 maps each byte to one character), the character split across parts included.
       const sent = [...parts.entries()].sort(([a], [b]) => a - b).map(([, p]) => p.toString('latin1')).join('');
       expect(sent === expected.toString('latin1')).toBe(true);
     } finally {
@@ -79,6 +82,33 @@ describe('ObjectWriter', () => {
       handed.mockRestore();
     }
   });
+
+  it('refuses a write after end() or abort(), which would be lost, and answers a second end() with the same URL', async () => {
+    s3.on(PutObjectCommand).resolves({ ETag: '"x"' });
+    const ended = store.writer('sweeps/run/report.md', 'text/markdown');
+    await ended.write('# a report\n');
+    const url = await ended.end();
+    await expect(ended.write('late\n')).rejects.toThrow('the object sweeps/run/report.md was ended: nothing more can be written to it');
+    expect(await ended.end()).toBe(url);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+
+    const given = store.writer('sweeps/run/report.csv', 'text/csv');
+    await given.write('a,b\n');
+    await given.abort();
+    await expect(given.write('late\n')).rejects.toThrow('the object sweeps/run/report.csv was given up');
+    await expect(given.end()).rejects.toThrow('the object sweeps/run/report.csv was given up: it cannot be ended');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+  });
+
+  it('abort() of an object whose text is only gathered sends nothing of it, past a part as within one', async () => {
+    const big = store.writer('sweeps/run/report.csv', 'text/csv');
+    // 5 MiB handed on (a part started) and half a MiB gathered.
+    for (let n = 0; n < PART_BYTES + GATHER_BYTES / 2; n += CHUNK.length) await big.write(CHUNK);
+    await big.abort();
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(s3.commandCalls(CreateMultipartUploadCommand).length);
+  }, 30_000);
 
   it('counts text gathered and not yet sent as held', async () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"x"' });

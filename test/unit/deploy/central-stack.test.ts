@@ -183,8 +183,8 @@ describe('central stack (packaged serverless template)', () => {
 
   it('fixes glibc`s mmap threshold for the report writer alone (its uploads` part buffers are then given back when freed)', () => {
     const tuned = resourcesOfType(template, 'AWS::Lambda::Function')
-      .filter(([, fn]) => ((fn.Properties!.Environment as JsonObject).Variables as JsonObject).GLIBC_TUNABLES !== undefined)
-      .map(([id, fn]) => [id, ((fn.Properties!.Environment as JsonObject).Variables as JsonObject).GLIBC_TUNABLES]);
+      .map(([id, fn]) => [id, ((fn.Properties!.Environment as JsonObject).Variables as JsonObject).GLIBC_TUNABLES])
+      .filter(([, tunables]) => tunables !== undefined);
     expect(tuned).toEqual([['WriteSweepReportLambdaFunction', 'glibc.malloc.mmap_threshold=131072']]);
   });
 
