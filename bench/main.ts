@@ -118,8 +118,8 @@ async function main(): Promise<void> {
     console.log(`  t on the emulator: ${emulatorTargetSeconds.toFixed(3)} s (one process answering ${DEFAULT_SWEEP_MAX_CONCURRENCY} children at once: its contention, not AWS's latency)`);
     console.log(row(['central quota', 'calls', 'per second', 'least time s', 'kept while t ≥ s'], [32, 10, 12, 14, 16]));
     for (const c of model.central) console.log(row([c.action, c.calls.toFixed(0), String(c.quotaPerSecond), c.floorSeconds.toFixed(0), c.minTargetSeconds.toFixed(3)], [32, 10, 12, 14, 16]));
-    console.log(row(['member quota (account, Region)', 'per target', 'per second', 'kept while t ≥ s'], [32, 10, 12, 16]));
-    for (const m of model.member) console.log(row([m.action, m.callsPerTarget.toFixed(2), String(m.quotaPerSecond), m.minTargetSeconds.toFixed(3)], [32, 10, 12, 16]));
+    console.log(row(['member quota (account, Region)', 'per target', 'per second', 'bucket', 'kept while t ≥ s'], [32, 10, 12, 8, 16]));
+    for (const m of model.member) console.log(row([m.action, m.callsPerTarget.toFixed(2), String(m.quotaPerSecond), m.bucket === null ? '—' : String(m.bucket), m.minTargetSeconds === 0 ? 'any t' : m.minTargetSeconds.toFixed(3)], [32, 10, 12, 8, 16]));
     console.log(`  Lambda: ${model.lambdaConcurrency.used} member inspections at once (of ${model.lambdaConcurrency.quota} concurrent executions)`);
   }
 

@@ -14,13 +14,16 @@
  * A child inspects its B targets P at a time: it takes ceil(B/P) * t. The member phase takes
  * ceil(ceil(A*R/B) / C) waves of children. Member accounts' own calls (Auto Scaling, EC2, EKS, KMS's
  * DryRun, which KMS counts against the calling account) are spent against each member account's own
- * quotas, per Region: at most one target of an account and Region is inspected at a time, so their
- * rate there is a target's calls over t. The central account's calls per member account
- * (Organizations' DescribeAccount, STS AssumeRole: once per account) are spent against one
+ * quotas, per Region: an account and Region is one target, inspected once a sweep, so its calls
+ * there are one target's: within the quota whatever t while they fit its bucket (EC2 documents
+ * one) or one second's allowance; only past that does their rate, a target's calls over t, count.
+ * The central account's calls per member account (Organizations' DescribeAccount, STS AssumeRole: once per account) are spent against one
  * quota: C children at once, each starting the sessions of the accounts its batch spans.
  */
 export interface Quota {
   perSecond: number;
+  /** A token bucket's size, where AWS documents one (EC2): so many calls at once, whatever their rate. */
+  bucket?: number;
   /** Whose quota: the central account's (shared by the whole sweep), or each member account's per Region. */
   scope: 'central' | 'member-region' | 'member';
   source: string;
@@ -32,8 +35,8 @@ export const QUOTAS: Record<string, Quota> = {
   'sts:AssumeRole': { perSecond: 600, scope: 'central', source: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html', note: '600 requests per second per account per Region, shared with GetCallerIdentity and others; only the calling account\'s' },
   'organizations:DescribeAccount': { perSecond: 20, scope: 'central', source: 'https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html', note: '20 per second per account (burst 30), 24 per organization' },
   'organizations:ListAccounts': { perSecond: 8, scope: 'central', source: 'https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html', note: '8 per second per account (burst 12)' },
-  'ec2:Describe*': { perSecond: 20, scope: 'member-region', source: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html', note: 'non-mutating actions: a bucket of 100 tokens, refilled at 20 per second, per API, account and Region' },
-  'ec2:DescribeSpotFleetRequests': { perSecond: 3, scope: 'member-region', source: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html', note: 'a bucket of 50, refilled at 3 per second' },
+  'ec2:Describe*': { perSecond: 20, bucket: 100, scope: 'member-region', source: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html', note: 'non-mutating actions: a bucket of 100 tokens, refilled at 20 per second, per API, account and Region' },
+  'ec2:DescribeSpotFleetRequests': { perSecond: 3, bucket: 50, scope: 'member-region', source: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html', note: 'a bucket of 50, refilled at 3 per second' },
   'kms:CreateGrant': { perSecond: 50, scope: 'member-region', source: 'https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html', note: 'DryRun requests count; a cross-account request counts against the calling (member) account' },
   'states:child executions': { perSecond: 1000, scope: 'central', source: 'https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html', note: 'a Map Run dispatches Express child executions at up to 1,000 per second; at most 10,000 at once' },
   'securityhub:GetFindings': { perSecond: 3, scope: 'central', source: 'https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html', note: 'RateLimit 3 per second, BurstLimit 6; BatchImportFindings and BatchUpdateFindings 10 (burst 30)' },
@@ -73,8 +76,13 @@ export interface ThroughputModel {
   maxTargetSecondsForSchedule: number;
   /** Per central-quota action: its calls, the least time the quota allows for them, and the shortest t that keeps its rate within the quota. */
   central: { action: string; calls: number; quotaPerSecond: number; floorSeconds: number; minTargetSeconds: number }[];
-  /** Per member-quota action: calls per target, and the shortest t that keeps one target's rate within the account-Region quota. */
-  member: { action: string; callsPerTarget: number; quotaPerSecond: number; minTargetSeconds: number }[];
+  /**
+   * Per member-quota action: calls per target, which are all a sweep makes there (an account and
+   * Region is one target, inspected once a sweep), and the shortest t that keeps them within the
+   * account-Region quota: none (0) while they fit its bucket, or one second's allowance where it
+   * documents no bucket; else one target's rate, calls over t.
+   */
+  member: { action: string; callsPerTarget: number; quotaPerSecond: number; bucket: number | null; minTargetSeconds: number }[];
   lambdaConcurrency: { used: number; quota: number };
 }
 
@@ -120,13 +128,13 @@ export function sweepThroughput(spec: ThroughputSpec): ThroughputModel {
   const groups = Math.ceil((spec.accounts + 1) / 20);
   central.push({ action: 'securityhub:GetFindings', calls: groups, quotaPerSecond: QUOTAS['securityhub:GetFindings']!.perSecond, floorSeconds: groups / QUOTAS['securityhub:GetFindings']!.perSecond, minTargetSeconds: 0 });
   // Member quotas are per action (a bucket each), per account and Region.
-  const byBucket = new Map<string, { action: string; callsPerTarget: number; quotaPerSecond: number }>();
+  const byBucket = new Map<string, { action: string; callsPerTarget: number; quotaPerSecond: number; bucket: number | null }>();
   for (const [action, perTarget] of Object.entries(spec.perTarget)) {
     const q = quotaOf(action);
     if (!q || q[1].scope !== 'member-region') continue;
-    byBucket.set(action, { action, callsPerTarget: perTarget, quotaPerSecond: q[1].perSecond });
+    byBucket.set(action, { action, callsPerTarget: perTarget, quotaPerSecond: q[1].perSecond, bucket: q[1].bucket ?? null });
   }
-  const member = [...byBucket.values()].map((m) => ({ ...m, minTargetSeconds: m.callsPerTarget / m.quotaPerSecond }));
+  const member = [...byBucket.values()].map((m) => ({ ...m, minTargetSeconds: m.callsPerTarget <= (m.bucket ?? m.quotaPerSecond) ? 0 : m.callsPerTarget / m.quotaPerSecond }));
   return {
     targets,
     children,

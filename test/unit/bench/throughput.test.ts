@@ -48,6 +48,23 @@ describe('the sweep throughput model', () => {
     expect(model.maxTargetSecondsForSchedule).toBeCloseTo(86_400 / (Math.ceil(5000 / 40) * 4));
     // A DryRun counts against the member's CreateGrant quota; Auto Scaling documents no rate.
     expect(model.member.map((m) => m.action).sort()).toEqual(['ec2:DescribeLaunchTemplateVersions', 'kms:CreateGrant(DryRun)']);
+    // An account and Region is one target, inspected once: its calls fit the bucket (EC2) or one second's allowance (KMS), whatever t.
+    expect(model.member.map((m) => [m.action, m.bucket, m.minTargetSeconds])).toEqual([
+      ['ec2:DescribeLaunchTemplateVersions', 100, 0],
+      ['kms:CreateGrant(DryRun)', null, 0],
+    ]);
+  });
+
+  it('holds a member quota to its rate only where one target`s calls pass its bucket, or one second`s allowance where it has none', () => {
+    const heavy = sweepThroughput({ ...base, batchSize: 17, accounts: 5000, regions: 17, perTarget: { 'ec2:DescribeSpotFleetRequests': 60, 'ec2:DescribeFleets': 100, 'kms:CreateGrant': 51 } });
+    expect(heavy.member.map((m) => [m.action, m.bucket, m.minTargetSeconds])).toEqual([
+      // 60 calls: past the bucket of 50, so at 3 per second a target must take 20 s.
+      ['ec2:DescribeSpotFleetRequests', 50, 20],
+      // 100 calls: the bucket of 100 holds them.
+      ['ec2:DescribeFleets', 100, 0],
+      // 51 calls: past one second's 50.
+      ['kms:CreateGrant', null, 51 / 50],
+    ]);
   });
 
   it.each([
