@@ -10,18 +10,20 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, parse, parseDocument, type Scalar } from 'yaml';
+import { isMap, isScalar, parseDocument, type Scalar } from 'yaml';
 import { ROOT } from '../local/workflows';
+
+/** serverless.yml as a YAML document (its `!Ref` and other tags kept as written), once it is known to name the function `key`. */
+function serverlessDocument(key: string) {
+  const doc = parseDocument(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' });
+  if (!doc.hasIn(['functions', key])) throw new Error(`serverless.yml has no function ${key}`);
+  return doc;
+}
 
 /** A function's memorySize in serverless.yml, MiB (the provider's when the function names none). */
 export function functionMemoryMiB(key: string): number {
-  const serverless = parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
-    provider: { memorySize?: number };
-    functions: Record<string, { memorySize?: number }>;
-  };
-  const fn = serverless.functions[key];
-  if (!fn) throw new Error(`serverless.yml has no function ${key}`);
-  const mib = fn.memorySize ?? serverless.provider.memorySize;
+  const doc = serverlessDocument(key);
+  const mib = doc.getIn(['functions', key, 'memorySize']) ?? doc.getIn(['provider', 'memorySize']);
   if (typeof mib !== 'number') throw new Error(`serverless.yml gives the function ${key} no memorySize`);
   return mib;
 }
@@ -33,9 +35,7 @@ export function functionMemoryMiB(key: string): number {
  * (the C allocator's settings).
  */
 export function functionEnvironment(key: string): Record<string, string> {
-  const doc = parseDocument(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' });
-  if (!doc.hasIn(['functions', key])) throw new Error(`serverless.yml has no function ${key}`);
-  const environment = doc.getIn(['functions', key, 'environment'], true);
+  const environment = serverlessDocument(key).getIn(['functions', key, 'environment'], true);
   if (!isMap(environment)) return {};
   const literal = (value: unknown): value is Scalar => isScalar(value) && !value.tag && !String(value.value).includes('${');
   return Object.fromEntries(environment.items.flatMap((pair) => (isScalar(pair.key) && literal(pair.value) ? [[String(pair.key.value), String(pair.value.value)]] : [])));
