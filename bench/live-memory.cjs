@@ -35,11 +35,14 @@ function liveMemory() {
 function quarterMedians(values) {
   if (values.length < 4) return [];
   const quarters = [0, 1, 2, 3].map((q) => values.slice(Math.floor((q * values.length) / 4), Math.floor(((q + 1) * values.length) / 4)));
-  return quarters.map((quarter) => {
-    const sorted = [...quarter].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  });
+  return quarters.map(median);
+}
+
+/** The median of `values` (of an even count, the mean of the middle two). */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** The live Buffers and ArrayBuffers now, in bytes (one sample). */
@@ -76,4 +79,4 @@ function rssByMappingMiB(smaps) {
   );
 }
 
-module.exports = { liveMemory, liveBuffersBytes, quarterMedians, rssByMappingKiB, rssByMappingMiB };
+module.exports = { liveMemory, liveBuffersBytes, median, quarterMedians, rssByMappingKiB, rssByMappingMiB };

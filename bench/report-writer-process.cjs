@@ -32,8 +32,8 @@ const started = Date.now();
 let highestRss = 0;
 let samples = 0;
 const MiB = (bytes) => Math.round(bytes / 2 ** 20);
-const byMapping = (m) => ({ rssMiB: MiB(m.rss), heapCommittedMiB: MiB(m.heapTotal), buffersMiB: MiB(m.arrayBuffers), byMapping: rssByMappingMiB(readFileSync('/proc/self/smaps', 'utf8')) });
-const trace = (m) => appendFileSync(TRACE, `${JSON.stringify({ ms: Date.now() - started, heapUsedMiB: MiB(m.heapUsed), ...byMapping(m) })}\n`);
+const memorySample = (m) => ({ rssMiB: MiB(m.rss), heapCommittedMiB: MiB(m.heapTotal), buffersMiB: MiB(m.arrayBuffers), byMapping: rssByMappingMiB(readFileSync('/proc/self/smaps', 'utf8')) });
+const trace = (m) => appendFileSync(TRACE, `${JSON.stringify({ ms: Date.now() - started, heapUsedMiB: MiB(m.heapUsed), ...memorySample(m) })}\n`);
 
 const sampler = setInterval(() => {
   live.sample();
@@ -41,7 +41,7 @@ const sampler = setInterval(() => {
   if (TRACE && samples++ % 8 === 0) trace(m);
   if (SMAPS && m.rss > highestRss) {
     highestRss = m.rss;
-    writeFileSync(SMAPS, JSON.stringify(byMapping(m)));
+    writeFileSync(SMAPS, JSON.stringify(memorySample(m)));
   }
 }, 250);
 

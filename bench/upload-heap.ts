@@ -21,7 +21,7 @@ import { startEmulator } from '../emulator/index';
 import { lambdaNode } from '../local/bundles';
 import { ROOT } from '../local/workflows';
 import { asFunction, functionMemoryMiB, memoryLimit, withAllocatorDefaults } from './memory-limit';
-const { rssByMappingKiB } = require('./live-memory.cjs') as { rssByMappingKiB: (smaps: string) => Record<string, number> };
+const { median, rssByMappingKiB } = require('./live-memory.cjs') as { median: (values: number[]) => number; rssByMappingKiB: (smaps: string) => Record<string, number> };
 
 const BUCKET = 'amiwarden-bench-upload-heap';
 const ROUNDS = 3;
@@ -48,7 +48,6 @@ async function child(endpoint: string, objectMB: number, gatherBytes: number): P
   };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const WAYS = ['deployed', 'gatheredAllocatorDefaults', 'perLineAllocatorDefaults'] as const;
 type Way = (typeof WAYS)[number];
 const SAMPLE_KEYS = ['rssMiB', 'heapMiB', 'anonMiB', 'peakRssMiB'] as const;
@@ -71,7 +70,7 @@ async function main(): Promise<void> {
       gatheredAllocatorDefaults: { gatherBytes: GATHER_BYTES, env: defaults },
       perLineAllocatorDefaults: { gatherBytes: 0, env: defaults },
     };
-    const samples: Record<Way, Sample[]> = { deployed: [], gatheredAllocatorDefaults: [], perLineAllocatorDefaults: [] };
+    const samples = Object.fromEntries(WAYS.map((way) => [way, [] as Sample[]])) as Record<Way, Sample[]>;
     for (let round = 0; round < ROUNDS; round++) {
       for (const way of WAYS) {
         const [command, args] = limit.wrap(lambdaNode(), ['--expose-gc', '-r', 'tsx/cjs', path.join(ROOT, 'bench/upload-heap.ts'), '--child', emulator.endpoint, String(objectMB), String(ways[way].gatherBytes)]);
