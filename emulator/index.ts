@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 /** `dryRun`: the request had DryRun set (it changes nothing, whatever its answer). */
 export interface ApiCall { service: string; action: string; account: string; region: string; status: number; dryRun?: true }
-export interface FaultRule { service: string; action?: string; account?: string; error: string; count?: number; rate?: number; seed?: number }
+export interface FaultRule { service: string; action?: string; account?: string; error: string; count?: number; rate?: number; seed?: number; status?: number; message?: string }
 /** Grants an AWS service would add to a key (EBS: one per attached volume), fed in one call. */
 /** A node group's health issues, as EKS reports them (API_Issue). */
 export interface NodegroupHealthFeed {

@@ -6,7 +6,8 @@
  * (TransientAwsError: up to 5 retries, backoff rate 2, full jitter; the local runner shortens the
  * waits, the bounds are the deployed ones). AMIWARDEN_TEST_REPORT=1 prints the figures.
  */
-import type { FaultRule } from '../../../emulator/index';
+import { SDK_MAX_ATTEMPTS } from '../../../adapters/aws';
+import type { ApiCall, FaultRule } from '../../../emulator/index';
 import { runWorkflow } from '../../../local/state-machine';
 import { mutatingCalls, report, succeededOrDone, useWorld, WORKFLOW_CASES } from './support';
 
@@ -98,5 +99,72 @@ describe('compliance-sweep (report mode) under 30% throttling of EC2, KMS, STS a
       'Lambda runs': execution.lambdaInvocations,
       ms: execution.durationMs,
     });
+  }, 90_000);
+});
+
+/**
+ * Organizations throttles too: where an organization is configured (every deployment), each
+ * session in a member account starts with DescribeAccount, whose quota (20 a second for the
+ * account, 24 for the organization) is the tightest the sweep meets (BENCHMARKS.md "Throughput
+ * within AWS quotas"). Organizations answers TooManyRequestsException (HTTP 400). Here the first
+ * SDK_MAX_ATTEMPTS DescribeAccount calls of each session are refused, more than the SDK retries:
+ * the step's TransientAwsError retry must carry the rest, and the outcome is the calm run's.
+ */
+describe('with an organization: Organizations throttles the membership check past the SDK’s own retries', () => {
+  const organizationsThrottled = (sessions: number): FaultRule[] => [
+    {
+      service: 'organizations',
+      action: 'DescribeAccount',
+      error: 'TooManyRequestsException',
+      message: 'You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later.',
+      count: SDK_MAX_ATTEMPTS * sessions,
+    },
+  ];
+  const refusedMembershipChecks = (calls: ApiCall[]) => calls.filter((c) => c.service === 'organizations' && c.action === 'DescribeAccount' && c.status === 400).length;
+
+  it.each(WORKFLOW_CASES)('$name: every target converges to exactly one effect, the step retrying what the SDK gave up on', async (c) => {
+    const w = await world.build({ withOrganization: true });
+    const targets = c.targets(w);
+    for (const target of targets) {
+      await w.emulator.setFaults(organizationsThrottled(1));
+      await w.emulator.clearCalls();
+      const execution = await runWorkflow(c.workflow, target.input);
+      const calls = await w.emulator.calls();
+
+      expect({ target: target.label, status: execution.status, error: execution.error }).toEqual({ target: target.label, status: 'SUCCEEDED', error: undefined });
+      expect(succeededOrDone(c, execution)).toBe(true);
+      // The membership check was asked, refused as often as the SDK tries, and retried by the step.
+      expect(refusedMembershipChecks(calls)).toBe(SDK_MAX_ATTEMPTS);
+      expect(execution.retries).toBeGreaterThanOrEqual(1);
+    }
+    await w.emulator.clearFaults();
+    for (const target of targets) expect(await c.effects(w, target.label)).toBe(1);
+  }, 90_000);
+
+  it('compliance-sweep (report mode): the findings of a run without faults, no inspection lost', async () => {
+    const w = await world.build({ withOrganization: true });
+    const request = { mode: 'report', accounts: w.org.members.map((m) => m.account) };
+
+    // Throttled first, from a cold start (a warm Lambda keeps its sessions, and asks no more).
+    // One session per member account: each can be refused SDK_MAX_ATTEMPTS times, so at least one
+    // inspection gives up inside the SDK and is retried by the step.
+    await w.emulator.setFaults(organizationsThrottled(request.accounts.length));
+    await w.emulator.clearCalls();
+    // A Distributed Map child is an execution of its own: its retries are in its history, not the sweep's.
+    const retried: string[] = [];
+    const execution = await runWorkflow('compliance-sweep', request, { onState: (e) => e.type === 'retried' && retried.push(e.state) });
+    const calls = await w.emulator.calls();
+    await w.emulator.clearFaults();
+    const calm = await runWorkflow('compliance-sweep', request);
+
+    expect(calm.status).toBe('SUCCEEDED');
+    const expected = (calm.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding;
+    expect(expected).toMatchObject({ 'missing-grant': 2 });
+    expect(expected).not.toHaveProperty('member-inspection-failed');
+    expect({ status: execution.status, error: execution.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect((execution.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding).toEqual(expected);
+    expect(refusedMembershipChecks(calls)).toBe(SDK_MAX_ATTEMPTS * request.accounts.length);
+    expect(retried.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(retried)).toEqual(new Set(['Inspect member account']));
   }, 90_000);
 });
