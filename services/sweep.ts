@@ -116,6 +116,15 @@ export function targetsPerBatch(configured: number, regions: number): number {
   return Math.max(1, Math.floor(configured / Math.max(1, regions))) * Math.max(1, regions);
 }
 
+/**
+ * The largest batch a plan of this deployment can ask for: a sweep's Regions are configured ones,
+ * and targetsPerBatch over any number of them is at most the batch size or, past it, one account at
+ * every configured Region.
+ */
+export function largestBatch(config: Pick<Config, 'sweepBatchSize' | 'regions'>): number {
+  return Math.max(config.sweepBatchSize, config.regions.length);
+}
+
 export async function planSweep(request: SweepRequest, runId: string, config: Config, aws: AwsContext): Promise<SweepPlan> {
   const org = aws.central(Organizations, homeRegion(config));
   let listed: string[] | null = null;

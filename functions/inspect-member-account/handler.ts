@@ -5,7 +5,7 @@
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../../core/errors';
 import { describe, requireAccountId, requireRegion } from '../../core/identifiers';
-import { inspectMembers, type SweepTarget } from '../../services/sweep';
+import { inspectMembers, largestBatch, type SweepTarget } from '../../services/sweep';
 import { executionOf, invoke, startRuntime } from '../common/runtime';
 import { MemberSessions } from '../../adapters/sts';
 
@@ -17,8 +17,10 @@ export const handler = async (payload: { BatchInput?: { runId?: unknown; executi
     const runId = payload?.BatchInput?.runId;
     if (typeof runId !== 'string' || !/^[\w.-]{1,80}$/.test(runId)) throw new InvalidInputError('BatchInput.runId', 'expected the execution name');
     const items: unknown = payload?.Items;
-    if (!Array.isArray(items) || items.length === 0 || items.length > rt.config.sweepBatchSize) {
-      throw new InvalidInputError('Items', `expected 1 to ${rt.config.sweepBatchSize} account x region targets, got ${describe(items)}`);
+    // A batch holds whole accounts: past AMIWARDEN_SWEEP_BATCH_SIZE when one account's Regions do.
+    const most = largestBatch(rt.config);
+    if (!Array.isArray(items) || items.length === 0 || items.length > most) {
+      throw new InvalidInputError('Items', `expected 1 to ${most} account x region targets, got ${describe(items)}`);
     }
     const targets: SweepTarget[] = items.map((item, i) => {
       const t = (item ?? {}) as { account?: unknown; region?: unknown };
