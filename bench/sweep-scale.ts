@@ -5,7 +5,8 @@
  *
  * - `emulator`: every member account x region has an Auto Scaling group on a launch template and is
  *   inspected by the real handler on the emulator; the central account has `amis` images.
- * - `stub`: each member inspection is answered by a stub that writes the inventory the real one
+ * - `stub`: each member inspection's batch goes through the function's own input checks (batchOf),
+ *   then is answered by a stub that writes the inventory the real one
  *   would (one group on a central image) to the emulator's S3 and returns its counts, without the
  *   member's Auto Scaling, EC2, IAM and STS calls (the emulator is too slow for 5,000 x 17 of them).
  *   Everything else is real: the plan, the central inspections, the Map's S3 reads and writes, the
@@ -28,9 +29,10 @@ import { applyEnvironment, lambdaEnvironment } from '../local/environment';
 import { EXTERNAL_ID, MEMBER_ROLE_NAME } from '../local/organization';
 import { runWorkflow } from '../local/state-machine';
 import { FUNCTIONS, ROOT } from '../local/workflows';
+import { loadConfig } from '../core/config';
 import { bundleFunctions, lambdaNode } from '../local/bundles';
 import { inParallel } from '../services/in-parallel';
-import { memberKey } from '../services/sweep';
+import { batchOf, memberKey, type BatchPayload } from '../services/sweep';
 import { actionOf, centralLowerBound, memberAccountLowerBound, total, type CallCounts } from './lower-bound';
 import { asFunction, functionMemoryMiB, memoryLimit, type MemoryLimit } from './memory-limit';
 
@@ -249,10 +251,12 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
       };
     }
     if (spec.stub) {
+      // The batch goes through the function's own input checks (its size included), then is answered without the member's calls.
+      const config = loadConfig();
       handlers.InspectMemberAccountLambdaFunction = async (payload) => {
-        const batch = payload as { BatchInput: { runId: string }; Items: { account: string; region: string }[] };
+        const batch = batchOf(payload as BatchPayload, config);
         // The batch's inventories as one object, as the real inspection writes them (services/sweep.ts inspectMembers).
-        const inventories = batch.Items.map(({ account, region }) => ({
+        const inventories = batch.targets.map(({ account, region }) => ({
           account,
           region,
           status: 'inspected',
@@ -261,8 +265,8 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
           activities: [],
           defaultEbsKey: null,
         }));
-        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: memberKey(batch.BatchInput.runId, batch.Items[0]!), Body: JSON.stringify(inventories) }));
-        return { targets: batch.Items.length, byStatus: { inspected: batch.Items.length }, findings: 0 };
+        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: memberKey(batch.runId, batch.targets[0]!), Body: JSON.stringify(inventories) }));
+        return { targets: batch.targets.length, byStatus: { inspected: batch.targets.length }, findings: 0 };
       };
     }
 

@@ -13,7 +13,7 @@
 import { MemberRoleUnavailableError, TransientAwsError, ConfigurationError, AwsCallError, InvalidInputError } from '../core/errors';
 import type { Config } from '../core/config';
 import { grantCovers, grantRequest, REQUIRED_GRANT_OPERATIONS } from '../core/grants';
-import { isAccountId, serviceLinkedRoleArn } from '../core/identifiers';
+import { describe, isAccountId, requireAccountId, requireRegion, serviceLinkedRoleArn } from '../core/identifiers';
 import { isGrantableCallingRole, matchesSpec, specsFor } from '../core/calling-roles';
 import { launchRoleArn, memberLaunchRole } from '../core/launch-roles';
 import { analyzeCreateGrant } from '../core/key-policy';
@@ -123,6 +123,28 @@ export function targetsPerBatch(configured: number, regions: number): number {
  */
 export function largestBatch(config: Pick<Config, 'sweepBatchSize' | 'regions'>): number {
   return Math.max(config.sweepBatchSize, config.regions.length);
+}
+
+/** ItemBatcher's input to a member inspection: `{"BatchInput": {runId, execution}, "Items": [{account, region}, …]}`. */
+export type BatchPayload = { BatchInput?: { runId?: unknown; execution?: string }; Items?: unknown };
+
+/** The run and the targets of one batch, or a typed error naming the field (before any AWS call). */
+export function batchOf(payload: BatchPayload, config: Config): { runId: string; targets: SweepTarget[] } {
+  const runId = payload?.BatchInput?.runId;
+  if (typeof runId !== 'string' || !/^[\w.-]{1,80}$/.test(runId)) throw new InvalidInputError('BatchInput.runId', 'expected the execution name');
+  const items: unknown = payload?.Items;
+  // A batch holds whole accounts: past AMIWARDEN_SWEEP_BATCH_SIZE when one account's Regions do.
+  const most = largestBatch(config);
+  if (!Array.isArray(items) || items.length === 0 || items.length > most) {
+    throw new InvalidInputError('Items', `expected 1 to ${most} account x region targets, got ${describe(items)}`);
+  }
+  const targets: SweepTarget[] = items.map((item, i) => {
+    const t = (item ?? {}) as { account?: unknown; region?: unknown };
+    const region = requireRegion(`Items[${i}].region`, t.region);
+    if (!config.regions.includes(region)) throw new InvalidInputError(`Items[${i}].region`, `${region} is not a configured region`);
+    return { account: requireAccountId(`Items[${i}].account`, t.account), region };
+  });
+  return { runId, targets };
 }
 
 export async function planSweep(request: SweepRequest, runId: string, config: Config, aws: AwsContext): Promise<SweepPlan> {

@@ -18,6 +18,8 @@ import { buildOrganization, HOME_REGION, REGIONS, type Organization } from '../.
 import { runWorkflow } from '../../local/state-machine';
 import { PAYLOAD_LIMIT_BYTES, payloadBytes } from '../../local/limits';
 import { FUNCTIONS } from '../../local/workflows';
+import { loadConfig } from '../../core/config';
+import { batchOf, type BatchPayload } from '../../services/sweep';
 
 const BUCKET = 'amiwarden-reports-scale';
 const ACCOUNTS = Array.from({ length: 3000 }, (_, i) => String(400_000_000_000 + i));
@@ -44,11 +46,12 @@ describe('a sweep whose inline plan would be over 256 KiB', () => {
     let seen = 0;
     const run = await runWorkflow('compliance-sweep', request, {
       handlers: {
+        // The batch through the function's own input checks, answered without inspecting.
         InspectMemberAccountLambdaFunction: async (payload) => {
-          const batch = payload as { BatchInput: { runId: string }; Items: { account: string; region: string }[] };
-          batches.push(batch.Items.length);
-          seen += batch.Items.length;
-          return { targets: batch.Items.length, byStatus: {}, findings: 0 };
+          const { targets } = batchOf(payload as BatchPayload, loadConfig());
+          batches.push(targets.length);
+          seen += targets.length;
+          return { targets: targets.length, byStatus: {}, findings: 0 };
         },
       },
     });
