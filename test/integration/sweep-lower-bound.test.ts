@@ -5,6 +5,7 @@
  * the sweep makes that no fact needs, fails here; the figures at scale are BENCHMARKS.md's.
  */
 import { measureSweep } from '../../bench/sweep';
+import { measureSweepScale } from '../../bench/sweep-scale';
 
 describe('the sweep benchmark’s lower bound', () => {
   // Each case configures the handlers afresh (a cold start): jest's module registry must forget them.
@@ -30,5 +31,16 @@ describe('the sweep benchmark’s lower bound', () => {
     expect(cost.apiCalls).toBe(cost.lowerBound);
     // 2 member accounts: a session each (valid in every Region), the Regions' own reads twice each.
     expect(cost.boundByAction).toMatchObject({ 'sts:AssumeRole': 2, 'organizations:DescribeAccount': 2, 'autoscaling:DescribeAutoScalingGroups': 4, 'ec2:GetAllowedImagesSettings': 4 });
+  }, 240_000);
+
+  it('at 17 Regions, more than the batch size (10): each child takes a whole account of 17 targets, inspected for real, and the calls are the bound', async () => {
+    const entry = await measureSweepScale({ accounts: 3, regions: 17, amis: 10, stub: false });
+
+    expect(entry.status).toMatch(/^SUCCEEDED/);
+    expect([entry.regions, entry.mapChildren]).toEqual([17, 3]);
+    expect(entry.callsByAction).toEqual(entry.boundByAction);
+    expect(entry.apiCalls).toBe(entry.lowerBound);
+    // One session per account (this world has no organization: no membership check), each Region's reads once a target.
+    expect(entry.boundByAction).toMatchObject({ 'sts:AssumeRole': 3, 'autoscaling:DescribeAutoScalingGroups': 51 });
   }, 240_000);
 });
