@@ -5,8 +5,9 @@
  *   npm run bench -- --json     the same as one JSON object on the last line
  *   npm run bench -- --parts    also where each function's cold start goes (three times the runs)
  * The sweep at scale: AMIWARDEN_BENCH_SCALE_EMULATOR (accounts x regions inspected on the emulator,
- * default 1000x2) and AMIWARDEN_BENCH_SCALE_STUB (with stubbed member inspections, default
- * 1000x17,5000x17), each over AMIWARDEN_BENCH_AMIS central AMIs.
+ * default 1000x2,100x17: the second gives each child a whole account of 17 Regions) and
+ * AMIWARDEN_BENCH_SCALE_STUB (with stubbed member inspections, default 1000x17,5000x17), each over
+ * AMIWARDEN_BENCH_AMIS central AMIs.
  */
 import path from 'node:path';
 import { measureColdStarts } from './cold-start';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   freshEnvironment();
   const sweep = await measureSweep(amis, (done) => process.stderr.write(`  registered ${done} AMIs\r`));
   const scaleSpecs = [
-    ...sizes(process.env.AMIWARDEN_BENCH_SCALE_EMULATOR ?? '1000x2').map((s) => ({ ...s, amis, stub: false })),
+    ...sizes(process.env.AMIWARDEN_BENCH_SCALE_EMULATOR ?? '1000x2,100x17').map((s) => ({ ...s, amis, stub: false })),
     ...sizes(process.env.AMIWARDEN_BENCH_SCALE_STUB ?? '1000x17,5000x17').map((s) => ({ ...s, amis, stub: true })),
   ];
   const sweepScale: SweepScaleEntry[] = [];
