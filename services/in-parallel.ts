@@ -1,18 +1,27 @@
 /**
  * Runs `work` over `items` with at most `width` at once, results in the items' order: how the
- * sweep bounds its member inspections and inventory reads (and the local runner its Map children).
+ * sweep bounds its member inspections (and the local runner its Map children). It fails as a whole:
+ * after a failure no further item is started, and it answers the first failure only once the work
+ * already running has ended, so that nothing it started runs on after it (in Lambda, that work
+ * would go on in the sandbox's next invocation).
  */
 export async function inParallel<T, R>(items: T[], width: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(width, items.length)) }, async () => {
-      while (next < items.length) {
+      while (!failure && next < items.length) {
         const i = next++;
-        results[i] = await work(items[i]!, i);
+        try {
+          results[i] = await work(items[i]!, i);
+        } catch (error) {
+          failure ??= { error };
+        }
       }
     }),
   );
+  if (failure) throw failure.error;
   return results;
 }
 
