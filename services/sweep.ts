@@ -128,22 +128,36 @@ export function largestBatch(config: Pick<Config, 'sweepBatchSize' | 'regions'>)
 /** ItemBatcher's input to a member inspection: `{"BatchInput": {runId, execution}, "Items": [{account, region}, …]}`. */
 export type BatchPayload = { BatchInput?: { runId?: unknown; execution?: string }; Items?: unknown };
 
-/** The run and the targets of one batch, or a typed error naming the field (before any AWS call). */
-export function batchOf(payload: BatchPayload, config: Config): { runId: string; targets: SweepTarget[] } {
+/**
+ * The run and the targets of one batch, or a typed error naming the field (before any AWS call).
+ * A batch is what a plan makes: whole accounts over one set of Regions, each target once, so at most
+ * targetsPerBatch(AMIWARDEN_SWEEP_BATCH_SIZE, its Regions) targets; a batch that spreads more
+ * accounts over fewer Regions would start more member sessions than any plan asks of one child.
+ */
+export function batchOf(payload: BatchPayload, config: Pick<Config, 'sweepBatchSize' | 'regions'>): { runId: string; targets: SweepTarget[] } {
   const runId = payload?.BatchInput?.runId;
   if (typeof runId !== 'string' || !/^[\w.-]{1,80}$/.test(runId)) throw new InvalidInputError('BatchInput.runId', 'expected the execution name');
   const items: unknown = payload?.Items;
-  // A batch holds whole accounts: past AMIWARDEN_SWEEP_BATCH_SIZE when one account's Regions do.
+  // Past AMIWARDEN_SWEEP_BATCH_SIZE only when one account's Regions are more.
   const most = largestBatch(config);
   if (!Array.isArray(items) || items.length === 0 || items.length > most) {
     throw new InvalidInputError('Items', `expected 1 to ${most} account x region targets, got ${describe(items)}`);
   }
+  const seen = new Set<string>();
   const targets: SweepTarget[] = items.map((item, i) => {
     const t = (item ?? {}) as { account?: unknown; region?: unknown };
     const region = requireRegion(`Items[${i}].region`, t.region);
     if (!config.regions.includes(region)) throw new InvalidInputError(`Items[${i}].region`, `${region} is not a configured region`);
-    return { account: requireAccountId(`Items[${i}].account`, t.account), region };
+    const account = requireAccountId(`Items[${i}].account`, t.account);
+    if (seen.has(`${account}/${region}`)) throw new InvalidInputError(`Items[${i}]`, `${account} in ${region} is in the batch twice`);
+    seen.add(`${account}/${region}`);
+    return { account, region };
   });
+  const regions = new Set(targets.map((t) => t.region)).size;
+  const fits = targetsPerBatch(config.sweepBatchSize, regions);
+  if (targets.length > fits) {
+    throw new InvalidInputError('Items', `a batch over ${regions} Region(s) holds whole accounts, at most ${fits} targets (AMIWARDEN_SWEEP_BATCH_SIZE ${config.sweepBatchSize}), got ${targets.length}`);
+  }
   return { runId, targets };
 }
 

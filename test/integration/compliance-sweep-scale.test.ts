@@ -44,11 +44,12 @@ describe('a sweep whose inline plan would be over 256 KiB', () => {
   it('succeeds with the deployed definition: every target reaches the report through S3, and no state is larger than the request plus 16 KiB', async () => {
     const batches: number[] = [];
     let seen = 0;
+    const config = loadConfig();
     const run = await runWorkflow('compliance-sweep', request, {
       handlers: {
         // The batch through the function's own input checks, answered without inspecting.
         InspectMemberAccountLambdaFunction: async (payload) => {
-          const { targets } = batchOf(payload as BatchPayload, loadConfig());
+          const { targets } = batchOf(payload as BatchPayload, config);
           batches.push(targets.length);
           seen += targets.length;
           return { targets: targets.length, byStatus: {}, findings: 0 };

@@ -5,18 +5,16 @@
  * 17 targets), so the handler must take that many, and no more.
  */
 import { CENTRAL, CMK_ARN, MEMBER, REGION, TEST_ENV } from '../../fixtures/aws';
-import { largestBatch, targetsPerBatch } from '../../../services/sweep';
+import { batchOf, largestBatch, targetsPerBatch, type SweepTarget } from '../../../services/sweep';
 import { DEFAULT_SWEEP_BATCH_SIZE } from '../../../core/config';
+import { ALL_REGIONS } from '../../../bench/sweep-scale';
 
-const REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1',
-  'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1',
-];
+const REGIONS = [REGION, ...ALL_REGIONS.filter((r) => r !== REGION)];
 
 type Result = { targets: number; byStatus: Record<string, number> };
 
 /** The handler with its own SDK clients mocked: the member role refuses, so no member call follows. */
-async function inspect(items: { account: string; region: string }[]): Promise<{ result?: Result; error?: Error; puts: number }> {
+async function inspect(items: { account: string; region: string }[]): Promise<{ result?: Result; error?: Error; puts: number; memberSessionCalls: number }> {
   const env = { ...process.env };
   Object.assign(process.env, TEST_ENV, {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -25,9 +23,11 @@ async function inspect(items: { account: string; region: string }[]): Promise<{ 
     AWS_SECRET_ACCESS_KEY: 'test',
     AMIWARDEN_REGIONS: REGIONS.join(','),
     AMIWARDEN_REPORT_BUCKET: 'amiwarden-reports-test',
+    AMIWARDEN_SWEEP_BATCH_SIZE: String(DEFAULT_SWEEP_BATCH_SIZE),
   });
   const restores: (() => void)[] = [];
   let puts = 0;
+  const sessionCalls: (() => number)[] = [];
   try {
     let handler!: (payload: unknown) => Promise<Result>;
     jest.isolateModules(() => {
@@ -52,11 +52,13 @@ async function inspect(items: { account: string; region: string }[]): Promise<{ 
       const assume = mockClient(sts.STSClient);
       assume.on(sts.AssumeRoleCommand).rejects(Object.assign(new Error(`User: arn:aws:sts::${CENTRAL}:assumed-role/x/y is not authorized to perform: sts:AssumeRole`), { name: 'AccessDenied', Code: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
       restores.push(() => s3.restore(), () => organizations.restore(), () => assume.restore());
+      sessionCalls.push(() => organizations.calls().length + assume.calls().length);
       ({ handler } = require('../../../functions/inspect-member-account/handler') as { handler: typeof handler });
     });
-    return { result: await handler({ BatchInput: { runId: 'sweep-2026-12-04', execution: 'arn:aws:states:us-east-1:999999999999:execution:x:y' }, Items: items }), puts };
+    const result = await handler({ BatchInput: { runId: 'sweep-2026-12-04', execution: 'arn:aws:states:us-east-1:999999999999:execution:x:y' }, Items: items });
+    return { result, puts, memberSessionCalls: sessionCalls[0]!() };
   } catch (error) {
-    return { error: error as Error, puts };
+    return { error: error as Error, puts, memberSessionCalls: sessionCalls[0]?.() ?? 0 };
   } finally {
     for (const restore of restores) restore();
     process.env = env;
@@ -68,26 +70,55 @@ describe('Inspect member account: the batch size it takes', () => {
 
   it('takes one account at each of 17 Regions, the batch the plan asks for when the Regions outnumber AMIWARDEN_SWEEP_BATCH_SIZE', async () => {
     expect(targetsPerBatch(DEFAULT_SWEEP_BATCH_SIZE, REGIONS.length)).toBe(17);
-    const { result, error, puts } = await inspect(wholeAccount);
+    const { result, error, puts, memberSessionCalls } = await inspect(wholeAccount);
 
     expect(error).toBeUndefined();
     expect(result).toMatchObject({ targets: 17, byStatus: { 'member-role-unavailable': 17 } });
     expect(puts).toBe(1);
+    // The account's membership check and its AssumeRole were asked (and refused, each Region trying again).
+    expect(memberSessionCalls).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses one target more than the largest batch the plan can ask for, before any call', async () => {
-    const { error, puts } = await inspect([...wholeAccount, { account: '222222222222', region: REGION }]);
+    const { error, puts, memberSessionCalls } = await inspect([...wholeAccount, { account: '222222222222', region: REGION }]);
 
     expect(error).toMatchObject({ name: 'InvalidInputError', field: 'Items' });
-    expect(puts).toBe(0);
+    expect([puts, memberSessionCalls]).toEqual([0, 0]);
   });
 
-  it('largestBatch is the largest batch any plan asks for: every batch size (1-100) and number of configured Regions (1-40), every sweep over some of them', () => {
-    for (let size = 1; size <= 100; size++) {
-      for (let configured = 1; configured <= 40; configured++) {
-        const asked = Array.from({ length: configured }, (_, i) => targetsPerBatch(size, i + 1));
-        const regions = REGIONS.concat(REGIONS, REGIONS).slice(0, configured);
-        if (Math.max(...asked) !== largestBatch({ sweepBatchSize: size, regions })) throw new Error(`batch size ${size}, ${configured} Regions: plans ask for ${Math.max(...asked)}, largestBatch says ${largestBatch({ sweepBatchSize: size, regions })}`);
+  it('refuses a batch no plan makes, before any call: 11 accounts at one Region (a plan over one Region puts 10 in a batch), or a target twice', async () => {
+    const spread = await inspect(Array.from({ length: 11 }, (_, i) => ({ account: String(222_222_222_200 + i), region: REGION })));
+    const twice = await inspect([{ account: MEMBER, region: REGION }, { account: MEMBER, region: REGION }]);
+
+    expect(spread.error).toMatchObject({ name: 'InvalidInputError', field: 'Items' });
+    expect(twice.error).toMatchObject({ name: 'InvalidInputError', field: 'Items[1]' });
+    expect([spread.puts, spread.memberSessionCalls, twice.puts, twice.memberSessionCalls]).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('batchOf takes every batch a plan makes, and largestBatch is the largest of them', () => {
+  /** The plan's targets, account by account over the sweep's Regions, cut as ItemBatcher cuts them (planSweep). */
+  const batches = (accounts: number, regions: string[], size: number): SweepTarget[][] => {
+    const targets = Array.from({ length: accounts }, (_, a) => regions.map((region) => ({ account: String(100_000_000_000 + a), region }))).flat();
+    const per = targetsPerBatch(size, regions.length);
+    return Array.from({ length: Math.ceil(targets.length / per) }, (_, b) => targets.slice(b * per, (b + 1) * per));
+  };
+
+  const SIZES = [...Array.from({ length: 30 }, (_, i) => i + 1), 50, 99, 100];
+
+  it('for each batch size (1-30, 50, 99, 100), number of configured Regions (1-17) and sweep over the first of them', () => {
+    for (const size of SIZES) {
+      for (let configured = 1; configured <= REGIONS.length; configured++) {
+        const config = { sweepBatchSize: size, regions: REGIONS.slice(0, configured) };
+        let largest = 0;
+        for (let swept = 1; swept <= configured; swept++) {
+          for (const items of batches(size + 1, config.regions.slice(0, swept), size)) {
+            largest = Math.max(largest, items.length);
+            const { targets } = batchOf({ BatchInput: { runId: 'sweep-2026-12-04' }, Items: items }, config);
+            if (targets.length !== items.length) throw new Error(`batch size ${size}, ${configured} Regions, ${swept} swept: ${items.length} items, ${targets.length} taken`);
+          }
+        }
+        if (largest !== largestBatch(config)) throw new Error(`batch size ${size}, ${configured} Regions: plans ask for ${largest}, largestBatch says ${largestBatch(config)}`);
       }
     }
     expect(largestBatch({ sweepBatchSize: DEFAULT_SWEEP_BATCH_SIZE, regions: REGIONS })).toBe(17);
