@@ -106,9 +106,10 @@ describe('compliance-sweep (report mode) under 30% throttling of EC2, KMS, STS a
  * Organizations throttles too: where an organization is configured (every deployment), each
  * session in a member account starts with DescribeAccount, whose quota (20 a second for the
  * account, 24 for the organization) is the tightest the sweep meets (BENCHMARKS.md "Throughput
- * within AWS quotas"). Organizations answers TooManyRequestsException (HTTP 400). Here the first
- * SDK_MAX_ATTEMPTS DescribeAccount calls of each session are refused, more than the SDK retries:
- * the step's TransientAwsError retry must carry the rest, and the outcome is the calm run's.
+ * within AWS quotas"). Organizations answers TooManyRequestsException (HTTP 400). Here the next
+ * SDK_MAX_ATTEMPTS x sessions DescribeAccount calls are refused (one count, drawn on by the sessions
+ * as they ask), as many as the SDK tries for each: the step's TransientAwsError retry must carry the
+ * rest, and the outcome is the calm run's.
  */
 describe('with an organization: Organizations throttles the membership check past the SDK’s own retries', () => {
   const organizationsThrottled = (sessions: number): FaultRule[] => [
@@ -164,7 +165,12 @@ describe('with an organization: Organizations throttles the membership check pas
     expect({ status: execution.status, error: execution.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
     expect((execution.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding).toEqual(expected);
     expect(refusedMembershipChecks(calls)).toBe(SDK_MAX_ATTEMPTS * request.accounts.length);
+    // Each session's check answered once, after its refusals: nothing of a failed attempt asked again.
+    expect(calls.filter((c) => c.service === 'organizations' && c.action === 'DescribeAccount' && c.status === 200)).toHaveLength(request.accounts.length);
     expect(retried.length).toBeGreaterThanOrEqual(1);
+    expect(retried.length).toBeLessThanOrEqual(execution.lambdaInvocations * MAX_STATE_RETRIES_PER_TASK);
     expect(new Set(retried)).toEqual(new Set(['Inspect member account']));
+    // Report mode: the only writes are the sweep's own, to S3.
+    expect(mutatingCalls(calls).filter((c) => c.service !== 's3')).toEqual([]);
   }, 90_000);
 });
