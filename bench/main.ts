@@ -15,6 +15,7 @@ import { measureSweep } from './sweep';
 import { measureSweepScale, type SweepScaleEntry } from './sweep-scale';
 import { measureWorkflows } from './workflows';
 import { sweepThroughput, QUOTAS, type ThroughputModel } from './throughput';
+import { functionTimeoutSeconds } from './memory-limit';
 import { DEFAULT_SWEEP_BATCH_SIZE, DEFAULT_SWEEP_MAX_CONCURRENCY } from '../core/config';
 import { BATCH_CONCURRENCY, targetsPerBatch } from '../services/sweep';
 import { ROOT } from '../local/workflows';
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   if (throughput) {
     const { model, emulatorTargetSeconds } = throughput;
     console.log(`\nSweep throughput model (bench/throughput.ts): 5,000 x 17, batch ${targetsPerBatch(DEFAULT_SWEEP_BATCH_SIZE, 17)} (whole accounts), ${DEFAULT_SWEEP_MAX_CONCURRENCY} children at once, ${BATCH_CONCURRENCY} targets of a batch at once; calls per target and account from ${counted!.accounts} x ${counted!.regions} on the emulator`);
-    console.log(`  ${model.targets} targets, ${model.children} children in ${model.waves} waves: the member phase takes ${model.memberPhaseRounds} x t (t: one target's inspection); it fits a day while t ≤ ${model.maxTargetSecondsForSchedule.toFixed(0)} s`);
+    console.log(`  ${model.targets} targets, ${model.children} children in ${model.waves} waves: the member phase takes ${model.memberPhaseRounds} x t (t: one target's inspection); it fits a day while t ≤ ${model.maxTargetSecondsForSchedule.toFixed(0)} s; a child's ${model.roundsPerChild} rounds fit its Lambda's timeout while t ≤ ${model.maxTargetSecondsForChild.toFixed(0)} s`);
     console.log(`  t on the emulator: ${emulatorTargetSeconds.toFixed(3)} s (one process answering ${DEFAULT_SWEEP_MAX_CONCURRENCY} children at once: its contention, not AWS's latency)`);
     console.log(row(['central quota', 'calls', 'per second', 'least time s', 'kept while t ≥ s'], [32, 10, 12, 14, 16]));
     for (const c of model.central) console.log(row([c.action, c.calls.toFixed(0), String(c.quotaPerSecond), c.floorSeconds.toFixed(0), c.minTargetSeconds.toFixed(3)], [32, 10, 12, 14, 16]));
@@ -154,6 +155,7 @@ function throughputOf(e: SweepScaleEntry): { model: ThroughputModel; emulatorTar
     perAccount: { ...e.perAccountCentralCalls, 'organizations:DescribeAccount': e.perAccountCentralCalls['sts:AssumeRole'] ?? 0 },
     perTarget: e.perTargetCalls,
     intervalSeconds: 86_400,
+    childTimeoutSeconds: functionTimeoutSeconds('inspectMemberAccount'),
   });
   // The emulator entry's children held targetsPerBatch(…, its regions) targets, BATCH_CONCURRENCY at a time.
   return { model, emulatorTargetSeconds: (e.childMs ?? 0) / 1000 / Math.ceil(targetsPerBatch(DEFAULT_SWEEP_BATCH_SIZE, e.regions) / BATCH_CONCURRENCY) };

@@ -28,6 +28,14 @@ export function functionMemoryMiB(key: string): number {
   return mib;
 }
 
+/** A function's `timeout` in serverless.yml, seconds (its own, or the provider's). */
+export function functionTimeoutSeconds(key: string): number {
+  const doc = serverlessDocument(key);
+  const seconds = doc.getIn(['functions', key, 'timeout']) ?? doc.getIn(['provider', 'timeout']);
+  if (typeof seconds !== 'number') throw new Error(`serverless.yml gives the function ${key} no timeout`);
+  return seconds;
+}
+
 /**
  * A function's own environment in serverless.yml, the variables of literal values only (one that
  * names a resource, `!Ref`, or a parameter, `${param:...}`, has no value before the stack is made):

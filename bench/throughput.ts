@@ -11,7 +11,9 @@
  *   measured here (no AWS account); the model gives, instead of one guess, the range of t in which
  *   every quota is kept and the sweep fits its schedule, and t as the emulator measured it.
  *
- * A child inspects its B targets P at a time: it takes ceil(B/P) * t. The member phase takes
+ * A child inspects its B targets P at a time: it takes ceil(B/P) * t, which must end within the
+ * member inspection's Lambda timeout (a longer child fails and is retried, then is a missing
+ * inspection). The member phase takes
  * ceil(ceil(A*R/B) / C) waves of children. Member accounts' own calls (Auto Scaling, EC2, EKS, KMS's
  * DryRun, which KMS counts against the calling account) are spent against each member account's own
  * quotas, per Region: an account and Region is one target, inspected once a sweep, so its calls
@@ -58,6 +60,8 @@ export interface ThroughputSpec {
   perTarget: Record<string, number>;
   /** The schedule interval, seconds (serverless.yml sweepSchedule: rate(1 day)). */
   intervalSeconds: number;
+  /** The member inspection's Lambda timeout, seconds (serverless.yml): one child's attempt must end within it. */
+  childTimeoutSeconds: number;
 }
 
 export interface ThroughputModel {
@@ -74,6 +78,10 @@ export interface ThroughputModel {
   memberPhaseRounds: number;
   /** The longest t with which the member phase still fits the schedule interval. */
   maxTargetSecondsForSchedule: number;
+  /** The longest t with which one child's rounds still end within its Lambda's timeout. */
+  maxTargetSecondsForChild: number;
+  /** The longest t the sweep works with: the lesser of the two. */
+  maxTargetSeconds: number;
   /** Per central-quota action: its calls, the least time the quota allows for them, and the shortest t that keeps its rate within the quota. */
   central: { action: string; calls: number; quotaPerSecond: number; floorSeconds: number; minTargetSeconds: number }[];
   /**
@@ -144,6 +152,8 @@ export function sweepThroughput(spec: ThroughputSpec): ThroughputModel {
     sessions,
     memberPhaseRounds,
     maxTargetSecondsForSchedule: spec.intervalSeconds / memberPhaseRounds,
+    maxTargetSecondsForChild: spec.childTimeoutSeconds / roundsPerChild,
+    maxTargetSeconds: Math.min(spec.intervalSeconds / memberPhaseRounds, spec.childTimeoutSeconds / roundsPerChild),
     central,
     member,
     lambdaConcurrency: { used: spec.maxConcurrency, quota: LAMBDA_CONCURRENCY },

@@ -5,10 +5,10 @@
  * the command runs as given and the entry says why.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { asFunction, functionEnvironment, functionMemoryMiB, memoryLimit, withAllocatorDefaults } from '../../../bench/memory-limit';
+import { asFunction, functionEnvironment, functionMemoryMiB, functionTimeoutSeconds, memoryLimit, withAllocatorDefaults } from '../../../bench/memory-limit';
 import { lambdaNode } from '../../../local/bundles';
 import { ROOT } from '../../../local/workflows';
 
@@ -20,6 +20,16 @@ describe('the report writer memory limit', () => {
   it('is the memorySize serverless.yml gives the function, and refuses a function it does not name', () => {
     expect(functionMemoryMiB('writeSweepReport')).toBeGreaterThanOrEqual(128);
     expect(() => functionMemoryMiB('noSuchFunction')).toThrow('serverless.yml has no function noSuchFunction');
+  });
+
+  it('reads a function’s timeout there too (the throughput model’s bound on a child): the member inspection’s, under its Task’s', () => {
+    const asl = JSON.parse(readFileSync(path.join(__dirname, '../../../statemachines/compliance-sweep.asl.json'), 'utf8')) as {
+      States: { 'Inspect member accounts': { ItemProcessor: { States: { 'Inspect member account': { TimeoutSeconds: number } } } } };
+    };
+    const task = asl.States['Inspect member accounts'].ItemProcessor.States['Inspect member account'].TimeoutSeconds;
+    expect(functionTimeoutSeconds('inspectMemberAccount')).toBeGreaterThan(0);
+    expect(functionTimeoutSeconds('inspectMemberAccount')).toBeLessThan(task);
+    expect(() => functionTimeoutSeconds('noSuchFunction')).toThrow('serverless.yml has no function noSuchFunction');
   });
 
   it('runs a command inside a cgroup of that memory, which sizes the heap from it and kills what passes it; or says why not', () => {

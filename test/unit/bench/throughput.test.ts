@@ -13,7 +13,7 @@ function walk(accounts: number, regions: number, batch: number) {
   return { children: spans.length, sessions: spans.reduce((a, b) => a + b, 0), most: Math.max(...spans) };
 }
 
-const base = { batchSize: 10, maxConcurrency: 40, perChild: 5, perAccount: { 'sts:AssumeRole': 1, 'organizations:DescribeAccount': 1 }, perTarget: { 'ec2:DescribeLaunchTemplateVersions': 1, 'kms:CreateGrant(DryRun)': 1, 'autoscaling:DescribeAutoScalingGroups': 1 }, intervalSeconds: 86_400 };
+const base = { batchSize: 10, maxConcurrency: 40, perChild: 5, perAccount: { 'sts:AssumeRole': 1, 'organizations:DescribeAccount': 1 }, perTarget: { 'ec2:DescribeLaunchTemplateVersions': 1, 'kms:CreateGrant(DryRun)': 1, 'autoscaling:DescribeAutoScalingGroups': 1 }, intervalSeconds: 86_400, childTimeoutSeconds: 200 };
 
 describe('the sweep throughput model', () => {
   it.each([
@@ -46,6 +46,9 @@ describe('the sweep throughput model', () => {
     expect(model.roundsPerChild).toBe(4);
     expect(describe.minTargetSeconds).toBeCloseTo((40 * 1) / (20 * 4));
     expect(model.maxTargetSecondsForSchedule).toBeCloseTo(86_400 / (Math.ceil(5000 / 40) * 4));
+    // A child's 4 rounds of t must end within its Lambda's timeout (200 s): tighter than the day.
+    expect(model.maxTargetSecondsForChild).toBeCloseTo(200 / 4);
+    expect(model.maxTargetSeconds).toBeCloseTo(Math.min(200 / 4, 86_400 / (Math.ceil(5000 / 40) * 4)));
     // A DryRun counts against the member's CreateGrant quota; Auto Scaling documents no rate.
     expect(model.member.map((m) => m.action).sort()).toEqual(['ec2:DescribeLaunchTemplateVersions', 'kms:CreateGrant(DryRun)']);
     // An account and Region is one target, inspected once: its calls fit the bucket (EC2) or one second's allowance (KMS), whatever t.

@@ -14,7 +14,7 @@ type State = {
   TimeoutSeconds?: number;
   Retry?: { ErrorEquals: string[]; MaxAttempts?: number; BackoffRate?: number; IntervalSeconds?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[];
   Iterator?: Machine;
-  ItemProcessor?: Machine;
+  ItemProcessor?: Machine & { ProcessorConfig?: { Mode?: string; ExecutionType?: string } };
   Branches?: Machine[];
 };
 type Machine = { TimeoutSeconds?: number; States: Record<string, State> };
@@ -64,6 +64,22 @@ describe('limits: timeouts and retries are bounded', () => {
     expect(fn.timeout).toEqual(expect.any(Number));
     expect(fn.timeout!).toBeLessThan(state.TimeoutSeconds!);
     expect(fn.memorySize).toEqual(expect.any(Number));
+  });
+
+  // An Express execution runs at most five minutes (Step Functions quotas, "Maximum execution
+  // duration": https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html): a Task of a
+  // Distributed Map's Express children that outlasted it would be cut, its retries with it.
+  const expressTasks = machines.flatMap(([file, machine]) =>
+    Object.entries(machine.States).flatMap(([name, state]) =>
+      state.ItemProcessor?.ProcessorConfig?.ExecutionType === 'EXPRESS' ? tasksOf(state.ItemProcessor, `${name} › `).map(([task, s]) => [`${file}: ${task}`, s] as const) : [],
+    ),
+  );
+  it('the sweep’s member inspections run as Express children', () => {
+    expect(expressTasks.map(([label]) => label)).toEqual(['compliance-sweep.asl.json: Inspect member accounts › Inspect member account']);
+  });
+  it.each(expressTasks)('%s: an Express child’s Task times out within the five minutes an Express execution may run', (_label, state) => {
+    expect(state.TimeoutSeconds).toEqual(expect.any(Number));
+    expect(state.TimeoutSeconds!).toBeLessThan(300);
   });
 
   it('every Lambda Task resolves to a function in serverless.yml', () => {
