@@ -141,7 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (partitions.size > 1) throw new ConfigurationError(ENV.keys, 'all keys must be in one partition');
   const partition = [...partitions][0]!;
 
-  const regions = list(env[ENV.regions]);
+  const regions = [...new Set(list(env[ENV.regions]))];
   for (const region of regions) {
     if (!isRegion(region)) throw new ConfigurationError(ENV.regions, `${JSON.stringify(region)} is not a region`);
   }

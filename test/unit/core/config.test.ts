@@ -31,6 +31,10 @@ describe('loadConfig', () => {
     expect(config.memberExternalId).toBeUndefined();
   });
 
+  it('takes each Region of AMIWARDEN_REGIONS once, in its order (a Region named twice would be swept twice)', () => {
+    expect(loadConfig({ ...base, AMIWARDEN_REGIONS: 'eu-west-1, us-east-1,eu-west-1,us-east-1' }).regions).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
   it('takes keys per region as region=arn pairs or as JSON, multi-region keys included', () => {
     const pairs = loadConfig({ ...base, AMIWARDEN_KMS_KEY_ARNS: `us-east-1=${KEY}, eu-west-1=${KEY_EU}` });
     const json = loadConfig({ ...base, AMIWARDEN_KMS_KEY_ARNS: JSON.stringify({ 'us-east-1': KEY, 'eu-west-1': KEY_EU }) });
