@@ -240,7 +240,9 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     // A member inspection's time, child by child (the throughput model's t: bench/throughput.ts).
     const childMs: number[] = [];
     if (!spec.stub) {
-      const { handler } = (await import('../functions/inspect-member-account/handler')) as { handler: (payload: unknown) => Promise<unknown> };
+      // Loaded as the runner loads every handler: afresh after applyEnvironment, so each entry is a
+      // cold start with its own configuration (its Regions), not the first entry's.
+      const { handler } = (await FUNCTIONS.InspectMemberAccountLambdaFunction!.load()) as { handler: (payload: unknown) => Promise<unknown> };
       handlers.InspectMemberAccountLambdaFunction = async (payload) => {
         const started = Date.now();
         try {

@@ -18,7 +18,7 @@ describe('npm run bench -- --json', () => {
     const run = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), ['bench/main.ts', '--json'], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...env, AMIWARDEN_BENCH_ROUNDS: '1', AMIWARDEN_BENCH_AMIS: '20', AMIWARDEN_BENCH_SCALE_EMULATOR: '3x2', AMIWARDEN_BENCH_SCALE_STUB: '4x3' },
+      env: { ...env, AMIWARDEN_BENCH_ROUNDS: '1', AMIWARDEN_BENCH_AMIS: '20', AMIWARDEN_BENCH_SCALE_EMULATOR: '3x2,2x3', AMIWARDEN_BENCH_SCALE_STUB: '4x3' },
       timeout: 240_000,
     });
     expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
@@ -54,7 +54,8 @@ describe('npm run bench -- --json', () => {
     expect(result.sweep.apiCalls).toBeGreaterThanOrEqual(result.sweep.lowerBound);
     expect(result.workflows.map((w) => w.scenario)).toEqual(['launch failure fixed', 'already granted', 'image re-encrypted and shared', 'image already compliant']);
     expect(run.stdout).toContain('Sweep at scale (report mode');
-    expect(result.sweepScale.map((e) => `${e.accounts}x${e.regions}:${e.memberInspections}`)).toEqual(['3x2:emulator', '4x3:stub']);
+    expect(result.sweepScale.map((e) => `${e.accounts}x${e.regions}:${e.memberInspections}`)).toEqual(['3x2:emulator', '2x3:emulator', '4x3:stub']);
+    // Each entry is a cold start with its own configuration: the second's third Region is configured for it.
     for (const e of result.sweepScale) {
       expect(Object.keys(e).slice(0, 8)).toEqual(['accounts', 'regions', 'amis', 'apiCalls', 'lowerBound', 'maxStateBytes', 'reportPeakRssBytes', 'wallMs']);
       expect({ status: e.status, sane: (e.apiCalls as number) >= (e.lowerBound as number) && (e.maxStateBytes as number) > 0 && (e.reportPeakRssBytes as number) > 0 }).toEqual({ status: expect.stringMatching(/^SUCCEEDED/), sane: true });
