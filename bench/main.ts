@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     );
     if (!e.status.startsWith('SUCCEEDED')) console.log(`  ${e.status}`);
     printOverBound(e.callsByAction, e.boundByAction);
-    console.log(`  report writer (memory: ${e.reportMemoryLimit}): held at most ${e.reportPeakFindingsHeld} findings and ${(e.reportPeakBytesHeld / 2 ** 20).toFixed(1)} MiB of unsent report bytes at once; V8 kept up to ${(e.reportPeakHeapCommittedBytes / 2 ** 20).toFixed(1)} MiB of heap; RSS medians by quarter of its run ${e.reportRssQuarterMediansBytes.map(mib).join(' / ') || '-'} MiB; peak RSS run again without the sampler's collections ${mib(e.reportPeakRssUnsampledBytes)} MiB`);
+    console.log(`  report writer (memory: ${e.reportMemoryLimit}): held at most ${e.reportPeakFindingsHeld} findings and ${(e.reportPeakBytesHeld / 2 ** 20).toFixed(1)} MiB of unsent report bytes at once; V8 kept up to ${(e.reportPeakHeapCommittedBytes / 2 ** 20).toFixed(1)} MiB of heap; RSS medians by quarter of its run ${e.reportRssQuarterMediansBytes.map(mib).join(' / ') || '-'} MiB`);
   }
 
   if (throughput) {
@@ -132,8 +132,8 @@ async function main(): Promise<void> {
         ...(cold.probes ? { coldStartProbes: cold.probes } : {}),
         sweep: { amis: sweep.amis, accounts: sweep.accounts, regions: sweep.regions, apiCalls: sweep.apiCalls, lowerBound: sweep.lowerBound, naiveCalls: sweep.naiveCalls },
         workflows: workflows.map(({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs }) => ({ workflow, scenario, transitions, lambdaInvocations, lambdaWaitMs })),
-        sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakRssUnsampledBytes, reportPeakLiveHeapBytes, reportPeakLiveBuffersBytes, reportPeakHeapCommittedBytes, reportRssQuarterMediansBytes, reportMemoryLimit, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status, perTargetCalls, perAccountCentralCalls, childMs }) => ({
-          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, reportPeakRssUnsampledBytes, reportPeakLiveHeapBytes, reportPeakLiveBuffersBytes, reportPeakHeapCommittedBytes, reportRssQuarterMediansBytes, reportMemoryLimit, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status,
+        sweepScale: sweepScale.map(({ accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, reportPeakLiveHeapBytes, reportPeakLiveBuffersBytes, reportPeakHeapCommittedBytes, reportRssQuarterMediansBytes, reportMemoryLimit, wallMs, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status, perTargetCalls, perAccountCentralCalls, childMs }) => ({
+          accounts, regions, amis, apiCalls, lowerBound, maxStateBytes, reportPeakRssBytes, wallMs, reportPeakLiveHeapBytes, reportPeakLiveBuffersBytes, reportPeakHeapCommittedBytes, reportRssQuarterMediansBytes, reportMemoryLimit, memberInspections, storageCalls, lambdaInvocations, mapChildren, reportPeakFindingsHeld, reportPeakBytesHeld, status,
           ...(memberInspections === 'emulator' ? { perTargetCalls, perAccountCentralCalls, childMs } : {}),
         })),
         ...(throughput ? { sweepThroughput: { ...throughput.model, emulatorTargetSeconds: throughput.emulatorTargetSeconds, quotas: QUOTAS } } : {}),

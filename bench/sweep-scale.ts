@@ -44,8 +44,6 @@ export interface SweepScaleEntry {
   lowerBound: number;
   maxStateBytes: number;
   reportPeakRssBytes: number;
-  /** The report writer's peak RSS in a second run on the same inventories without the sampler (no forced collections). */
-  reportPeakRssUnsampledBytes: number;
   /**
    * The report writer's peaks sampled every 250 ms after a full collection (bench/live-memory.cjs):
    * its V8 heap in use, its live Buffers and ArrayBuffers, and the heap V8 kept committed.
@@ -172,9 +170,8 @@ interface WriterPeaks {
  * its function is given (as Lambda runs it: bench/report-writer-process.cjs, bench/memory-limit.ts);
  * its result, that process's peak RSS and what it held.
  */
-async function reportWriterProcess(payload: unknown, limit: MemoryLimit, sampled = true): Promise<{ result: unknown } & WriterPeaks> {
-  // Sampled: the process can collect (--expose-gc), and its sampler does, every 250 ms, to see what is live.
-  const [command, args] = limit.wrap(lambdaNode(), [...(sampled ? ['--expose-gc'] : []), path.join(ROOT, 'bench/report-writer-process.cjs'), await reportWriterBundle()]);
+async function reportWriterProcess(payload: unknown, limit: MemoryLimit): Promise<{ result: unknown } & WriterPeaks> {
+  const [command, args] = limit.wrap(lambdaNode(), ['--expose-gc', path.join(ROOT, 'bench/report-writer-process.cjs'), await reportWriterBundle()]);
   let stdout: string;
   try {
     ({ stdout } = await run(command, args, {
@@ -223,14 +220,12 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     });
 
     let peakRss = 0;
-    let lastWriterPayload: unknown;
     let rssQuarters: number[] = [];
     const peaks = { heap: 0, buffers: 0, committed: 0 };
     let peakFindings = 0;
     let peakReportBytes = 0;
     const handlers: Record<string, (payload: unknown) => Promise<unknown>> = {
       WriteSweepReportLambdaFunction: async (payload) => {
-        lastWriterPayload = payload;
         const { result, maxRssBytes, heapBytes, buffersBytes, heapCommittedBytes, rssQuarterMediansBytes } = await reportWriterProcess(payload, limit);
         if (maxRssBytes >= peakRss) rssQuarters = rssQuarterMediansBytes;
         peakRss = Math.max(peakRss, maxRssBytes);
@@ -320,10 +315,6 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
     }
     const callsByAction: CallCounts = {};
     for (const c of calls) if (c.service !== 's3' && c.service !== 'organizations') callsByAction[actionOf(c)] = (callsByAction[actionOf(c)] ?? 0) + 1;
-    // The report writer once more on the same inventories (after the calls were counted), without the
-    // sampler's collections: its peak RSS as V8 alone decides when to collect, as in Lambda.
-    onProgress(`the report writer again, unsampled`);
-    const unsampled = lastWriterPayload === undefined ? null : await reportWriterProcess(lastWriterPayload, limit, false);
     const output = report.output as { summary?: { findings?: number } } | undefined;
     return {
       accounts: accounts.length,
@@ -333,7 +324,6 @@ export async function measureSweepScale(spec: { accounts: number; regions: numbe
       lowerBound: total(bound),
       maxStateBytes: report.maxStateBytes,
       reportPeakRssBytes: peakRss,
-      reportPeakRssUnsampledBytes: unsampled?.maxRssBytes ?? 0,
       reportPeakLiveHeapBytes: peaks.heap,
       reportPeakLiveBuffersBytes: peaks.buffers,
       reportPeakHeapCommittedBytes: peaks.committed,
