@@ -20,21 +20,19 @@ function serverlessDocument(key: string) {
   return doc;
 }
 
-/** A function's memorySize in serverless.yml, MiB (the provider's when the function names none). */
-export function functionMemoryMiB(key: string): number {
+/** A numeric setting of a function in serverless.yml: its own, or the provider's. */
+function functionNumber(key: string, setting: 'memorySize' | 'timeout'): number {
   const doc = serverlessDocument(key);
-  const mib = doc.getIn(['functions', key, 'memorySize']) ?? doc.getIn(['provider', 'memorySize']);
-  if (typeof mib !== 'number') throw new Error(`serverless.yml gives the function ${key} no memorySize`);
-  return mib;
+  const value = doc.getIn(['functions', key, setting]) ?? doc.getIn(['provider', setting]);
+  if (typeof value !== 'number') throw new Error(`serverless.yml gives the function ${key} no ${setting}`);
+  return value;
 }
 
+/** A function's memorySize in serverless.yml, MiB (the provider's when the function names none). */
+export const functionMemoryMiB = (key: string): number => functionNumber(key, 'memorySize');
+
 /** A function's `timeout` in serverless.yml, seconds (its own, or the provider's). */
-export function functionTimeoutSeconds(key: string): number {
-  const doc = serverlessDocument(key);
-  const seconds = doc.getIn(['functions', key, 'timeout']) ?? doc.getIn(['provider', 'timeout']);
-  if (typeof seconds !== 'number') throw new Error(`serverless.yml gives the function ${key} no timeout`);
-  return seconds;
-}
+export const functionTimeoutSeconds = (key: string): number => functionNumber(key, 'timeout');
 
 /**
  * A function's own environment in serverless.yml, the variables of literal values only (one that

@@ -143,6 +143,8 @@ export function sweepThroughput(spec: ThroughputSpec): ThroughputModel {
     byBucket.set(action, { action, callsPerTarget: perTarget, quotaPerSecond: q[1].perSecond, bucket: q[1].bucket ?? null });
   }
   const member = [...byBucket.values()].map((m) => ({ ...m, minTargetSeconds: m.callsPerTarget <= (m.bucket ?? m.quotaPerSecond) ? 0 : m.callsPerTarget / m.quotaPerSecond }));
+  const maxTargetSecondsForSchedule = spec.intervalSeconds / memberPhaseRounds;
+  const maxTargetSecondsForChild = spec.childTimeoutSeconds / roundsPerChild;
   return {
     targets,
     children,
@@ -151,9 +153,9 @@ export function sweepThroughput(spec: ThroughputSpec): ThroughputModel {
     accountsPerChild,
     sessions,
     memberPhaseRounds,
-    maxTargetSecondsForSchedule: spec.intervalSeconds / memberPhaseRounds,
-    maxTargetSecondsForChild: spec.childTimeoutSeconds / roundsPerChild,
-    maxTargetSeconds: Math.min(spec.intervalSeconds / memberPhaseRounds, spec.childTimeoutSeconds / roundsPerChild),
+    maxTargetSecondsForSchedule,
+    maxTargetSecondsForChild,
+    maxTargetSeconds: Math.min(maxTargetSecondsForSchedule, maxTargetSecondsForChild),
     central,
     member,
     lambdaConcurrency: { used: spec.maxConcurrency, quota: LAMBDA_CONCURRENCY },

@@ -8,7 +8,7 @@
  */
 import { SDK_MAX_ATTEMPTS } from '../../../adapters/aws';
 import type { ApiCall, FaultRule } from '../../../emulator/index';
-import { runWorkflow } from '../../../local/state-machine';
+import { runWorkflow, type ExecutionReport } from '../../../local/state-machine';
 import { mutatingCalls, report, succeededOrDone, useWorld, WORKFLOW_CASES } from './support';
 
 const RATE = 0.3;
@@ -22,6 +22,8 @@ const throttling = (seed: number): FaultRule[] =>
   Object.entries(THROTTLED_SERVICES).map(([service, error], i) => ({ service, error, rate: RATE, seed: seed * 10 + i }));
 
 const world = useWorld();
+/** A sweep's count of each finding (its output's summary). */
+const findingsOf = (execution: ExecutionReport) => (execution.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding;
 
 describe.each(WORKFLOW_CASES)('$name under 30% throttling of EC2, KMS, STS and Auto Scaling', (c) => {
   const rows: Record<string, string | number>[] = [];
@@ -72,7 +74,7 @@ describe('compliance-sweep (report mode) under 30% throttling of EC2, KMS, STS a
     const request = { mode: 'report', accounts: w.org.members.map((m) => m.account) };
     const calm = await runWorkflow('compliance-sweep', request);
     expect(calm.status).toBe('SUCCEEDED');
-    const expected = (calm.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding;
+    const expected = findingsOf(calm);
     expect(expected).toMatchObject({ 'ami-aws-managed-key': 1, 'missing-grant': 2 });
 
     await w.emulator.setFaults(throttling(seed));
@@ -84,7 +86,7 @@ describe('compliance-sweep (report mode) under 30% throttling of EC2, KMS, STS a
     await w.emulator.clearFaults();
 
     expect({ status: execution.status, error: execution.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
-    expect((execution.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding).toEqual(expected);
+    expect(findingsOf(execution)).toEqual(expected);
     expect(execution.retries).toBeLessThanOrEqual(execution.lambdaInvocations * MAX_STATE_RETRIES_PER_TASK);
     // Report mode: the only writes are the sweep's own, to S3.
     expect(mutatingCalls(all).filter((c) => c.service !== 's3')).toEqual([]);
@@ -159,11 +161,11 @@ describe('with an organization: Organizations throttles the membership check pas
     const calm = await runWorkflow('compliance-sweep', request);
 
     expect(calm.status).toBe('SUCCEEDED');
-    const expected = (calm.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding;
+    const expected = findingsOf(calm);
     expect(expected).toMatchObject({ 'missing-grant': 2 });
     expect(expected).not.toHaveProperty('member-inspection-failed');
     expect({ status: execution.status, error: execution.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
-    expect((execution.output as { summary: { byFinding: Record<string, number> } }).summary.byFinding).toEqual(expected);
+    expect(findingsOf(execution)).toEqual(expected);
     expect(refusedMembershipChecks(calls)).toBe(SDK_MAX_ATTEMPTS * request.accounts.length);
     // Each session's check answered once, after its refusals: nothing of a failed attempt asked again.
     expect(calls.filter((c) => c.service === 'organizations' && c.action === 'DescribeAccount' && c.status === 200)).toHaveLength(request.accounts.length);
